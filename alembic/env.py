@@ -1,0 +1,84 @@
+"""Alembic environment for a project managed by `tool`.
+
+The target metadata comes from the project's ``[tool.schema]`` table (one source of truth with
+`tool`), the URL from ``DATABASE_URL`` or alembic.ini.  Sync and async URLs both work (async ones
+through Alembic's async pattern), revisions render in batch mode so they also run on SQLite, and
+``alembic upgrade --sql`` works offline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from logging.config import fileConfig
+from pathlib import Path
+
+from alembic import context
+from sqlalchemy import pool
+from sqlalchemy.engine import Connection, create_engine, make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from schema.config import find_project, load_config
+from schema.models import load_metadata
+from schema.revision import render_item
+
+config = context.config
+if config.config_file_name is not None and config.attributes.get("configure_logger", True):
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
+
+if "target_metadata" in config.attributes:
+    target_metadata = config.attributes["target_metadata"]
+else:
+    here = Path(config.config_file_name or "alembic.ini").resolve().parent
+    target_metadata = load_metadata(load_config(find_project(here)))
+
+URL = (
+    config.attributes.get("url")
+    or os.environ.get("DATABASE_URL")
+    or config.get_main_option("sqlalchemy.url")
+)
+OPTIONS = dict(target_metadata=target_metadata, render_as_batch=True, compare_type=True,
+               render_item=render_item)
+
+
+def run_migrations_offline() -> None:
+    """Emit SQL to stdout (``alembic upgrade head --sql``) without connecting."""
+    context.configure(url=URL, literal_binds=True, dialect_opts={"paramstyle": "named"}, **OPTIONS)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def do_run_migrations(connection: Connection) -> None:
+    context.configure(connection=connection, **OPTIONS)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def run_async_migrations() -> None:
+    engine = create_async_engine(URL, poolclass=pool.NullPool)
+    try:
+        async with engine.connect() as connection:
+            await connection.run_sync(do_run_migrations)
+    finally:
+        await engine.dispose()
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        do_run_migrations(connection)
+    elif make_url(URL).get_dialect().is_async:
+        asyncio.run(run_async_migrations())
+    else:
+        engine = create_engine(URL, poolclass=pool.NullPool)
+        try:
+            with engine.connect() as connection:
+                do_run_migrations(connection)
+        finally:
+            engine.dispose()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

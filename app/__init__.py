@@ -1,0 +1,1 @@
+"""CultivAR application package."""

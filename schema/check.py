@@ -1,0 +1,62 @@
+"""``tool check``: models, snapshot, manifest and Alembic history agree, or say what to run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .project import Project
+from .snapshot import compare_models
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One disagreement and the command that fixes it."""
+
+    message: str
+    fix: str
+
+    def describe(self) -> str:
+        return f"{self.message} (fix: {self.fix})"
+
+
+def check_project(project: Project) -> list[Problem]:
+    """Every problem found; an empty list means the project is consistent."""
+    store = project.store
+    manifest = store.read_manifest()
+    if manifest is None:
+        return [Problem("no snapshot has been taken", 'tool snapshot -m "initial schema"')]
+    problems = [
+        Problem(problem, "restore it from git, or review it and run `tool rehash`")
+        for problem in store.integrity_problems(manifest)
+    ]
+    heads = project.heads()
+    if len(heads) > 1:
+        problems.append(Problem(f"alembic has {len(heads)} heads: {', '.join(sorted(heads))}",
+                                "alembic merge heads, then tool rehash"))
+    elif (heads[0] if heads else None) != manifest.head:
+        problems.append(Problem(
+            f"manifest head is {manifest.head} but alembic's head is {heads[0] if heads else None}",
+            "review the revisions, then tool rehash",
+        ))
+    actual = project.revision_files()
+    for name in sorted(set(actual) | set(manifest.revisions)):
+        if name not in actual:
+            problems.append(Problem(f"revision {name} is in the manifest but missing",
+                                    "restore it from git"))
+        elif name not in manifest.revisions:
+            problems.append(Problem(f"revision {name} is not in the manifest",
+                                    "review it, then tool rehash"))
+        elif actual[name] != manifest.revisions[name]:
+            problems.append(Problem(f"revision {name} was edited after it was recorded",
+                                    "restore it from git, or review it and run tool rehash"))
+    if not problems:
+        schema_diff = compare_models(project)
+        problems.extend(
+            Problem(f"models differ from the snapshot: {change.describe()}",
+                    'tool snapshot -m "describe the change"')
+            for change in schema_diff.changes
+        )
+        if schema_diff.files_differ and not schema_diff.changes:
+            problems.append(Problem("snapshot files differ from the models' canonical form",
+                                    'tool snapshot -m "refresh snapshot"'))
+    return problems

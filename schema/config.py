@@ -1,0 +1,104 @@
+"""Find a project's ``[tool.schema]`` table in ``pyproject.toml`` and read it into a typed config."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import SchemaToolError
+
+PYPROJECT = "pyproject.toml"
+DEFAULTS: dict[str, object] = {
+    "snapshots": "snapshots",
+    "alembic_config": "alembic.ini",
+}
+REQUIRED = ("models", "metadata")
+
+
+@dataclass(frozen=True)
+class ProjectConfig:
+    """Where a project's models, snapshots and Alembic configuration live."""
+
+    root: Path
+    models: tuple[str, ...]
+    metadata: str
+    snapshots_dir: Path
+    alembic_ini: Path
+
+    @property
+    def pyproject(self) -> Path:
+        return self.root / PYPROJECT
+
+
+def find_project(start: Path | None = None) -> Path:
+    """Return the nearest folder at or above ``start`` whose pyproject.toml has ``[tool.schema]``."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / PYPROJECT
+        if candidate.is_file() and "schema" in read_toml(candidate).get("tool", {}):
+            return folder
+    raise SchemaToolError(
+        f"no pyproject.toml with a [tool.schema] table found in {here} or above; "
+        "run `tool init` or pass --project DIR"
+    )
+
+
+def load_config(project: Path | None = None) -> ProjectConfig:
+    """Read ``[tool.schema]`` from ``project`` (or the nearest project above the cwd)."""
+    if project is not None:
+        root = project.resolve()
+        if not (root / PYPROJECT).is_file():
+            raise SchemaToolError(f"{root / PYPROJECT}: no such file; run `tool init {project}`")
+    else:
+        root = find_project()
+    path = root / PYPROJECT
+    table = read_toml(path).get("tool", {}).get("schema")
+    if not isinstance(table, dict):
+        raise SchemaToolError(f"{path}: no [tool.schema] table; run `tool init`")
+    return _parse_table(root, path, table)
+
+
+def _parse_table(root: Path, path: Path, table: dict[str, object]) -> ProjectConfig:
+    unknown = sorted(set(table) - set(DEFAULTS) - set(REQUIRED))
+    if unknown:
+        raise SchemaToolError(f"{path}: [tool.schema] has unknown key {unknown[0]!r}")
+    for key in REQUIRED:
+        if key not in table:
+            raise SchemaToolError(f"{path}: [tool.schema] is missing {key!r}")
+    values = {**DEFAULTS, **table}
+    models = values["models"]
+    if isinstance(models, str):
+        models = [models]
+    if not isinstance(models, list) or not models or not all(isinstance(m, str) for m in models):
+        raise SchemaToolError(f"{path}: [tool.schema] models must be a list of module names")
+    for key in ("metadata", "snapshots", "alembic_config"):
+        if not isinstance(values[key], str) or not values[key]:
+            raise SchemaToolError(f"{path}: [tool.schema] {key} must be a non-empty string")
+    if ":" not in str(values["metadata"]):
+        raise SchemaToolError(
+            f"{path}: [tool.schema] metadata must look like 'package.module:Base.metadata'"
+        )
+    return ProjectConfig(
+        root=root,
+        models=tuple(models),
+        metadata=str(values["metadata"]),
+        snapshots_dir=root / str(values["snapshots"]),
+        alembic_ini=root / str(values["alembic_config"]),
+    )
+
+
+def read_toml(path: Path) -> dict[str, object]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise SchemaToolError(f"{path}: invalid TOML: {exc}") from None
+    except OSError as exc:
+        raise SchemaToolError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def database_url(ini_url: str | None, override: str | None = None) -> str | None:
+    """The URL to use: an explicit override, else ``DATABASE_URL``, else alembic.ini's."""
+    return override or os.environ.get("DATABASE_URL") or ini_url

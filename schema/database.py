@@ -1,0 +1,59 @@
+"""Connections to a live database for sync and async URLs, with passwords never shown."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy import exc as sa_exc
+from sqlalchemy import pool
+from sqlalchemy.engine import Connection, create_engine, make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from .errors import DatabaseError
+
+T = TypeVar("T")
+
+
+def mask_url(url: str) -> str:
+    """The URL with its password replaced by ``***``."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # unparsable: show only the scheme
+        return url.split("://", 1)[0] + "://***"
+
+
+def run_on_connection(url: str, work: Callable[[Connection], T]) -> T:
+    """Open ``url`` (sync or async driver) and run ``work`` with a sync ``Connection``."""
+    try:
+        parsed = make_url(url)
+        is_async = parsed.get_dialect().is_async
+    except (sa_exc.ArgumentError, sa_exc.NoSuchModuleError, ImportError) as exc:
+        raise DatabaseError(f"cannot use database URL {mask_url(url)}: {_reason(exc)}") from None
+    try:
+        if is_async:
+            return asyncio.run(_run_async(url, work))
+        engine = create_engine(url, poolclass=pool.NullPool)
+        try:
+            with engine.connect() as connection:
+                return work(connection)
+        finally:
+            engine.dispose()
+    except (sa_exc.OperationalError, sa_exc.InterfaceError) as exc:
+        raise DatabaseError(f"cannot use database {mask_url(url)}: {_reason(exc)}") from None
+
+
+async def _run_async(url: str, work: Callable[[Connection], T]) -> T:
+    engine = create_async_engine(url, poolclass=pool.NullPool)
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(work)
+    finally:
+        await engine.dispose()
+
+
+def _reason(exc: BaseException) -> str:
+    original = getattr(exc, "orig", None) or exc
+    text = str(original).strip().splitlines()
+    return text[0] if text else type(original).__name__

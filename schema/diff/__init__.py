@@ -1,0 +1,46 @@
+"""Compare two snapshots table by table and list typed :class:`Change` objects.
+
+Only tables whose file fingerprints differ are handed in, so the work grows with the number of
+changed tables, not with the size of the schema.  Each kind of object has its own comparator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from ..serialize import TableDict
+from .changes import Action, Change, Kind
+from .columns import compare_columns
+from .constraints import compare_constraints
+
+__all__ = ["Action", "Change", "Kind", "diff_snapshots"]
+
+Comparator = Callable[[str, TableDict, TableDict], list[Change]]
+
+
+def compare_table_options(key: str, old: TableDict, new: TableDict) -> list[Change]:
+    """Table-level attributes that can change in place (the comment)."""
+    if old.get("comment") == new.get("comment"):
+        return []
+    return [Change(Action.ALTER, Kind.TABLE, key, None, "comment",
+                   old=old.get("comment"), new=new.get("comment"))]
+
+
+COMPARATORS: tuple[Comparator, ...] = (compare_table_options, compare_columns, compare_constraints)
+
+
+def diff_snapshots(
+    old: Mapping[str, TableDict | None], new: Mapping[str, TableDict | None]
+) -> list[Change]:
+    """Changes that turn ``old`` into ``new``; a key missing or ``None`` on one side is absent."""
+    changes: list[Change] = []
+    for key in sorted(set(old) | set(new)):
+        before, after = old.get(key), new.get(key)
+        if before is None and after is not None:
+            changes.append(Change(Action.ADD, Kind.TABLE, key, new=after))
+        elif after is None and before is not None:
+            changes.append(Change(Action.DROP, Kind.TABLE, key, old=before))
+        elif before is not None and after is not None and before != after:
+            for comparator in COMPARATORS:
+                changes.extend(comparator(key, before, after))
+    return changes

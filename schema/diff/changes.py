@@ -1,0 +1,71 @@
+"""Typed schema changes: what the diff finds and every later stage consumes."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+
+class Action(enum.Enum):
+    """What happens to an object, with the sign used in every listing."""
+
+    ADD = "+"
+    DROP = "-"
+    ALTER = "~"
+
+
+class Kind(enum.Enum):
+    """The kind of schema object a change touches."""
+
+    TABLE = "table"
+    COLUMN = "column"
+    PRIMARY_KEY = "primary key"
+    FOREIGN_KEY = "foreign key"
+    UNIQUE = "unique constraint"
+    CHECK = "check constraint"
+    INDEX = "index"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One difference between two snapshots.
+
+    ``old``/``new`` hold the snapshot dicts of the object (for ADD/DROP) or the attribute's
+    values (for ALTER, where ``attribute`` names what changed).
+    """
+
+    action: Action
+    kind: Kind
+    table: str
+    name: str | None = None
+    attribute: str | None = None
+    old: Any = None
+    new: Any = None
+
+    def describe(self) -> str:
+        """One human line: ``+ table plants``, ``~ column plants.height_cm: nullable true -> false``."""
+        sign = self.action.value
+        if self.kind is Kind.TABLE:
+            subject = f"table {self.table}"
+        elif self.kind is Kind.COLUMN:
+            subject = f"column {self.table}.{self.name}"
+        else:
+            columns = ", ".join((self.new or self.old or {}).get("columns", []))
+            label = self.name or "(unnamed)"
+            subject = f"{self.kind.value} {label} on {self.table}"
+            if self.action is not Action.ALTER and columns:
+                subject += f" ({columns})"
+        if self.action is Action.ALTER:
+            return f"{sign} {subject}: {self.attribute} {_show(self.old)} -> {_show(self.new)}"
+        return f"{sign} {subject}"
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value if value and value.isprintable() and " " not in value else repr(value)
+    return repr(value)

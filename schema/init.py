@@ -1,0 +1,74 @@
+"""``tool init``: scaffold Alembic and the snapshot folder in a project, never overwriting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from .config import PYPROJECT, read_toml
+from .files import FileSet
+
+DEFAULT_MODELS = ("app.models",)
+
+
+@dataclass
+class InitResult:
+    """Files created, and files that already existed and were left alone."""
+
+    created: list[Path] = field(default_factory=list)
+    kept: list[Path] = field(default_factory=list)
+
+
+def _template(name: str) -> str:
+    return resources.files("schema").joinpath("templates", name).read_text(encoding="utf-8")
+
+
+def schema_table(models: list[str], metadata: str) -> str:
+    """The ``[tool.schema]`` TOML table for these options."""
+    listed = ", ".join(f'"{module}"' for module in models)
+    return (
+        "[tool.schema]\n"
+        f"models = [{listed}]\n"
+        f'metadata = "{metadata}"\n'
+        'snapshots = "snapshots"\n'
+        'alembic_config = "alembic.ini"\n'
+    )
+
+
+def init_project(
+    directory: Path, models: list[str] | None = None, metadata: str | None = None
+) -> InitResult:
+    """Create whatever of the project layout is missing in ``directory``."""
+    models = list(models or DEFAULT_MODELS)
+    metadata = metadata or f"{models[0]}:Base.metadata"
+    result = InitResult()
+    files = FileSet()
+    database = "".join(c if c.isalnum() else "_" for c in directory.resolve().name) or "app"
+    wanted = {
+        directory / "alembic.ini": _template("alembic.ini").replace(
+            "sqlite:///./cultivar_async.db", f"sqlite:///./{database}.db"
+        ),
+        directory / "alembic" / "env.py": _template("env.py"),
+        directory / "alembic" / "script.py.mako": _template("script.py.mako"),
+        directory / "alembic" / "versions" / ".gitkeep": "",
+        directory / "snapshots" / "tables" / ".gitkeep": "",
+    }
+    for path, content in wanted.items():
+        if path.exists():
+            result.kept.append(path)
+        else:
+            files.write(path, content)
+            result.created.append(path)
+    pyproject = directory / PYPROJECT
+    if pyproject.exists() and "schema" in read_toml(pyproject).get("tool", {}):
+        result.kept.append(pyproject)
+    else:
+        existing = pyproject.read_text(encoding="utf-8") if pyproject.exists() else ""
+        separator = "\n" if existing and not existing.endswith("\n\n") else ""
+        if existing and not existing.endswith("\n"):
+            separator = "\n\n"
+        files.write(pyproject, existing + separator + schema_table(models, metadata))
+        result.created.append(pyproject)
+    files.commit()
+    return result

@@ -1,0 +1,226 @@
+"""Snapshot YAML -> validated dict -> SQLAlchemy ``Table``: the reverse of ``serialize``.
+
+YAML is read with the safe (C when available) loader.  Every key and value is checked against
+the shapes below, so a hand-edited or corrupted file fails with its path and line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from sqlalchemy import CheckConstraint, Column, ForeignKeyConstraint, Index, MetaData
+from sqlalchemy import PrimaryKeyConstraint, Table, UniqueConstraint
+from sqlalchemy.sql.elements import conv
+
+from .errors import SnapshotFileError
+from .expressions import ExpressionError, text_to_default, text_to_type
+from .serialize import TableDict
+
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Field:
+    """One allowed key: its expected type (a shape name for nested data) and whether required."""
+
+    kind: str
+    required: bool = False
+
+
+NAMES = Field("names", True)
+SHAPES: dict[str, dict[str, Field]] = {
+    "table": {
+        "name": Field("str", True),
+        "schema": Field("str"),
+        "comment": Field("str"),
+        "columns": Field("list:column", True),
+        "primary_key": Field("primary_key"),
+        "foreign_keys": Field("list:foreign_key"),
+        "unique_constraints": Field("list:unique"),
+        "check_constraints": Field("list:check"),
+        "indexes": Field("list:index"),
+    },
+    "column": {
+        "name": Field("str", True),
+        "type": Field("str", True),
+        "nullable": Field("bool", True),
+        "autoincrement": Field("bool"),
+        "server_default": Field("str"),
+        "comment": Field("str"),
+    },
+    "primary_key": {"name": Field("name"), "columns": NAMES},
+    "foreign_key": {
+        "name": Field("name"),
+        "columns": NAMES,
+        "referred_table": Field("str", True),
+        "referred_columns": NAMES,
+        "ondelete": Field("str"),
+        "onupdate": Field("str"),
+        "deferrable": Field("bool"),
+        "initially": Field("str"),
+    },
+    "unique": {"name": Field("name"), "columns": NAMES},
+    "check": {"name": Field("name"), "sqltext": Field("str", True)},
+    "index": {"name": Field("name"), "columns": NAMES, "unique": Field("bool")},
+}
+
+
+class _Invalid(Exception):
+    def __init__(self, path: Path_, problem: str) -> None:
+        super().__init__(problem)
+        self.path = path
+        self.problem = problem
+
+
+def parse_yaml(path: str, text: str) -> Any:
+    """Safe-load YAML text; syntax errors name the file and line."""
+    try:
+        return yaml.load(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        raise SnapshotFileError(path, f"invalid YAML: {exc.problem}", line) from None
+    except yaml.YAMLError as exc:
+        raise SnapshotFileError(path, f"invalid YAML: {exc}") from None
+
+
+def load_table(path: str, text: str, metadata: MetaData) -> Table:
+    """Parse, validate and build one table file into ``metadata``."""
+    data = parse_table(path, text)
+    try:
+        return build_table(data, metadata)
+    except _Invalid as exc:
+        raise SnapshotFileError(path, exc.problem, line_of(text, exc.path)) from None
+
+
+def parse_table(path: str, text: str) -> TableDict:
+    """Parse and validate one table file into its snapshot dict."""
+    data = parse_yaml(path, text)
+    try:
+        _check(data, "table", ())
+    except _Invalid as exc:
+        raise SnapshotFileError(path, exc.problem, line_of(text, exc.path)) from None
+    return data  # type: ignore[no-any-return]
+
+
+def _check(value: Any, kind: str, path: Path_) -> None:
+    where = "/".join(str(part) for part in path) or "the file"
+    if kind.startswith("list:"):
+        if not isinstance(value, list):
+            raise _Invalid(path, f"{where} must be a list")
+        for index, item in enumerate(value):
+            _check(item, kind[5:], (*path, index))
+        return
+    if kind == "names":
+        if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+            raise _Invalid(path, f"{where} must be a non-empty list of names")
+        return
+    if kind == "name":
+        if value is not None and not isinstance(value, str):
+            raise _Invalid(path, f"{where} must be a name or null")
+        return
+    if kind in ("str", "bool"):
+        if type(value) is not {"str": str, "bool": bool}[kind]:
+            expected = "a string" if kind == "str" else "true or false"
+            raise _Invalid(path, f"{where} must be {expected}, not {value!r}")
+        return
+    shape = SHAPES[kind]
+    if not isinstance(value, dict):
+        raise _Invalid(path, f"{where} must be a mapping")
+    for key in value:
+        if key not in shape:
+            raise _Invalid((*path, key), f"unknown key {key!r} in {kind.replace('_', ' ')}")
+    for key, field in shape.items():
+        if key in value:
+            _check(value[key], field.kind, (*path, key))
+        elif field.required:
+            raise _Invalid(path, f"{where}: missing key {key!r}")
+
+
+def build_table(data: TableDict, metadata: MetaData) -> Table:
+    """A ``Table`` in ``metadata`` from a validated snapshot dict.
+
+    Names are wrapped in ``conv`` so no naming convention renames them again, and Alembic
+    renders them as ``op.f(...)``.
+    """
+    items: list[Any] = []
+    for index, column in enumerate(data["columns"]):
+        items.append(_build_column(column, ("columns", index)))
+    if "primary_key" in data:
+        pk = data["primary_key"]
+        items.append(PrimaryKeyConstraint(*pk["columns"], name=_conv(pk["name"])))
+    for fk in data.get("foreign_keys", []):
+        prefix = fk["referred_table"]
+        items.append(
+            ForeignKeyConstraint(
+                fk["columns"],
+                [f"{prefix}.{column}" for column in fk["referred_columns"]],
+                name=_conv(fk.get("name")),
+                ondelete=fk.get("ondelete"),
+                onupdate=fk.get("onupdate"),
+                deferrable=fk.get("deferrable"),
+                initially=fk.get("initially"),
+            )
+        )
+    for unique in data.get("unique_constraints", []):
+        items.append(UniqueConstraint(*unique["columns"], name=_conv(unique.get("name"))))
+    for check in data.get("check_constraints", []):
+        items.append(CheckConstraint(check["sqltext"], name=_conv(check.get("name"))))
+    for ix in data.get("indexes", []):
+        items.append(Index(_conv(ix.get("name")), *ix["columns"], unique=ix.get("unique", False)))
+    try:
+        return Table(
+            data["name"], metadata, *items, schema=data.get("schema"), comment=data.get("comment")
+        )
+    except Exception as exc:  # SQLAlchemy raises several types for inconsistent definitions
+        raise _Invalid((), f"inconsistent table definition: {exc}") from None
+
+
+def _build_column(data: dict[str, Any], path: Path_) -> Column[Any]:
+    try:
+        type_ = text_to_type(data["type"])
+    except ExpressionError as exc:
+        raise _Invalid((*path, "type"), f"column {data['name']}: {exc}") from None
+    server_default = None
+    if "server_default" in data:
+        try:
+            server_default = text_to_default(data["server_default"])
+        except ExpressionError as exc:
+            raise _Invalid((*path, "server_default"), f"column {data['name']}: {exc}") from None
+    return Column(
+        data["name"],
+        type_,
+        nullable=data["nullable"],
+        autoincrement=data.get("autoincrement", "auto"),
+        server_default=server_default,
+        comment=data.get("comment"),
+    )
+
+
+def _conv(name: str | None) -> conv | None:
+    return None if name is None else conv(name)
+
+
+def line_of(text: str, path: Path_) -> int | None:
+    """1-based line of the node at ``path`` (keys and list indexes) in YAML ``text``."""
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError:
+        return None
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in path:
+        if isinstance(node, yaml.MappingNode):
+            match = [(k, v) for k, v in node.value if k.value == part]
+            if not match:
+                break
+            key, node = match[0]
+            line = key.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line

@@ -1,0 +1,99 @@
+"""One opened project: its configuration, Alembic config and snapshot folder, read lazily."""
+
+from __future__ import annotations
+
+from argparse import Namespace
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
+from sqlalchemy import MetaData
+from sqlalchemy.engine import make_url
+
+from .config import ProjectConfig, database_url, load_config
+from .errors import SchemaToolError
+from .models import load_metadata
+from .store import SnapshotStore, sha256_bytes
+
+
+@dataclass
+class Project:
+    """Everything the commands need about one project folder."""
+
+    config: ProjectConfig
+
+    @classmethod
+    def open(cls, directory: Path | None = None) -> Project:
+        return cls(load_config(directory))
+
+    @cached_property
+    def store(self) -> SnapshotStore:
+        return SnapshotStore(self.config.snapshots_dir)
+
+    @cached_property
+    def alembic(self) -> Config:
+        """Alembic's Config, with paths resolved against the ini file's folder."""
+        ini = self.config.alembic_ini
+        if not ini.is_file():
+            raise SchemaToolError(f"{ini}: no such file; run `tool init` to create it")
+        # quiet: Alembic's own "Generating ... done" lines would interleave with ours.
+        alembic_config = Config(str(ini), cmd_opts=Namespace(quiet=True, x=None))
+        alembic_config.attributes["configure_logger"] = False
+        location = alembic_config.get_main_option("script_location")
+        if not location:
+            raise SchemaToolError(f"{ini}: [alembic] has no script_location")
+        if not Path(location).is_absolute() and ":" not in location:
+            alembic_config.set_main_option("script_location", str(ini.parent / location))
+        return alembic_config
+
+    @cached_property
+    def scripts(self) -> ScriptDirectory:
+        try:
+            return ScriptDirectory.from_config(self.alembic)
+        except CommandError as exc:
+            raise SchemaToolError(f"{self.config.alembic_ini}: {exc}") from None
+
+    def reload_scripts(self) -> None:
+        """Forget the cached revision map, after a revision file was written."""
+        self.__dict__.pop("scripts", None)
+
+    @cached_property
+    def metadata(self) -> MetaData:
+        return load_metadata(self.config)
+
+    def url(self, override: str | None = None) -> str:
+        """The database URL: ``--url``, else ``DATABASE_URL``, else alembic.ini."""
+        url = database_url(self.alembic.get_main_option("sqlalchemy.url"), override)
+        if not url:
+            raise SchemaToolError(
+                f"{self.config.alembic_ini}: no sqlalchemy.url; set DATABASE_URL or pass --url"
+            )
+        return url
+
+    def dialect_name(self) -> str:
+        """The backend revisions are rendered for (rendering itself is dialect-neutral)."""
+        try:
+            return make_url(self.url()).get_backend_name()
+        except Exception:  # an unusable URL must not stop writing a revision
+            return "sqlite"
+
+    def heads(self) -> list[str]:
+        return list(self.scripts.get_heads())
+
+    def revision_files(self) -> dict[str, str]:
+        """sha256 of every revision file, by file name relative to the versions folder."""
+        hashes = {}
+        for script in self.scripts.walk_revisions():
+            path = Path(script.path)
+            hashes[self.version_name(path)] = sha256_bytes(path.read_bytes())
+        return hashes
+
+    def version_name(self, path: Path) -> str:
+        versions = Path(self.scripts.versions)
+        try:
+            return str(path.relative_to(versions))
+        except ValueError:
+            return str(path.relative_to(self.config.root))

@@ -1,0 +1,5 @@
+"""``python -m tool``."""
+
+from tool.cli import main
+
+main()

@@ -3,12 +3,12 @@
 The upgrade runs in this order (the downgrade is Alembic's ``reverse()`` of it):
 
 1. drop constraints and indexes that go away or change, so columns and tables are free;
-2. create new tables (referenced tables first) and their indexes;
+2. create new tables (referenced tables first) with their indexes;
 3. add and alter columns, change table comments;
 4. add primary keys, unique and check constraints and indexes;
 5. add foreign keys, once every referenced table and column exists;
 6. drop columns;
-7. drop tables (referencing tables first) with their indexes.
+7. drop tables (referencing tables first), and ENUM types nothing uses any more.
 
 Column and constraint operations are grouped per table in ``ModifyTableOps`` so Alembic renders
 them inside ``batch_alter_table`` and the same revision runs on SQLite.
@@ -22,13 +22,15 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from alembic.operations import ops
-from sqlalchemy import CheckConstraint, ForeignKeyConstraint, MetaData, Table
+from sqlalchemy import CheckConstraint, Enum, ForeignKeyConstraint, MetaData, Table
 from sqlalchemy import UniqueConstraint
-from sqlalchemy.sql.schema import Constraint, Index
+from sqlalchemy.sql.schema import Constraint
 
 from .diff import Action, Change, Kind
 from .errors import SchemaToolError
+from .expressions import text_to_type
 from .load import build_table
+from .operations import CreateTableOps, DropTableOps
 from .serialize import TableDict
 
 PHASES = 7
@@ -59,8 +61,14 @@ def plan_operations(
     changes: Iterable[Change],
     old: Mapping[str, TableDict | None],
     new: Mapping[str, TableDict | None],
+    unchanged: Mapping[str, TableDict] | None = None,
 ) -> ops.UpgradeOps:
-    """The upgrade operations that turn snapshot ``old`` into ``new`` for these changes."""
+    """The upgrade operations that turn snapshot ``old`` into ``new`` for these changes.
+
+    ``old`` and ``new`` hold the changed tables (``None`` where a side lacks one); ``unchanged``
+    the others, needed only to know which ENUM types stay in use.
+    """
+    unchanged = unchanged or {}
     old_tables, new_tables = _Tables(old), _Tables(new)
     phases: list[dict[str, list[ops.MigrateOperation]]] = [defaultdict(list) for _ in range(PHASES)]
     created: list[str] = []
@@ -93,23 +101,49 @@ def plan_operations(
 
     upgrade: list[ops.MigrateOperation] = []
     for index, phase in enumerate(phases):
-        if index == 1:
+        if index == 1 and created:
+            used_before = _enum_names([*unchanged.values(), *old.values()])
             for key in _dependency_order(created, new):
                 table = new_tables[key]
-                upgrade.append(ops.CreateTableOp.from_table(table))
-                upgrade.extend(ops.CreateIndexOp.from_index(ix) for ix in _indexes(table))
+                upgrade.append(CreateTableOps(table, _enums_to_drop(table, used_before)))
         for key in sorted(phase):
             table = new_tables[key] if new.get(key) is not None else old_tables[key]
             upgrade.append(ops.ModifyTableOps(table.name, phase[key], schema=table.schema))
-    for key in reversed(_dependency_order(dropped, old)):
-        table = old_tables[key]
-        upgrade.extend(ops.DropIndexOp.from_index(ix) for ix in _indexes(table))
-        upgrade.append(ops.DropTableOp.from_table(table))
+    if dropped:
+        used_after = _enum_names([*unchanged.values(), *new.values()])
+        for key in reversed(_dependency_order(dropped, old)):
+            table = old_tables[key]
+            upgrade.append(DropTableOps(table, _enums_to_drop(table, used_after)))
     return ops.UpgradeOps(ops=upgrade)
 
 
-def _indexes(table: Table) -> list[Index]:
-    return sorted(table.indexes, key=lambda ix: str(ix.name))
+EnumKey = tuple[str | None, str]
+
+
+def _native_enum(type_: object) -> Enum | None:
+    if isinstance(type_, Enum) and type_.native_enum and type_.name:
+        return type_
+    return None
+
+
+def _enum_names(dicts: Iterable[TableDict | None]) -> set[EnumKey]:
+    """Named native ENUM types used by these snapshot tables (parsing only Enum columns)."""
+    names = set()
+    for data in dicts:
+        for column in (data or {}).get("columns", []):
+            if "Enum(" in column["type"] and (enum := _native_enum(text_to_type(column["type"]))):
+                names.add((enum.schema, str(enum.name)))
+    return names
+
+
+def _enums_to_drop(table: Table, still_used: set[EnumKey]) -> tuple[Enum, ...]:
+    """The table's named ENUM types that no table uses once this one is dropped."""
+    drop: dict[EnumKey, Enum] = {}
+    for column in table.columns:
+        enum = _native_enum(column.type)
+        if enum is not None and (enum.schema, str(enum.name)) not in still_used:
+            drop.setdefault((enum.schema, str(enum.name)), enum)
+    return tuple(drop[key] for key in sorted(drop, key=str))
 
 
 def _column_op(

@@ -51,6 +51,10 @@ class SchemaDiff:
         return {key: table.sha256 for key, table in self.models.items()}
 
     @property
+    def unchanged(self) -> dict[str, TableDict]:
+        return {key: t.data for key, t in self.models.items() if key not in self.new}
+
+    @property
     def files_differ(self) -> bool:
         """True when any table file would change, even without a schema change."""
         stored = self.manifest.tables if self.manifest else {}
@@ -112,7 +116,8 @@ def take_snapshot(
     files = FileSet()
     revision, path = write_revision(
         project.alembic,
-        plan_operations(schema_diff.changes, schema_diff.old, schema_diff.new),
+        plan_operations(schema_diff.changes, schema_diff.old, schema_diff.new,
+                        schema_diff.unchanged),
         message=message,
         docstring=changes_docstring(schema_diff.changes),
         dialect_name=project.dialect_name(),

@@ -6,12 +6,16 @@ SQLAlchemy's inspector, on the databases that reflect them.
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import CheckConstraint, MetaData, inspect
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ClauseElement, TextClause
+from sqlalchemy.sql.schema import DefaultClause
 
 from .load import load_table
 from .store import Manifest, SnapshotStore
@@ -35,13 +39,53 @@ def schema_drift(connection: Connection, metadata: MetaData) -> list[str]:
         connection,
         opts={
             "compare_type": True,
-            "compare_server_default": True,
+            "compare_server_default": _server_default_differs,
             "include_object": _include_object,
         },
     )
     lines = [_describe(diff) for diff in _flatten(compare_metadata(context, metadata))]
     lines.extend(_check_constraint_drift(connection, metadata))
     return lines
+
+
+_NOW = {"now()", "current_timestamp", "current_timestamp()", "localtimestamp", "getdate()"}
+_BOOLEANS = {"true": "1", "false": "0"}
+_CAST = re.compile(r"::[\w .\"]+(\(\d+(,\s*\d+)?\))?(\[\])?$")
+
+
+def normalize_default(text: str | None) -> str | None:
+    """A database's spelling of a default reduced to a comparable form.
+
+    Databases report the same default differently: ``now()`` comes back as
+    ``current_timestamp()`` on MariaDB and ``CURRENT_TIMESTAMP`` on SQLite, ``false()`` as ``0``
+    or ``false``, literals with PostgreSQL casts (``'x'::character varying``) or in parentheses.
+    """
+    if text is None:
+        return None
+    value = text.strip()
+    while True:
+        previous = value
+        value = _CAST.sub("", value.strip())
+        if value.startswith("(") and value.endswith(")"):
+            value = value[1:-1].strip()
+        if len(value) >= 2 and value[0] == value[-1] == "'":
+            value = value[1:-1].replace("''", "'")
+        if value == previous:
+            break
+    lowered = value.lower()
+    if lowered in _NOW:
+        return "now()"
+    try:  # 0 and 0.00 are the same numeric default
+        return str(Decimal(value).normalize())
+    except InvalidOperation:
+        return _BOOLEANS.get(lowered, value)
+
+
+def _server_default_differs(
+    context: MigrationContext, inspected_column: Any, metadata_column: Any,
+    inspected_default: str | None, metadata_default: Any, rendered_metadata_default: str | None,
+) -> bool:
+    return normalize_default(inspected_default) != normalize_default(rendered_metadata_default)
 
 
 def _include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
@@ -66,13 +110,24 @@ def _describe(diff: tuple[Any, ...]) -> str:
         return f"column {diff[2]}.{diff[3].name}: {state}"
     if kind.startswith("modify_"):
         _, _, table, column, _, live, expected = diff
-        return f"column {table}.{column}: {kind[7:]} is {live!r} in the database, snapshot says {expected!r}"
+        return (f"column {table}.{column}: {kind[7:]} is {_show(live)} in the database, "
+                f"the snapshot says {_show(expected)}")
     if kind in ("add_index", "remove_index", "add_constraint", "remove_constraint", "add_fk",
                 "remove_fk"):
         obj = diff[1]
         state = "missing from the database" if kind.startswith("add") else "not in the snapshot"
         return f"{kind.split('_', 1)[1].replace('fk', 'foreign key')} {obj.name} on {obj.table.name}: {state}"
     return " ".join(str(part) for part in diff)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, DefaultClause):
+        value = value.arg
+    if isinstance(value, TextClause):
+        return value.text
+    if isinstance(value, ClauseElement):
+        return str(value.compile())
+    return repr(value) if isinstance(value, str) else str(value)
 
 
 def _check_constraint_drift(connection: Connection, metadata: MetaData) -> list[str]:

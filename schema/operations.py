@@ -3,7 +3,9 @@
 ``create_table`` is paired with its indexes so that the reverse drops only the table: its indexes
 go with it, and MariaDB refuses to drop an index a foreign key still needs.  Dropping a table
 also drops the named ENUM types no remaining table uses, which ``op.drop_table`` leaves behind on
-PostgreSQL (``sa.Enum(...).drop`` does nothing on databases without such types).
+PostgreSQL (``sa.Enum(...).drop`` does nothing on databases without such types).  Dropping a
+foreign key also drops the index MariaDB/MySQL made for it, so downgrades restore the schema
+exactly.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from alembic.autogenerate import renderers
 from alembic.autogenerate.api import AutogenContext
 from alembic.autogenerate.render import render_op
 from alembic.operations import ops
-from sqlalchemy import Enum, Table
+from sqlalchemy import Enum, ForeignKeyConstraint, Table, UniqueConstraint
 
 
 class CreateTableOps(ops.MigrateOperation):
@@ -52,3 +54,64 @@ def _render_drop(autogen_context: AutogenContext, op: DropTableOps) -> list[str]
         schema = f", schema={enum.schema!r}" if enum.schema else ""
         lines.append(f"sa.Enum(name={enum.name!r}{schema}).drop(op.get_bind(), checkfirst=False)")
     return lines
+
+
+class AddForeignKeyOps(ops.MigrateOperation):
+    """Add a foreign key; the reverse also drops the index MariaDB/MySQL created for it.
+
+    MySQL creates an index named after a foreign key when no index can serve it, and keeps that
+    index when the foreign key is dropped; ``implicit_index`` says whether that happens here.
+    """
+
+    def __init__(self, constraint: ForeignKeyConstraint, implicit_index: bool) -> None:
+        self.constraint = constraint
+        self.implicit_index = implicit_index
+
+    def reverse(self) -> DropForeignKeyOps:
+        return DropForeignKeyOps(self.constraint, self.implicit_index)
+
+
+class DropForeignKeyOps(ops.MigrateOperation):
+    """Drop a foreign key, and on MariaDB/MySQL the index it implicitly created."""
+
+    def __init__(self, constraint: ForeignKeyConstraint, implicit_index: bool) -> None:
+        self.constraint = constraint
+        self.implicit_index = implicit_index
+
+    def reverse(self) -> AddForeignKeyOps:
+        return AddForeignKeyOps(self.constraint, self.implicit_index)
+
+
+@renderers.dispatch_for(AddForeignKeyOps)
+def _render_add_fk(autogen_context: AutogenContext, op: AddForeignKeyOps) -> list[str]:
+    return render_op(autogen_context, ops.AddConstraintOp.from_constraint(op.constraint))
+
+
+@renderers.dispatch_for(DropForeignKeyOps)
+def _render_drop_fk(autogen_context: AutogenContext, op: DropForeignKeyOps) -> list[str]:
+    lines = render_op(autogen_context, ops.DropConstraintOp.from_constraint(op.constraint))
+    if op.implicit_index:
+        target = "batch_op" if autogen_context._has_batch else "op"
+        table = "" if autogen_context._has_batch else f", table_name={op.constraint.table.name!r}"
+        lines.append(
+            "# MariaDB/MySQL keep the index they created for the foreign key: drop it too."
+        )
+        lines.append(
+            f"if op.get_bind().dialect.name in ('mysql', 'mariadb'): "
+            f"{target}.drop_index({str(op.constraint.name)!r}{table})"
+        )
+    return lines
+
+
+def needs_implicit_index(constraint: ForeignKeyConstraint) -> bool:
+    """True when MySQL would create an index for this foreign key: none of the table's indexes,
+    unique constraints or primary key starts with the foreign key's columns."""
+    table = constraint.table
+    wanted = [str(column.name) for column in constraint.columns]
+    candidates = [list(index.columns) for index in table.indexes]
+    candidates += [list(c.columns) for c in table.constraints if isinstance(c, UniqueConstraint)]
+    candidates.append(list(table.primary_key.columns))
+    return not any(
+        [str(column.name) for column in columns[: len(wanted)]] == wanted
+        for columns in candidates
+    )

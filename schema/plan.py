@@ -30,7 +30,13 @@ from .diff import Action, Change, Kind
 from .errors import SchemaToolError
 from .expressions import text_to_type
 from .load import build_table
-from .operations import CreateTableOps, DropTableOps
+from .operations import (
+    AddForeignKeyOps,
+    CreateTableOps,
+    DropForeignKeyOps,
+    DropTableOps,
+    needs_implicit_index,
+)
 from .serialize import TableDict
 
 PHASES = 7
@@ -42,19 +48,28 @@ _CONSTRAINT_TYPES: dict[Kind, type] = {
 
 
 class _Tables:
-    """SQLAlchemy tables built on demand from one side's snapshot dicts."""
+    """SQLAlchemy tables built on demand from one side's snapshot dicts.
 
-    def __init__(self, dicts: Mapping[str, TableDict | None]) -> None:
-        self._dicts = dicts
+    Building a table also builds the tables its foreign keys refer to, so Alembic can resolve
+    them while rendering.
+    """
+
+    def __init__(self, *sides: Mapping[str, TableDict | None]) -> None:
+        self._sides = sides
         self._metadata = MetaData()
         self._built: dict[str, Table] = {}
 
     def __getitem__(self, key: str) -> Table:
         if key not in self._built:
-            data = self._dicts[key]
-            assert data is not None, key
-            self._built[key] = build_table(data, self._metadata)
+            data = next(side[key] for side in self._sides if side.get(key) is not None)
+            self._built[key] = build_table(data, self._metadata)  # type: ignore[arg-type]
+            for fk in data.get("foreign_keys", []):  # type: ignore[union-attr]
+                if fk["referred_table"] in self:
+                    self[fk["referred_table"]]
         return self._built[key]
+
+    def __contains__(self, key: object) -> bool:
+        return any(side.get(key) is not None for side in self._sides)  # type: ignore[arg-type]
 
 
 def plan_operations(
@@ -69,7 +84,7 @@ def plan_operations(
     the others, needed only to know which ENUM types stay in use.
     """
     unchanged = unchanged or {}
-    old_tables, new_tables = _Tables(old), _Tables(new)
+    old_tables, new_tables = _Tables(old, unchanged), _Tables(new, unchanged)
     phases: list[dict[str, list[ops.MigrateOperation]]] = [defaultdict(list) for _ in range(PHASES)]
     created: list[str] = []
     dropped: list[str] = []
@@ -196,21 +211,26 @@ def _constraint_op(
     item = change.new if adding else change.old
     if change.kind is Kind.INDEX:
         index = _find(table.indexes, item, "columns")
-        op: ops.MigrateOperation = (
+        phases[3 if adding else 0][change.table].append(
             ops.CreateIndexOp.from_index(index) if adding else ops.DropIndexOp.from_index(index)
         )
-        phases[3 if adding else 0][change.table].append(op)
         return
     if change.kind is Kind.PRIMARY_KEY:
         constraint: Constraint = table.primary_key
     else:
         candidates = [c for c in table.constraints if type(c) is _CONSTRAINT_TYPES[change.kind]]
         constraint = _find(candidates, item, "sqltext" if change.kind is Kind.CHECK else "columns")
-    if adding:
-        phase = 4 if change.kind is Kind.FOREIGN_KEY else 3
-        phases[phase][change.table].append(ops.AddConstraintOp.from_constraint(constraint))
+    key = change.table
+    if isinstance(constraint, ForeignKeyConstraint):
+        implicit = needs_implicit_index(constraint)
+        if adding:
+            phases[4][key].append(AddForeignKeyOps(constraint, implicit))
+        else:
+            phases[0][key].append(DropForeignKeyOps(constraint, implicit))
+    elif adding:
+        phases[3][key].append(ops.AddConstraintOp.from_constraint(constraint))
     else:
-        phases[0][change.table].append(ops.DropConstraintOp.from_constraint(constraint))
+        phases[0][key].append(ops.DropConstraintOp.from_constraint(constraint))
 
 
 def _find(candidates: Iterable[Any], item: dict[str, Any], field: str) -> Any:

@@ -30,12 +30,8 @@ class FlowList(list[Any]):
     """A short list of names, written on one line: ``columns: [sensor_id, recorded_at]``."""
 
 
-class Quoted(str):
-    """A string written in double quotes, so a SQL literal like ``'draft'`` stays readable."""
-
-
 class SnapshotDumper(_Dumper):  # type: ignore[misc, valid-type]
-    """Safe dumper (C when available) that writes ``FlowList`` in flow style."""
+    """Safe dumper (C when available): ``FlowList`` in flow style, SQL literals in double quotes."""
 
 
 SnapshotDumper.add_representer(
@@ -44,11 +40,15 @@ SnapshotDumper.add_representer(
     )
 )
 
-SnapshotDumper.add_representer(
-    Quoted, lambda dumper, data: dumper.represent_scalar(
-        "tag:yaml.org,2002:str", str(data), style='"'
-    )
-)
+
+
+def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    # Double quotes keep a SQL literal readable: "'draft'" rather than three single quotes.
+    style = '"' if data.startswith("'") else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+SnapshotDumper.add_representer(str, _represent_str)
 
 
 class UnsupportedConstruct(ValueError):
@@ -134,8 +134,7 @@ def _column(column: Column[Any]) -> dict[str, Any]:
     if column.autoincrement != "auto":
         data["autoincrement"] = bool(column.autoincrement)
     if column.server_default is not None:
-        default = default_to_text(column.server_default)
-        data["server_default"] = Quoted(default) if default[0] in "'\"" else default
+        data["server_default"] = default_to_text(column.server_default)
     if column.comment:
         data["comment"] = column.comment
     if column.computed is not None or column.identity is not None:

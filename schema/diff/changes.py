@@ -57,15 +57,18 @@ class Change:
             if self.action is not Action.ALTER and columns:
                 subject += f" ({columns})"
         if self.action is Action.ALTER:
-            return f"{sign} {subject}: {self.attribute} {_show(self.old)} -> {_show(self.new)}"
+            verbatim = self.attribute in ("type", "server_default")
+            return (f"{sign} {subject}: {self.attribute} "
+                    f"{_show(self.old, verbatim)} -> {_show(self.new, verbatim)}")
         return f"{sign} {subject}"
 
 
-def _show(value: Any) -> str:
+def _show(value: Any, verbatim: bool) -> str:
+    """Types and SQL defaults as written in the snapshot; other strings quoted."""
     if value is None:
         return "none"
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, str):
-        return value if value and value.isprintable() and " " not in value else repr(value)
+    if isinstance(value, str) and verbatim:
+        return value
     return repr(value)

@@ -1,0 +1,149 @@
+"""Shared fixtures: throwaway project folders driven through the real CLI, and databases.
+
+PostgreSQL and MariaDB tests read TEST_POSTGRES_URL / TEST_MYSQL_URL (server URLs); each test
+gets a database of its own, created here and dropped afterwards.  Without the variables those
+tests skip with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+REPO = Path(__file__).resolve().parent.parent
+
+MODELS_HEADER = '''\
+import sqlalchemy as sa
+from sqlalchemy import (Boolean, CheckConstraint, Column, DateTime, Enum, ForeignKey, Index,
+                        Integer, MetaData, Numeric, String, Table, Text, UniqueConstraint, func)
+
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+'''
+
+
+@dataclass
+class Result:
+    """A finished CLI run."""
+
+    code: int
+    out: str
+    err: str
+
+
+class Project:
+    """A throwaway project folder with ``models.py`` and the tool's scaffolding."""
+
+    def __init__(self, root: Path, url: str) -> None:
+        self.root = root
+        self.url = url
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        env["DATABASE_URL"] = self.url
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        return env
+
+    def write_models(self, body: str) -> None:
+        (self.root / "models.py").write_text(MODELS_HEADER + textwrap.dedent(body))
+
+    def run(self, *args: str, check: bool = True) -> Result:
+        """``python -m tool ARGS`` in the project folder."""
+        return self._run([sys.executable, "-m", "tool", *args], check)
+
+    def alembic(self, *args: str, check: bool = True) -> Result:
+        """Plain ``python -m alembic ARGS`` in the project folder."""
+        return self._run([sys.executable, "-m", "alembic", *args], check)
+
+    def _run(self, argv: list[str], check: bool) -> Result:
+        done = subprocess.run(argv, cwd=self.root, env=self.env(), capture_output=True,
+                              text=True, timeout=300)
+        result = Result(done.returncode, done.stdout, done.stderr)
+        if check and result.code != 0:
+            raise AssertionError(f"{' '.join(argv[2:])} exited {result.code}:\n"
+                                 f"{result.out}\n{result.err}")
+        return result
+
+    def snapshot_files(self) -> dict[str, bytes]:
+        base = self.root / "snapshots"
+        return {str(p.relative_to(base)): p.read_bytes() for p in sorted(base.rglob("*.yaml"))}
+
+    def revision_files(self) -> list[Path]:
+        return sorted((self.root / "alembic" / "versions").glob("*.py"))
+
+
+def _server_database(env_var: str, kind: str) -> Iterator[str]:
+    server = os.environ.get(env_var)
+    if not server:
+        pytest.skip(f"{env_var} is not set: no {kind} server to test against")
+    name = f"schema_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    quote = admin.dialect.identifier_preparer.quote
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f"CREATE DATABASE {quote(name)}")
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            if kind == "PostgreSQL":
+                connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {quote(name)} WITH (FORCE)")
+            else:
+                connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {quote(name)}")
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "mysql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database on each supported backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+    elif request.param == "postgresql":
+        yield from _server_database("TEST_POSTGRES_URL", "PostgreSQL")
+    else:
+        yield from _server_database("TEST_MYSQL_URL", "MariaDB/MySQL")
+
+
+def new_project(root: Path, url: str) -> Project:
+    """``tool init`` a folder for a ``models`` module with a ``metadata`` attribute."""
+    root.mkdir(parents=True, exist_ok=True)
+    project = Project(root, url)
+    project.run("init", "--models", "models", "--metadata", "models:metadata")
+    return project
+
+
+@pytest.fixture
+def project(tmp_path: Path, database_url: str) -> Project:
+    return new_project(tmp_path / "proj", database_url)
+
+
+@pytest.fixture
+def sqlite_project(tmp_path: Path) -> Project:
+    return new_project(tmp_path / "proj", f"sqlite:///{tmp_path / 'test.db'}")
+
+
+@pytest.fixture
+def repo_copy(tmp_path: Path) -> Project:
+    """A copy of this repository's CultivAR project (models, alembic, snapshots)."""
+    root = tmp_path / "cultivar"
+    root.mkdir()
+    for name in ("app", "alembic", "snapshots"):
+        shutil.copytree(REPO / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("alembic.ini", "pyproject.toml"):
+        shutil.copy(REPO / name, root / name)
+    return Project(root, f"sqlite:///{tmp_path / 'cultivar.db'}")

@@ -1,0 +1,163 @@
+"""Every change kind, end to end through the real CLI on SQLite, PostgreSQL and MariaDB.
+
+One project evolves step by step.  For each step: `tool snapshot` records exactly the expected
+change, `tool apply` upgrades and verifies, `alembic downgrade -1` gives back exactly the previous
+snapshot, and `alembic upgrade head` gives the new one again.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+
+import pytest
+
+from schema.database import run_on_connection
+from schema.store import SnapshotStore
+from schema.verify import schema_drift, snapshot_metadata
+
+from .conftest import Project
+
+GROWERS = '''
+growers = Table(
+    "growers", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(50), nullable=False),
+    Column("email", String(100)),
+    {grower_columns}
+    {grower_extra}
+    comment={grower_comment!r},
+)
+'''
+PLANTS = '''
+plants = Table(
+    "plants", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("grower_id", Integer, ForeignKey("growers.id", ondelete="CASCADE"), nullable=False),
+    Column("stage", String(20), server_default="seedling", nullable=False),
+    Column("planted_at", DateTime(timezone=True), server_default=func.now()),
+    {plant_columns}
+    Index("ix_plants_grower_id_stage", "grower_id", "stage"),
+    {plant_extra}
+)
+'''
+HARVESTS = '''
+harvests = Table(
+    "harvests", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("plant_id", Integer, ForeignKey("plants.id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("status", Enum("drying", "curing", "done", name="harvest_status"),
+           server_default="drying", nullable=False),
+    Column("weight_g", Numeric(8, 2), comment="Dry weight"),
+    UniqueConstraint("plant_id", "status"),
+    CheckConstraint("weight_g >= 0", name="weight_non_negative"),
+    comment="Harvested material",
+)
+'''
+
+
+@dataclass(frozen=True)
+class Step:
+    """One edit of the models and the change lines `tool snapshot` must print for it."""
+
+    name: str
+    expected: tuple[str, ...]
+    grower_columns: str = ""
+    grower_extra: str = ""
+    grower_comment: str = "People who grow"
+    plant_columns: str = ""
+    plant_extra: str = ""
+    harvests: bool = False
+
+    def models(self) -> str:
+        text = GROWERS.format(grower_columns=self.grower_columns, grower_extra=self.grower_extra,
+                              grower_comment=self.grower_comment)
+        text += PLANTS.format(plant_columns=self.plant_columns, plant_extra=self.plant_extra)
+        return text + (HARVESTS if self.harvests else "")
+
+
+NICK = 'Column("nickname", String(30)),'
+BASE = Step("base", ("+ table growers", "+ table plants"))
+STEPS = [
+    Step("add table", ("+ table harvests",), harvests=True),
+    Step("drop table", ("- table harvests",)),
+    Step("add column", ("+ column growers.nickname",), grower_columns=NICK),
+    Step("type change", ("~ column growers.nickname: type String(length=30) -> String(length=60)",),
+         grower_columns='Column("nickname", String(60)),'),
+    Step("nullability", ("~ column growers.nickname: nullable true -> false",),
+         grower_columns='Column("nickname", String(60), nullable=False),'),
+    Step("server default", ("~ column growers.nickname: server_default none -> 'anon'",),
+         grower_columns='Column("nickname", String(60), nullable=False, server_default="anon"),'),
+    Step("column comment", ("~ column growers.nickname: comment none -> 'Shown name'",),
+         grower_columns='Column("nickname", String(60), nullable=False, server_default="anon", '
+                        'comment="Shown name"),'),
+    Step("table comment", ("~ table growers: comment 'People who grow' -> 'Growers'",),
+         grower_comment="Growers",
+         grower_columns='Column("nickname", String(60), nullable=False, server_default="anon", '
+                        'comment="Shown name"),'),
+    Step("drop column", ("- column growers.nickname",), grower_comment="Growers"),
+    Step("add index", ("+ index ix_plants_stage on plants (stage)",), grower_comment="Growers",
+         plant_extra='Index("ix_plants_stage", "stage"),'),
+    Step("drop index", ("- index ix_plants_stage on plants (stage)",), grower_comment="Growers"),
+    Step("add unique", ("+ unique constraint uq_growers_email on growers (email)",),
+         grower_comment="Growers", grower_extra='UniqueConstraint("email"),'),
+    Step("drop unique", ("- unique constraint uq_growers_email on growers (email)",),
+         grower_comment="Growers"),
+    Step("add foreign key column", ("+ column plants.mentor_id",
+                                    "+ foreign key fk_plants_mentor_id_growers on plants (mentor_id)"),
+         grower_comment="Growers",
+         plant_columns='Column("mentor_id", Integer, ForeignKey("growers.id", ondelete="SET NULL")),'),
+    Step("drop foreign key", ("- foreign key fk_plants_mentor_id_growers on plants (mentor_id)",),
+         grower_comment="Growers", plant_columns='Column("mentor_id", Integer),'),
+    Step("add check", ("+ check constraint ck_growers_name_not_empty on growers",),
+         grower_comment="Growers", plant_columns='Column("mentor_id", Integer),',
+         grower_extra='CheckConstraint("length(name) > 0", name="name_not_empty"),'),
+    Step("change check", ("- check constraint ck_growers_name_not_empty on growers",
+                          "+ check constraint ck_growers_name_not_empty on growers"),
+         grower_comment="Growers", plant_columns='Column("mentor_id", Integer),',
+         grower_extra='CheckConstraint("length(name) > 1", name="name_not_empty"),'),
+    Step("drop check", ("- check constraint ck_growers_name_not_empty on growers",),
+         grower_comment="Growers", plant_columns='Column("mentor_id", Integer),'),
+]
+
+
+def drift_against(project: Project, snapshots: SnapshotStore) -> list[str]:
+    manifest = snapshots.read_manifest()
+    assert manifest is not None
+    metadata = snapshot_metadata(snapshots, manifest)
+    return run_on_connection(project.url, lambda connection: schema_drift(connection, metadata))
+
+
+def test_every_change_kind_round_trips(project: Project) -> None:
+    project.write_models(BASE.models())
+    project.run("snapshot", "-m", "base")
+    assert "verified" in project.run("apply").out
+    for index, step in enumerate(STEPS):
+        previous = project.root / f"previous-{index}"
+        shutil.copytree(project.root / "snapshots", previous)
+        project.write_models(step.models())
+        out = project.run("snapshot", "-m", step.name).out
+        lines = [line for line in out.splitlines() if line[:2] in ("+ ", "- ", "~ ")]
+        assert lines == list(step.expected), f"{step.name}: {out}"
+
+        applied = project.run("apply", check=False)
+        assert applied.code == 0, f"{step.name}: apply\n{applied.out}{applied.err}"
+        project.alembic("downgrade", "-1")
+        assert drift_against(project, SnapshotStore(previous)) == [], f"{step.name}: downgrade"
+        project.alembic("upgrade", "head")
+        head = SnapshotStore(project.root / "snapshots")
+        assert drift_against(project, head) == [], f"{step.name}: upgrade again"
+    assert project.run("check").code == 0
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_snapshot_without_changes_writes_nothing(project: Project) -> None:
+    project.write_models(BASE.models())
+    project.run("snapshot", "-m", "base")
+    before = project.snapshot_files()
+    revisions = project.revision_files()
+    result = project.run("snapshot", "-m", "again")
+    assert result.out.strip() == "No changes: the models match the snapshot."
+    assert project.snapshot_files() == before
+    assert project.revision_files() == revisions

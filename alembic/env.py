@@ -13,24 +13,25 @@ import os
 from logging.config import fileConfig
 from pathlib import Path
 
-from alembic import context
 from sqlalchemy import pool
 from sqlalchemy.engine import Connection, create_engine, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from alembic import context
 from schema.config import find_project, load_config
 from schema.models import load_metadata
 from schema.revision import render_item
+from schema.verify import include_object_filter
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
+project = load_config(find_project(Path(config.config_file_name or "alembic.ini").resolve().parent))
 if "target_metadata" in config.attributes:
     target_metadata = config.attributes["target_metadata"]
 else:
-    here = Path(config.config_file_name or "alembic.ini").resolve().parent
-    target_metadata = load_metadata(load_config(find_project(here)))
+    target_metadata = load_metadata(project)
 
 URL = (
     config.attributes.get("url")
@@ -38,7 +39,7 @@ URL = (
     or config.get_main_option("sqlalchemy.url")
 )
 OPTIONS = dict(target_metadata=target_metadata, render_as_batch=True, compare_type=True,
-               render_item=render_item)
+               render_item=render_item, include_object=include_object_filter(project.ignores))
 
 
 def run_migrations_offline() -> None:

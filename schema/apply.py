@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from alembic import command
 from alembic.runtime.migration import MigrationContext
 from alembic.util import CommandError
 from sqlalchemy.engine import Connection
+
+from alembic import command
 
 from .database import mask_url, run_on_connection
 from .errors import SchemaToolError
@@ -57,7 +58,7 @@ def apply(project: Project, url: str | None = None) -> ApplyResult:
             raise SchemaToolError(f"alembic: {exc}") from None
         connection.commit()
         return ApplyResult(mask_url(target), before, _current(connection),
-                           schema_drift(connection, expected))
+                           schema_drift(connection, expected, project.config.ignores))
 
     return run_on_connection(target, upgrade)
 

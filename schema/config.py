@@ -1,7 +1,8 @@
-"""Find a project's ``[tool.schema]`` table in ``pyproject.toml`` and read it into a typed config."""
+"""Find a project's ``[tool.schema]`` table in ``pyproject.toml`` and read it as typed config."""
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import tomllib
 from dataclasses import dataclass
@@ -13,7 +14,10 @@ PYPROJECT = "pyproject.toml"
 DEFAULTS: dict[str, object] = {
     "snapshots": "snapshots",
     "alembic_config": "alembic.ini",
+    "databases": ["sqlite", "postgresql", "mysql"],
+    "ignore_tables": [],
 }
+KNOWN_DATABASES = ("sqlite", "postgresql", "mysql")
 REQUIRED = ("models", "metadata")
 
 
@@ -26,6 +30,12 @@ class ProjectConfig:
     metadata: str
     snapshots_dir: Path
     alembic_ini: Path
+    databases: tuple[str, ...] = KNOWN_DATABASES
+    ignore_tables: tuple[str, ...] = ()
+
+    def ignores(self, table_key: str) -> bool:
+        """True when ``[tool.schema] ignore_tables`` excludes this table (fnmatch patterns)."""
+        return any(fnmatch.fnmatchcase(table_key, pattern) for pattern in self.ignore_tables)
 
     @property
     def pyproject(self) -> Path:
@@ -33,7 +43,7 @@ class ProjectConfig:
 
 
 def find_project(start: Path | None = None) -> Path:
-    """Return the nearest folder at or above ``start`` whose pyproject.toml has ``[tool.schema]``."""
+    """The nearest folder at or above ``start`` whose pyproject.toml has ``[tool.schema]``."""
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         candidate = folder / PYPROJECT
@@ -73,6 +83,16 @@ def _parse_table(root: Path, path: Path, table: dict[str, object]) -> ProjectCon
         models = [models]
     if not isinstance(models, list) or not models or not all(isinstance(m, str) for m in models):
         raise SchemaToolError(f"{path}: [tool.schema] models must be a list of module names")
+    for key in ("databases", "ignore_tables"):
+        value = values[key]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise SchemaToolError(f"{path}: [tool.schema] {key} must be a list of strings")
+    unknown_databases = sorted(set(values["databases"]) - set(KNOWN_DATABASES))  # type: ignore[arg-type]
+    if unknown_databases:
+        raise SchemaToolError(
+            f"{path}: [tool.schema] databases: unknown database {unknown_databases[0]!r} "
+            f"(known: {', '.join(KNOWN_DATABASES)})"
+        )
     for key in ("metadata", "snapshots", "alembic_config"):
         if not isinstance(values[key], str) or not values[key]:
             raise SchemaToolError(f"{path}: [tool.schema] {key} must be a non-empty string")
@@ -86,6 +106,8 @@ def _parse_table(root: Path, path: Path, table: dict[str, object]) -> ProjectCon
         metadata=str(values["metadata"]),
         snapshots_dir=root / str(values["snapshots"]),
         alembic_ini=root / str(values["alembic_config"]),
+        databases=tuple(values["databases"]),  # type: ignore[arg-type]
+        ignore_tables=tuple(values["ignore_tables"]),  # type: ignore[arg-type]
     )
 
 

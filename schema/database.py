@@ -40,7 +40,8 @@ def run_on_connection(url: str, work: Callable[[Connection], T]) -> T:
                 return work(connection)
         finally:
             engine.dispose()
-    except (sa_exc.OperationalError, sa_exc.InterfaceError) as exc:
+    except (sa_exc.OperationalError, sa_exc.InterfaceError, OSError) as exc:
+        # async drivers (asyncpg) raise plain OSErrors such as ConnectionRefusedError
         raise DatabaseError(f"cannot use database {mask_url(url)}: {_reason(exc)}") from None
 
 

@@ -30,7 +30,7 @@ class ExpressionError(ValueError):
 
 
 def type_to_text(type_: sqltypes.TypeEngine[Any]) -> str:
-    """``Numeric(precision=12, scale=2)``: class name and the arguments that differ from defaults."""
+    """``Numeric(precision=12, scale=2)``: class name and the arguments that are not defaults."""
     cls = type(type_)
     name = _type_name(cls)
     if isinstance(type_, sqltypes.Enum):

@@ -10,11 +10,19 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
-from sqlalchemy import CheckConstraint, Column, ForeignKeyConstraint, Index, MetaData
-from sqlalchemy import PrimaryKeyConstraint, Table, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKeyConstraint,
+    Index,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    UniqueConstraint,
+)
 from sqlalchemy.sql.elements import conv
 
-from .errors import SnapshotFileError
+from .errors import SchemaToolError, SnapshotFileError
 from .expressions import ExpressionError, text_to_default, text_to_type
 from .serialize import TableDict
 
@@ -46,10 +54,10 @@ SHAPES: dict[str, dict[str, Field]] = {
     },
     "column": {
         "name": Field("str", True),
-        "type": Field("str", True),
+        "type": Field("type", True),
         "nullable": Field("bool", True),
         "autoincrement": Field("bool"),
-        "server_default": Field("str"),
+        "server_default": Field("default"),
         "comment": Field("str"),
     },
     "primary_key": {"name": Field("name"), "columns": NAMES},
@@ -69,7 +77,9 @@ SHAPES: dict[str, dict[str, Field]] = {
 }
 
 
-class _Invalid(Exception):
+class InvalidSnapshotData(SchemaToolError):
+    """A snapshot dict that breaks the format, with the path of the offending node."""
+
     def __init__(self, path: Path_, problem: str) -> None:
         super().__init__(problem)
         self.path = path
@@ -92,7 +102,7 @@ def load_table(path: str, text: str, metadata: MetaData) -> Table:
     data = parse_table(path, text)
     try:
         return build_table(data, metadata)
-    except _Invalid as exc:
+    except InvalidSnapshotData as exc:
         raise SnapshotFileError(path, exc.problem, line_of(text, exc.path)) from None
 
 
@@ -101,7 +111,7 @@ def parse_table(path: str, text: str) -> TableDict:
     data = parse_yaml(path, text)
     try:
         _check(data, "table", ())
-    except _Invalid as exc:
+    except InvalidSnapshotData as exc:
         raise SnapshotFileError(path, exc.problem, line_of(text, exc.path)) from None
     return data  # type: ignore[no-any-return]
 
@@ -110,34 +120,43 @@ def _check(value: Any, kind: str, path: Path_) -> None:
     where = "/".join(str(part) for part in path) or "the file"
     if kind.startswith("list:"):
         if not isinstance(value, list):
-            raise _Invalid(path, f"{where} must be a list")
+            raise InvalidSnapshotData(path, f"{where} must be a list")
         for index, item in enumerate(value):
             _check(item, kind[5:], (*path, index))
         return
     if kind == "names":
         if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-            raise _Invalid(path, f"{where} must be a non-empty list of names")
+            raise InvalidSnapshotData(path, f"{where} must be a non-empty list of names")
         return
     if kind == "name":
         if value is not None and not isinstance(value, str):
-            raise _Invalid(path, f"{where} must be a name or null")
+            raise InvalidSnapshotData(path, f"{where} must be a name or null")
+        return
+    if kind in ("type", "default"):
+        parse = text_to_type if kind == "type" else text_to_default
+        if not isinstance(value, str):
+            raise InvalidSnapshotData(path, f"{where} must be a string, not {value!r}")
+        try:
+            parse(value)
+        except ExpressionError as exc:
+            raise InvalidSnapshotData(path, f"{where}: {exc}") from None
         return
     if kind in ("str", "bool"):
         if type(value) is not {"str": str, "bool": bool}[kind]:
             expected = "a string" if kind == "str" else "true or false"
-            raise _Invalid(path, f"{where} must be {expected}, not {value!r}")
+            raise InvalidSnapshotData(path, f"{where} must be {expected}, not {value!r}")
         return
     shape = SHAPES[kind]
     if not isinstance(value, dict):
-        raise _Invalid(path, f"{where} must be a mapping")
+        raise InvalidSnapshotData(path, f"{where} must be a mapping")
     for key in value:
         if key not in shape:
-            raise _Invalid((*path, key), f"unknown key {key!r} in {kind.replace('_', ' ')}")
+            raise InvalidSnapshotData((*path, key), f"unknown key {key!r} in {kind.replace('_', ' ')}")
     for key, field in shape.items():
         if key in value:
             _check(value[key], field.kind, (*path, key))
         elif field.required:
-            raise _Invalid(path, f"{where}: missing key {key!r}")
+            raise InvalidSnapshotData(path, f"{where}: missing key {key!r}")
 
 
 def build_table(data: TableDict, metadata: MetaData) -> Table:
@@ -176,20 +195,20 @@ def build_table(data: TableDict, metadata: MetaData) -> Table:
             data["name"], metadata, *items, schema=data.get("schema"), comment=data.get("comment")
         )
     except Exception as exc:  # SQLAlchemy raises several types for inconsistent definitions
-        raise _Invalid((), f"inconsistent table definition: {exc}") from None
+        raise InvalidSnapshotData((), f"inconsistent table definition: {exc}") from None
 
 
 def _build_column(data: dict[str, Any], path: Path_) -> Column[Any]:
     try:
         type_ = text_to_type(data["type"])
     except ExpressionError as exc:
-        raise _Invalid((*path, "type"), f"column {data['name']}: {exc}") from None
+        raise InvalidSnapshotData((*path, "type"), f"column {data['name']}: {exc}") from None
     server_default = None
     if "server_default" in data:
         try:
             server_default = text_to_default(data["server_default"])
         except ExpressionError as exc:
-            raise _Invalid((*path, "server_default"), f"column {data['name']}: {exc}") from None
+            raise InvalidSnapshotData((*path, "server_default"), f"column {data['name']}: {exc}") from None
     return Column(
         data["name"],
         type_,
@@ -218,7 +237,8 @@ def line_of(text: str, path: Path_) -> int | None:
                 break
             key, node = match[0]
             line = key.start_mark.line + 1
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) \
+                and part < len(node.value):
             node = node.value[part]
             line = node.start_mark.line + 1
         else:

@@ -22,14 +22,20 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from alembic.operations import ops
-from sqlalchemy import CheckConstraint, Enum, ForeignKeyConstraint, MetaData, Table
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Enum,
+    ForeignKeyConstraint,
+    MetaData,
+    Table,
+    UniqueConstraint,
+)
 from sqlalchemy.sql.schema import Constraint
 
 from .diff import Action, Change, Kind
 from .errors import SchemaToolError
 from .expressions import text_to_type
-from .load import build_table
+from .load import InvalidSnapshotData, build_table
 from .operations import (
     AddForeignKeyOps,
     CreateTableOps,
@@ -62,7 +68,10 @@ class _Tables:
     def __getitem__(self, key: str) -> Table:
         if key not in self._built:
             data = next(side[key] for side in self._sides if side.get(key) is not None)
-            self._built[key] = build_table(data, self._metadata)  # type: ignore[arg-type]
+            try:
+                self._built[key] = build_table(data, self._metadata)  # type: ignore[arg-type]
+            except InvalidSnapshotData as exc:
+                raise SchemaToolError(f"table {key}: {exc.problem}") from None
             for fk in data.get("foreign_keys", []):  # type: ignore[union-attr]
                 if fk["referred_table"] in self:
                     self[fk["referred_table"]]

@@ -8,11 +8,18 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from typing import Any
 
 import yaml
-from sqlalchemy import CheckConstraint, ForeignKeyConstraint, Index, MetaData, Table
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKeyConstraint,
+    Index,
+    MetaData,
+    Table,
+    UniqueConstraint,
+)
 from sqlalchemy.sql.base import _NoneName
 from sqlalchemy.sql.schema import Column
 
@@ -73,12 +80,16 @@ def table_file_name(key: str) -> str:
     return f"{stem}-{digest}.yaml"
 
 
-def metadata_to_dicts(metadata: MetaData) -> dict[str, TableDict]:
-    """Every table of ``metadata`` as a snapshot dict, keyed by :func:`table_key`."""
-    return {
-        table_key(table.schema, table.name): table_to_dict(table)
-        for table in metadata.tables.values()
-    }
+def metadata_to_dicts(
+    metadata: MetaData, ignore: Callable[[str], bool] | None = None
+) -> dict[str, TableDict]:
+    """Every table of ``metadata`` not ignored, as a snapshot dict keyed by :func:`table_key`."""
+    tables = {}
+    for table in metadata.tables.values():
+        key = table_key(table.schema, table.name)
+        if ignore is None or not ignore(key):
+            tables[key] = table_to_dict(table)
+    return tables
 
 
 def table_to_dict(table: Table) -> TableDict:
@@ -92,7 +103,8 @@ def table_to_dict(table: Table) -> TableDict:
 
 def _table_to_dict(table: Table) -> TableDict:
     if table.dialect_kwargs:
-        raise UnsupportedConstruct(f"dialect options {sorted(table.dialect_kwargs)} not recorded yet")
+        options = sorted(table.dialect_kwargs)
+        raise UnsupportedConstruct(f"dialect options {options} not recorded yet")
     data: TableDict = {"name": str(table.name)}
     if table.schema:
         data["schema"] = str(table.schema)
@@ -114,7 +126,7 @@ def _table_to_dict(table: Table) -> TableDict:
             sections["unique_constraints"].append(
                 {"name": _name(constraint.name), "columns": _names(constraint.columns)}
             )
-        elif isinstance(constraint, CheckConstraint) and not getattr(constraint, "_type_bound", False):
+        elif isinstance(constraint, CheckConstraint) and not _type_bound(constraint):
             sections["check_constraints"].append(
                 {"name": _name(constraint.name), "sqltext": str(constraint.sqltext)}
             )
@@ -174,6 +186,11 @@ def _index(index: Index) -> dict[str, Any]:
     if index.unique:
         data["unique"] = True
     return data
+
+
+def _type_bound(constraint: CheckConstraint) -> bool:
+    """CHECKs that Boolean/Enum types create themselves: the type records them."""
+    return bool(getattr(constraint, "_type_bound", False))
 
 
 def _name(name: object) -> str | None:

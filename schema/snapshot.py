@@ -12,6 +12,8 @@ from pathlib import Path
 from .diff import Change, diff_snapshots
 from .errors import SchemaToolError
 from .files import FileSet
+from .limits import name_problems
+from .load import parse_table
 from .plan import plan_operations
 from .project import Project
 from .revision import write_revision
@@ -23,7 +25,6 @@ from .serialize import (
     sha256_text,
     table_key,
 )
-from .load import parse_table
 from .store import Manifest, sha256_bytes
 
 
@@ -73,10 +74,15 @@ class SnapshotResult:
 
 def model_tables(project: Project) -> dict[str, TableFile]:
     """Serialize every table of the project's models."""
+    config = project.config
     try:
-        dicts = metadata_to_dicts(project.metadata)
+        dicts = metadata_to_dicts(project.metadata, ignore=config.ignores)
     except UnsupportedConstruct as exc:
         raise SchemaToolError(f"models: {exc}") from None
+    problems = name_problems(dicts.items(), config.databases)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise SchemaToolError(f"models: {problems[0]}{more}")
     tables = {}
     for key, data in sorted(dicts.items()):
         text = dump_table(data)
@@ -164,8 +170,9 @@ def _require_consistent_head(project: Project, manifest: Manifest | None) -> Non
     current = heads[0] if heads else None
     if recorded != current:
         raise SchemaToolError(
-            f"{project.store.display(project.store.manifest_path)}: head is {recorded} but alembic's "
-            f"head is {current}; run `tool check` and `tool rehash` once the revisions are reviewed"
+            f"{project.store.display(project.store.manifest_path)}: head is {recorded} but "
+            f"alembic's head is {current}; run `tool check` and `tool rehash` once the revisions "
+            "are reviewed"
         )
 
 

@@ -7,6 +7,7 @@ SQLAlchemy's inspector, on the databases that reflect them.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -18,6 +19,7 @@ from sqlalchemy.sql.elements import ClauseElement, TextClause
 from sqlalchemy.sql.schema import DefaultClause
 
 from .load import load_table
+from .serialize import table_key
 from .store import Manifest, SnapshotStore
 
 # Tables that belong to the migration machinery, not to the models.
@@ -33,14 +35,19 @@ def snapshot_metadata(store: SnapshotStore, manifest: Manifest) -> MetaData:
     return metadata
 
 
-def schema_drift(connection: Connection, metadata: MetaData) -> list[str]:
-    """Differences between the live schema and ``metadata``, one human line each."""
+def schema_drift(
+    connection: Connection, metadata: MetaData, ignore: Callable[[str], bool] | None = None
+) -> list[str]:
+    """Differences between the live schema and ``metadata``, one human line each.
+
+    ``ignore`` names tables (``schema.name`` or ``name``) that are not managed by the snapshot.
+    """
     context = MigrationContext.configure(
         connection,
         opts={
             "compare_type": True,
             "compare_server_default": _server_default_differs,
-            "include_object": _include_object,
+            "include_object": include_object_filter(ignore),
         },
     )
     lines = [_describe(diff) for diff in _flatten(compare_metadata(context, metadata))]
@@ -88,8 +95,17 @@ def _server_default_differs(
     return normalize_default(inspected_default) != normalize_default(rendered_metadata_default)
 
 
-def _include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
-    return not (type_ == "table" and name in BOOKKEEPING_TABLES)
+def include_object_filter(ignore: Callable[[str], bool] | None = None) -> Callable[..., bool]:
+    """An Alembic ``include_object`` hook skipping bookkeeping and ignored tables."""
+
+    def include_object(obj: Any, name: str | None, type_: str, reflected: bool,
+                       compare_to: Any) -> bool:
+        if type_ != "table" or name is None:
+            return True
+        key = table_key(obj.schema, name)
+        return name not in BOOKKEEPING_TABLES and not (ignore and ignore(key))
+
+    return include_object
 
 
 def _flatten(diffs: list[Any]) -> list[tuple[Any, ...]]:
@@ -116,7 +132,8 @@ def _describe(diff: tuple[Any, ...]) -> str:
                 "remove_fk"):
         obj = diff[1]
         state = "missing from the database" if kind.startswith("add") else "not in the snapshot"
-        return f"{kind.split('_', 1)[1].replace('fk', 'foreign key')} {obj.name} on {obj.table.name}: {state}"
+        label = kind.split("_", 1)[1].replace("fk", "foreign key")
+        return f"{label} {obj.name} on {obj.table.name}: {state}"
     return " ".join(str(part) for part in diff)
 
 
@@ -141,7 +158,8 @@ def _check_constraint_drift(connection: Connection, metadata: MetaData) -> list[
         if not expected or not inspector.has_table(table.name, schema=table.schema):
             continue
         try:
-            live = {c["name"] for c in inspector.get_check_constraints(table.name, schema=table.schema)}
+            reflected = inspector.get_check_constraints(table.name, schema=table.schema)
+            live = {c["name"] for c in reflected}
         except NotImplementedError:
             continue
         lines.extend(

@@ -130,3 +130,9 @@ def test_tool_finds_the_project_from_a_subfolder_or_project_option(repo_copy: Pr
         done = subprocess.run([sys.executable, "-m", "tool", *args], cwd=cwd,
                               env=repo_copy.env(), capture_output=True, text=True)
         assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_repository_alembic_files_match_the_tool_init_templates() -> None:
+    templates = REPO / "schema" / "templates"
+    for name in ("env.py", "script.py.mako"):
+        assert (REPO / "alembic" / name).read_text() == (templates / name).read_text(), name

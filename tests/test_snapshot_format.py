@@ -72,7 +72,8 @@ def test_file_text_is_canonical_and_plain_yaml() -> None:
 
 
 def test_file_names_are_stable_and_distinct() -> None:
-    names = ["users", "Users", "USERS", "a/b", "a b", "a_b", "reporting.sales", "ünïcode", "x" * 300]
+    names = ["users", "Users", "USERS", "a/b", "a b", "a_b", "reporting.sales", "ünïcode",
+             "x" * 300]
     files = [table_file_name(name) for name in names]
     assert len({f.lower() for f in files}) == len(names)
     assert files[0] == "users.yaml" and files[6] == "reporting.sales.yaml"

@@ -44,7 +44,7 @@ class Change:
     new: Any = None
 
     def describe(self) -> str:
-        """One human line: ``+ table plants``, ``~ column plants.height_cm: nullable true -> false``."""
+        """One human line: ``+ table plants``, ``~ column plants.x: nullable true -> false``."""
         sign = self.action.value
         if self.kind is Kind.TABLE:
             subject = f"table {self.table}"

@@ -35,7 +35,8 @@ def _altered(key: str, old: dict[str, Any], new: dict[str, Any]) -> list[Change]
     touched = DeepDiff(old, new).affected_root_keys
     return [
         Change(Action.ALTER, Kind.COLUMN, key, new["name"], attribute,
-               old=old.get(attribute, _absent(attribute)), new=new.get(attribute, _absent(attribute)))
+               old=old.get(attribute, _absent(attribute)),
+               new=new.get(attribute, _absent(attribute)))
         for attribute in ALTERABLE
         if attribute in touched
     ]

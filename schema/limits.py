@@ -1,0 +1,62 @@
+"""Identifier limits of the databases a project targets, checked at `tool snapshot` time.
+
+A name PostgreSQL would truncate (63 bytes) or MariaDB would refuse (64 characters) is reported
+with the table it belongs to before any revision is written, not at deploy time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from .serialize import TableDict
+
+
+@dataclass(frozen=True)
+class NameLimit:
+    """How long an identifier may be on one database."""
+
+    database: str
+    label: str
+    maximum: int
+    in_bytes: bool
+
+    def measure(self, name: str) -> int:
+        return len(name.encode("utf-8")) if self.in_bytes else len(name)
+
+
+LIMITS = {
+    "postgresql": NameLimit("postgresql", "PostgreSQL", 63, in_bytes=True),
+    "mysql": NameLimit("mysql", "MariaDB/MySQL", 64, in_bytes=False),
+}
+
+
+def _names(data: TableDict) -> Iterator[tuple[str, str]]:
+    yield "table", data["name"]
+    for column in data["columns"]:
+        yield "column", column["name"]
+    if data.get("primary_key", {}).get("name"):
+        yield "primary key", data["primary_key"]["name"]
+    for section, label in (("foreign_keys", "foreign key"), ("unique_constraints", "unique "
+                           "constraint"), ("check_constraints", "check constraint"),
+                           ("indexes", "index")):
+        for item in data.get(section, []):
+            if item.get("name"):
+                yield label, item["name"]
+
+
+def name_problems(tables: Iterable[tuple[str, TableDict]], databases: Iterable[str]) -> list[str]:
+    """One message per identifier too long for one of ``databases``."""
+    limits = [LIMITS[database] for database in databases if database in LIMITS]
+    problems = []
+    for key, data in tables:
+        for kind, name in _names(data):
+            for limit in limits:
+                length = limit.measure(name)
+                if length > limit.maximum:
+                    unit = "bytes" if limit.in_bytes else "characters"
+                    problems.append(
+                        f"table {key}: {kind} name {name!r} is {length} {unit}; "
+                        f"{limit.label} allows {limit.maximum}"
+                    )
+    return problems

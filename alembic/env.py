@@ -13,11 +13,11 @@ import os
 from logging.config import fileConfig
 from pathlib import Path
 
+from alembic import context
 from sqlalchemy import pool
 from sqlalchemy.engine import Connection, create_engine, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from alembic import context
 from schema.config import find_project, load_config
 from schema.models import load_metadata
 from schema.revision import render_item

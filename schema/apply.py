@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from alembic import command
 from alembic.runtime.migration import MigrationContext
 from alembic.util import CommandError
 from sqlalchemy.engine import Connection
-
-from alembic import command
 
 from .database import mask_url, run_on_connection
 from .errors import SchemaToolError

@@ -151,7 +151,8 @@ def _check(value: Any, kind: str, path: Path_) -> None:
         raise InvalidSnapshotData(path, f"{where} must be a mapping")
     for key in value:
         if key not in shape:
-            raise InvalidSnapshotData((*path, key), f"unknown key {key!r} in {kind.replace('_', ' ')}")
+            label = kind.replace("_", " ")
+            raise InvalidSnapshotData((*path, key), f"unknown key {key!r} in {label}")
     for key, field in shape.items():
         if key in value:
             _check(value[key], field.kind, (*path, key))
@@ -166,8 +167,7 @@ def build_table(data: TableDict, metadata: MetaData) -> Table:
     renders them as ``op.f(...)``.
     """
     items: list[Any] = []
-    for index, column in enumerate(data["columns"]):
-        items.append(_build_column(column, ("columns", index)))
+    items.extend(_build_column(column) for column in data["columns"])
     if "primary_key" in data:
         pk = data["primary_key"]
         items.append(PrimaryKeyConstraint(*pk["columns"], name=_conv(pk["name"])))
@@ -198,23 +198,15 @@ def build_table(data: TableDict, metadata: MetaData) -> Table:
         raise InvalidSnapshotData((), f"inconsistent table definition: {exc}") from None
 
 
-def _build_column(data: dict[str, Any], path: Path_) -> Column[Any]:
-    try:
-        type_ = text_to_type(data["type"])
-    except ExpressionError as exc:
-        raise InvalidSnapshotData((*path, "type"), f"column {data['name']}: {exc}") from None
-    server_default = None
-    if "server_default" in data:
-        try:
-            server_default = text_to_default(data["server_default"])
-        except ExpressionError as exc:
-            raise InvalidSnapshotData((*path, "server_default"), f"column {data['name']}: {exc}") from None
+def _build_column(data: dict[str, Any]) -> Column[Any]:
+    """A column from a validated dict (types and defaults were parsed once already)."""
+    default = data.get("server_default")
     return Column(
         data["name"],
-        type_,
+        text_to_type(data["type"]),
         nullable=data["nullable"],
         autoincrement=data.get("autoincrement", "auto"),
-        server_default=server_default,
+        server_default=None if default is None else text_to_default(default),
         comment=data.get("comment"),
     )
 

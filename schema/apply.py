@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 from .database import mask_url, run_on_connection
 from .errors import SchemaToolError
 from .project import Project
-from .verify import schema_drift, snapshot_metadata
+from .verify import schema_drift, snapshot_metadata, unverifiable
 
 
 @dataclass
@@ -23,6 +23,7 @@ class ApplyResult:
     before: str | None
     after: str | None
     drift: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def upgraded(self) -> bool:
@@ -57,7 +58,8 @@ def apply(project: Project, url: str | None = None) -> ApplyResult:
             raise SchemaToolError(f"alembic: {exc}") from None
         connection.commit()
         return ApplyResult(mask_url(target), before, _current(connection),
-                           schema_drift(connection, expected, project.config.ignores))
+                           schema_drift(connection, expected, project.config.ignores),
+                           unverifiable(connection.dialect, expected))
 
     return run_on_connection(target, upgrade)
 

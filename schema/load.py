@@ -13,12 +13,18 @@ import yaml
 from sqlalchemy import (
     CheckConstraint,
     Column,
+    Computed,
     ForeignKeyConstraint,
+    Identity,
     Index,
     MetaData,
     PrimaryKeyConstraint,
     Table,
     UniqueConstraint,
+    asc,
+    column,
+    desc,
+    text,
 )
 from sqlalchemy.sql.elements import conv
 
@@ -40,11 +46,17 @@ class Field:
 
 
 NAMES = Field("names", True)
+SCALARS: dict[str, tuple[type, str]] = {
+    "str": (str, "a string"),
+    "bool": (bool, "true or false"),
+    "int": (int, "a whole number"),
+}
 SHAPES: dict[str, dict[str, Field]] = {
     "table": {
         "name": Field("str", True),
         "schema": Field("str"),
         "comment": Field("str"),
+        "dialect_options": Field("options"),
         "columns": Field("list:column", True),
         "primary_key": Field("primary_key"),
         "foreign_keys": Field("list:foreign_key"),
@@ -58,7 +70,16 @@ SHAPES: dict[str, dict[str, Field]] = {
         "nullable": Field("bool", True),
         "autoincrement": Field("bool"),
         "server_default": Field("default"),
+        "computed": Field("computed"),
+        "identity": Field("identity"),
         "comment": Field("str"),
+    },
+    "computed": {"sqltext": Field("str", True), "persisted": Field("bool")},
+    "identity": {
+        "always": Field("bool"), "on_null": Field("bool"), "start": Field("int"),
+        "increment": Field("int"), "minvalue": Field("int"), "maxvalue": Field("int"),
+        "nominvalue": Field("bool"), "nomaxvalue": Field("bool"), "cycle": Field("bool"),
+        "cache": Field("int"), "order": Field("bool"),
     },
     "primary_key": {"name": Field("name"), "columns": NAMES},
     "foreign_key": {
@@ -73,7 +94,13 @@ SHAPES: dict[str, dict[str, Field]] = {
     },
     "unique": {"name": Field("name"), "columns": NAMES},
     "check": {"name": Field("name"), "sqltext": Field("str", True)},
-    "index": {"name": Field("name"), "columns": NAMES, "unique": Field("bool")},
+    "index": {
+        "name": Field("name"),
+        "columns": Field("names"),
+        "expressions": Field("names"),
+        "unique": Field("bool"),
+        "dialect_options": Field("options"),
+    },
 }
 
 
@@ -141,10 +168,16 @@ def _check(value: Any, kind: str, path: Path_) -> None:
         except ExpressionError as exc:
             raise InvalidSnapshotData(path, f"{where}: {exc}") from None
         return
-    if kind in ("str", "bool"):
-        if type(value) is not {"str": str, "bool": bool}[kind]:
-            expected = "a string" if kind == "str" else "true or false"
+    if kind in SCALARS:
+        expected_type, expected = SCALARS[kind]
+        if type(value) is not expected_type:
             raise InvalidSnapshotData(path, f"{where} must be {expected}, not {value!r}")
+        return
+    if kind == "options":
+        if not isinstance(value, dict) or not all(
+            isinstance(k, str) and "_" in k and _plain(v) for k, v in value.items()
+        ):
+            raise InvalidSnapshotData(path, f"{where} must map dialect_option names to values")
         return
     shape = SHAPES[kind]
     if not isinstance(value, dict):
@@ -158,6 +191,21 @@ def _check(value: Any, kind: str, path: Path_) -> None:
             _check(value[key], field.kind, (*path, key))
         elif field.required:
             raise InvalidSnapshotData(path, f"{where}: missing key {key!r}")
+    if kind == "index" and ("columns" in value) == ("expressions" in value):
+        raise InvalidSnapshotData(path, f"{where}: needs either columns or expressions")
+    if kind == "column" and sum(k in value for k in ("server_default", "computed", "identity")) > 1:
+        raise InvalidSnapshotData(
+            path, f"{where}: server_default, computed and identity exclude each other"
+        )
+
+
+def _plain(value: Any) -> bool:
+    """YAML scalars, or lists/mappings of them: what dialect options may hold."""
+    if isinstance(value, list):
+        return all(_plain(item) for item in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
+    return value is None or isinstance(value, (str, int, bool, float))
 
 
 def build_table(data: TableDict, metadata: MetaData) -> Table:
@@ -188,11 +236,17 @@ def build_table(data: TableDict, metadata: MetaData) -> Table:
         items.append(UniqueConstraint(*unique["columns"], name=_conv(unique.get("name"))))
     for check in data.get("check_constraints", []):
         items.append(CheckConstraint(check["sqltext"], name=_conv(check.get("name"))))
+    column_names = {column["name"] for column in data["columns"]}
     for ix in data.get("indexes", []):
-        items.append(Index(_conv(ix.get("name")), *ix["columns"], unique=ix.get("unique", False)))
+        elements = ix.get("columns") or [
+            _index_element(expression, column_names) for expression in ix["expressions"]
+        ]
+        items.append(Index(_conv(ix.get("name")), *elements, unique=ix.get("unique", False),
+                           **_options(ix.get("dialect_options", {}))))
     try:
         return Table(
-            data["name"], metadata, *items, schema=data.get("schema"), comment=data.get("comment")
+            data["name"], metadata, *items, schema=data.get("schema"), comment=data.get("comment"),
+            **_options(data.get("dialect_options", {})),
         )
     except Exception as exc:  # SQLAlchemy raises several types for inconsistent definitions
         raise InvalidSnapshotData((), f"inconsistent table definition: {exc}") from None
@@ -201,14 +255,35 @@ def build_table(data: TableDict, metadata: MetaData) -> Table:
 def _build_column(data: dict[str, Any]) -> Column[Any]:
     """A column from a validated dict (types and defaults were parsed once already)."""
     default = data.get("server_default")
+    generated: list[Any] = []
+    if "computed" in data:
+        generated.append(Computed(data["computed"]["sqltext"],
+                                  persisted=data["computed"].get("persisted")))
+    if "identity" in data:
+        generated.append(Identity(**data["identity"]))
     return Column(
         data["name"],
         text_to_type(data["type"]),
+        *generated,
         nullable=data["nullable"],
         autoincrement=data.get("autoincrement", "auto"),
         server_default=None if default is None else text_to_default(default),
         comment=data.get("comment"),
     )
+
+
+def _index_element(expression: str, column_names: set[str]) -> Any:
+    """``name``, ``name DESC`` on a column (so reflection can match it), or SQL text."""
+    name, _, order = expression.rpartition(" ")
+    if order.upper() in ("ASC", "DESC") and name in column_names:
+        return desc(column(name)) if order.upper() == "DESC" else asc(column(name))
+    return expression if expression in column_names else text(expression)
+
+
+def _options(options: dict[str, Any]) -> dict[str, Any]:
+    """Dialect options as keyword arguments; ``*_where`` conditions are SQL text."""
+    return {key: text(value) if key.endswith("_where") and isinstance(value, str) else value
+            for key, value in options.items()}
 
 
 def _conv(name: str | None) -> conv | None:

@@ -103,6 +103,8 @@ def plan_operations(
             created.append(change.table)
         elif change.kind is Kind.TABLE and change.action is Action.DROP:
             dropped.append(change.table)
+        elif change.kind is Kind.TABLE and change.attribute == "dialect_options":
+            continue  # e.g. mysql_engine: recorded in the snapshot; no portable DDL changes it
         elif change.kind is Kind.TABLE:
             table = new_tables[change.table]
             phases[2][change.table].append(
@@ -119,9 +121,7 @@ def plan_operations(
         else:
             _constraint_op(change, old_tables, new_tables, phases)
     for (key, name), column_changes in columns_altered.items():
-        op = _alter_column(old_tables[key], new_tables[key], name, column_changes)
-        if op is not None:
-            phases[2][key].append(op)
+        phases[2][key].extend(_alter_column(old_tables[key], new_tables[key], name, column_changes))
 
     upgrade: list[ops.MigrateOperation] = []
     for index, phase in enumerate(phases):
@@ -190,9 +190,19 @@ def _column_op(
 
 def _alter_column(
     old_table: Table, new_table: Table, name: str, changes: list[Change]
-) -> ops.AlterColumnOp | None:
+) -> list[ops.MigrateOperation]:
     old, new = old_table.c[name], new_table.c[name]
     touched = {change.attribute for change in changes}
+    if "identity" in touched:
+        raise SchemaToolError(
+            f"column {new_table.name}.{name}: changing IDENTITY options is not supported yet; "
+            "add a new column instead"
+        )
+    if "computed" in touched:  # a generated column cannot be altered: re-create it
+        return [
+            ops.DropColumnOp.from_column_and_tablename(old_table.schema, old_table.name, old),
+            ops.AddColumnOp.from_column_and_tablename(new_table.schema, new_table.name, new),
+        ]
     kw: dict[str, Any] = {}
     if "type" in touched:
         kw["modify_type"] = new.type
@@ -203,12 +213,12 @@ def _alter_column(
     if "comment" in touched:
         kw["modify_comment"] = new.comment
     if not kw:  # autoincrement alone has no DDL of its own
-        return None
-    return ops.AlterColumnOp(
+        return []
+    return [ops.AlterColumnOp(
         new_table.name, name, schema=new_table.schema,
         existing_type=old.type, existing_nullable=old.nullable,
         existing_server_default=old.server_default, existing_comment=old.comment, **kw,
-    )
+    )]
 
 
 def _constraint_op(
@@ -248,7 +258,7 @@ def _find(candidates: Iterable[Any], item: dict[str, Any], field: str) -> Any:
         name = candidate.name
         if item.get("name") is not None and name is not None and str(name) == item["name"]:
             return candidate
-        if item.get("name") is None and name is None:
+        if item.get("name") is None and name is None and field in item:
             value = (str(candidate.sqltext) if field == "sqltext"
                      else [str(c.name) for c in candidate.columns])
             if value == item[field]:

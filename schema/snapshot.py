@@ -12,7 +12,6 @@ from pathlib import Path
 from .diff import Change, diff_snapshots
 from .errors import SchemaToolError
 from .files import FileSet
-from .limits import name_problems
 from .load import parse_table
 from .plan import plan_operations
 from .project import Project
@@ -26,6 +25,7 @@ from .serialize import (
     table_key,
 )
 from .store import Manifest, sha256_bytes
+from .targets import feature_problems, name_problems
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,7 @@ def model_tables(project: Project) -> dict[str, TableFile]:
     except UnsupportedConstruct as exc:
         raise SchemaToolError(f"models: {exc}") from None
     problems = name_problems(dicts.items(), config.databases)
+    problems += feature_problems(dicts.items(), config.databases)
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise SchemaToolError(f"models: {problems[0]}{more}")

@@ -37,7 +37,7 @@ sys.dont_write_bytecode = True
 
 MODELS_HEADER = '''\
 import sqlalchemy as sa
-from sqlalchemy import (Boolean, CheckConstraint, Column, DateTime, Enum, ForeignKey, Index,
+from sqlalchemy import (Computed, Identity, column, Boolean, CheckConstraint, Column, DateTime, Enum, ForeignKey, Index,
                         Integer, MetaData, Numeric, String, Table, Text, UniqueConstraint, func)
 
 metadata = MetaData(naming_convention={

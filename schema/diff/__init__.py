@@ -19,11 +19,13 @@ Comparator = Callable[[str, TableDict, TableDict], list[Change]]
 
 
 def compare_table_options(key: str, old: TableDict, new: TableDict) -> list[Change]:
-    """Table-level attributes that can change in place (the comment)."""
-    if old.get("comment") == new.get("comment"):
-        return []
-    return [Change(Action.ALTER, Kind.TABLE, key, None, "comment",
-                   old=old.get("comment"), new=new.get("comment"))]
+    """Table-level attributes: the comment, and dialect options (recorded, no DDL)."""
+    return [
+        Change(Action.ALTER, Kind.TABLE, key, None, attribute,
+               old=old.get(attribute), new=new.get(attribute))
+        for attribute in ("comment", "dialect_options")
+        if old.get(attribute) != new.get(attribute)
+    ]
 
 
 COMPARATORS: tuple[Comparator, ...] = (compare_table_options, compare_columns, compare_constraints)

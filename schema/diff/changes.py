@@ -58,8 +58,9 @@ class Change:
                 subject += f" ({columns})"
         if self.action is Action.ALTER:
             verbatim = self.attribute in ("type", "server_default")
+            note = " (snapshot only: no DDL)" if self.attribute == "dialect_options" else ""
             return (f"{sign} {subject}: {self.attribute} "
-                    f"{_show(self.old, verbatim)} -> {_show(self.new, verbatim)}")
+                    f"{_show(self.old, verbatim)} -> {_show(self.new, verbatim)}{note}")
         return f"{sign} {subject}"
 
 

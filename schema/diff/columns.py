@@ -10,7 +10,8 @@ from ..serialize import TableDict
 from .changes import Action, Change, Kind
 
 # Attributes a column change can alter in place, in the order they are listed.
-ALTERABLE = ("type", "nullable", "server_default", "comment", "autoincrement")
+ALTERABLE = ("type", "nullable", "server_default", "computed", "identity", "comment",
+             "autoincrement")
 
 
 def compare_columns(key: str, old: TableDict, new: TableDict) -> list[Change]:

@@ -1,11 +1,13 @@
-"""Identifier limits of the databases a project targets, checked at `tool snapshot` time.
+"""What the databases a project targets can express, checked at `tool snapshot` time.
 
-A name PostgreSQL would truncate (63 bytes) or MariaDB would refuse (64 characters) is reported
-with the table it belongs to before any revision is written, not at deploy time.
+A name PostgreSQL would truncate (63 bytes) or MariaDB would refuse (64 characters), or a
+construct a target database cannot create, is reported with the table it belongs to before any
+revision is written, not at deploy time.  ``[tool.schema] databases`` lists the targets.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -58,5 +60,33 @@ def name_problems(tables: Iterable[tuple[str, TableDict]], databases: Iterable[s
                     problems.append(
                         f"table {key}: {kind} name {name!r} is {length} {unit}; "
                         f"{limit.label} allows {limit.maximum}"
+                    )
+    return problems
+
+
+_PLAIN_ELEMENT = re.compile(r"^[\w$]+( (ASC|DESC))?$", re.IGNORECASE)
+
+
+def feature_problems(
+    tables: Iterable[tuple[str, TableDict]], databases: Iterable[str]
+) -> list[str]:
+    """One message per construct that one of ``databases`` cannot create."""
+    targets = set(databases)
+    problems = []
+    for key, data in tables:
+        if "mysql" in targets:
+            for index in data.get("indexes", []):
+                if any(not _PLAIN_ELEMENT.match(e) for e in index.get("expressions", [])):
+                    problems.append(
+                        f"table {key}: index {index['name']} indexes an expression, which "
+                        "MariaDB cannot do (remove \"mysql\" from [tool.schema] databases if you "
+                        "do not deploy to MariaDB/MySQL)"
+                    )
+        if "postgresql" in targets:
+            for column in data["columns"]:
+                if column.get("computed", {}).get("persisted") is False:
+                    problems.append(
+                        f"table {key}: column {column['name']} is a virtual computed column, "
+                        "which PostgreSQL before 18 cannot create; use persisted=True"
                     )
     return problems

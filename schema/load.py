@@ -91,6 +91,7 @@ SHAPES: dict[str, dict[str, Field]] = {
         "onupdate": Field("str"),
         "deferrable": Field("bool"),
         "initially": Field("str"),
+        "use_alter": Field("bool"),
     },
     "unique": {"name": Field("name"), "columns": NAMES},
     "check": {"name": Field("name"), "sqltext": Field("str", True)},
@@ -230,6 +231,7 @@ def build_table(data: TableDict, metadata: MetaData) -> Table:
                 onupdate=fk.get("onupdate"),
                 deferrable=fk.get("deferrable"),
                 initially=fk.get("initially"),
+                use_alter=fk.get("use_alter", False),
             )
         )
     for unique in data.get("unique_constraints", []):

@@ -18,30 +18,41 @@ from sqlalchemy import Enum, ForeignKeyConstraint, Table, UniqueConstraint
 
 
 class CreateTableOps(ops.MigrateOperation):
-    """``create_table`` and ``create_index`` for each of the table's indexes."""
+    """``create_table`` and ``create_index`` for each of the table's indexes.
 
-    def __init__(self, table: Table, enum_types: tuple[Enum, ...] = ()) -> None:
+    ``enum_types`` are dropped when the reverse drops the table; ``later_foreign_keys`` are left
+    out of ``create_table`` because separate operations add them once their targets exist.
+    """
+
+    def __init__(self, table: Table, enum_types: tuple[Enum, ...] = (),
+                 later_foreign_keys: tuple[ForeignKeyConstraint, ...] = ()) -> None:
         self.table = table
-        self.enum_types = enum_types  # types to drop when the reverse drops the table
+        self.enum_types = enum_types
+        self.later_foreign_keys = later_foreign_keys
 
     def reverse(self) -> DropTableOps:
-        return DropTableOps(self.table, self.enum_types)
+        return DropTableOps(self.table, self.enum_types, self.later_foreign_keys)
 
 
 class DropTableOps(ops.MigrateOperation):
     """``drop_table`` (its indexes go with it), then ENUM types nothing else uses."""
 
-    def __init__(self, table: Table, enum_types: tuple[Enum, ...] = ()) -> None:
+    def __init__(self, table: Table, enum_types: tuple[Enum, ...] = (),
+                 later_foreign_keys: tuple[ForeignKeyConstraint, ...] = ()) -> None:
         self.table = table
         self.enum_types = enum_types
+        self.later_foreign_keys = later_foreign_keys
 
     def reverse(self) -> CreateTableOps:
-        return CreateTableOps(self.table, self.enum_types)
+        return CreateTableOps(self.table, self.enum_types, self.later_foreign_keys)
 
 
 @renderers.dispatch_for(CreateTableOps)
 def _render_create(autogen_context: AutogenContext, op: CreateTableOps) -> list[str]:
-    lines = render_op(autogen_context, ops.CreateTableOp.from_table(op.table))
+    create = ops.CreateTableOp.from_table(op.table)
+    later = {id(fk) for fk in op.later_foreign_keys}  # by identity: columns overload ==
+    create.columns = [item for item in create.columns if id(item) not in later]
+    lines = render_op(autogen_context, create)
     for index in sorted(op.table.indexes, key=lambda ix: str(ix.name)):
         lines.extend(render_op(autogen_context, ops.CreateIndexOp.from_index(index)))
     return lines

@@ -123,22 +123,41 @@ def plan_operations(
     for (key, name), column_changes in columns_altered.items():
         phases[2][key].extend(_alter_column(old_tables[key], new_tables[key], name, column_changes))
 
+    create_order, create_later = _dependency_order(created, new)
+    drop_order, drop_first = _dependency_order(dropped, old)
+    for key, names in create_later.items():  # foreign keys that close a cycle come last
+        table = new_tables[key]
+        phases[4][key].extend(AddForeignKeyOps(fk, needs_implicit_index(fk))
+                              for fk in _foreign_keys(table, names))
+    for key, names in drop_first.items():
+        table = old_tables[key]
+        phases[0][key].extend(DropForeignKeyOps(fk, needs_implicit_index(fk))
+                              for fk in _foreign_keys(table, names))
+
     upgrade: list[ops.MigrateOperation] = []
     for index, phase in enumerate(phases):
         if index == 1 and created:
             used_before = _enum_names([*unchanged.values(), *old.values()])
-            for key in _dependency_order(created, new):
+            for key in create_order:
                 table = new_tables[key]
-                upgrade.append(CreateTableOps(table, _enums_to_drop(table, used_before)))
+                upgrade.append(CreateTableOps(table, _enums_to_drop(table, used_before),
+                                              _foreign_keys(table, create_later.get(key, ()))))
         for key in sorted(phase):
             table = new_tables[key] if new.get(key) is not None else old_tables[key]
             upgrade.append(ops.ModifyTableOps(table.name, phase[key], schema=table.schema))
     if dropped:
         used_after = _enum_names([*unchanged.values(), *new.values()])
-        for key in reversed(_dependency_order(dropped, old)):
+        for key in reversed(drop_order):
             table = old_tables[key]
-            upgrade.append(DropTableOps(table, _enums_to_drop(table, used_after)))
+            upgrade.append(DropTableOps(table, _enums_to_drop(table, used_after),
+                                        _foreign_keys(table, drop_first.get(key, ()))))
     return ops.UpgradeOps(ops=upgrade)
+
+
+def _foreign_keys(table: Table, names: Iterable[str]) -> tuple[ForeignKeyConstraint, ...]:
+    wanted = set(names)
+    return tuple(sorted((fk for fk in table.foreign_key_constraints if str(fk.name) in wanted),
+                        key=lambda fk: str(fk.name)))
 
 
 EnumKey = tuple[str | None, str]
@@ -266,18 +285,34 @@ def _find(candidates: Iterable[Any], item: dict[str, Any], field: str) -> Any:
     raise SchemaToolError(f"internal error: no schema object for {item!r}")
 
 
-def _dependency_order(keys: list[str], dicts: Mapping[str, TableDict | None]) -> list[str]:
-    """``keys`` with referenced tables before the tables whose foreign keys point at them."""
+def _dependency_order(
+    keys: list[str], dicts: Mapping[str, TableDict | None]
+) -> tuple[list[str], dict[str, list[str]]]:
+    """``keys`` with referenced tables first, and the foreign keys to add separately.
+
+    Foreign keys marked ``use_alter``, and one foreign key per remaining cycle, are left out of
+    the order: they are added after all tables exist (and dropped before any is dropped).
+    """
     wanted = set(keys)
-    sorter: graphlib.TopologicalSorter[str] = graphlib.TopologicalSorter()
+    edges: dict[str, dict[str, list[str]]] = {key: defaultdict(list) for key in wanted}
+    later: dict[str, list[str]] = defaultdict(list)
     for key in sorted(wanted):
-        data = dicts[key] or {}
-        targets = {fk["referred_table"] for fk in data.get("foreign_keys", [])}
-        sorter.add(key, *sorted((targets & wanted) - {key}))
-    try:
-        return list(sorter.static_order())
-    except graphlib.CycleError as exc:
-        raise SchemaToolError(
-            f"foreign keys form a cycle between new or dropped tables {exc.args[1]}; "
-            "cycles are not supported yet"
-        ) from None
+        for fk in (dicts[key] or {}).get("foreign_keys", []):
+            target = fk["referred_table"]
+            if fk.get("use_alter"):
+                later[key].append(fk["name"])
+            elif target in wanted and target != key:
+                edges[key][target].append(fk["name"])
+    while True:
+        sorter: graphlib.TopologicalSorter[str] = graphlib.TopologicalSorter()
+        for key in sorted(wanted):
+            sorter.add(key, *sorted(edges[key]))
+        try:
+            return list(sorter.static_order()), dict(later)
+        except graphlib.CycleError as exc:
+            cycle = exc.args[1]  # each node precedes the next: cycle[1] refers to cycle[0]
+            later[cycle[1]].extend(edges[cycle[1]].pop(cycle[0]))
+            if any(name is None for name in later[cycle[1]]):
+                raise SchemaToolError(
+                    f"table {cycle[1]}: a foreign key in a cycle needs a name"
+                ) from None

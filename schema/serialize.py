@@ -176,7 +176,7 @@ def _foreign_key(fk: ForeignKeyConstraint) -> dict[str, Any]:
         if value is not None:
             data[option] = value
     if fk.use_alter:
-        raise UnsupportedConstruct(f"foreign key {fk.name}: use_alter not recorded yet")
+        data["use_alter"] = True
     return data
 
 

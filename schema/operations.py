@@ -1,11 +1,8 @@
 """Operations of our own, rendered with plain ``op``/``sa`` calls so revisions need no plugin.
 
 ``create_table`` is paired with its indexes so that the reverse drops only the table: its indexes
-go with it, and MariaDB refuses to drop an index a foreign key still needs.  Dropping a table
-also drops the named ENUM types no remaining table uses, which ``op.drop_table`` leaves behind on
-PostgreSQL (``sa.Enum(...).drop`` does nothing on databases without such types).  Dropping a
-foreign key also drops the index MariaDB/MySQL made for it, so downgrades restore the schema
-exactly.
+go with it, and MariaDB refuses to drop an index a foreign key still needs.  Dropping a foreign
+key also drops the index MariaDB/MySQL made for it, so downgrades restore the schema exactly.
 """
 
 from __future__ import annotations
@@ -14,37 +11,35 @@ from alembic.autogenerate import renderers
 from alembic.autogenerate.api import AutogenContext
 from alembic.autogenerate.render import render_op
 from alembic.operations import ops
-from sqlalchemy import Enum, ForeignKeyConstraint, Table, UniqueConstraint
+from sqlalchemy import ForeignKeyConstraint, Table, UniqueConstraint
 
 
 class CreateTableOps(ops.MigrateOperation):
     """``create_table`` and ``create_index`` for each of the table's indexes.
 
-    ``enum_types`` are dropped when the reverse drops the table; ``later_foreign_keys`` are left
-    out of ``create_table`` because separate operations add them once their targets exist.
+    ``later_foreign_keys`` are left out of ``create_table`` because separate operations add them
+    once their targets exist.
     """
 
-    def __init__(self, table: Table, enum_types: tuple[Enum, ...] = (),
+    def __init__(self, table: Table,
                  later_foreign_keys: tuple[ForeignKeyConstraint, ...] = ()) -> None:
         self.table = table
-        self.enum_types = enum_types
         self.later_foreign_keys = later_foreign_keys
 
     def reverse(self) -> DropTableOps:
-        return DropTableOps(self.table, self.enum_types, self.later_foreign_keys)
+        return DropTableOps(self.table, self.later_foreign_keys)
 
 
 class DropTableOps(ops.MigrateOperation):
-    """``drop_table`` (its indexes go with it), then ENUM types nothing else uses."""
+    """``drop_table``: its indexes go with it."""
 
-    def __init__(self, table: Table, enum_types: tuple[Enum, ...] = (),
+    def __init__(self, table: Table,
                  later_foreign_keys: tuple[ForeignKeyConstraint, ...] = ()) -> None:
         self.table = table
-        self.enum_types = enum_types
         self.later_foreign_keys = later_foreign_keys
 
     def reverse(self) -> CreateTableOps:
-        return CreateTableOps(self.table, self.enum_types, self.later_foreign_keys)
+        return CreateTableOps(self.table, self.later_foreign_keys)
 
 
 @renderers.dispatch_for(CreateTableOps)
@@ -60,11 +55,7 @@ def _render_create(autogen_context: AutogenContext, op: CreateTableOps) -> list[
 
 @renderers.dispatch_for(DropTableOps)
 def _render_drop(autogen_context: AutogenContext, op: DropTableOps) -> list[str]:
-    lines = render_op(autogen_context, ops.DropTableOp.from_table(op.table))
-    for enum in op.enum_types:
-        schema = f", schema={enum.schema!r}" if enum.schema else ""
-        lines.append(f"sa.Enum(name={enum.name!r}{schema}).drop(op.get_bind(), checkfirst=False)")
-    return lines
+    return render_op(autogen_context, ops.DropTableOp.from_table(op.table))
 
 
 class AddForeignKeyOps(ops.MigrateOperation):

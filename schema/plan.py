@@ -8,7 +8,9 @@ The upgrade runs in this order (the downgrade is Alembic's ``reverse()`` of it):
 4. add primary keys, unique and check constraints and indexes;
 5. add foreign keys, once every referenced table and column exists;
 6. drop columns;
-7. drop tables (referencing tables first), and ENUM types nothing uses any more.
+7. drop tables (referencing tables first).
+
+Named ENUM types are created before step 1 and dropped after step 7.
 
 Column and constraint operations are grouped per table in ``ModifyTableOps`` so Alembic renders
 them inside ``batch_alter_table`` and the same revision runs on SQLite.
@@ -24,7 +26,6 @@ from typing import Any
 from alembic.operations import ops
 from sqlalchemy import (
     CheckConstraint,
-    Enum,
     ForeignKeyConstraint,
     MetaData,
     Table,
@@ -33,8 +34,8 @@ from sqlalchemy import (
 from sqlalchemy.sql.schema import Constraint
 
 from .diff import Action, Change, Kind
+from .enums import enum_type_ops, enum_types, evolve_enum_columns
 from .errors import SchemaToolError
-from .expressions import text_to_type
 from .load import InvalidSnapshotData, build_table
 from .operations import (
     AddForeignKeyOps,
@@ -122,6 +123,11 @@ def plan_operations(
             _constraint_op(change, old_tables, new_tables, phases)
     for (key, name), column_changes in columns_altered.items():
         phases[2][key].extend(_alter_column(old_tables[key], new_tables[key], name, column_changes))
+    alters = [(key, op) for key, items in phases[2].items() for op in items
+              if isinstance(op, ops.AlterColumnOp)]
+    enum_ops = evolve_enum_columns(alters, old_tables, new_tables)
+    for items in phases[2].values():
+        items[:] = [enum_ops.get(id(op), op) for op in items]
 
     create_order, create_later = _dependency_order(created, new)
     drop_order, drop_first = _dependency_order(dropped, old)
@@ -134,23 +140,27 @@ def plan_operations(
         phases[0][key].extend(DropForeignKeyOps(fk, needs_implicit_index(fk))
                               for fk in _foreign_keys(table, names))
 
-    upgrade: list[ops.MigrateOperation] = []
+    # Named ENUM types are created before and dropped after everything that uses them.
+    types_created, types_dropped = enum_type_ops(
+        enum_types([*unchanged.values(), *old.values()]),
+        enum_types([*unchanged.values(), *new.values()]),
+    )
+    upgrade: list[ops.MigrateOperation] = list(types_created)
     for index, phase in enumerate(phases):
-        if index == 1 and created:
-            used_before = _enum_names([*unchanged.values(), *old.values()])
-            for key in create_order:
-                table = new_tables[key]
-                upgrade.append(CreateTableOps(table, _enums_to_drop(table, used_before),
-                                              _foreign_keys(table, create_later.get(key, ()))))
+        if index == 1:
+            upgrade.extend(
+                CreateTableOps(new_tables[key],
+                               _foreign_keys(new_tables[key], create_later.get(key, ())))
+                for key in create_order
+            )
         for key in sorted(phase):
             table = new_tables[key] if new.get(key) is not None else old_tables[key]
             upgrade.append(ops.ModifyTableOps(table.name, phase[key], schema=table.schema))
-    if dropped:
-        used_after = _enum_names([*unchanged.values(), *new.values()])
-        for key in reversed(drop_order):
-            table = old_tables[key]
-            upgrade.append(DropTableOps(table, _enums_to_drop(table, used_after),
-                                        _foreign_keys(table, drop_first.get(key, ()))))
+    upgrade.extend(
+        DropTableOps(old_tables[key], _foreign_keys(old_tables[key], drop_first.get(key, ())))
+        for key in reversed(drop_order)
+    )
+    upgrade.extend(types_dropped)
     return ops.UpgradeOps(ops=upgrade)
 
 
@@ -158,35 +168,6 @@ def _foreign_keys(table: Table, names: Iterable[str]) -> tuple[ForeignKeyConstra
     wanted = set(names)
     return tuple(sorted((fk for fk in table.foreign_key_constraints if str(fk.name) in wanted),
                         key=lambda fk: str(fk.name)))
-
-
-EnumKey = tuple[str | None, str]
-
-
-def _native_enum(type_: object) -> Enum | None:
-    if isinstance(type_, Enum) and type_.native_enum and type_.name:
-        return type_
-    return None
-
-
-def _enum_names(dicts: Iterable[TableDict | None]) -> set[EnumKey]:
-    """Named native ENUM types used by these snapshot tables (parsing only Enum columns)."""
-    names = set()
-    for data in dicts:
-        for column in (data or {}).get("columns", []):
-            if "Enum(" in column["type"] and (enum := _native_enum(text_to_type(column["type"]))):
-                names.add((enum.schema, str(enum.name)))
-    return names
-
-
-def _enums_to_drop(table: Table, still_used: set[EnumKey]) -> tuple[Enum, ...]:
-    """The table's named ENUM types that no table uses once this one is dropped."""
-    drop: dict[EnumKey, Enum] = {}
-    for column in table.columns:
-        enum = _native_enum(column.type)
-        if enum is not None and (enum.schema, str(enum.name)) not in still_used:
-            drop.setdefault((enum.schema, str(enum.name)), enum)
-    return tuple(drop[key] for key in sorted(drop, key=str))
 
 
 def _column_op(

@@ -18,14 +18,18 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy.sql.schema import DefaultClause
 
+from .enums import native_enum, render_enum
 from .errors import SchemaToolError
 from .expressions import default_to_python, default_to_text
 
 
 def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | bool:
-    """Render server defaults in dialect-neutral SQLAlchemy terms (``sa.func.now()``, ...)."""
+    """Server defaults in dialect-neutral SQLAlchemy terms (``sa.func.now()``, ...), and named
+    ENUM types that leave creating the type to the revision's own operations."""
     if type_ == "server_default" and isinstance(obj, DefaultClause):
         return default_to_python(default_to_text(obj))
+    if type_ == "type" and (enum := native_enum(obj)) is not None:
+        return render_enum(enum, autogen_context)
     return False
 
 

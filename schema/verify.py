@@ -20,6 +20,7 @@ from sqlalchemy.exc import SAWarning
 from sqlalchemy.sql.elements import ClauseElement, TextClause
 from sqlalchemy.sql.schema import DefaultClause
 
+from .enums import enum_key, native_enum
 from .load import load_table
 from .serialize import table_key
 from .store import Manifest, SnapshotStore
@@ -65,6 +66,35 @@ def schema_drift(
         if not (diff[0] == "modify_default" and _same_default(diff, connection))
     ]
     lines.extend(_check_constraint_drift(connection, metadata))
+    lines.extend(_enum_drift(connection, metadata))
+    return lines
+
+
+def _enum_drift(connection: Connection, metadata: MetaData) -> list[str]:
+    """PostgreSQL ENUM types and their values, which Alembic does not compare."""
+    if connection.dialect.name != "postgresql":
+        return []
+    expected: dict[tuple[str | None, str], list[str]] = {}
+    for table in metadata.tables.values():
+        for column in table.columns:
+            if (enum := native_enum(column.type)) is not None:
+                expected[enum_key(enum)] = list(enum.enums)
+    default_schema = connection.dialect.default_schema_name
+    live = {
+        (None if item["schema"] == default_schema else item["schema"], item["name"]):
+        list(item["labels"])
+        for item in inspect(connection).get_enums(schema="*")
+    }
+    lines = []
+    for key in sorted(set(expected) | set(live), key=str):
+        name = ".".join(part for part in key if part)
+        if key not in live:
+            lines.append(f"enum type {name}: missing from the database")
+        elif key not in expected:
+            lines.append(f"enum type {name}: not in the snapshot")
+        elif live[key] != expected[key]:
+            lines.append(f"enum type {name}: values are {live[key]} in the database, "
+                         f"the snapshot says {expected[key]}")
     return lines
 
 
@@ -200,7 +230,7 @@ def _check_constraint_drift(connection: Connection, metadata: MetaData) -> list[
             str(c.name) for c in table.constraints
             if isinstance(c, CheckConstraint) and c.name is not None
         }
-        if not expected or not inspector.has_table(table.name, schema=table.schema):
+        if not inspector.has_table(table.name, schema=table.schema):
             continue
         try:
             reflected = inspector.get_check_constraints(table.name, schema=table.schema)

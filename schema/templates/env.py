@@ -20,7 +20,6 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from schema.config import find_project, load_config
 from schema.models import load_metadata
-from schema.revision import render_item
 from schema.verify import include_object_filter
 
 config = context.config
@@ -39,7 +38,7 @@ URL = (
     or config.get_main_option("sqlalchemy.url")
 )
 OPTIONS = dict(target_metadata=target_metadata, render_as_batch=True, compare_type=True,
-               render_item=render_item, include_object=include_object_filter(project.ignores))
+               include_object=include_object_filter(project.ignores))
 
 
 def run_migrations_offline() -> None:

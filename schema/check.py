@@ -56,7 +56,10 @@ def check_project(project: Project) -> list[Problem]:
                     'tool snapshot -m "describe the change"')
             for change in schema_diff.changes
         )
-        if schema_diff.files_differ and not schema_diff.changes:
+        if manifest.naming_convention != schema_diff.naming_convention:
+            problems.append(Problem("the models' naming convention differs from the snapshot's",
+                                    'tool snapshot -m "naming convention"'))
+        elif schema_diff.files_differ and not schema_diff.changes:
             problems.append(Problem("snapshot files differ from the models' canonical form",
                                     'tool snapshot -m "refresh snapshot"'))
     return problems

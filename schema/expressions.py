@@ -29,25 +29,58 @@ class ExpressionError(ValueError):
 # --- types ---------------------------------------------------------------------------------
 
 
-def type_to_text(type_: sqltypes.TypeEngine[Any]) -> str:
-    """``Numeric(precision=12, scale=2)``: class name and the arguments that are not defaults."""
+def type_to_text(type_: sqltypes.TypeEngine[Any], prefix: str = "") -> str:
+    """``Numeric(precision=12, scale=2)``: class name and the arguments that are not defaults.
+
+    Variants follow as ``.with_variant(mysql.VARCHAR(length=50), 'mysql')``.  ``prefix`` goes
+    before generic type names (``sa.`` for Python source in a revision).
+    """
     cls = type(type_)
-    name = _type_name(cls)
+    name = _type_name(cls, prefix)
     if isinstance(type_, sqltypes.Enum):
-        return f"{name}({', '.join(_enum_arguments(type_))})"
-    arguments = []
-    for param in inspect.signature(cls.__init__).parameters.values():
-        if param.name == "self" or param.name.startswith("_"):
+        text = f"{name}({', '.join(_enum_arguments(type_))})"
+    else:
+        arguments = [repr(value) for value in _positional(type_)] + [
+            f"{param}={_value_text(getattr(type_, param), prefix)}"
+            for param, default in _parameters(cls)
+            if hasattr(type_, param) and not _same(getattr(type_, param), default)
+        ]
+        text = f"{name}({', '.join(arguments)})"
+    for dialect, variant in sorted(getattr(type_, "_variant_mapping", {}).items()):
+        text += f".with_variant({type_to_text(variant, prefix)}, {dialect!r})"
+    return text
+
+
+def _positional(type_: sqltypes.TypeEngine[Any]) -> tuple[Any, ...]:
+    """Values some types take as ``*args`` (MySQL's ``SET('a', 'b')``)."""
+    return tuple(type_.values) if isinstance(type_, mysql.SET) else ()
+
+
+def _parameters(cls: type) -> list[tuple[str, Any]]:
+    """Named constructor parameters and defaults, including those a dialect type passes on
+    through ``**kw`` to its bases (``mysql.INTEGER(unsigned=True)``)."""
+    found: dict[str, Any] = {}
+    for klass in cls.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is None:
             continue
-        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
-            continue
-        if not hasattr(type_, param.name):
-            continue
-        value = getattr(type_, param.name)
-        if param.default is not param.empty and value == param.default:
-            continue
-        arguments.append(f"{param.name}={_value_text(value)}")
-    return f"{name}({', '.join(arguments)})"
+        params = inspect.signature(init).parameters.values()
+        for param in params:
+            if (param.name != "self" and not param.name.startswith("_")
+                    and param.kind not in (param.VAR_POSITIONAL, param.VAR_KEYWORD)):
+                found.setdefault(param.name, param.default)
+        if not any(param.kind is param.VAR_KEYWORD for param in params):
+            break  # this constructor passes nothing further up
+    return list(found.items())
+
+
+def _same(value: Any, default: Any) -> bool:
+    if default is inspect.Parameter.empty:
+        return False
+    try:
+        return bool(value == default)
+    except Exception:  # values like types compare to defaults as expressions
+        return False
 
 
 def _enum_arguments(type_: sqltypes.Enum) -> list[str]:
@@ -65,21 +98,21 @@ def _enum_arguments(type_: sqltypes.Enum) -> list[str]:
     return arguments
 
 
-def _value_text(value: object) -> str:
+def _value_text(value: object, prefix: str) -> str:
     if isinstance(value, sqltypes.TypeEngine):
-        return type_to_text(value)
+        return type_to_text(value, prefix)
     if isinstance(value, enum.Enum):
         return repr(value.value)
     if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_value_text(item) for item in value) + "]"
+        return "[" + ", ".join(_value_text(item, prefix) for item in value) + "]"
     if value is None or isinstance(value, (bool, int, float, str)):
         return repr(value)
     raise ExpressionError(f"cannot record argument value {value!r} of type {type(value).__name__}")
 
 
-def _type_name(cls: type) -> str:
+def _type_name(cls: type, prefix: str = "") -> str:
     if getattr(sqltypes, cls.__name__, None) is cls:
-        return cls.__name__
+        return f"{prefix}{cls.__name__}"
     for dialect, module in DIALECT_MODULES.items():
         if getattr(module, cls.__name__, None) is cls:
             return f"{dialect}.{cls.__name__}"
@@ -87,6 +120,12 @@ def _type_name(cls: type) -> str:
         f"type {cls.__module__}.{cls.__qualname__} is not a SQLAlchemy type this snapshot "
         "format can record yet"
     )
+
+
+def type_to_python(type_: sqltypes.TypeEngine[Any]) -> tuple[str, list[str]]:
+    """Source for a revision (``sa.String(length=50)``) and the dialect modules it imports."""
+    text = type_to_text(type_, "sa.")
+    return text, [dialect for dialect in DIALECT_MODULES if f"{dialect}." in text]
 
 
 def _type_class(name: str) -> type:
@@ -108,6 +147,13 @@ def text_to_type(text: str) -> sqltypes.TypeEngine[Any]:
 
 
 def _call_type(node: ast.Call) -> sqltypes.TypeEngine[Any]:
+    if isinstance(node.func, ast.Attribute) and node.func.attr == "with_variant":
+        base = _literal(node.func.value, _call_type)
+        args = [_literal(arg, _call_type) for arg in node.args]
+        if (not isinstance(base, sqltypes.TypeEngine) or len(args) != 2 or node.keywords
+                or not isinstance(args[0], sqltypes.TypeEngine) or not isinstance(args[1], str)):
+            raise ExpressionError("with_variant takes a type and a dialect name")
+        return base.with_variant(args[0], args[1])
     cls = _type_class(_dotted(node.func))
     args = [_literal(arg, _call_type) for arg in node.args]
     kwargs = {kw.arg: _literal(kw.value, _call_type) for kw in node.keywords if kw.arg}

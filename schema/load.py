@@ -32,7 +32,7 @@ from .errors import SchemaToolError, SnapshotFileError
 from .expressions import ExpressionError, text_to_default, text_to_type
 from .serialize import TableDict
 
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 Path_ = tuple[str | int, ...]
 
@@ -117,7 +117,7 @@ class InvalidSnapshotData(SchemaToolError):
 def parse_yaml(path: str, text: str) -> Any:
     """Safe-load YAML text; syntax errors name the file and line."""
     try:
-        return yaml.load(text, Loader=_Loader)
+        return yaml.load(text, Loader=SafeLoader)
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         raise SnapshotFileError(path, f"invalid YAML: {exc.problem}", line) from None
@@ -295,7 +295,7 @@ def _conv(name: str | None) -> conv | None:
 def line_of(text: str, path: Path_) -> int | None:
     """1-based line of the node at ``path`` (keys and list indexes) in YAML ``text``."""
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        node = yaml.compose(text, Loader=SafeLoader)
     except yaml.YAMLError:
         return None
     line = node.start_mark.line + 1 if node is not None else None

@@ -20,7 +20,7 @@ from sqlalchemy.sql.schema import DefaultClause
 
 from .enums import native_enum, render_enum
 from .errors import SchemaToolError
-from .expressions import default_to_python, default_to_text
+from .expressions import default_to_python, default_to_text, type_to_python
 
 
 def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | bool:
@@ -30,6 +30,10 @@ def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | 
         return default_to_python(default_to_text(obj))
     if type_ == "type" and (enum := native_enum(obj)) is not None:
         return render_enum(enum, autogen_context)
+    if type_ == "type":  # complete source, nested types and variants included
+        text, dialects = type_to_python(obj)
+        autogen_context.imports.update(f"from sqlalchemy.dialects import {d}" for d in dialects)
+        return text
     return False
 
 

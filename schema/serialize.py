@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.base import _NoneName
 from sqlalchemy.sql.schema import Column
 
-from .expressions import ExpressionError, default_to_text, type_to_text
+from .expressions import ExpressionError, default_to_text, text_to_type, type_to_text
 
 TableDict = dict[str, Any]
 
@@ -94,6 +94,18 @@ def metadata_to_dicts(
     return tables
 
 
+def naming_convention(metadata: MetaData) -> dict[str, str]:
+    """The MetaData's naming convention, which the snapshot records in its manifest."""
+    convention = {}
+    for key, value in metadata.naming_convention.items():
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise UnsupportedConstruct(
+                f"naming convention entry {key!r}: only string keys and templates can be recorded"
+            )
+        convention[key] = value
+    return convention
+
+
 def table_to_dict(table: Table) -> TableDict:
     """The canonical snapshot dict of one table."""
     where = table_key(table.schema, table.name)
@@ -139,9 +151,15 @@ def _table_to_dict(table: Table) -> TableDict:
 
 
 def _column(column: Column[Any]) -> dict[str, Any]:
+    type_text = type_to_text(column.type)
+    if "." in type_text.split("(", 1)[0] or ".with_variant(" in type_text:
+        # dialect types are introspected generically: prove the text reads back the same
+        if type_to_text(text_to_type(type_text)) != type_text:
+            raise UnsupportedConstruct(f"column {column.name}: type {type_text} does not "
+                                       "read back the same; it cannot be recorded yet")
     data: dict[str, Any] = {
         "name": str(column.name),
-        "type": type_to_text(column.type),
+        "type": type_text,
         "nullable": bool(column.nullable),
     }
     if column.autoincrement != "auto":

@@ -21,6 +21,7 @@ from .serialize import (
     UnsupportedConstruct,
     dump_table,
     metadata_to_dicts,
+    naming_convention,
     sha256_text,
     table_key,
 )
@@ -43,6 +44,7 @@ class SchemaDiff:
 
     manifest: Manifest | None
     models: dict[str, TableFile]
+    naming_convention: dict[str, str]
     changes: list[Change]
     old: dict[str, TableDict | None] = field(default_factory=dict)
     new: dict[str, TableDict | None] = field(default_factory=dict)
@@ -58,8 +60,10 @@ class SchemaDiff:
     @property
     def files_differ(self) -> bool:
         """True when any table file would change, even without a schema change."""
-        stored = self.manifest.tables if self.manifest else {}
-        return stored != self.table_hashes
+        if self.manifest is None:
+            return bool(self.models)
+        return (self.manifest.tables != self.table_hashes
+                or self.manifest.naming_convention != self.naming_convention)
 
 
 @dataclass(frozen=True)
@@ -107,7 +111,11 @@ def compare_models(project: Project) -> SchemaDiff:
     )
     old = {key: store.read_table(key) if key in stored else None for key in changed}
     new = {key: models[key].data if key in models else None for key in changed}
-    return SchemaDiff(manifest, models, diff_snapshots(old, new), old, new)
+    try:
+        convention = naming_convention(project.metadata)
+    except UnsupportedConstruct as exc:
+        raise SchemaToolError(f"models: {exc}") from None
+    return SchemaDiff(manifest, models, convention, diff_snapshots(old, new), old, new)
 
 
 def take_snapshot(
@@ -155,7 +163,8 @@ def stage_snapshot(
         files.delete(store.table_path(key))
     project.reload_scripts()
     manifest = Manifest(head=head, tables=schema_diff.table_hashes,
-                        revisions=project.revision_files())
+                        revisions=project.revision_files(),
+                        naming_convention=schema_diff.naming_convention)
     files.write(store.manifest_path, manifest.to_text())
     written.append(store.manifest_path)
     return written
@@ -201,7 +210,8 @@ def rehash(project: Project) -> Manifest:
             )
         tables[key] = sha256_bytes(path.read_bytes())
     manifest = Manifest(head=heads[0] if heads else None, tables=tables,
-                        revisions=project.revision_files())
+                        revisions=project.revision_files(),
+                        naming_convention=store.recorded_naming_convention())
     files = FileSet()
     files.write(store.manifest_path, manifest.to_text())
     files.commit()

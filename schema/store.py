@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from .errors import SnapshotFileError
-from .load import parse_table, parse_yaml
+from .load import SafeLoader, parse_table, parse_yaml
 from .serialize import SnapshotDumper, TableDict, table_file_name
 
 FORMAT_VERSION = 1
@@ -45,6 +45,7 @@ class Manifest:
     head: str | None
     tables: dict[str, str] = field(default_factory=dict)
     revisions: dict[str, str] = field(default_factory=dict)
+    naming_convention: dict[str, str] = field(default_factory=dict)
     format: int = FORMAT_VERSION
 
     @property
@@ -56,6 +57,7 @@ class Manifest:
             "format": self.format,
             "head": self.head,
             "fingerprint": self.fingerprint,
+            "naming_convention": dict(sorted(self.naming_convention.items())),
             "tables": dict(sorted(self.tables.items())),
             "revisions": dict(sorted(self.revisions.items())),
         }
@@ -94,7 +96,7 @@ class SnapshotStore:
         data = parse_yaml(where, self.manifest_path.read_text(encoding="utf-8"))
         if not isinstance(data, dict):
             raise SnapshotFileError(where, "must be a mapping")
-        expected = {"format", "head", "fingerprint", "tables", "revisions"}
+        expected = {"format", "head", "fingerprint", "naming_convention", "tables", "revisions"}
         unknown = sorted(set(data) - expected)
         missing = sorted(expected - set(data))
         if unknown or missing:
@@ -106,17 +108,31 @@ class SnapshotStore:
             )
         if data["head"] is not None and not isinstance(data["head"], str):
             raise SnapshotFileError(where, "head must be a revision id or null")
-        for section in ("tables", "revisions"):
+        for section in ("naming_convention", "tables", "revisions"):
             value = data[section] or {}
             if not isinstance(value, dict) or not all(
                 isinstance(k, str) and isinstance(v, str) for k, v in value.items()
             ):
-                raise SnapshotFileError(where, f"{section} must map names to sha256 strings")
+                raise SnapshotFileError(where, f"{section} must map names to strings")
         manifest = Manifest(head=data["head"], tables=dict(data["tables"] or {}),
-                            revisions=dict(data["revisions"] or {}))
+                            revisions=dict(data["revisions"] or {}),
+                            naming_convention=dict(data["naming_convention"] or {}))
         if data["fingerprint"] != manifest.fingerprint:
             raise SnapshotFileError(where, "fingerprint does not match the table checksums")
         return manifest
+
+    def recorded_naming_convention(self) -> dict[str, str]:
+        """The manifest's naming convention, read leniently (for re-signing a damaged one)."""
+        if not self.manifest_path.exists():
+            return {}
+        try:
+            data = yaml.load(self.manifest_path.read_text(encoding="utf-8"), Loader=SafeLoader)
+        except yaml.YAMLError:
+            return {}
+        convention = data.get("naming_convention") if isinstance(data, dict) else None
+        if isinstance(convention, dict):
+            return {str(k): str(v) for k, v in convention.items()}
+        return {}
 
     def integrity_problems(self, manifest: Manifest) -> list[str]:
         """Table files that are missing, extra or changed compared with the manifest."""

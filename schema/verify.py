@@ -30,8 +30,9 @@ BOOKKEEPING_TABLES = frozenset({"alembic_version"})
 
 
 def snapshot_metadata(store: SnapshotStore, manifest: Manifest) -> MetaData:
-    """All tables of a stored snapshot as one MetaData."""
-    metadata = MetaData()
+    """All tables of a stored snapshot as one MetaData (with the models' naming convention, which
+    names the CHECKs that Boolean and Enum types create)."""
+    metadata = MetaData(naming_convention=manifest.naming_convention or None)
     for key in sorted(manifest.tables):
         path = store.table_path(key)
         load_table(store.display(path), path.read_text(encoding="utf-8"), metadata)
@@ -222,14 +223,41 @@ def _show(value: Any) -> str:
     return repr(value) if isinstance(value, str) else str(value)
 
 
+_SQL_WORDS = frozenset("and or not between is null in any array like ilike true false".split())
+# Spellings a database substitutes when it stores an expression (MariaDB: length -> octet_length).
+_SYNONYMS = {"octet_length": "length", "lcase": "lower", "ucase": "upper"}
+_TERM = re.compile(r"[A-Za-z_][\w$]*|\d+(?:\.\d+)?|'(?:[^']|'')*'")
+
+
+def check_terms(sqltext: str) -> set[str]:
+    """Column names, functions and literals of a CHECK expression.
+
+    Databases rewrite CHECK expressions when they store them (PostgreSQL turns ``BETWEEN`` into
+    two comparisons and adds casts, MariaDB adds backquotes), so bodies are compared by the terms
+    they mention: a changed column, function or bound is caught, a respelling is not drift.
+    """
+    text = re.sub(r"::[\w ]+(\(\d+(,\s*\d+)?\))?(\[\])?", "", sqltext)
+    terms = set()
+    for term in _TERM.findall(text):
+        lowered = term.lower()
+        if lowered in _SQL_WORDS:
+            continue
+        try:
+            terms.add(str(Decimal(term).normalize()))
+        except InvalidOperation:
+            terms.add(term if term.startswith("'") else _SYNONYMS.get(lowered, lowered))
+    return terms
+
+
 def _check_constraint_drift(connection: Connection, metadata: MetaData) -> list[str]:
     inspector = inspect(connection)
     lines = []
     for table in metadata.tables.values():
-        expected = {
-            str(c.name) for c in table.constraints
-            if isinstance(c, CheckConstraint) and c.name is not None
-        }
+        checks = [c for c in table.constraints
+                  if isinstance(c, CheckConstraint) and c.name is not None]
+        expected = {str(c.name) for c in checks if not getattr(c, "_type_bound", False)}
+        # CHECKs of Boolean/Enum types exist only where the type is emulated: allowed, not needed
+        implicit = {str(c.name) for c in checks if getattr(c, "_type_bound", False)}
         if not inspector.has_table(table.name, schema=table.schema):
             continue
         try:
@@ -237,12 +265,20 @@ def _check_constraint_drift(connection: Connection, metadata: MetaData) -> list[
             live = {c["name"] for c in reflected}
         except NotImplementedError:
             continue
+        bodies = {str(c.name): str(c.sqltext) for c in checks}
+        lines.extend(
+            f"check constraint {c['name']} on {table.name}: the database checks "
+            f"{c['sqltext']!r}, the snapshot says {bodies[c['name']]!r}"
+            for c in reflected
+            if c["name"] in expected and check_terms(c["sqltext"]) != check_terms(
+                bodies[c["name"]])
+        )
         lines.extend(
             f"check constraint {name} on {table.name}: missing from the database"
             for name in sorted(expected - live)
         )
         # MariaDB adds a CHECK (json_valid(col)) named after each JSON column by itself.
-        implicit = {str(column.name) for column in table.columns}
+        implicit |= {str(column.name) for column in table.columns}
         lines.extend(
             f"check constraint {name} on {table.name}: not in the snapshot"
             for name in sorted(n for n in live - expected - implicit if n)

@@ -165,6 +165,8 @@ def apply(state: ToolState, url: str | None) -> None:
                    f"to {result.after}")
     else:
         click.echo(f"{result.url} is already at head {result.after}")
+    for note in result.notes:
+        click.echo(f"note: {note}")
     if result.drift:
         click.echo(f"drift: the database differs from the snapshot at {result.after}:")
         for line in result.drift:

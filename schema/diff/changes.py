@@ -51,9 +51,12 @@ class Change:
         elif self.kind is Kind.COLUMN:
             subject = f"column {self.table}.{self.name}"
         else:
-            columns = ", ".join((self.new or self.old or {}).get("columns", []))
+            item = self.new or self.old or {}
+            columns = ", ".join(item.get("columns", []))
             label = self.name or "(unnamed)"
-            subject = f"{self.kind.value} {label} on {self.table}"
+            unique_index = self.kind is Kind.INDEX and item.get("unique")
+            kind = "unique index" if unique_index else self.kind.value
+            subject = f"{kind} {label} on {self.table}"
             if self.action is not Action.ALTER and columns:
                 subject += f" ({columns})"
         if self.action is Action.ALTER:

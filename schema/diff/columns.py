@@ -25,8 +25,9 @@ def compare_columns(key: str, old: TableDict, new: TableDict) -> list[Change]:
     for name, column in old_columns.items():
         if name not in new_columns:
             changes.append(Change(Action.DROP, Kind.COLUMN, key, name, old=column))
-    for name in old_columns.keys() & new_columns.keys():
-        changes.extend(_altered(key, old_columns[name], new_columns[name]))
+    for name, column in new_columns.items():  # model order, never set order
+        if name in old_columns:
+            changes.extend(_altered(key, old_columns[name], column))
     return changes
 
 

@@ -102,10 +102,14 @@ def _literal(value: str) -> str:
     return str(processor(value))
 
 
-def _convert(table: Table, column: str, enum: Enum) -> list[str]:
-    """Statements that make ``table.column`` use ENUM type ``enum`` on PostgreSQL."""
+def _convert(table: Table, column: str, enum: Enum | None = None) -> list[str]:
+    """Statements that give ``table.column`` its type in ``table`` on PostgreSQL, converting
+    through text: into ENUM type ``enum``, or out of an ENUM when ``enum`` is None.  A default
+    is dropped first and set again, as it is typed too."""
     quote = _PG.identifier_preparer
-    name, target = quote.quote(column), _type_name(enum)
+    name = quote.quote(column)
+    target = _type_name(enum) if enum is not None else str(
+        table.c[column].type.compile(dialect=_PG))
     alter = f"ALTER TABLE {quote.format_table(table)} ALTER COLUMN {name}"
     default = table.c[column].server_default
     statements = [f"{alter} DROP DEFAULT"] if default is not None else []
@@ -181,7 +185,7 @@ def evolve_enum_columns(
 
     When a type's values change, its PostgreSQL SQL goes with the first of its columns; the
     others carry only their alter_column for databases where the ENUM is in the column.  A column
-    switching to an ENUM is converted with ``USING col::text::type`` on PostgreSQL.
+    switching to or from an ENUM is converted through text on PostgreSQL.
     """
     same_type: dict[EnumKey, list[tuple[str, ops.AlterColumnOp]]] = {}
     wrapped = {}
@@ -192,9 +196,7 @@ def evolve_enum_columns(
         elif old is not None or new is not None:
             name = alter.column_name
             wrapped[id(alter)] = EnumColumnOps(
-                alter,
-                _convert(new_tables[key], name, new) if new is not None else None,
-                _convert(old_tables[key], name, old) if old is not None else None,
+                alter, _convert(new_tables[key], name, new), _convert(old_tables[key], name, old)
             )
     for entries in same_type.values():
         old = native_enum(entries[0][1].existing_type)

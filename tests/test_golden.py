@@ -154,7 +154,7 @@ def ignored_tables(project: Project, source: str) -> list[sa.Table]:
     namespace: dict[str, Any] = {}
     exec(compile(source, "before.py", "exec"), namespace)
     ignores = load_config(project.root).ignores
-    return [table for table in namespace["metadata"].sorted_tables
+    return [table for table in namespace["metadata"].tables.values()
             if ignores(table_key(table.schema, table.name))]
 
 

@@ -52,7 +52,7 @@ class Change:
             subject = f"column {self.table}.{self.name}"
         else:
             item = self.new or self.old or {}
-            columns = ", ".join(item.get("columns", []))
+            columns = ", ".join(item.get("columns") or item.get("expressions", []))
             label = self.name or "(unnamed)"
             unique_index = self.kind is Kind.INDEX and item.get("unique")
             kind = "unique index" if unique_index else self.kind.value

@@ -7,6 +7,7 @@ import sys
 import textwrap
 
 import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 
 from schema.load import load_table
 from schema.project import Project as SchemaProject
@@ -117,11 +118,23 @@ def test_quick_start_apply_uses_alembic_ini_default(repo_copy: Project) -> None:
     assert (repo_copy.root / "cultivar_async.db").exists()
 
 
+ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg",
+                 "mysql": "mysql+aiomysql"}
+
+
 def test_cultivar_revision_runs_on_every_database(repo_copy: Project, database_url: str) -> None:
     repo_copy.url = database_url
     assert "verified" in repo_copy.run("apply").out
     repo_copy.alembic("downgrade", "base")
-    assert "verified" in repo_copy.run("apply").out
+    # the same revision again, through the async driver, via tool and plain alembic
+    url = make_url(database_url)
+    repo_copy.url = url.set(drivername=ASYNC_DRIVERS[url.get_backend_name()]).render_as_string(
+        hide_password=False)
+    applied = repo_copy.run("apply")
+    assert "upgraded" in applied.out and "verified" in applied.out
+    repo_copy.alembic("downgrade", "-1")
+    repo_copy.alembic("upgrade", "head")
+    assert "already at head" in repo_copy.run("apply").out
 
 
 def test_tool_finds_the_project_from_a_subfolder_or_project_option(repo_copy: Project) -> None:

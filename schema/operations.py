@@ -117,3 +117,24 @@ def needs_implicit_index(constraint: ForeignKeyConstraint) -> bool:
         [str(column.name) for column in columns[: len(wanted)]] == wanted
         for columns in candidates
     )
+
+
+class CreateSchemaOps(ops.MigrateOperation):
+    """``CREATE SCHEMA IF NOT EXISTS`` for a schema the snapshot starts using.
+
+    The reverse leaves the schema in place: it may hold objects the snapshot does not manage.
+    """
+
+    def __init__(self, schema: str, create: bool = True) -> None:
+        self.schema = schema
+        self.create = create
+
+    def reverse(self) -> CreateSchemaOps:
+        return CreateSchemaOps(self.schema, not self.create)
+
+
+@renderers.dispatch_for(CreateSchemaOps)
+def _render_create_schema(autogen_context: AutogenContext, op: CreateSchemaOps) -> str:
+    if op.create:
+        return f"op.execute(sa.schema.CreateSchema({op.schema!r}, if_not_exists=True))"
+    return f"# schema {op.schema!r} is left in place: it may hold objects of other owners"

@@ -39,6 +39,7 @@ from .errors import SchemaToolError
 from .load import InvalidSnapshotData, build_table
 from .operations import (
     AddForeignKeyOps,
+    CreateSchemaOps,
     CreateTableOps,
     DropForeignKeyOps,
     DropTableOps,
@@ -145,7 +146,12 @@ def plan_operations(
         enum_types([*unchanged.values(), *old.values()]),
         enum_types([*unchanged.values(), *new.values()]),
     )
-    upgrade: list[ops.MigrateOperation] = list(types_created)
+    schemas_before = {t.get("schema") for t in [*unchanged.values(), *old.values()] if t}
+    upgrade: list[ops.MigrateOperation] = [
+        CreateSchemaOps(schema) for schema in sorted(
+            {t["schema"] for t in new.values() if t and t.get("schema")} - schemas_before)
+    ]
+    upgrade.extend(types_created)
     for index, phase in enumerate(phases):
         if index == 1:
             upgrade.extend(

@@ -82,6 +82,11 @@ def feature_problems(
                         "MariaDB cannot do (remove \"mysql\" from [tool.schema] databases if you "
                         "do not deploy to MariaDB/MySQL)"
                     )
+        if "sqlite" in targets and data.get("schema"):
+            problems.append(
+                f"table {key}: SQLite has no schemas (remove \"sqlite\" from [tool.schema] "
+                "databases if you do not deploy to SQLite)"
+            )
         if "postgresql" in targets:
             for column in data["columns"]:
                 if column.get("computed", {}).get("persisted") is False:

@@ -46,12 +46,19 @@ def schema_drift(
 
     ``ignore`` names tables (``schema.name`` or ``name``) that are not managed by the snapshot.
     """
+    # Other schemas are compared too on PostgreSQL (ignore_tables can exclude what others own);
+    # on MariaDB a schema is a database of its own, so only the snapshot's schemas are.
+    schemas = {table.schema for table in metadata.tables.values() if table.schema}
     context = MigrationContext.configure(
         connection,
         opts={
             "compare_type": True,
             "compare_server_default": True,
             "include_object": include_object_filter(ignore),
+            "include_schemas": bool(schemas) or connection.dialect.name == "postgresql",
+            "include_name": lambda name, type_, parent: (
+                type_ != "schema" or name is None or name in schemas
+                or (connection.dialect.name == "postgresql" and not _system_schema(name))),
         },
     )
     with warnings.catch_warnings():
@@ -195,6 +202,10 @@ def _default_sql(default: Any, connection: Connection) -> str | None:
     if isinstance(arg, TextClause):
         return arg.text
     return str(arg.compile(dialect=connection.dialect))
+
+
+def _system_schema(name: str) -> bool:
+    return name == "information_schema" or name.startswith("pg_")
 
 
 def include_object_filter(ignore: Callable[[str], bool] | None = None) -> Callable[..., bool]:

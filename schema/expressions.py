@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import enum
+import importlib
 import inspect
 from collections.abc import Callable
 from typing import Any
@@ -110,28 +111,66 @@ def _value_text(value: object, prefix: str) -> str:
     raise ExpressionError(f"cannot record argument value {value!r} of type {type(value).__name__}")
 
 
+# Packages whose TypeDecorator subclasses may be recorded and imported back: the project's
+# configured model packages (set by the project when it opens, see allow_type_modules()).
+_user_type_packages: tuple[str, ...] = ()
+
+
+def allow_type_modules(packages: tuple[str, ...]) -> None:
+    """Let types defined in these packages (and their submodules) be recorded and read back."""
+    global _user_type_packages
+    _user_type_packages = packages
+
+
+def _allowed(module: str) -> bool:
+    return any(module == p or module.startswith(f"{p}.") for p in _user_type_packages)
+
+
 def _type_name(cls: type, prefix: str = "") -> str:
     if getattr(sqltypes, cls.__name__, None) is cls:
         return f"{prefix}{cls.__name__}"
     for dialect, module in DIALECT_MODULES.items():
         if getattr(module, cls.__name__, None) is cls:
             return f"{dialect}.{cls.__name__}"
+    if issubclass(cls, sqltypes.TypeDecorator) and _allowed(cls.__module__):
+        return f"{cls.__module__}.{cls.__qualname__}"
     raise ExpressionError(
         f"type {cls.__module__}.{cls.__qualname__} is not a SQLAlchemy type this snapshot "
-        "format can record yet"
+        "format can record (own TypeDecorators must live under [tool.schema] models)"
     )
 
 
 def type_to_python(type_: sqltypes.TypeEngine[Any]) -> tuple[str, list[str]]:
-    """Source for a revision (``sa.String(length=50)``) and the dialect modules it imports."""
+    """Source for a revision (``sa.String(length=50)``) and the import lines it needs."""
     text = type_to_text(type_, "sa.")
-    return text, [dialect for dialect in DIALECT_MODULES if f"{dialect}." in text]
+    imports = [f"from sqlalchemy.dialects import {dialect}" for dialect in DIALECT_MODULES
+               if f"{dialect}." in text]
+    imports += sorted({f"import {module}" for module in _user_modules(type_)})
+    return text, imports
+
+
+def _user_modules(type_: sqltypes.TypeEngine[Any]) -> set[str]:
+    modules = set()
+    for item in (type_, *getattr(type_, "_variant_mapping", {}).values()):
+        if isinstance(item, sqltypes.TypeDecorator) and _allowed(type(item).__module__):
+            modules.add(type(item).__module__)
+    return modules
 
 
 def _type_class(name: str) -> type:
     module_name, _, class_name = name.rpartition(".")
-    module = DIALECT_MODULES.get(module_name) if module_name else sqltypes
-    cls = getattr(module, class_name, None) if module is not None else None
+    if module_name in ("", *DIALECT_MODULES):
+        module = DIALECT_MODULES.get(module_name) if module_name else sqltypes
+        cls = getattr(module, class_name, None)
+    elif _allowed(module_name):  # the project's own TypeDecorator, from its own packages only
+        try:
+            cls = getattr(importlib.import_module(module_name), class_name, None)
+        except ImportError as exc:
+            raise ExpressionError(f"cannot import {module_name}: {exc}") from None
+        if not (isinstance(cls, type) and issubclass(cls, sqltypes.TypeDecorator)):
+            raise ExpressionError(f"{name} is not a TypeDecorator")
+    else:
+        raise ExpressionError(f"unknown type {name!r}")
     if not (isinstance(cls, type) and issubclass(cls, sqltypes.TypeEngine)):
         raise ExpressionError(f"unknown type {name!r}")
     return cls

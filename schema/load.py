@@ -67,6 +67,7 @@ SHAPES: dict[str, dict[str, Field]] = {
     "column": {
         "name": Field("str", True),
         "type": Field("type", True),
+        "impl": Field("type"),
         "nullable": Field("bool", True),
         "autoincrement": Field("bool"),
         "server_default": Field("default"),
@@ -125,11 +126,11 @@ def parse_yaml(path: str, text: str) -> Any:
         raise SnapshotFileError(path, f"invalid YAML: {exc}") from None
 
 
-def load_table(path: str, text: str, metadata: MetaData) -> Table:
+def load_table(path: str, text: str, metadata: MetaData, stored_types: bool = False) -> Table:
     """Parse, validate and build one table file into ``metadata``."""
     data = parse_table(path, text)
     try:
-        return build_table(data, metadata)
+        return build_table(data, metadata, stored_types)
     except InvalidSnapshotData as exc:
         raise SnapshotFileError(path, exc.problem, line_of(text, exc.path)) from None
 
@@ -209,14 +210,14 @@ def _plain(value: Any) -> bool:
     return value is None or isinstance(value, (str, int, bool, float))
 
 
-def build_table(data: TableDict, metadata: MetaData) -> Table:
+def build_table(data: TableDict, metadata: MetaData, stored_types: bool = False) -> Table:
     """A ``Table`` in ``metadata`` from a validated snapshot dict.
 
     Names are wrapped in ``conv`` so no naming convention renames them again, and Alembic
     renders them as ``op.f(...)``.
     """
     items: list[Any] = []
-    items.extend(_build_column(column) for column in data["columns"])
+    items.extend(_build_column(column, stored_types) for column in data["columns"])
     if "primary_key" in data:
         pk = data["primary_key"]
         items.append(PrimaryKeyConstraint(*pk["columns"], name=_conv(pk["name"])))
@@ -254,8 +255,12 @@ def build_table(data: TableDict, metadata: MetaData) -> Table:
         raise InvalidSnapshotData((), f"inconsistent table definition: {exc}") from None
 
 
-def _build_column(data: dict[str, Any]) -> Column[Any]:
-    """A column from a validated dict (types and defaults were parsed once already)."""
+def _build_column(data: dict[str, Any], stored_types: bool) -> Column[Any]:
+    """A column from a validated dict (types and defaults were parsed once already).
+
+    ``stored_types`` builds an own TypeDecorator column with the type it recorded as stored
+    (``impl``): what verification compares, independent of the decorator's code today.
+    """
     default = data.get("server_default")
     generated: list[Any] = []
     if "computed" in data:
@@ -265,7 +270,7 @@ def _build_column(data: dict[str, Any]) -> Column[Any]:
         generated.append(Identity(**data["identity"]))
     return Column(
         data["name"],
-        text_to_type(data["type"]),
+        text_to_type(data["impl"] if stored_types and "impl" in data else data["type"]),
         *generated,
         nullable=data["nullable"],
         autoincrement=data.get("autoincrement", "auto"),

@@ -36,6 +36,7 @@ from sqlalchemy.sql.schema import Constraint
 from .diff import Action, Change, Kind
 from .enums import enum_type_ops, enum_types, evolve_enum_columns
 from .errors import SchemaToolError
+from .expressions import text_to_type
 from .load import InvalidSnapshotData, build_table
 from .operations import (
     AddForeignKeyOps,
@@ -210,8 +211,13 @@ def _alter_column(
             ops.AddColumnOp.from_column_and_tablename(new_table.schema, new_table.name, new),
         ]
     kw: dict[str, Any] = {}
+    existing_type = old.type
     if "type" in touched:
         kw["modify_type"] = new.type
+    if "impl" in touched:  # an own TypeDecorator whose database type changed
+        impl = next(change for change in changes if change.attribute == "impl")
+        existing_type = text_to_type(impl.old) if impl.old else old.type
+        kw["modify_type"] = text_to_type(impl.new) if impl.new else new.type
     if "nullable" in touched:
         kw["modify_nullable"] = new.nullable
     if "server_default" in touched:
@@ -222,7 +228,7 @@ def _alter_column(
         return []
     return [ops.AlterColumnOp(
         new_table.name, name, schema=new_table.schema,
-        existing_type=old.type, existing_nullable=old.nullable,
+        existing_type=existing_type, existing_nullable=old.nullable,
         existing_server_default=old.server_default, existing_comment=old.comment, **kw,
     )]
 

@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 
 from .config import ProjectConfig, database_url, load_config
 from .errors import SchemaToolError
+from .expressions import allow_type_modules
 from .models import load_metadata
 from .store import SnapshotStore, sha256_bytes
 
@@ -27,7 +28,9 @@ class Project:
 
     @classmethod
     def open(cls, directory: Path | None = None) -> Project:
-        return cls(load_config(directory))
+        config = load_config(directory)
+        allow_type_modules(config.models)
+        return cls(config)
 
     @cached_property
     def store(self) -> SnapshotStore:

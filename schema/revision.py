@@ -31,8 +31,8 @@ def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | 
     if type_ == "type" and (enum := native_enum(obj)) is not None:
         return render_enum(enum, autogen_context)
     if type_ == "type":  # complete source, nested types and variants included
-        text, dialects = type_to_python(obj)
-        autogen_context.imports.update(f"from sqlalchemy.dialects import {d}" for d in dialects)
+        text, imports = type_to_python(obj)
+        autogen_context.imports.update(imports)
         return text
     return False
 

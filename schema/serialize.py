@@ -18,6 +18,7 @@ from sqlalchemy import (
     Index,
     MetaData,
     Table,
+    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.sql.base import _NoneName
@@ -160,8 +161,11 @@ def _column(column: Column[Any]) -> dict[str, Any]:
     data: dict[str, Any] = {
         "name": str(column.name),
         "type": type_text,
-        "nullable": bool(column.nullable),
     }
+    if isinstance(column.type, TypeDecorator) and not type(column.type).__module__.startswith(
+            "sqlalchemy."):  # an own type: record what the database stores, for review and diff
+        data["impl"] = type_to_text(column.type.impl_instance)
+    data["nullable"] = bool(column.nullable)
     if column.autoincrement != "auto":
         data["autoincrement"] = bool(column.autoincrement)
     if column.computed is not None:

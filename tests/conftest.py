@@ -37,8 +37,9 @@ sys.dont_write_bytecode = True
 
 MODELS_HEADER = '''\
 import sqlalchemy as sa
-from sqlalchemy import (Computed, Identity, column, Boolean, CheckConstraint, Column, DateTime, Enum, ForeignKey, Index,
-                        Integer, MetaData, Numeric, String, Table, Text, UniqueConstraint, func)
+from sqlalchemy import (Boolean, CheckConstraint, Column, Computed, DateTime, Enum, ForeignKey,
+                        Identity, Index, Integer, MetaData, Numeric, String, Table, Text,
+                        UniqueConstraint, column, func)
 
 metadata = MetaData(naming_convention={
     "ix": "ix_%(column_0_label)s",

@@ -8,6 +8,7 @@ import yaml
 
 from schema.expressions import (
     ExpressionError,
+    allow_type_modules,
     default_to_text,
     text_to_default,
     text_to_type,
@@ -91,3 +92,19 @@ def test_odd_table_names_get_their_own_files(sqlite_project: Project) -> None:
     assert len(tables) == 4
     assert "tables/plants.yaml" in tables and "tables/select.yaml" in tables
     assert sqlite_project.run("check").code == 0
+
+
+def test_own_types_are_imported_back_only_from_the_model_packages() -> None:
+    class Money(sa.types.TypeDecorator):  # defined outside any configured package
+        impl = sa.Numeric(12, 2)
+        cache_ok = True
+
+    allow_type_modules(("app.models_async",))
+    try:
+        with pytest.raises(ExpressionError, match="must live under"):
+            type_to_text(Money())
+        for text in ("os.system()", "subprocess.Popen()", "app.models_async.base.Base()"):
+            with pytest.raises(ExpressionError):
+                text_to_type(text)
+    finally:
+        allow_type_modules(())

@@ -60,7 +60,7 @@ class Change:
             if self.action is not Action.ALTER and columns:
                 subject += f" ({columns})"
         if self.action is Action.ALTER:
-            verbatim = self.attribute in ("type", "server_default")
+            verbatim = self.attribute in ("type", "impl", "server_default")
             note = " (snapshot only: no DDL)" if self.attribute == "dialect_options" else ""
             return (f"{sign} {subject}: {self.attribute} "
                     f"{_show(self.old, verbatim)} -> {_show(self.new, verbatim)}{note}")

@@ -10,7 +10,7 @@ from ..serialize import TableDict
 from .changes import Action, Change, Kind
 
 # Attributes a column change can alter in place, in the order they are listed.
-ALTERABLE = ("type", "nullable", "server_default", "computed", "identity", "comment",
+ALTERABLE = ("type", "impl", "nullable", "server_default", "computed", "identity", "comment",
              "autoincrement")
 
 

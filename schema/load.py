@@ -19,6 +19,7 @@ from sqlalchemy import (
     Index,
     MetaData,
     PrimaryKeyConstraint,
+    Sequence,
     Table,
     UniqueConstraint,
     asc,
@@ -73,7 +74,14 @@ SHAPES: dict[str, dict[str, Field]] = {
         "server_default": Field("default"),
         "computed": Field("computed"),
         "identity": Field("identity"),
+        "sequence": Field("sequence"),
         "comment": Field("str"),
+    },
+    "sequence": {
+        "name": Field("str", True), "schema": Field("str"), "start": Field("int"),
+        "increment": Field("int"), "minvalue": Field("int"), "maxvalue": Field("int"),
+        "nominvalue": Field("bool"), "nomaxvalue": Field("bool"), "cycle": Field("bool"),
+        "cache": Field("int"), "order": Field("bool"),
     },
     "computed": {"sqltext": Field("str", True), "persisted": Field("bool")},
     "identity": {
@@ -268,6 +276,8 @@ def _build_column(data: dict[str, Any], stored_types: bool) -> Column[Any]:
                                   persisted=data["computed"].get("persisted")))
     if "identity" in data:
         generated.append(Identity(**data["identity"]))
+    if "sequence" in data:
+        generated.append(Sequence(**data["sequence"]))
     return Column(
         data["name"],
         text_to_type(data["impl"] if stored_types and "impl" in data else data["type"]),

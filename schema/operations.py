@@ -7,6 +7,9 @@ key also drops the index MariaDB/MySQL made for it, so downgrades restore the sc
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from alembic.autogenerate import renderers
 from alembic.autogenerate.api import AutogenContext
 from alembic.autogenerate.render import render_op
@@ -138,3 +141,43 @@ def _render_create_schema(autogen_context: AutogenContext, op: CreateSchemaOps) 
     if op.create:
         return f"op.execute(sa.schema.CreateSchema({op.schema!r}, if_not_exists=True))"
     return f"# schema {op.schema!r} is left in place: it may hold objects of other owners"
+
+
+class SequenceOps(ops.MigrateOperation):
+    """Create (or drop) a sequence, on databases that have sequences (PostgreSQL, MariaDB)."""
+
+    def __init__(self, sequence: dict[str, Any], create: bool) -> None:
+        self.sequence = sequence
+        self.create = create
+
+    def reverse(self) -> SequenceOps:
+        return SequenceOps(self.sequence, not self.create)
+
+
+@renderers.dispatch_for(SequenceOps)
+def _render_sequence(autogen_context: AutogenContext, op: SequenceOps) -> str:
+    options = "".join(f", {key}={value!r}" for key, value in op.sequence.items() if key != "name")
+    construct = "CreateSequence" if op.create else "DropSequence"
+    return (f"if op.get_bind().dialect.supports_sequences: op.execute(sa.schema.{construct}("
+            f"sa.Sequence({op.sequence['name']!r}{options})))")
+
+
+def sequence_ops(before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]
+                 ) -> tuple[list[SequenceOps], list[SequenceOps]]:
+    """Sequences to create first and to drop last; changed options re-create the sequence."""
+    created = [SequenceOps(after[key], create=True) for key in sorted(after)
+               if before.get(key) != after[key]]
+    dropped = [SequenceOps(before[key], create=False) for key in sorted(before)
+               if after.get(key) != before[key]]
+    return created, dropped
+
+
+def sequences(tables: Iterable[dict[str, Any] | None]) -> dict[str, dict[str, Any]]:
+    """The sequences columns of these snapshot tables use, by schema-qualified name."""
+    found = {}
+    for data in tables:
+        for column in (data or {}).get("columns", []):
+            if "sequence" in column:
+                sequence = column["sequence"]
+                found[f"{sequence.get('schema') or ''}.{sequence['name']}"] = sequence
+    return found

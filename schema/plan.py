@@ -45,6 +45,8 @@ from .operations import (
     DropForeignKeyOps,
     DropTableOps,
     needs_implicit_index,
+    sequence_ops,
+    sequences,
 )
 from .serialize import TableDict
 
@@ -153,6 +155,12 @@ def plan_operations(
             {t["schema"] for t in new.values() if t and t.get("schema")} - schemas_before)
     ]
     upgrade.extend(types_created)
+    sequences_created, sequences_dropped = sequence_ops(
+        sequences([*unchanged.values(), *old.values()]),
+        sequences([*unchanged.values(), *new.values()]),
+    )
+    # dropped first: a sequence whose options change is re-created under the same name
+    upgrade.extend([*sequences_dropped, *sequences_created])
     for index, phase in enumerate(phases):
         if index == 1:
             upgrade.extend(
@@ -205,6 +213,7 @@ def _alter_column(
             f"column {new_table.name}.{name}: changing IDENTITY options is not supported yet; "
             "add a new column instead"
         )
+    touched.discard("sequence")  # sequences are created and dropped on their own
     if "computed" in touched:  # a generated column cannot be altered: re-create it
         return [
             ops.DropColumnOp.from_column_and_tablename(old_table.schema, old_table.name, old),

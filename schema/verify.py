@@ -14,7 +14,7 @@ from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import CheckConstraint, Column, Identity, MetaData, inspect
+from sqlalchemy import CheckConstraint, Column, Identity, MetaData, Sequence, inspect
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import SAWarning
 from sqlalchemy.sql.elements import ClauseElement, TextClause
@@ -81,6 +81,7 @@ def schema_drift(
     ]
     lines.extend(_check_constraint_drift(connection, metadata))
     lines.extend(_computed_drift(connection, metadata))
+    lines.extend(_sequence_drift(connection, metadata))
     lines.extend(_enum_drift(connection, metadata))
     return lines
 
@@ -99,6 +100,28 @@ def _computed_drift(connection: Connection, metadata: MetaData) -> list[str]:
             if expected is not None and sqltext and check_terms(sqltext) != check_terms(expected):
                 lines.append(f"column {table.name}.{live['name']}: generated as {sqltext!r} in "
                              f"the database, the snapshot says {expected!r}")
+    return lines
+
+
+def _sequence_drift(connection: Connection, metadata: MetaData) -> list[str]:
+    """Sequences, on databases that have them (Alembic does not compare them)."""
+    if not connection.dialect.supports_sequences:
+        return []
+    expected: set[tuple[str | None, str]] = set()
+    implicit: set[str] = set()  # SERIAL columns' own sequences on PostgreSQL
+    for table in metadata.tables.values():
+        for column in table.columns:
+            implicit.add(f"{table.name}_{column.name}_seq")
+            if isinstance(column.default, Sequence):
+                expected.add((column.default.schema, str(column.default.name)))
+    inspector = inspect(connection)
+    schemas = {schema for schema, _ in expected} | {None}
+    live = {(schema, name) for schema in schemas
+            for name in inspector.get_sequence_names(schema=schema)}
+    lines = [f"sequence {name}: missing from the database" for _, name in sorted(
+        expected - live, key=str)]
+    lines += [f"sequence {name}: not in the snapshot" for _, name in sorted(
+        live - expected, key=str) if name not in implicit]
     return lines
 
 

@@ -10,8 +10,8 @@ from ..serialize import TableDict
 from .changes import Action, Change, Kind
 
 # Attributes a column change can alter in place, in the order they are listed.
-ALTERABLE = ("type", "impl", "nullable", "server_default", "computed", "identity", "comment",
-             "autoincrement")
+ALTERABLE = ("type", "impl", "nullable", "server_default", "computed", "identity", "sequence",
+             "comment", "autoincrement")
 
 
 def compare_columns(key: str, old: TableDict, new: TableDict) -> list[Change]:

@@ -14,7 +14,8 @@ from alembic.autogenerate import renderers
 from alembic.autogenerate.api import AutogenContext
 from alembic.autogenerate.render import render_op
 from alembic.operations import ops
-from sqlalchemy import ForeignKeyConstraint, Table, UniqueConstraint
+from sqlalchemy import ForeignKeyConstraint, PrimaryKeyConstraint, Table, UniqueConstraint
+from sqlalchemy.dialects import mysql
 
 
 class CreateTableOps(ops.MigrateOperation):
@@ -181,3 +182,49 @@ def sequences(tables: Iterable[dict[str, Any] | None]) -> dict[str, dict[str, An
                 sequence = column["sequence"]
                 found[f"{sequence.get('schema') or ''}.{sequence['name']}"] = sequence
     return found
+
+
+class PrimaryKeyOps(ops.MigrateOperation):
+    """Replace a table's primary key (``old``/``new`` may be None: only add, or only drop).
+
+    Alembic's renderer has no primary-key operations, so they are written here.  MariaDB refuses
+    to drop a primary key a foreign key still needs in between two statements, so there both
+    happen in one ALTER TABLE, with names quoted by SQLAlchemy's MySQL dialect.
+    """
+
+    def __init__(self, table: Table, old: PrimaryKeyConstraint | None,
+                 new: PrimaryKeyConstraint | None) -> None:
+        self.table = table
+        self.old = old
+        self.new = new
+
+    def reverse(self) -> PrimaryKeyOps:
+        return PrimaryKeyOps(self.table, self.new, self.old)
+
+
+def _columns(constraint: PrimaryKeyConstraint) -> list[str]:
+    return [str(column.name) for column in constraint.columns]
+
+
+@renderers.dispatch_for(PrimaryKeyOps)
+def _render_primary_key(autogen_context: AutogenContext, op: PrimaryKeyOps) -> list[str]:
+    target = "batch_op" if autogen_context._has_batch else "op"
+    table = "" if autogen_context._has_batch else f"{op.table.name!r}, "
+    lines = []
+    if op.old is not None and op.new is not None:
+        preparer = mysql.dialect().identifier_preparer
+        sql = (f"ALTER TABLE {preparer.format_table(op.table)} DROP PRIMARY KEY, ADD CONSTRAINT "
+               f"{preparer.quote(str(op.new.name))} PRIMARY KEY "
+               f"({', '.join(preparer.quote(c) for c in _columns(op.new))})")
+        lines.append("# MariaDB/MySQL: one statement, so foreign keys keep an index throughout.")
+        lines.append(f"if op.get_bind().dialect.name in ('mysql', 'mariadb'): op.execute({sql!r})")
+        prefix = "if op.get_bind().dialect.name not in ('mysql', 'mariadb'): "
+    else:
+        prefix = ""
+    if op.old is not None:
+        lines.append(f"{prefix}{target}.drop_constraint({str(op.old.name)!r}, {table}"
+                     "type_='primary')")
+    if op.new is not None:
+        lines.append(f"{prefix}{target}.create_primary_key({str(op.new.name)!r}, {table}"
+                     f"{_columns(op.new)!r})")
+    return lines

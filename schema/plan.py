@@ -31,7 +31,6 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
 )
-from sqlalchemy.sql.schema import Constraint
 
 from .diff import Action, Change, Kind
 from .enums import enum_type_ops, enum_types, evolve_enum_columns
@@ -44,6 +43,7 @@ from .operations import (
     CreateTableOps,
     DropForeignKeyOps,
     DropTableOps,
+    PrimaryKeyOps,
     needs_implicit_index,
     sequence_ops,
     sequences,
@@ -98,6 +98,7 @@ def plan_operations(
     the others, needed only to know which ENUM types stay in use.
     """
     unchanged = unchanged or {}
+    changes = list(changes)
     old_tables, new_tables = _Tables(old, unchanged), _Tables(new, unchanged)
     phases: list[dict[str, list[ops.MigrateOperation]]] = [defaultdict(list) for _ in range(PHASES)]
     created: list[str] = []
@@ -125,6 +126,7 @@ def plan_operations(
             _column_op(change, old_tables, new_tables, phases)
         else:
             _constraint_op(change, old_tables, new_tables, phases)
+    _primary_key_ops(changes, old_tables, new_tables, phases)
     for (key, name), column_changes in columns_altered.items():
         phases[2][key].extend(_alter_column(old_tables[key], new_tables[key], name, column_changes))
     alters = [(key, op) for key, items in phases[2].items() for op in items
@@ -255,8 +257,8 @@ def _constraint_op(
             ops.CreateIndexOp.from_index(index) if adding else ops.DropIndexOp.from_index(index)
         )
         return
-    if change.kind is Kind.PRIMARY_KEY:
-        constraint: Constraint = table.primary_key
+    if change.kind is Kind.PRIMARY_KEY:  # replaced as a whole, see _primary_key_ops
+        return
     else:
         candidates = [c for c in table.constraints if type(c) is _CONSTRAINT_TYPES[change.kind]]
         constraint = _find(candidates, item, "sqltext" if change.kind is Kind.CHECK else "columns")
@@ -271,6 +273,22 @@ def _constraint_op(
         phases[3][key].append(ops.AddConstraintOp.from_constraint(constraint))
     else:
         phases[0][key].append(ops.DropConstraintOp.from_constraint(constraint))
+
+
+def _primary_key_ops(
+    changes: Iterable[Change], old_tables: _Tables, new_tables: _Tables,
+    phases: list[dict[str, list[ops.MigrateOperation]]],
+) -> None:
+    """One operation per table whose primary key changes, after its columns exist."""
+    keys = {change.table for change in changes if change.kind is Kind.PRIMARY_KEY}
+    for key in sorted(keys):
+        dropped = any(c.table == key and c.kind is Kind.PRIMARY_KEY and c.action is Action.DROP
+                      for c in changes)
+        added = any(c.table == key and c.kind is Kind.PRIMARY_KEY and c.action is Action.ADD
+                    for c in changes)
+        old = old_tables[key].primary_key if dropped else None
+        new = new_tables[key].primary_key if added else None
+        phases[3][key].append(PrimaryKeyOps(new_tables[key], old, new))
 
 
 def _find(candidates: Iterable[Any], item: dict[str, Any], field: str) -> Any:

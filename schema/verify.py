@@ -82,6 +82,7 @@ def schema_drift(
     lines.extend(_check_constraint_drift(connection, metadata))
     lines.extend(_computed_drift(connection, metadata))
     lines.extend(_sequence_drift(connection, metadata))
+    lines.extend(_primary_key_drift(connection, metadata))
     lines.extend(_enum_drift(connection, metadata))
     return lines
 
@@ -100,6 +101,26 @@ def _computed_drift(connection: Connection, metadata: MetaData) -> list[str]:
             if expected is not None and sqltext and check_terms(sqltext) != check_terms(expected):
                 lines.append(f"column {table.name}.{live['name']}: generated as {sqltext!r} in "
                              f"the database, the snapshot says {expected!r}")
+    return lines
+
+
+def _primary_key_drift(connection: Connection, metadata: MetaData) -> list[str]:
+    """Primary key columns and names (Alembic does not compare primary keys)."""
+    inspector = inspect(connection)
+    lines = []
+    for table in metadata.tables.values():
+        if not inspector.has_table(table.name, schema=table.schema):
+            continue
+        live = inspector.get_pk_constraint(table.name, schema=table.schema)
+        expected = [str(column.name) for column in table.primary_key.columns]
+        if list(live.get("constrained_columns") or []) != expected:
+            lines.append(f"primary key of {table.name}: {live.get('constrained_columns')} in the "
+                         f"database, the snapshot says {expected}")
+        # MariaDB names every primary key PRIMARY; SQLite reports a name only when one was given
+        elif (live.get("name") and connection.dialect.name != "mysql" and table.primary_key.name
+              and live["name"] != str(table.primary_key.name)):
+            lines.append(f"primary key of {table.name}: named {live['name']} in the database, "
+                         f"the snapshot says {table.primary_key.name}")
     return lines
 
 

@@ -128,21 +128,26 @@ def _sequence_drift(connection: Connection, metadata: MetaData) -> list[str]:
     """Sequences, on databases that have them (Alembic does not compare them)."""
     if not connection.dialect.supports_sequences:
         return []
-    expected: set[tuple[str | None, str]] = set()
-    implicit: set[str] = set()  # SERIAL columns' own sequences on PostgreSQL
-    for table in metadata.tables.values():
-        for column in table.columns:
-            implicit.add(f"{table.name}_{column.name}_seq")
-            if isinstance(column.default, Sequence):
-                expected.add((column.default.schema, str(column.default.name)))
+    expected = {
+        (column.default.schema, str(column.default.name))
+        for table in metadata.tables.values() for column in table.columns
+        if isinstance(column.default, Sequence)
+    }
     inspector = inspect(connection)
     schemas = {schema for schema, _ in expected} | {None}
     live = {(schema, name) for schema in schemas
             for name in inspector.get_sequence_names(schema=schema)}
     lines = [f"sequence {name}: missing from the database" for _, name in sorted(
         expected - live, key=str)]
-    lines += [f"sequence {name}: not in the snapshot" for _, name in sorted(
-        live - expected, key=str) if name not in implicit]
+    extra = live - expected
+    if extra:  # SERIAL columns' own sequences (<table>_<column>_seq) are not stray
+        implicit = {
+            (schema, f"{table}_{column['name']}_seq") for schema in schemas
+            for table in inspector.get_table_names(schema=schema)
+            for column in inspector.get_columns(table, schema=schema)
+        }
+        lines += [f"sequence {name}: not in the snapshot"
+                  for _, name in sorted(extra - implicit, key=str)]
     return lines
 
 

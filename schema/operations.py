@@ -228,3 +228,31 @@ def _render_primary_key(autogen_context: AutogenContext, op: PrimaryKeyOps) -> l
         lines.append(f"{prefix}{target}.create_primary_key({str(op.new.name)!r}, {table}"
                      f"{_columns(op.new)!r})")
     return lines
+
+
+class CheckedColumnOps(ops.MigrateOperation):
+    """Add or drop a column whose Boolean/Enum type makes a CHECK constraint (``checks``).
+
+    Dropping it on SQLite drops that CHECK first: the batch rebuild would otherwise copy a CHECK
+    that names the dropped column.  Elsewhere the database drops it with the column, or never
+    had it (native types).
+    """
+
+    def __init__(self, op: ops.AddColumnOp | ops.DropColumnOp, checks: list[str]) -> None:
+        self.op = op
+        self.checks = checks
+
+    def reverse(self) -> CheckedColumnOps:
+        return CheckedColumnOps(self.op.reverse(), self.checks)
+
+
+@renderers.dispatch_for(CheckedColumnOps)
+def _render_checked_column(autogen_context: AutogenContext, op: CheckedColumnOps) -> list[str]:
+    if isinstance(op.op, ops.AddColumnOp):
+        return render_op(autogen_context, op.op)
+    target = "batch_op" if autogen_context._has_batch else "op"
+    table = "" if autogen_context._has_batch else f"{op.op.table_name!r}, "
+    lines = [f"if op.get_bind().dialect.name == 'sqlite': "
+             f"{target}.drop_constraint({target}.f({name!r}), {table}type_='check')"
+             for name in op.checks]
+    return [*lines, *render_op(autogen_context, op.op)]

@@ -39,6 +39,7 @@ from .expressions import text_to_type
 from .load import InvalidSnapshotData, build_table
 from .operations import (
     AddForeignKeyOps,
+    CheckedColumnOps,
     CreateSchemaOps,
     CreateTableOps,
     DropForeignKeyOps,
@@ -65,9 +66,11 @@ class _Tables:
     them while rendering.
     """
 
-    def __init__(self, *sides: Mapping[str, TableDict | None]) -> None:
+    def __init__(self, *sides: Mapping[str, TableDict | None],
+                 naming_convention: Mapping[str, str] | None = None) -> None:
         self._sides = sides
-        self._metadata = MetaData()
+        # the models' convention names the CHECKs Boolean/Enum types create, as at runtime
+        self._metadata = MetaData(naming_convention=dict(naming_convention or {}) or None)
         self._built: dict[str, Table] = {}
 
     def __getitem__(self, key: str) -> Table:
@@ -91,6 +94,7 @@ def plan_operations(
     old: Mapping[str, TableDict | None],
     new: Mapping[str, TableDict | None],
     unchanged: Mapping[str, TableDict] | None = None,
+    naming_convention: Mapping[str, str] | None = None,
 ) -> ops.UpgradeOps:
     """The upgrade operations that turn snapshot ``old`` into ``new`` for these changes.
 
@@ -99,7 +103,8 @@ def plan_operations(
     """
     unchanged = unchanged or {}
     changes = list(changes)
-    old_tables, new_tables = _Tables(old, unchanged), _Tables(new, unchanged)
+    old_tables = _Tables(old, unchanged, naming_convention=naming_convention)
+    new_tables = _Tables(new, unchanged, naming_convention=naming_convention)
     phases: list[dict[str, list[ops.MigrateOperation]]] = [defaultdict(list) for _ in range(PHASES)]
     created: list[str] = []
     dropped: list[str] = []
@@ -191,18 +196,19 @@ def _column_op(
     change: Change, old_tables: _Tables, new_tables: _Tables,
     phases: list[dict[str, list[ops.MigrateOperation]]],
 ) -> None:
-    if change.action is Action.ADD:
-        table = new_tables[change.table]
-        phases[2][change.table].append(
-            ops.AddColumnOp.from_column_and_tablename(table.schema, table.name,
-                                                      table.c[change.name])
-        )
-    else:
-        table = old_tables[change.table]
-        phases[5][change.table].append(
-            ops.DropColumnOp.from_column_and_tablename(table.schema, table.name,
-                                                       table.c[change.name])
-        )
+    adding = change.action is Action.ADD
+    table = (new_tables if adding else old_tables)[change.table]
+    column = table.c[change.name]
+    op: ops.MigrateOperation = (
+        ops.AddColumnOp.from_column_and_tablename(table.schema, table.name, column) if adding
+        else ops.DropColumnOp.from_column_and_tablename(table.schema, table.name, column)
+    )
+    checks = [str(c.name) for c in table.constraints
+              if isinstance(c, CheckConstraint) and getattr(c, "_type_bound", False)
+              and c.name and column in list(c.columns)]
+    if checks:
+        op = CheckedColumnOps(op, checks)  # type: ignore[arg-type]
+    phases[2 if adding else 5][change.table].append(op)
 
 
 def _alter_column(

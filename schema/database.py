@@ -31,18 +31,28 @@ def run_on_connection(url: str, work: Callable[[Connection], T]) -> T:
         is_async = parsed.get_dialect().is_async
     except (sa_exc.ArgumentError, sa_exc.NoSuchModuleError, ImportError) as exc:
         raise DatabaseError(f"cannot use database URL {mask_url(url)}: {_reason(exc)}") from None
+
+    def guarded(connection: Connection) -> T:
+        # once connected, a failure is a statement's, not the connection's
+        try:
+            return work(connection)
+        except sa_exc.DBAPIError as exc:
+            raise DatabaseError(
+                f"database {mask_url(url)}: a statement failed: {_reason(exc)}"
+            ) from exc
+
     try:
         if is_async:
-            return asyncio.run(_run_async(url, work))
+            return asyncio.run(_run_async(url, guarded))
         engine = create_engine(url, poolclass=pool.NullPool)
         try:
             with engine.connect() as connection:
-                return work(connection)
+                return guarded(connection)
         finally:
             engine.dispose()
     except (sa_exc.OperationalError, sa_exc.InterfaceError, OSError) as exc:
         # async drivers (asyncpg) raise plain OSErrors such as ConnectionRefusedError
-        raise DatabaseError(f"cannot use database {mask_url(url)}: {_reason(exc)}") from None
+        raise DatabaseError(f"cannot connect to {mask_url(url)}: {_reason(exc)}") from None
 
 
 async def _run_async(url: str, work: Callable[[Connection], T]) -> T:

@@ -256,3 +256,38 @@ def _render_checked_column(autogen_context: AutogenContext, op: CheckedColumnOps
              f"{target}.drop_constraint({target}.f({name!r}), {table}type_='check')"
              for name in op.checks]
     return [*lines, *render_op(autogen_context, op.op)]
+
+
+class ForeignKeyIndexGuardOps(ops.MigrateOperation):
+    """An index (or unique constraint) change that a MariaDB foreign key depends on.
+
+    MariaDB needs an index for every foreign key: it refuses to drop the only index that serves
+    one, and silently drops the index it made itself once another can serve.  So before the
+    wrapped operation drops such an index, MariaDB gets the foreign key's own index
+    (``guards``: foreign key name and columns); after it creates one, that index goes if it is
+    still there (one we made; MariaDB drops its own).
+    """
+
+    def __init__(self, op: ops.MigrateOperation, guards: list[tuple[str, list[str]]]) -> None:
+        self.op = op
+        self.guards = guards
+
+    def reverse(self) -> ForeignKeyIndexGuardOps:
+        return ForeignKeyIndexGuardOps(self.op.reverse(), self.guards)
+
+
+@renderers.dispatch_for(ForeignKeyIndexGuardOps)
+def _render_guarded(autogen_context: AutogenContext, op: ForeignKeyIndexGuardOps) -> list[str]:
+    target = "batch_op" if autogen_context._has_batch else "op"
+    table = "" if autogen_context._has_batch else f", table_name={op.op.table_name!r}"
+    on_mysql = "if op.get_bind().dialect.name in ('mysql', 'mariadb'): "
+    inner = render_op(autogen_context, op.op)
+    if isinstance(op.op, (ops.DropIndexOp, ops.DropConstraintOp)):
+        table_arg = "" if autogen_context._has_batch else f"{op.op.table_name!r}, "
+        before = [f"{on_mysql}{target}.create_index({name!r}, {table_arg}{columns!r})"
+                  for name, columns in op.guards]
+        return ["# MariaDB/MySQL: the foreign key keeps an index of its own.", *before, *inner]
+    after = [f"{on_mysql}{target}.drop_index({name!r}{table}, if_exists=True)"
+             for name, _ in op.guards]
+    return [*inner, "# MariaDB/MySQL: the foreign key's own index is not needed any more.",
+            *after]

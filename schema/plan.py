@@ -44,6 +44,7 @@ from .operations import (
     CreateTableOps,
     DropForeignKeyOps,
     DropTableOps,
+    ForeignKeyIndexGuardOps,
     PrimaryKeyOps,
     needs_implicit_index,
     sequence_ops,
@@ -85,6 +86,10 @@ class _Tables:
                     self[fk["referred_table"]]
         return self._built[key]
 
+    def get(self, key: str) -> Table | None:
+        """The table, or None when this side does not have it."""
+        return self[key] if key in self else None
+
     def __contains__(self, key: object) -> bool:
         return any(side.get(key) is not None for side in self._sides)  # type: ignore[arg-type]
 
@@ -109,6 +114,7 @@ def plan_operations(
     created: list[str] = []
     dropped: list[str] = []
     columns_altered: dict[tuple[str, str], list[Change]] = defaultdict(list)
+    guarded: set[tuple[str, str]] = set()  # (table, foreign key) given an index of its own
     for change in changes:
         if change.kind is Kind.TABLE and change.action is Action.ADD:
             created.append(change.table)
@@ -130,7 +136,7 @@ def plan_operations(
         elif change.kind is Kind.COLUMN:
             _column_op(change, old_tables, new_tables, phases)
         else:
-            _constraint_op(change, old_tables, new_tables, phases)
+            _constraint_op(change, old_tables, new_tables, phases, guarded)
     _primary_key_ops(changes, old_tables, new_tables, phases)
     for (key, name), column_changes in columns_altered.items():
         phases[2][key].extend(_alter_column(old_tables[key], new_tables[key], name, column_changes))
@@ -252,16 +258,19 @@ def _alter_column(
 
 def _constraint_op(
     change: Change, old_tables: _Tables, new_tables: _Tables,
-    phases: list[dict[str, list[ops.MigrateOperation]]],
+    phases: list[dict[str, list[ops.MigrateOperation]]], guarded: set[tuple[str, str]],
 ) -> None:
     adding = change.action is Action.ADD
     table = (new_tables if adding else old_tables)[change.table]
     item = change.new if adding else change.old
     if change.kind is Kind.INDEX:
         index = _find(table.indexes, item, "columns")
+        op: ops.MigrateOperation = (
+            ops.CreateIndexOp.from_index(index) if adding else ops.DropIndexOp.from_index(index))
+        # the table as it is without this index: old side when adding, new side when dropping
+        without = old_tables[change.table] if adding else new_tables.get(change.table)
         phases[3 if adding else 0][change.table].append(
-            ops.CreateIndexOp.from_index(index) if adding else ops.DropIndexOp.from_index(index)
-        )
+            _guard(op, without, [str(c.name) for c in index.columns], guarded))
         return
     if change.kind is Kind.PRIMARY_KEY:  # replaced as a whole, see _primary_key_ops
         return
@@ -275,10 +284,31 @@ def _constraint_op(
             phases[4][key].append(AddForeignKeyOps(constraint, implicit))
         else:
             phases[0][key].append(DropForeignKeyOps(constraint, implicit))
-    elif adding:
-        phases[3][key].append(ops.AddConstraintOp.from_constraint(constraint))
     else:
-        phases[0][key].append(ops.DropConstraintOp.from_constraint(constraint))
+        op = (ops.AddConstraintOp.from_constraint(constraint) if adding
+              else ops.DropConstraintOp.from_constraint(constraint))
+        if isinstance(constraint, UniqueConstraint):  # an index too, on MariaDB
+            without = old_tables[key] if adding else new_tables.get(key)
+            op = _guard(op, without, [str(c.name) for c in constraint.columns], guarded)
+        phases[3 if adding else 0][key].append(op)
+
+
+def _guard(op: ops.MigrateOperation, without: Table | None, columns: list[str],
+           guarded: set[tuple[str, str]]) -> ops.MigrateOperation:
+    """Wrap an index operation when, without that index, a foreign key of the table would have
+    no index on MariaDB (see ForeignKeyIndexGuardOps).  Only the first such operation per
+    foreign key is wrapped: the foreign key's own index then serves while the others run."""
+    if without is None:
+        return op
+    guards = []
+    for fk in sorted(without.foreign_key_constraints, key=lambda fk: str(fk.name)):
+        fk_columns = [str(c.name) for c in fk.columns]
+        key = (str(without.name), str(fk.name))
+        if (fk.name and columns[: len(fk_columns)] == fk_columns
+                and needs_implicit_index(fk) and key not in guarded):
+            guarded.add(key)
+            guards.append((str(fk.name), fk_columns))
+    return ForeignKeyIndexGuardOps(op, guards) if guards else op
 
 
 def _primary_key_ops(

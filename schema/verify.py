@@ -54,7 +54,9 @@ def schema_drift(
         connection,
         opts={
             "compare_type": True,
-            "compare_server_default": True,
+            # defaults are compared by _default_drift: Alembic's PostgreSQL comparison runs
+            # unescaped SQL, and each database spells the same default its own way
+            "compare_server_default": False,
             "include_object": include_object_filter(ignore),
             "include_schemas": bool(schemas) or connection.dialect.name == "postgresql",
             "include_name": lambda name, type_, parent: (
@@ -74,11 +76,8 @@ def schema_drift(
         warnings.filterwarnings("ignore", "autogenerate skipping metadata-specified expression",
                                 UserWarning)
         diffs = _flatten(compare_metadata(context, metadata))
-    lines = [
-        _describe(diff) for diff in diffs
-        # Alembic compares defaults as text; each database spells the same default its own way
-        if not (diff[0] == "modify_default" and _same_default(diff, connection))
-    ]
+    lines = [_describe(diff) for diff in diffs]
+    lines.extend(_default_drift(connection, metadata))
     lines.extend(_check_constraint_drift(connection, metadata))
     lines.extend(_computed_drift(connection, metadata))
     lines.extend(_sequence_drift(connection, metadata))
@@ -191,7 +190,7 @@ def normalize_default(text: str | None) -> str | None:
     ``current_timestamp()`` on MariaDB and ``CURRENT_TIMESTAMP`` on SQLite, ``false()`` as ``0``
     or ``false``, literals with PostgreSQL casts (``'x'::character varying``) or in parentheses.
     """
-    if text is None:
+    if text is None or text.strip().upper() == "NULL":
         return None
     value = text.strip()
     while True:
@@ -238,12 +237,32 @@ def unverifiable(dialect: Dialect, metadata: MetaData) -> list[str]:
     return notes
 
 
-def _same_default(diff: tuple[Any, ...], connection: Connection) -> bool:
-    """True for a ``modify_default`` whose two sides only differ in spelling."""
-    live, expected = diff[-2], diff[-1]
-    return normalize_default(_default_sql(live, connection)) == normalize_default(
-        _default_sql(expected, connection)
-    )
+def _default_drift(connection: Connection, metadata: MetaData) -> list[str]:
+    """Server defaults of plain columns, compared in normalized form."""
+    inspector = inspect(connection)
+    mysql = connection.dialect.name == "mysql"
+    lines = []
+    for table in metadata.tables.values():
+        if not inspector.has_table(table.name, schema=table.schema):
+            continue
+        columns = {str(c.name): c for c in table.columns
+                   if c.computed is None and c.identity is None}
+        for live in inspector.get_columns(table.name, schema=table.schema):
+            column = columns.get(live["name"])
+            if column is None:
+                continue
+            reflected = live.get("default")
+            if reflected is not None and mysql:  # MariaDB reports a\b for the default a
+                reflected = reflected.replace("\\\\", "\\")
+            if reflected is not None and reflected.startswith("nextval(") and (
+                    column.server_default is None):
+                continue  # a SERIAL column's own sequence
+            expected = _default_sql(column.server_default, connection)
+            if normalize_default(reflected) != normalize_default(expected):
+                lines.append(f"column {table.name}.{column.name}: default is "
+                             f"{reflected or 'none'} in the database, the snapshot says "
+                             f"{expected or 'none'}")
+    return lines
 
 
 def _default_sql(default: Any, connection: Connection) -> str | None:

@@ -1,0 +1,485 @@
+"""Random schemas and random edits of them, for ``test_random_evolution``.
+
+A small model of SQLAlchemy Core tables (:class:`Tab`, :class:`Col`), a Hypothesis strategy that
+draws a whole evolution (an initial schema, then steps of several edits each), the model code of a
+schema, and the change lines `tool snapshot` must print between two schemas, worked out here from
+the model alone (not from the tool's snapshot files).
+
+Every table has an ``id`` Integer primary key.  Foreign keys always point at ``id`` from a
+nullable Integer column without a server default, never form a cycle, and such columns are not
+altered while they carry the foreign key.  Names come from one counter (``t3``, ``c7``, ``k9``),
+so a name is never reused; the naming convention names indexes, unique and foreign keys (an index
+is named after its first column, so no two indexes of a table start with the same column).
+
+What the databases themselves refuse is never drawn: Text columns in an index or unique
+constraint (MariaDB needs a key length), and a CHECK on a column whose foreign key has an ON
+DELETE action (MariaDB error 1901).  String lengths, numeric precisions, server defaults and the
+CHECK thresholds are chosen so that the test's rows fit every type and constraint drawn.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from dataclasses import dataclass, field
+
+from hypothesis import strategies as st
+
+MAX_TABLES, MAX_COLUMNS = 5, 6
+LENGTHS = (8, 16, 32, 64)
+NUMERICS = ((6, 2), (8, 2), (10, 2), (12, 0), (8, 0))
+FAMILIES = ("int", "str", "fk", "big", "num", "text", "dt", "fk")
+# How often each applicable kind of edit is drawn (relative weights).
+WEIGHTS = {"add_table": 2, "drop_table": 1, "add_column": 3, "drop_column": 2, "alter_type": 2,
+           "alter_nullable": 2, "alter_default": 2, "column_comment": 1, "table_comment": 1,
+           "add_index": 2, "drop_index": 1, "add_unique": 2, "drop_unique": 1, "add_fk": 4,
+           "drop_fk": 2, "add_check": 2, "drop_check": 1, "change_check": 1, "change_fk": 1,
+           "change_index": 1}
+# Server defaults per type family: ("lit", x) is server_default="x", ("sql", x) sa.text("x").
+# They satisfy every CHECK drawn below (numbers >= 1, strings longer than 1 character).
+DEFAULTS = {
+    "int": (("sql", "5"), ("sql", "7")), "big": (("sql", "5"), ("sql", "7")),
+    "num": (("sql", "5"), ("sql", "7")), "dt": (("now",),),
+    "str": (("lit", "dv"), ("lit", "it's"), ("lit", "a\\b")),
+    "text": (("lit", "dv"), ("lit", "ok")),
+}
+COMMENTS = ("first note", "second note", "owner's note")
+ONDELETE = (None, "CASCADE", "SET NULL")
+STRINGS = ("str", "text")
+
+
+@dataclass
+class Col:
+    name: str
+    type: tuple  # ("int",) ("big",) ("str", n) ("text",) ("num", p, s) ("dt",)
+    nullable: bool = True
+    default: tuple | None = None
+    comment: str | None = None
+
+    @property
+    def family(self) -> str:
+        return self.type[0]
+
+
+@dataclass
+class Tab:
+    name: str
+    columns: list[Col] = field(default_factory=list)
+    fks: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # col -> parent, action
+    uniques: list[tuple[str, ...]] = field(default_factory=list)
+    checks: dict[str, tuple[str, int]] = field(default_factory=dict)  # name -> column, threshold
+    indexes: dict[tuple[str, ...], bool] = field(default_factory=dict)  # columns -> unique
+    comment: str | None = None
+
+    def col(self, name: str) -> Col:
+        return next(c for c in self.columns if c.name == name)
+
+    def check_sql(self, name: str) -> str:
+        column, k = self.checks[name]
+        if self.col(column).family in STRINGS:
+            return f"length({column}) > {k}"
+        return f"{column} >= {k}"
+
+    def unique_sets(self) -> list[tuple[str, ...]]:
+        """Column sets that must hold distinct values: unique constraints and unique indexes."""
+        return self.uniques + [cols for cols, unique in self.indexes.items() if unique]
+
+
+Schema = dict[str, Tab]
+
+
+# --- model code ----------------------------------------------------------------------------
+
+def type_source(t: tuple) -> str:
+    if t[0] == "num":
+        return f"Numeric({t[1]}, {t[2]})"
+    return f"String({t[1]})" if t[0] == "str" else {
+        "int": "Integer", "big": "sa.BigInteger", "text": "Text", "dt": "DateTime"}[t[0]]
+
+
+def type_text(t: tuple) -> str:
+    """The type as the snapshot writes it."""
+    if t[0] == "num":
+        return f"Numeric(precision={t[1]}, scale={t[2]})"
+    return f"String(length={t[1]})" if t[0] == "str" else {
+        "int": "Integer()", "big": "BigInteger()", "text": "Text()", "dt": "DateTime()"}[t[0]]
+
+
+def default_source(d: tuple) -> str:
+    return {"lit": f"{d[-1]!r}", "sql": f"sa.text({d[-1]!r})", "now": "func.now()"}[d[0]]
+
+
+def default_text(d: tuple | None) -> str:
+    if d is None:
+        return "none"
+    return {"lit": repr(d[-1]), "sql": f"text({d[-1]!r})", "now": "func.now()"}[d[0]]
+
+
+def render(schema: Schema) -> str:
+    """``models.py`` body (after conftest's MODELS_HEADER) for a schema."""
+    out = []
+    for tab in schema.values():
+        items = ['Column("id", Integer, primary_key=True)']
+        for c in tab.columns:
+            extra = "" if c.nullable else ", nullable=False"
+            extra += f", server_default={default_source(c.default)}" if c.default else ""
+            extra += f", comment={c.comment!r}" if c.comment else ""
+            items.append(f"Column({c.name!r}, {type_source(c.type)}{extra})")
+        for column, (parent, ondelete) in tab.fks.items():
+            option = f", ondelete={ondelete!r}" if ondelete else ""
+            items.append(f"sa.ForeignKeyConstraint([{column!r}], [{parent + '.id'!r}]{option})")
+        items += [f"UniqueConstraint({', '.join(map(repr, u))})" for u in tab.uniques]
+        items += [f"CheckConstraint({tab.check_sql(n)!r}, name={n!r})" for n in tab.checks]
+        items += [f"Index(None, {', '.join(map(repr, cols))}{', unique=True' if u else ''})"
+                  for cols, u in tab.indexes.items()]
+        if tab.comment:
+            items.append(f"comment={tab.comment!r}")
+        body = "".join(f"    {item},\n" for item in items)
+        out.append(f"{tab.name} = Table(\n    {tab.name!r}, metadata,\n{body})\n")
+    return "\n".join(out)
+
+
+# --- expected change lines -----------------------------------------------------------------
+
+def _objects(tab: Tab) -> dict[str, tuple[str, str, object]]:
+    """Named constraints and indexes: name -> (kind, columns shown, definition)."""
+    t = tab.name
+    objects: dict[str, tuple[str, str, object]] = {}
+    for column, target in tab.fks.items():
+        objects[f"fk_{t}_{column}_{target[0]}"] = ("foreign key", f" ({column})", target)
+    for cols in tab.uniques:
+        objects[f"uq_{t}_{'_'.join(cols)}"] = ("unique constraint", f" ({', '.join(cols)})", cols)
+    for name in tab.checks:
+        objects[f"ck_{t}_{name}"] = ("check constraint", "", tab.check_sql(name))
+    for cols, unique in tab.indexes.items():
+        kind = "unique index" if unique else "index"
+        objects[f"ix_{t}_{cols[0]}"] = (kind, f" ({', '.join(cols)})", (cols, unique))
+    return objects
+
+
+def expected_changes(old: Schema, new: Schema) -> list[str]:
+    """The lines `tool snapshot` prints for ``old`` -> ``new``, sorted."""
+    lines = []
+    for name in old.keys() | new.keys():
+        if name not in old or name not in new:
+            lines.append(f"{'+' if name in new else '-'} table {name}")
+            continue
+        a, b = old[name], new[name]
+        if a.comment != b.comment:
+            lines.append(f"~ table {name}: comment {_show(a.comment)} -> {_show(b.comment)}")
+        before, after = {c.name: c for c in a.columns}, {c.name: c for c in b.columns}
+        lines += [f"+ column {name}.{c}" for c in after.keys() - before.keys()]
+        lines += [f"- column {name}.{c}" for c in before.keys() - after.keys()]
+        for c in before.keys() & after.keys():
+            x, y = before[c], after[c]
+            for attribute, was, now in (
+                ("type", type_text(x.type), type_text(y.type)),
+                ("nullable", _show(x.nullable), _show(y.nullable)),
+                ("server_default", default_text(x.default), default_text(y.default)),
+                ("comment", _show(x.comment), _show(y.comment)),
+            ):
+                if was != now:
+                    lines.append(f"~ column {name}.{c}: {attribute} {was} -> {now}")
+        was_objects, now_objects = _objects(a), _objects(b)
+        for sign, mine, other in (("-", was_objects, now_objects), ("+", now_objects, was_objects)):
+            for obj, (kind, cols, definition) in mine.items():
+                if obj not in other or other[obj][2] != definition:
+                    lines.append(f"{sign} {kind} {obj} on {name}{cols}")
+    return sorted(lines)
+
+
+def _show(value: object) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value)
+
+
+# --- the strategy --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Step:
+    edits: tuple[str, ...]
+    schema: Schema
+
+
+@dataclass(frozen=True)
+class Evolution:
+    steps: tuple[Step, ...]
+
+    def __repr__(self) -> str:
+        return "Evolution(\n" + "".join(
+            f"  step {i}: " + "; ".join(step.edits) + "\n" for i, step in enumerate(self.steps)
+        ) + ")"
+
+    def _repr_pretty_(self, printer, cycle: bool) -> None:  # Hypothesis's failure report
+        printer.text(repr(self))
+
+
+class Evolver:
+    """The schema being evolved, and one method per kind of edit (``draw`` draws choices)."""
+
+    def __init__(self, draw) -> None:
+        self.draw = draw
+        self.tables: Schema = {}
+        self.counter = itertools.count(1)
+
+    def fresh(self, prefix: str) -> str:
+        return f"{prefix}{next(self.counter)}"
+
+    def pick(self, options):
+        return self.draw(st.sampled_from(sorted(options) if isinstance(options, set) else
+                                         list(options)))
+
+    def maybe(self, options):
+        return self.draw(st.none() | st.sampled_from(options))
+
+    # candidates ----------------------------------------------------------------------------
+    def reaches(self, start: str, goal: str) -> bool:
+        """True when foreign keys lead from table ``start`` to table ``goal``."""
+        seen, todo = set(), [start]
+        while todo:
+            name = todo.pop()
+            if name == goal:
+                return True
+            if name not in seen:
+                seen.add(name)
+                todo += [parent for parent, _ in self.tables[name].fks.values()]
+        return False
+
+    def parents_for(self, child: str) -> list[str]:
+        return [p for p in self.tables if p != child and not self.reaches(p, child)]
+
+    def columns(self, test) -> list[tuple[str, str]]:
+        return [(t.name, c.name) for t in self.tables.values() for c in t.columns if test(t, c)]
+
+    def checkable(self, tab: Tab, col: Col) -> bool:
+        """MariaDB refuses a CHECK on a column whose foreign key has an ON DELETE action."""
+        return col.family != "dt" and tab.fks.get(col.name, (None, None))[1] is None
+
+    def plain(self, tab: Tab, col: Col) -> bool:
+        return col.name not in tab.fks
+
+    def free_first(self, tab: Tab) -> list[str]:
+        used = {cols[0] for cols in tab.indexes}
+        return [c.name for c in tab.columns if c.family != "text" and c.name not in used]
+
+    def applicable(self) -> list[str]:
+        t = self.tables
+        kinds = ["add_table"] if len(t) < MAX_TABLES else []
+        if not t:
+            return kinds
+        kinds += ["drop_table", "table_comment"]
+        kinds += ["add_column"] if any(len(x.columns) < MAX_COLUMNS for x in t.values()) else []
+        for kind, test in (
+            ("drop_column", lambda x, c: True), ("column_comment", lambda x, c: True),
+            ("alter_type", lambda x, c: self.plain(x, c) and self.new_types(x, c)),
+            ("alter_nullable", self.plain), ("alter_default", self.plain),
+            ("add_check", self.checkable),
+            ("add_fk", lambda x, c: self.plain(x, c) and c.family == "int" and c.nullable
+             and c.default is None and self.parents_for(x.name)),
+        ):
+            kinds += [kind] if self.columns(test) else []
+        kinds += ["add_index"] if any(self.free_first(x) for x in t.values()) else []
+        kinds += ["add_unique"] if any(self.unique_candidates(x) for x in t.values()) else []
+        for kind, attr in (("drop_index", "indexes"), ("drop_unique", "uniques"),
+                           ("drop_fk", "fks"), ("drop_check", "checks"), ("change_fk", "fks"),
+                           ("change_index", "indexes"),
+                           ("change_check", "checks")):
+            kinds += [kind] if any(getattr(x, attr) for x in t.values()) else []
+        return kinds
+
+    def new_types(self, tab: Tab, col: Col) -> list[tuple]:
+        indexed = any(col.name in cols for cols in tab.unique_sets() + list(tab.indexes))
+        f = col.family
+        if f in STRINGS:
+            options = [("str", n) for n in LENGTHS] + ([] if indexed else [("text",)])
+        elif f in ("int", "big"):
+            options = [("int",), ("big",)]
+        elif f == "num":
+            options = [("num", p, s) for p, s in NUMERICS]
+        else:
+            options = []
+        return [t for t in options if t != col.type]
+
+    def unique_candidates(self, tab: Tab) -> list[tuple[str, ...]]:
+        names = [c.name for c in tab.columns if c.family != "text"]
+        sets = [(a,) for a in names] + [(a, b) for a in names for b in names if a != b]
+        return [s for s in sets if s not in tab.uniques]
+
+    # edits ---------------------------------------------------------------------------------
+    def new_column(self, tab: Tab) -> str:
+        family = self.pick(FAMILIES)
+        parents = self.parents_for(tab.name) if tab.name in self.tables else list(self.tables)
+        if family == "fk" and not parents:
+            family = "int"
+        col = Col(self.fresh("c"), {"str": ("str", self.pick(LENGTHS)),
+                                    "num": ("num", *self.pick(NUMERICS))}.get(family, (family,)))
+        if family == "fk":
+            col.type = ("int",)
+            tab.fks[col.name] = (self.pick(parents), self.pick(ONDELETE))
+        else:
+            col.nullable = self.draw(st.booleans())
+            col.default = self.maybe(DEFAULTS[family])
+        col.comment = self.maybe(COMMENTS)
+        tab.columns.append(col)
+        fk = f" -> {tab.fks[col.name]}" if col.name in tab.fks else ""
+        return (f"{col.name} {type_text(col.type)}{'' if col.nullable else ' not null'}"
+                f"{' default ' + default_text(col.default) if col.default else ''}{fk}")
+
+    def add_table(self) -> str:
+        tab = Tab(self.fresh("t"), comment=self.maybe(COMMENTS))
+        columns = [self.new_column(tab) for _ in range(self.draw(st.integers(1, 4)))]
+        self.tables[tab.name] = tab
+        extras = []
+        for _ in range(self.draw(st.integers(0, 2))):
+            kind = self.pick(["add_index", "add_unique", "add_check"])
+            if kind == "add_check" and any(self.checkable(tab, c) for c in tab.columns) or \
+                    kind == "add_index" and self.free_first(tab) or \
+                    kind == "add_unique" and self.unique_candidates(tab):
+                extras.append(getattr(self, kind)(tab))
+        return f"+ table {tab.name}({', '.join(columns)}) {' '.join(extras)}".rstrip()
+
+    def drop_table(self) -> str:
+        name = self.pick(self.tables)
+        del self.tables[name]
+        for tab in self.tables.values():
+            tab.fks = {c: target for c, target in tab.fks.items() if target[0] != name}
+        return f"- table {name}"
+
+    def table_comment(self) -> str:
+        tab = self.tables[self.pick(self.tables)]
+        tab.comment = self.pick([c for c in (None, *COMMENTS) if c != tab.comment])
+        return f"~ table {tab.name} comment {tab.comment!r}"
+
+    def add_column(self) -> str:
+        tab = self.tables[self.pick(n for n, t in self.tables.items()
+                                    if len(t.columns) < MAX_COLUMNS)]
+        return f"+ column {tab.name}.{self.new_column(tab)}"
+
+    def pick_column(self, test) -> tuple[Tab, Col]:
+        table, column = self.pick(self.columns(test))
+        return self.tables[table], self.tables[table].col(column)
+
+    def drop_column(self) -> str:
+        tab, col = self.pick_column(lambda x, c: True)
+        name = col.name
+        tab.columns.remove(col)
+        tab.fks.pop(name, None)
+        tab.uniques = [u for u in tab.uniques if name not in u]
+        tab.checks = {k: v for k, v in tab.checks.items() if v[0] != name}
+        tab.indexes = {cols: u for cols, u in tab.indexes.items() if name not in cols}
+        return f"- column {tab.name}.{name}"
+
+    def column_comment(self) -> str:
+        tab, col = self.pick_column(lambda x, c: True)
+        col.comment = self.pick([c for c in (None, *COMMENTS) if c != col.comment])
+        return f"~ column {tab.name}.{col.name} comment {col.comment!r}"
+
+    def alter_type(self) -> str:
+        tab, col = self.pick_column(lambda x, c: self.plain(x, c) and self.new_types(x, c))
+        col.type = self.pick(self.new_types(tab, col))
+        return f"~ column {tab.name}.{col.name} type {type_text(col.type)}"
+
+    def alter_nullable(self) -> str:
+        tab, col = self.pick_column(self.plain)
+        col.nullable = not col.nullable
+        return f"~ column {tab.name}.{col.name} nullable {col.nullable}"
+
+    def alter_default(self) -> str:
+        tab, col = self.pick_column(self.plain)
+        col.default = self.pick([d for d in (None, *DEFAULTS[col.family]) if d != col.default])
+        return f"~ column {tab.name}.{col.name} default {default_text(col.default)}"
+
+    def add_check(self, only: Tab | None = None) -> str:
+        tab, col = self.pick_column(lambda x, c: self.checkable(x, c) and only in (None, x))
+        name = self.fresh("k")
+        tab.checks[name] = (col.name, self.pick([0, 1]))
+        return f"+ check {tab.name}.{name}: {tab.check_sql(name)}"
+
+    def change_check(self) -> str:
+        tab = self.tables[self.pick(n for n, t in self.tables.items() if t.checks)]
+        name = self.pick(tab.checks)
+        column, k = tab.checks[name]
+        tab.checks[name] = (column, 1 - k)
+        return f"~ check {tab.name}.{name}: {tab.check_sql(name)}"
+
+    def add_index(self, tab: Tab | None = None) -> str:
+        tab = tab or self.tables[self.pick(n for n, t in self.tables.items()
+                                           if self.free_first(t))]
+        first = self.pick(self.free_first(tab))
+        others = [c.name for c in tab.columns if c.family != "text" and c.name != first]
+        cols = (first, *([self.pick(others)] if others and self.draw(st.booleans()) else []))
+        tab.indexes[cols] = self.draw(st.booleans())
+        return f"+ {'unique ' if tab.indexes[cols] else ''}index {tab.name}{cols}"
+
+    def add_unique(self, tab: Tab | None = None) -> str:
+        tab = tab or self.tables[self.pick(n for n, t in self.tables.items()
+                                           if self.unique_candidates(t))]
+        cols = self.pick(self.unique_candidates(tab))
+        tab.uniques.append(cols)
+        return f"+ unique {tab.name}{cols}"
+
+    def add_fk(self) -> str:
+        tab, col = self.pick_column(
+            lambda x, c: self.plain(x, c) and c.family == "int" and c.nullable
+            and c.default is None and self.parents_for(x.name))
+        checked = any(column == col.name for column, _ in tab.checks.values())
+        tab.fks[col.name] = (self.pick(self.parents_for(tab.name)),
+                             None if checked else self.pick(ONDELETE))
+        return f"+ fk {tab.name}.{col.name} -> {tab.fks[col.name]}"
+
+    def change_fk(self) -> str:
+        """Another parent table or ON DELETE action for an existing foreign key."""
+        tab = self.tables[self.pick(n for n, t in self.tables.items() if t.fks)]
+        column = self.pick(tab.fks)
+        checked = any(c == column for c, _ in tab.checks.values())
+        before = tab.fks.pop(column)  # so the parents drawn cannot close a cycle through it
+        options = [(parent, ondelete) for parent in self.parents_for(tab.name)
+                   for ondelete in ((None,) if checked else ONDELETE)]
+        tab.fks[column] = self.pick([o for o in options if o != before] or [before])
+        return f"~ fk {tab.name}.{column} -> {tab.fks[column]}"
+
+    def change_index(self) -> str:
+        """The same index name (same first column): other columns or uniqueness."""
+        tab = self.tables[self.pick(n for n, t in self.tables.items() if t.indexes)]
+        cols = self.pick(tab.indexes)
+        unique = tab.indexes.pop(cols)
+        others = [c.name for c in tab.columns if c.family != "text" and c.name != cols[0]]
+        options = [((cols[0], *more), u) for more in [()] + [(o,) for o in others]
+                   for u in (False, True)]
+        new_cols, tab.indexes[new_cols] = self.pick(o for o in options if o != (cols, unique))
+        return f"~ index {tab.name}{cols} -> {new_cols} unique={tab.indexes[new_cols]}"
+
+    def drop_named(self, attr: str) -> str:
+        tab = self.tables[self.pick(n for n, t in self.tables.items() if getattr(t, attr))]
+        items = getattr(tab, attr)
+        item = self.pick(items)
+        if isinstance(items, dict):
+            del items[item]
+        else:
+            items.remove(item)
+        label = {"indexes": "index", "uniques": "unique", "fks": "fk", "checks": "check"}[attr]
+        return f"- {label} {tab.name} {item}"
+
+    def edit(self, kind: str) -> str:
+        if kind.startswith("drop_") and kind not in ("drop_table", "drop_column"):
+            return self.drop_named({"drop_index": "indexes", "drop_unique": "uniques",
+                                    "drop_fk": "fks", "drop_check": "checks"}[kind])
+        return getattr(self, kind)()
+
+
+@st.composite
+def evolutions(draw, min_steps: int = 8, max_steps: int = 10) -> Evolution:
+    """An initial schema of 1-3 tables, then steps of 1-4 edits that each change something."""
+    evolver = Evolver(draw)
+    steps = [Step(tuple(evolver.add_table() for _ in range(draw(st.integers(1, 3)))),
+                  copy.deepcopy(evolver.tables))]
+    for _ in range(draw(st.integers(min_steps, max_steps))):
+        before, edits, count = steps[-1].schema, [], draw(st.integers(1, 4))
+        while len(edits) < count or not expected_changes(before, evolver.tables):
+            kinds = [kind for kind in evolver.applicable() for _ in range(WEIGHTS[kind])]
+            edits.append(evolver.edit(draw(st.sampled_from(kinds))))
+        steps.append(Step(tuple(edits), copy.deepcopy(evolver.tables)))
+    return Evolution(tuple(steps))

@@ -275,8 +275,3 @@ def dump_table(data: TableDict) -> str:
         width=1_000_000,
     )
     return HEADER + body
-
-
-def sha256_text(text: str) -> str:
-    """Hex sha256 of UTF-8 text, as recorded in the manifest."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()

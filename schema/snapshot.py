@@ -22,7 +22,6 @@ from .serialize import (
     dump_table,
     metadata_to_dicts,
     naming_convention,
-    sha256_text,
     table_key,
 )
 from .store import Manifest, sha256_bytes
@@ -91,7 +90,7 @@ def model_tables(project: Project) -> dict[str, TableFile]:
     tables = {}
     for key, data in sorted(dicts.items()):
         text = dump_table(data)
-        tables[key] = TableFile(data, text, sha256_text(text))
+        tables[key] = TableFile(data, text, sha256_bytes(text.encode("utf-8")))
     return tables
 
 

@@ -152,6 +152,3 @@ class SnapshotStore:
     def read_table(self, key: str) -> TableDict:
         path = self.table_path(key)
         return parse_table(self.display(path), path.read_text(encoding="utf-8"))
-
-    def read_table_text(self, key: str) -> str:
-        return self.table_path(key).read_text(encoding="utf-8")

@@ -15,7 +15,7 @@ from typing import Any
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import CheckConstraint, Column, Identity, MetaData, Sequence, inspect
-from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.engine import Connection, Dialect, Inspector
 from sqlalchemy.exc import SAWarning
 from sqlalchemy.sql.elements import ClauseElement, TextClause
 from sqlalchemy.sql.schema import DefaultClause
@@ -77,18 +77,18 @@ def schema_drift(
                                 UserWarning)
         diffs = _flatten(compare_metadata(context, metadata))
     lines = [_describe(diff) for diff in diffs]
-    lines.extend(_default_drift(connection, metadata))
-    lines.extend(_check_constraint_drift(connection, metadata))
-    lines.extend(_computed_drift(connection, metadata))
-    lines.extend(_sequence_drift(connection, metadata))
-    lines.extend(_primary_key_drift(connection, metadata))
-    lines.extend(_enum_drift(connection, metadata))
+    inspector = inspect(connection)  # one inspector: its cache serves every check below
+    lines.extend(_default_drift(inspector, metadata))
+    lines.extend(_check_constraint_drift(inspector, metadata))
+    lines.extend(_computed_drift(inspector, metadata))
+    lines.extend(_sequence_drift(inspector, metadata))
+    lines.extend(_primary_key_drift(inspector, metadata))
+    lines.extend(_enum_drift(inspector, metadata))
     return lines
 
 
-def _computed_drift(connection: Connection, metadata: MetaData) -> list[str]:
+def _computed_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
     """Generated column expressions, compared by their terms (Alembic only warns)."""
-    inspector = inspect(connection)
     lines = []
     for table in metadata.tables.values():
         generated = {str(c.name): str(c.computed.sqltext) for c in table.columns if c.computed}
@@ -103,9 +103,8 @@ def _computed_drift(connection: Connection, metadata: MetaData) -> list[str]:
     return lines
 
 
-def _primary_key_drift(connection: Connection, metadata: MetaData) -> list[str]:
+def _primary_key_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
     """Primary key columns and names (Alembic does not compare primary keys)."""
-    inspector = inspect(connection)
     lines = []
     for table in metadata.tables.values():
         if not inspector.has_table(table.name, schema=table.schema):
@@ -116,23 +115,22 @@ def _primary_key_drift(connection: Connection, metadata: MetaData) -> list[str]:
             lines.append(f"primary key of {table.name}: {live.get('constrained_columns')} in the "
                          f"database, the snapshot says {expected}")
         # MariaDB names every primary key PRIMARY; SQLite reports a name only when one was given
-        elif (live.get("name") and connection.dialect.name != "mysql" and table.primary_key.name
+        elif (live.get("name") and inspector.dialect.name != "mysql" and table.primary_key.name
               and live["name"] != str(table.primary_key.name)):
             lines.append(f"primary key of {table.name}: named {live['name']} in the database, "
                          f"the snapshot says {table.primary_key.name}")
     return lines
 
 
-def _sequence_drift(connection: Connection, metadata: MetaData) -> list[str]:
+def _sequence_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
     """Sequences, on databases that have them (Alembic does not compare them)."""
-    if not connection.dialect.supports_sequences:
+    if not inspector.dialect.supports_sequences:
         return []
     expected = {
         (column.default.schema, str(column.default.name))
         for table in metadata.tables.values() for column in table.columns
         if isinstance(column.default, Sequence)
     }
-    inspector = inspect(connection)
     schemas = {schema for schema, _ in expected} | {None}
     live = {(schema, name) for schema in schemas
             for name in inspector.get_sequence_names(schema=schema)}
@@ -150,20 +148,20 @@ def _sequence_drift(connection: Connection, metadata: MetaData) -> list[str]:
     return lines
 
 
-def _enum_drift(connection: Connection, metadata: MetaData) -> list[str]:
+def _enum_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
     """PostgreSQL ENUM types and their values, which Alembic does not compare."""
-    if connection.dialect.name != "postgresql":
+    if inspector.dialect.name != "postgresql":
         return []
     expected: dict[tuple[str | None, str], list[str]] = {}
     for table in metadata.tables.values():
         for column in table.columns:
             if (enum := native_enum(column.type)) is not None:
                 expected[enum_key(enum)] = list(enum.enums)
-    default_schema = connection.dialect.default_schema_name
+    default_schema = inspector.dialect.default_schema_name
     live = {
         (None if item["schema"] == default_schema else item["schema"], item["name"]):
         list(item["labels"])
-        for item in inspect(connection).get_enums(schema="*")
+        for item in inspector.get_enums(schema="*")
     }
     lines = []
     for key in sorted(set(expected) | set(live), key=str):
@@ -237,10 +235,9 @@ def unverifiable(dialect: Dialect, metadata: MetaData) -> list[str]:
     return notes
 
 
-def _default_drift(connection: Connection, metadata: MetaData) -> list[str]:
+def _default_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
     """Server defaults of plain columns, compared in normalized form."""
-    inspector = inspect(connection)
-    mysql = connection.dialect.name == "mysql"
+    mysql = inspector.dialect.name == "mysql"
     lines = []
     for table in metadata.tables.values():
         if not inspector.has_table(table.name, schema=table.schema):
@@ -257,7 +254,7 @@ def _default_drift(connection: Connection, metadata: MetaData) -> list[str]:
             if reflected is not None and reflected.startswith("nextval(") and (
                     column.server_default is None):
                 continue  # a SERIAL column's own sequence
-            expected = _default_sql(column.server_default, connection)
+            expected = _default_sql(column.server_default, inspector.dialect)
             if normalize_default(reflected) != normalize_default(expected):
                 lines.append(f"column {table.name}.{column.name}: default is "
                              f"{reflected or 'none'} in the database, the snapshot says "
@@ -265,8 +262,8 @@ def _default_drift(connection: Connection, metadata: MetaData) -> list[str]:
     return lines
 
 
-def _default_sql(default: Any, connection: Connection) -> str | None:
-    if isinstance(default, Identity) and not connection.dialect.supports_identity_columns:
+def _default_sql(default: Any, dialect: Dialect) -> str | None:
+    if isinstance(default, Identity) and not dialect.supports_identity_columns:
         return None  # reported by unverifiable(): this database has no IDENTITY to compare
     arg = default.arg if isinstance(default, DefaultClause) else default
     if arg is None:
@@ -275,7 +272,7 @@ def _default_sql(default: Any, connection: Connection) -> str | None:
         return "'" + arg.replace("'", "''") + "'"
     if isinstance(arg, TextClause):
         return arg.text
-    return str(arg.compile(dialect=connection.dialect))
+    return str(arg.compile(dialect=dialect))
 
 
 def _system_schema(name: str) -> bool:
@@ -360,8 +357,7 @@ def check_terms(sqltext: str) -> set[str]:
     return terms
 
 
-def _check_constraint_drift(connection: Connection, metadata: MetaData) -> list[str]:
-    inspector = inspect(connection)
+def _check_constraint_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
     lines = []
     for table in metadata.tables.values():
         checks = [c for c in table.constraints

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 from .database import mask_url, run_on_connection
 from .errors import SchemaToolError
 from .project import Project
+from .snapshot import require_consistent_head
 from .verify import schema_drift, snapshot_metadata, unverifiable
 
 
@@ -38,12 +39,7 @@ def apply(project: Project, url: str | None = None) -> ApplyResult:
     problems = project.store.integrity_problems(manifest)
     if problems:
         raise SchemaToolError(f"{problems[0]}; run `tool check`")
-    heads = project.heads()
-    if heads != ([manifest.head] if manifest.head else []):
-        raise SchemaToolError(
-            f"alembic head {', '.join(heads) or 'none'} differs from the snapshot's head "
-            f"{manifest.head}; run `tool check`"
-        )
+    require_consistent_head(project, manifest)
     expected = snapshot_metadata(project.store, manifest)
     target = project.url(url)
     alembic_config = project.alembic

@@ -135,6 +135,8 @@ def plan_operations(
             columns_altered[(change.table, change.name or "")].append(change)
         elif change.kind is Kind.COLUMN:
             _column_op(change, old_tables, new_tables, phases)
+        elif change.kind is Kind.PRIMARY_KEY:
+            continue  # replaced as a whole, see _primary_key_ops
         else:
             _constraint_op(change, old_tables, new_tables, phases, guarded)
     _primary_key_ops(changes, old_tables, new_tables, phases)
@@ -260,24 +262,20 @@ def _constraint_op(
     change: Change, old_tables: _Tables, new_tables: _Tables,
     phases: list[dict[str, list[ops.MigrateOperation]]], guarded: set[tuple[str, str]],
 ) -> None:
-    adding = change.action is Action.ADD
-    table = (new_tables if adding else old_tables)[change.table]
+    adding, key = change.action is Action.ADD, change.table
+    table = (new_tables if adding else old_tables)[key]
     item = change.new if adding else change.old
+    # the table as it is without this object: old side when adding, new side when dropping
+    without = old_tables[key] if adding else new_tables.get(key)
     if change.kind is Kind.INDEX:
         index = _find(table.indexes, item, "columns")
         op: ops.MigrateOperation = (
             ops.CreateIndexOp.from_index(index) if adding else ops.DropIndexOp.from_index(index))
-        # the table as it is without this index: old side when adding, new side when dropping
-        without = old_tables[change.table] if adding else new_tables.get(change.table)
-        phases[3 if adding else 0][change.table].append(
+        phases[3 if adding else 0][key].append(
             _guard(op, without, [str(c.name) for c in index.columns], guarded))
         return
-    if change.kind is Kind.PRIMARY_KEY:  # replaced as a whole, see _primary_key_ops
-        return
-    else:
-        candidates = [c for c in table.constraints if type(c) is _CONSTRAINT_TYPES[change.kind]]
-        constraint = _find(candidates, item, "sqltext" if change.kind is Kind.CHECK else "columns")
-    key = change.table
+    candidates = [c for c in table.constraints if type(c) is _CONSTRAINT_TYPES[change.kind]]
+    constraint = _find(candidates, item, "sqltext" if change.kind is Kind.CHECK else "columns")
     if isinstance(constraint, ForeignKeyConstraint):
         implicit = needs_implicit_index(constraint)
         if adding:
@@ -288,7 +286,6 @@ def _constraint_op(
         op = (ops.AddConstraintOp.from_constraint(constraint) if adding
               else ops.DropConstraintOp.from_constraint(constraint))
         if isinstance(constraint, UniqueConstraint):  # an index too, on MariaDB
-            without = old_tables[key] if adding else new_tables.get(key)
             op = _guard(op, without, [str(c.name) for c in constraint.columns], guarded)
         phases[3 if adding else 0][key].append(op)
 

@@ -124,7 +124,7 @@ def take_snapshot(
     schema_diff = compare_models(project)
     if not schema_diff.files_differ:
         return SnapshotResult([])
-    _require_consistent_head(project, schema_diff.manifest)
+    require_consistent_head(project, schema_diff.manifest)
     if dry_run:
         return SnapshotResult(schema_diff.changes)
     files = FileSet()
@@ -169,7 +169,8 @@ def stage_snapshot(
     return written
 
 
-def _require_consistent_head(project: Project, manifest: Manifest | None) -> None:
+def require_consistent_head(project: Project, manifest: Manifest | None) -> None:
+    """Refuse when Alembic has several heads or its head is not the one the snapshot records."""
     heads = project.heads()
     if len(heads) > 1:
         raise SchemaToolError(

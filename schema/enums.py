@@ -102,25 +102,29 @@ def _literal(value: str) -> str:
     return str(processor(value))
 
 
-def _convert(table: Table, column: str, enum: Enum | None = None) -> list[str]:
+def _convert(table: Table, column: str, enum: Enum | None = None,
+             current: Table | None = None) -> list[str]:
     """Statements that give ``table.column`` its type in ``table`` on PostgreSQL, converting
     through text: into ENUM type ``enum``, or out of an ENUM when ``enum`` is None.  A default
-    is dropped first and set again, as it is typed too."""
+    (the one the column has now, in ``current``, or will have) is dropped first and set again,
+    as it is typed too."""
     quote = _PG.identifier_preparer
     name = quote.quote(column)
     target = _type_name(enum) if enum is not None else str(
         table.c[column].type.compile(dialect=_PG))
     alter = f"ALTER TABLE {quote.format_table(table)} ALTER COLUMN {name}"
     default = table.c[column].server_default
-    statements = [f"{alter} DROP DEFAULT"] if default is not None else []
+    had_default = current is not None and current.c[column].server_default is not None
+    statements = [f"{alter} DROP DEFAULT"] if default is not None or had_default else []
     statements.append(f"{alter} TYPE {target} USING {name}::text::{target}")
     if default is not None and isinstance(default.arg, str):
         statements.append(f"{alter} SET DEFAULT {_literal(default.arg)}")
     return statements
 
 
-def _change_values(old: Enum, new: Enum, columns: list[tuple[Table, str]]) -> list[str]:
-    """SQL that turns PostgreSQL type ``old`` into ``new``; ``columns`` use it (new side)."""
+def _change_values(old: Enum, new: Enum, columns: list[tuple[Table, str, Table]]) -> list[str]:
+    """SQL that turns PostgreSQL type ``old`` into ``new``; ``columns`` use it: (table on the new
+    side, column name, table on the old side)."""
     old_values, new_values = list(old.enums), list(new.enums)
     if [v for v in new_values if v in old_values] == old_values:  # only additions
         statements = []
@@ -137,8 +141,8 @@ def _change_values(old: Enum, new: Enum, columns: list[tuple[Table, str]]) -> li
         f"CREATE TYPE {_type_name(new)} AS ENUM "
         f"({', '.join(_literal(value) for value in new_values)})",
     ]
-    for table, column in columns:
-        statements.extend(_convert(table, column, new))
+    for table, column, current in columns:
+        statements.extend(_convert(table, column, new, current))
     statements.append(f"DROP TYPE {_type_name(old, '__old')}")
     return statements
 
@@ -170,7 +174,27 @@ def _render_enum_column(autogen_context: AutogenContext, op: EnumColumnOps) -> l
     if op.postgresql:
         lines.append("# PostgreSQL changes the ENUM type itself; other databases the column.")
     lines.extend(f"if {_IS_PG}: op.execute({statement!r})" for statement in op.postgresql)
+    rest = _without_type(op.alter)
+    if rest is not None:  # nullability, default and comment change as usual
+        rendered = render_op(autogen_context, rest)
+        lines.extend([f"if {_IS_PG}: {rendered[0]}", *rendered[1:]])
     return [*lines, f"if not {_IS_PG}: {alter[0]}", *alter[1:]]
+
+
+def _without_type(alter: ops.AlterColumnOp) -> ops.AlterColumnOp | None:
+    """The rest of ``alter`` once PostgreSQL's statements changed the type (setting a default
+    they already set again is harmless)."""
+    if (alter.modify_nullable is None and alter.modify_comment is False
+            and alter.modify_server_default is False):
+        return None
+    return ops.AlterColumnOp(
+        alter.table_name, alter.column_name, schema=alter.schema,
+        existing_type=alter.modify_type or alter.existing_type,
+        existing_server_default=alter.existing_server_default,
+        existing_nullable=alter.existing_nullable, existing_comment=alter.existing_comment,
+        modify_nullable=alter.modify_nullable, modify_comment=alter.modify_comment,
+        modify_server_default=alter.modify_server_default,
+    )
 
 
 class TableLookup(Protocol):
@@ -196,14 +220,17 @@ def evolve_enum_columns(
         elif old is not None or new is not None:
             name = alter.column_name
             wrapped[id(alter)] = EnumColumnOps(
-                alter, _convert(new_tables[key], name, new), _convert(old_tables[key], name, old)
+                alter, _convert(new_tables[key], name, new, old_tables[key]),
+                _convert(old_tables[key], name, old, new_tables[key]),
             )
     for entries in same_type.values():
         old = native_enum(entries[0][1].existing_type)
         new = native_enum(entries[0][1].modify_type)
         assert old is not None and new is not None
-        new_columns = [(new_tables[key], alter.column_name) for key, alter in entries]
-        old_columns = [(old_tables[key], alter.column_name) for key, alter in entries]
+        new_columns = [(new_tables[key], alter.column_name, old_tables[key])
+                       for key, alter in entries]
+        old_columns = [(old_tables[key], alter.column_name, new_tables[key])
+                       for key, alter in entries]
         for index, (_, alter) in enumerate(entries):
             wrapped[id(alter)] = EnumColumnOps(
                 alter,

@@ -12,7 +12,7 @@ from typing import Any
 
 from alembic.autogenerate import renderers
 from alembic.autogenerate.api import AutogenContext
-from alembic.autogenerate.render import render_op
+from alembic.autogenerate.render import _render_server_default, render_op
 from alembic.operations import ops
 from sqlalchemy import ForeignKeyConstraint, PrimaryKeyConstraint, Table, UniqueConstraint
 from sqlalchemy.dialects import mysql
@@ -291,3 +291,79 @@ def _render_guarded(autogen_context: AutogenContext, op: ForeignKeyIndexGuardOps
              for name, _ in op.guards]
     return [*inner, "# MariaDB/MySQL: the foreign key's own index is not needed any more.",
             *after]
+
+
+
+class IdentityOptionsOps(ops.MigrateOperation):
+    """New IDENTITY options for a column (``ALTER COLUMN ... SET ...``), on PostgreSQL only.
+
+    SQLite and MariaDB have no IDENTITY columns, only plain autoincrement, so they keep no
+    options to change.  ``op`` is the ``alter_column`` with the old identity as
+    ``existing_server_default``, which Alembic's renderer leaves out when the default changes
+    (PostgreSQL would then try to add a second identity).
+    """
+
+    def __init__(self, op: ops.AlterColumnOp) -> None:
+        self.op = op
+
+    def reverse(self) -> IdentityOptionsOps:
+        return IdentityOptionsOps(self.op.reverse())
+
+
+@renderers.dispatch_for(IdentityOptionsOps)
+def _render_identity_options(autogen_context: AutogenContext, op: IdentityOptionsOps) -> list[str]:
+    [line] = render_op(autogen_context, op.op)
+    existing = _render_server_default(op.op.existing_server_default, autogen_context)
+    line = f"{line[:-1]},\n{' ' * 11}existing_server_default={existing})"
+    return ["# IDENTITY options exist on PostgreSQL only.",
+            f"if op.get_bind().dialect.name == 'postgresql': {line}"]
+
+
+class AutoincrementOps(ops.MigrateOperation):
+    """Turn AUTO_INCREMENT on or off for an existing column, on MariaDB/MySQL.
+
+    SQLite's integer primary key is its rowid whatever the models say; PostgreSQL fixes SERIAL
+    when the table is created, so the plan refuses such a change when it is a target.
+    """
+
+    def __init__(self, op: ops.AlterColumnOp) -> None:
+        self.op = op
+
+    def reverse(self) -> AutoincrementOps:
+        reverse = ops.AlterColumnOp(
+            self.op.table_name, self.op.column_name, schema=self.op.schema,
+            existing_type=self.op.existing_type, existing_nullable=self.op.existing_nullable,
+            autoincrement=not self.op.kw["autoincrement"])
+        return AutoincrementOps(reverse)
+
+
+@renderers.dispatch_for(AutoincrementOps)
+def _render_autoincrement(autogen_context: AutogenContext, op: AutoincrementOps) -> list[str]:
+    [line] = render_op(autogen_context, op.op)
+    return ["# Only MariaDB/MySQL keep AUTO_INCREMENT as a column attribute.",
+            f"if op.get_bind().dialect.name in ('mysql', 'mariadb'): {line}"]
+
+
+
+class SQLiteOnlyOps(ops.MigrateOperation):
+    """Drop or re-add a generated column around a batch table rebuild, on SQLite only.
+
+    Alembic's batch rebuild copies every column with ``INSERT ... SELECT``, which SQLite refuses
+    for a generated column, and SQLAlchemy reads generated columns back from the CREATE TABLE
+    text, which an earlier ``ADD COLUMN`` can garble.  Taken out before the rebuild and added
+    after it, the column is defined from the snapshot and SQLite computes its values again.
+    """
+
+    def __init__(self, op: ops.AddColumnOp | ops.DropColumnOp) -> None:
+        self.op = op
+
+    def reverse(self) -> SQLiteOnlyOps:
+        return SQLiteOnlyOps(self.op.reverse())
+
+
+@renderers.dispatch_for(SQLiteOnlyOps)
+def _render_sqlite_only(autogen_context: AutogenContext, op: SQLiteOnlyOps) -> list[str]:
+    verb = "re-created after" if isinstance(op.op, ops.AddColumnOp) else "set aside for"
+    return [f"# SQLite: generated column {verb} the table rebuild.",
+            *(f"if op.get_bind().dialect.name == 'sqlite': {line}"
+              for line in render_op(autogen_context, op.op))]

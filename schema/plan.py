@@ -26,12 +26,14 @@ from typing import Any
 from alembic.operations import ops
 from sqlalchemy import (
     CheckConstraint,
+    Column,
     ForeignKeyConstraint,
     MetaData,
     Table,
     UniqueConstraint,
 )
 
+from .config import KNOWN_DATABASES
 from .diff import Action, Change, Kind
 from .enums import enum_type_ops, enum_types, evolve_enum_columns
 from .errors import SchemaToolError
@@ -39,13 +41,16 @@ from .expressions import text_to_type
 from .load import InvalidSnapshotData, build_table
 from .operations import (
     AddForeignKeyOps,
+    AutoincrementOps,
     CheckedColumnOps,
     CreateSchemaOps,
     CreateTableOps,
     DropForeignKeyOps,
     DropTableOps,
     ForeignKeyIndexGuardOps,
+    IdentityOptionsOps,
     PrimaryKeyOps,
+    SQLiteOnlyOps,
     needs_implicit_index,
     sequence_ops,
     sequences,
@@ -100,11 +105,13 @@ def plan_operations(
     new: Mapping[str, TableDict | None],
     unchanged: Mapping[str, TableDict] | None = None,
     naming_convention: Mapping[str, str] | None = None,
+    databases: Iterable[str] = KNOWN_DATABASES,
 ) -> ops.UpgradeOps:
     """The upgrade operations that turn snapshot ``old`` into ``new`` for these changes.
 
     ``old`` and ``new`` hold the changed tables (``None`` where a side lacks one); ``unchanged``
-    the others, needed only to know which ENUM types stay in use.
+    the others, needed only to know which ENUM types stay in use.  ``databases`` are the
+    targets: a change one of them cannot make is refused.
     """
     unchanged = unchanged or {}
     changes = list(changes)
@@ -141,7 +148,8 @@ def plan_operations(
             _constraint_op(change, old_tables, new_tables, phases, guarded)
     _primary_key_ops(changes, old_tables, new_tables, phases)
     for (key, name), column_changes in columns_altered.items():
-        phases[2][key].extend(_alter_column(old_tables[key], new_tables[key], name, column_changes))
+        phases[2][key].extend(
+            _alter_column(old_tables[key], new_tables[key], name, column_changes, databases))
     alters = [(key, op) for key, items in phases[2].items() for op in items
               if isinstance(op, ops.AlterColumnOp)]
     enum_ops = evolve_enum_columns(alters, old_tables, new_tables)
@@ -185,13 +193,38 @@ def plan_operations(
             )
         for key in sorted(phase):
             table = new_tables[key] if new.get(key) is not None else old_tables[key]
-            upgrade.append(ops.ModifyTableOps(table.name, phase[key], schema=table.schema))
+            generated = _generated_present(old_tables, new_tables, key, index, phase[key])
+            upgrade.append(ops.ModifyTableOps(table.name, [
+                *(SQLiteOnlyOps(ops.DropColumnOp.from_column_and_tablename(
+                    table.schema, table.name, column)) for column in generated),
+                *phase[key],
+                *(SQLiteOnlyOps(ops.AddColumnOp.from_column_and_tablename(
+                    table.schema, table.name, column)) for column in generated),
+            ], schema=table.schema))
     upgrade.extend(
         DropTableOps(old_tables[key], _foreign_keys(old_tables[key], drop_first.get(key, ())))
         for key in reversed(drop_order)
     )
     upgrade.extend(types_dropped)
     return ops.UpgradeOps(ops=upgrade)
+
+
+def _generated_present(old_tables: _Tables, new_tables: _Tables, key: str, phase: int,
+                       operations: list[ops.MigrateOperation]) -> list[Column]:
+    """Generated columns of the table when ``phase`` starts that its operations keep.
+
+    Columns are added and altered in phase 2 and dropped in phase 5, so before phase 2 the table
+    has the old columns, up to phase 5 the new ones and those still to be dropped, after it the
+    new ones."""
+    old = old_tables[key].columns if key in old_tables else []
+    new = new_tables[key].columns if key in new_tables else []
+    if phase <= 2:
+        present = list(old)
+    else:
+        kept = {str(c.name) for c in new}
+        present = [*new, *(c for c in old if str(c.name) not in kept and phase <= 5)]
+    dropped = {op.column_name for op in operations if isinstance(op, ops.DropColumnOp)}
+    return [c for c in present if c.computed is not None and str(c.name) not in dropped]
 
 
 def _foreign_keys(table: Table, names: Iterable[str]) -> tuple[ForeignKeyConstraint, ...]:
@@ -220,15 +253,15 @@ def _column_op(
 
 
 def _alter_column(
-    old_table: Table, new_table: Table, name: str, changes: list[Change]
+    old_table: Table, new_table: Table, name: str, changes: list[Change],
+    databases: Iterable[str],
 ) -> list[ops.MigrateOperation]:
     old, new = old_table.c[name], new_table.c[name]
     touched = {change.attribute for change in changes}
+    identity: list[ops.MigrateOperation] = []
     if "identity" in touched:
-        raise SchemaToolError(
-            f"column {new_table.name}.{name}: changing IDENTITY options is not supported yet; "
-            "add a new column instead"
-        )
+        identity.append(_identity_op(old_table, new_table, name))
+        touched.discard("identity")
     touched.discard("sequence")  # sequences are created and dropped on their own
     if "computed" in touched:  # a generated column cannot be altered: re-create it
         return [
@@ -249,13 +282,54 @@ def _alter_column(
         kw["modify_server_default"] = new.server_default
     if "comment" in touched:
         kw["modify_comment"] = new.comment
-    if not kw:  # autoincrement alone has no DDL of its own
-        return []
-    return [ops.AlterColumnOp(
+    if "autoincrement" in touched:
+        identity.extend(_autoincrement_op(old_table, new_table, name, databases))
+    if not kw:
+        return identity
+    return [*identity, ops.AlterColumnOp(
         new_table.name, name, schema=new_table.schema,
         existing_type=existing_type, existing_nullable=old.nullable,
         existing_server_default=old.server_default, existing_comment=old.comment, **kw,
     )]
+
+
+def _autoincrement_op(old_table: Table, new_table: Table, name: str,
+                      databases: Iterable[str]) -> list[ops.MigrateOperation]:
+    """AUTO_INCREMENT on or off when the column's effective autoincrement changes ("auto" and
+    True are the same for a lone integer primary key)."""
+    old, new = old_table.c[name], new_table.c[name]
+    now = new_table.autoincrement_column is new
+    if (old_table.autoincrement_column is old) == now:
+        return []
+    if "postgresql" in databases:
+        raise SchemaToolError(
+            f"column {new_table.name}.{name}: turning autoincrement {'on' if now else 'off'} for "
+            "an existing column is not supported on PostgreSQL (SERIAL is fixed when the table "
+            "is created); add a new column, or remove \"postgresql\" from [tool.schema] "
+            "databases if you do not deploy to it"
+        )
+    return [AutoincrementOps(ops.AlterColumnOp(
+        new_table.name, name, schema=new_table.schema, existing_type=old.type,
+        existing_nullable=old.nullable, autoincrement=now))]
+
+
+def _identity_op(old_table: Table, new_table: Table, name: str) -> ops.MigrateOperation:
+    """New IDENTITY options (``ALTER COLUMN ... SET ...``), where a database stores them.
+
+    Only PostgreSQL has IDENTITY columns; SQLite and MariaDB use plain autoincrement and keep no
+    options to change.  Adding or removing IDENTITY on an existing column would change how its
+    values are made on every database, so that stays a new column."""
+    old, new = old_table.c[name], new_table.c[name]
+    if old.identity is None or new.identity is None:
+        raise SchemaToolError(
+            f"column {new_table.name}.{name}: adding or removing IDENTITY on an existing column "
+            "is not supported; add a new column instead"
+        )
+    return IdentityOptionsOps(ops.AlterColumnOp(
+        new_table.name, name, schema=new_table.schema, existing_type=old.type,
+        existing_nullable=old.nullable, existing_server_default=old.identity,
+        modify_server_default=new.identity,
+    ))
 
 
 def _constraint_op(

@@ -131,7 +131,8 @@ def take_snapshot(
     revision, path = write_revision(
         project.alembic,
         plan_operations(schema_diff.changes, schema_diff.old, schema_diff.new,
-                        schema_diff.unchanged, schema_diff.naming_convention),
+                        schema_diff.unchanged, schema_diff.naming_convention,
+                        project.config.databases),
         message=message,
         docstring=changes_docstring(schema_diff.changes),
         dialect_name=project.dialect_name(),

@@ -82,6 +82,13 @@ def feature_problems(
                         "MariaDB cannot do (remove \"mysql\" from [tool.schema] databases if you "
                         "do not deploy to MariaDB/MySQL)"
                     )
+            for fk in data.get("foreign_keys", []):
+                if fk.get("deferrable") or fk.get("initially"):
+                    problems.append(
+                        f"table {key}: foreign key {fk['name']} is DEFERRABLE, which MariaDB "
+                        "cannot do (remove \"mysql\" from [tool.schema] databases if you do not "
+                        "deploy to MariaDB/MySQL)"
+                    )
         if "sqlite" in targets and data.get("schema"):
             problems.append(
                 f"table {key}: SQLite has no schemas (remove \"sqlite\" from [tool.schema] "

@@ -11,6 +11,11 @@ altered while they carry the foreign key.  Names come from one counter (``t3``, 
 so a name is never reused; the naming convention names indexes, unique and foreign keys (an index
 is named after its first column, so no two indexes of a table start with the same column).
 
+ENUM columns each have their own named type (``e_c4``) whose value list always holds "a", the
+value rows use; generated columns are stored and computed from constants (MariaDB refuses an
+expression on an AUTO_INCREMENT column).  Neither is indexed, unique or CHECKed, since rows
+repeat their values.
+
 What the databases themselves refuse is never drawn: Text columns in an index or unique
 constraint (MariaDB needs a key length), and a CHECK on a column whose foreign key has an ON
 DELETE action (MariaDB error 1901).  String lengths, numeric precisions, server defaults and the
@@ -28,30 +33,36 @@ from hypothesis import strategies as st
 MAX_TABLES, MAX_COLUMNS = 5, 6
 LENGTHS = (8, 16, 32, 64)
 NUMERICS = ((6, 2), (8, 2), (10, 2), (12, 0), (8, 0))
-FAMILIES = ("int", "str", "fk", "big", "num", "text", "dt", "fk")
+FAMILIES = ("int", "str", "fk", "big", "num", "text", "dt", "fk", "enum", "calc")
+# Value lists of ENUM columns: "a" is always there (the test's rows use it).
+ENUM_VALUES = (("a", "b"), ("a", "b", "c"), ("b", "a"), ("a", "c"), ("a", "b", "c", "d"))
+FACTORS = (2, 3)  # generated columns are factor * 10
 # How often each applicable kind of edit is drawn (relative weights).
 WEIGHTS = {"add_table": 2, "drop_table": 1, "add_column": 3, "drop_column": 2, "alter_type": 2,
            "alter_nullable": 2, "alter_default": 2, "column_comment": 1, "table_comment": 1,
            "add_index": 2, "drop_index": 1, "add_unique": 2, "drop_unique": 1, "add_fk": 4,
            "drop_fk": 2, "add_check": 2, "drop_check": 1, "change_check": 1, "change_fk": 1,
-           "change_index": 1}
+           "change_index": 1, "change_computed": 1}
 # Server defaults per type family: ("lit", x) is server_default="x", ("sql", x) sa.text("x").
 # They satisfy every CHECK drawn below (numbers >= 1, strings longer than 1 character).
 DEFAULTS = {
     "int": (("sql", "5"), ("sql", "7")), "big": (("sql", "5"), ("sql", "7")),
     "num": (("sql", "5"), ("sql", "7")), "dt": (("now",),),
     "str": (("lit", "dv"), ("lit", "it's"), ("lit", "a\\b")),
-    "text": (("lit", "dv"), ("lit", "ok")),
+    "text": (("lit", "dv"), ("lit", "ok")), "enum": (("lit", "a"),),
 }
 COMMENTS = ("first note", "second note", "owner's note")
 ONDELETE = (None, "CASCADE", "SET NULL")
 STRINGS = ("str", "text")
+UNKEYED = ("text", "enum", "calc")  # never in an index, unique or CHECK (rows repeat values)
 
 
 @dataclass
 class Col:
     name: str
-    type: tuple  # ("int",) ("big",) ("str", n) ("text",) ("num", p, s) ("dt",)
+    # ("int",) ("big",) ("str", n) ("text",) ("num", p, s) ("dt",) ("enum", name, values)
+    # ("calc", factor): an Integer generated as factor * 10, stored (MariaDB refuses id)
+    type: tuple
     nullable: bool = True
     default: tuple | None = None
     comment: str | None = None
@@ -91,6 +102,10 @@ Schema = dict[str, Tab]
 # --- model code ----------------------------------------------------------------------------
 
 def type_source(t: tuple) -> str:
+    if t[0] == "enum":
+        return f"Enum({', '.join(map(repr, t[2]))}, name={t[1]!r})"
+    if t[0] == "calc":
+        return f"Integer, Computed('{t[1]} * 10', persisted=True)"
     if t[0] == "num":
         return f"Numeric({t[1]}, {t[2]})"
     return f"String({t[1]})" if t[0] == "str" else {
@@ -99,10 +114,13 @@ def type_source(t: tuple) -> str:
 
 def type_text(t: tuple) -> str:
     """The type as the snapshot writes it."""
+    if t[0] == "enum":
+        return type_source(t)
     if t[0] == "num":
         return f"Numeric(precision={t[1]}, scale={t[2]})"
     return f"String(length={t[1]})" if t[0] == "str" else {
-        "int": "Integer()", "big": "BigInteger()", "text": "Text()", "dt": "DateTime()"}[t[0]]
+        "int": "Integer()", "big": "BigInteger()", "text": "Text()", "dt": "DateTime()",
+        "calc": "Integer()"}[t[0]]
 
 
 def default_source(d: tuple) -> str:
@@ -174,6 +192,7 @@ def expected_changes(old: Schema, new: Schema) -> list[str]:
             x, y = before[c], after[c]
             for attribute, was, now in (
                 ("type", type_text(x.type), type_text(y.type)),
+                ("computed", computed_text(x.type), computed_text(y.type)),
                 ("nullable", _show(x.nullable), _show(y.nullable)),
                 ("server_default", default_text(x.default), default_text(y.default)),
                 ("comment", _show(x.comment), _show(y.comment)),
@@ -186,6 +205,12 @@ def expected_changes(old: Schema, new: Schema) -> list[str]:
                 if obj not in other or other[obj][2] != definition:
                     lines.append(f"{sign} {kind} {obj} on {name}{cols}")
     return sorted(lines)
+
+
+def computed_text(t: tuple) -> str:
+    if t[0] != "calc":
+        return "none"
+    return repr({"sqltext": f"{t[1]} * 10", "persisted": True})
 
 
 def _show(value: object) -> str:
@@ -256,14 +281,16 @@ class Evolver:
 
     def checkable(self, tab: Tab, col: Col) -> bool:
         """MariaDB refuses a CHECK on a column whose foreign key has an ON DELETE action."""
-        return col.family != "dt" and tab.fks.get(col.name, (None, None))[1] is None
+        return (col.family not in ("dt", "enum", "calc")
+                and tab.fks.get(col.name, (None, None))[1] is None)
 
     def plain(self, tab: Tab, col: Col) -> bool:
-        return col.name not in tab.fks
+        """Neither a foreign key nor generated: its type, nullability and default can change."""
+        return col.name not in tab.fks and col.family != "calc"
 
     def free_first(self, tab: Tab) -> list[str]:
         used = {cols[0] for cols in tab.indexes}
-        return [c.name for c in tab.columns if c.family != "text" and c.name not in used]
+        return [c.name for c in tab.columns if c.family not in UNKEYED and c.name not in used]
 
     def applicable(self) -> list[str]:
         t = self.tables
@@ -274,6 +301,7 @@ class Evolver:
         kinds += ["add_column"] if any(len(x.columns) < MAX_COLUMNS for x in t.values()) else []
         for kind, test in (
             ("drop_column", lambda x, c: True), ("column_comment", lambda x, c: True),
+            ("change_computed", lambda x, c: c.family == "calc"),
             ("alter_type", lambda x, c: self.plain(x, c) and self.new_types(x, c)),
             ("alter_nullable", self.plain), ("alter_default", self.plain),
             ("add_check", self.checkable),
@@ -299,12 +327,14 @@ class Evolver:
             options = [("int",), ("big",)]
         elif f == "num":
             options = [("num", p, s) for p, s in NUMERICS]
+        elif f == "enum":
+            options = [("enum", col.type[1], values) for values in ENUM_VALUES]
         else:
             options = []
         return [t for t in options if t != col.type]
 
     def unique_candidates(self, tab: Tab) -> list[tuple[str, ...]]:
-        names = [c.name for c in tab.columns if c.family != "text"]
+        names = [c.name for c in tab.columns if c.family not in UNKEYED]
         sets = [(a,) for a in names] + [(a, b) for a in names for b in names if a != b]
         return [s for s in sets if s not in tab.uniques]
 
@@ -314,12 +344,14 @@ class Evolver:
         parents = self.parents_for(tab.name) if tab.name in self.tables else list(self.tables)
         if family == "fk" and not parents:
             family = "int"
-        col = Col(self.fresh("c"), {"str": ("str", self.pick(LENGTHS)),
-                                    "num": ("num", *self.pick(NUMERICS))}.get(family, (family,)))
+        name = self.fresh("c")
+        col = Col(name, {"str": ("str", self.pick(LENGTHS)), "num": ("num", *self.pick(NUMERICS)),
+                         "enum": ("enum", f"e_{name}", self.pick(ENUM_VALUES)),
+                         "calc": ("calc", self.pick(FACTORS))}.get(family, (family,)))
         if family == "fk":
             col.type = ("int",)
             tab.fks[col.name] = (self.pick(parents), self.pick(ONDELETE))
-        else:
+        elif family != "calc":
             col.nullable = self.draw(st.booleans())
             col.default = self.maybe(DEFAULTS[family])
         col.comment = self.maybe(COMMENTS)
@@ -398,6 +430,11 @@ class Evolver:
         tab.checks[name] = (col.name, self.pick([0, 1]))
         return f"+ check {tab.name}.{name}: {tab.check_sql(name)}"
 
+    def change_computed(self) -> str:
+        tab, col = self.pick_column(lambda x, c: c.family == "calc")
+        col.type = ("calc", next(f for f in FACTORS if f != col.type[1]))
+        return f"~ column {tab.name}.{col.name} generated as {col.type[1]} * 10"
+
     def change_check(self) -> str:
         tab = self.tables[self.pick(n for n, t in self.tables.items() if t.checks)]
         name = self.pick(tab.checks)
@@ -409,7 +446,7 @@ class Evolver:
         tab = tab or self.tables[self.pick(n for n, t in self.tables.items()
                                            if self.free_first(t))]
         first = self.pick(self.free_first(tab))
-        others = [c.name for c in tab.columns if c.family != "text" and c.name != first]
+        others = [c.name for c in tab.columns if c.family not in UNKEYED and c.name != first]
         cols = (first, *([self.pick(others)] if others and self.draw(st.booleans()) else []))
         tab.indexes[cols] = self.draw(st.booleans())
         return f"+ {'unique ' if tab.indexes[cols] else ''}index {tab.name}{cols}"
@@ -446,7 +483,7 @@ class Evolver:
         tab = self.tables[self.pick(n for n, t in self.tables.items() if t.indexes)]
         cols = self.pick(tab.indexes)
         unique = tab.indexes.pop(cols)
-        others = [c.name for c in tab.columns if c.family != "text" and c.name != cols[0]]
+        others = [c.name for c in tab.columns if c.family not in UNKEYED and c.name != cols[0]]
         options = [((cols[0], *more), u) for more in [()] + [(o,) for o in others]
                    for u in (False, True)]
         new_cols, tab.indexes[new_cols] = self.pick(o for o in options if o != (cols, unique))

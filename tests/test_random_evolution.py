@@ -2,7 +2,8 @@
 
 Hypothesis draws an evolution (``tests/evolution.py``): an initial schema of SQLAlchemy Core
 tables, then steps of one to four edits each (tables, columns, types, nullability, server
-defaults, comments, indexes, unique, foreign key and CHECK constraints).  Each example gets a
+defaults, comments, indexes, unique, foreign key and CHECK constraints, named ENUM columns whose
+values are added, removed and reordered, stored generated columns whose expression changes).  Each example gets a
 fresh project folder and an empty database, and for every step:
 
 1. every table that can keep rows across the step and its downgrade gets two rows, valid under
@@ -103,6 +104,8 @@ def sample_value(family: str, i: int) -> Any:
         return Decimal(10 + i)
     if family == "dt":
         return datetime(2020, 1, i, 12, 30)
+    if family == "enum":
+        return "a"  # in every value list drawn
     return f"ab{i}"
 
 
@@ -125,7 +128,7 @@ def _rows(old: Tab, new: Tab | None, filled: set[str], new_schema: Schema) -> li
     rows = []
     for i in (1, 2):
         row: Row = {"id": i}
-        for col in old.columns:
+        for col in (c for c in old.columns if c.family != "calc"):
             targets = {tab.fks[col.name][0] for tab in sides if col.name in tab.fks}
             if not targets:
                 row[col.name] = sample_value(col.family, i)
@@ -141,10 +144,12 @@ def _rows(old: Tab, new: Tab | None, filled: set[str], new_schema: Schema) -> li
 
 
 def data_table(tab: Tab, metadata: sa.MetaData) -> sa.Table:
+    """The table's columns that take values (not generated ones), for inserts and reads."""
     types = {"int": sa.Integer, "big": sa.BigInteger, "text": sa.Text, "dt": sa.DateTime}
-    columns = [sa.Column(c.name, types.get(c.family) or
-                         (sa.String(c.type[1]) if c.family == "str" else sa.Numeric(*c.type[1:])))
-               for c in tab.columns]
+    columns = [sa.Column(c.name, types.get(c.family) or {
+        "str": lambda: sa.String(c.type[1]), "num": lambda: sa.Numeric(*c.type[1:]),
+        "enum": lambda: sa.Enum(*c.type[2], name=c.type[1], create_type=False)}[c.family]())
+               for c in tab.columns if c.family != "calc"]
     return sa.Table(tab.name, metadata, sa.Column("id", sa.Integer, primary_key=True,
                                                   autoincrement=False), *columns)
 

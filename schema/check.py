@@ -49,6 +49,12 @@ def check_project(project: Project) -> list[Problem]:
         elif actual[name] != manifest.revisions[name]:
             problems.append(Problem(f"revision {name} was edited after it was recorded",
                                     "restore it from git, or review it and run tool rehash"))
+    for revision, note in sorted(manifest.notes.items()):
+        if note.get("destructive") and not note.get("allowed"):
+            problems.append(Problem(
+                f"revision {revision} is destructive ({', '.join(note['destructive'])}) and no "
+                "reason was recorded", "re-create it with tool snapshot --allow-destructive "
+                "\"reason\""))
     if not problems:
         schema_diff = compare_models(project)
         problems.extend(

@@ -5,10 +5,11 @@ from __future__ import annotations
 import fnmatch
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import SchemaToolError
+from .lint import RULES, Severity
 
 PYPROJECT = "pyproject.toml"
 DEFAULTS: dict[str, object] = {
@@ -16,6 +17,8 @@ DEFAULTS: dict[str, object] = {
     "alembic_config": "alembic.ini",
     "databases": ["sqlite", "postgresql", "mysql"],
     "ignore_tables": [],
+    "lint": {},
+    "postgresql_safe_forms": False,
 }
 KNOWN_DATABASES = ("sqlite", "postgresql", "mysql")
 REQUIRED = ("models", "metadata")
@@ -32,6 +35,8 @@ class ProjectConfig:
     alembic_ini: Path
     databases: tuple[str, ...] = KNOWN_DATABASES
     ignore_tables: tuple[str, ...] = ()
+    severities: dict[str, Severity] = field(default_factory=dict)  # [tool.schema] lint
+    postgresql_safe_forms: bool = False
 
     def ignores(self, table_key: str) -> bool:
         """True when ``[tool.schema] ignore_tables`` excludes this table (fnmatch patterns)."""
@@ -100,6 +105,8 @@ def _parse_table(root: Path, path: Path, table: dict[str, object]) -> ProjectCon
         raise SchemaToolError(
             f"{path}: [tool.schema] metadata must look like 'package.module:Base.metadata'"
         )
+    if not isinstance(values["postgresql_safe_forms"], bool):
+        raise SchemaToolError(f"{path}: [tool.schema] postgresql_safe_forms must be true or false")
     return ProjectConfig(
         root=root,
         models=tuple(models),
@@ -108,7 +115,26 @@ def _parse_table(root: Path, path: Path, table: dict[str, object]) -> ProjectCon
         alembic_ini=root / str(values["alembic_config"]),
         databases=tuple(values["databases"]),  # type: ignore[arg-type]
         ignore_tables=tuple(values["ignore_tables"]),  # type: ignore[arg-type]
+        severities=_severities(path, values["lint"]),
+        postgresql_safe_forms=bool(values["postgresql_safe_forms"]),
     )
+
+
+def _severities(path: Path, table: object) -> dict[str, Severity]:
+    """``[tool.schema] lint = { DS102 = "warning", PG101 = "off" }``, checked."""
+    if not isinstance(table, dict):
+        raise SchemaToolError(f"{path}: [tool.schema] lint must map risk codes to severities")
+    severities = {}
+    names = [severity.value for severity in Severity]
+    for code, value in table.items():
+        if code not in RULES:
+            raise SchemaToolError(f"{path}: [tool.schema] lint: unknown risk code {code!r} "
+                                  f"(known: {', '.join(RULES)})")
+        if value not in names:
+            raise SchemaToolError(f"{path}: [tool.schema] lint: {code} = {value!r} is not a "
+                                  f"severity (one of {', '.join(names)})")
+        severities[code] = Severity(value)
+    return severities
 
 
 def read_toml(path: Path) -> dict[str, object]:

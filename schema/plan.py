@@ -50,6 +50,8 @@ from .operations import (
     ForeignKeyIndexGuardOps,
     IdentityOptionsOps,
     PrimaryKeyOps,
+    RenameColumnOps,
+    RenameTableOps,
     SQLiteOnlyOps,
     needs_implicit_index,
     sequence_ops,
@@ -122,8 +124,18 @@ def plan_operations(
     dropped: list[str] = []
     columns_altered: dict[tuple[str, str], list[Change]] = defaultdict(list)
     guarded: set[tuple[str, str]] = set()  # (table, foreign key) given an index of its own
+    renamed_tables: list[ops.MigrateOperation] = []
     for change in changes:
-        if change.kind is Kind.TABLE and change.action is Action.ADD:
+        if change.action is Action.RENAME and change.kind is Kind.TABLE:
+            table = old_tables[change.table]  # old columns, new name
+            serial = _serial_column(table)
+            renamed_tables.append(RenameTableOps(str(change.old).rsplit(".", 1)[-1], table.name,
+                                                 table.schema, serial))
+        elif change.action is Action.RENAME:  # a column: first, so later steps see its name
+            table = old_tables[change.table]
+            phases[0][change.table].insert(
+                0, RenameColumnOps(table, str(change.old), table.c[str(change.name)]))
+        elif change.kind is Kind.TABLE and change.action is Action.ADD:
             created.append(change.table)
         elif change.kind is Kind.TABLE and change.action is Action.DROP:
             dropped.append(change.table)
@@ -178,6 +190,7 @@ def plan_operations(
             {t["schema"] for t in new.values() if t and t.get("schema")} - schemas_before)
     ]
     upgrade.extend(types_created)
+    upgrade.extend(renamed_tables)
     sequences_created, sequences_dropped = sequence_ops(
         sequences([*unchanged.values(), *old.values()]),
         sequences([*unchanged.values(), *new.values()]),
@@ -207,6 +220,14 @@ def plan_operations(
     )
     upgrade.extend(types_dropped)
     return ops.UpgradeOps(ops=upgrade)
+
+
+def _serial_column(table: Table) -> str | None:
+    """The column PostgreSQL made a SERIAL (with its own sequence) when it created the table."""
+    column = table.autoincrement_column
+    if column is None or column.identity is not None or column.default is not None:
+        return None
+    return str(column.name)
 
 
 def _generated_present(old_tables: _Tables, new_tables: _Tables, key: str, phase: int,

@@ -94,6 +94,9 @@ class Project:
             hashes[self.version_name(path)] = sha256_bytes(path.read_bytes())
         return hashes
 
+    def revision_ids(self) -> set[str]:
+        return {script.revision for script in self.scripts.walk_revisions()}
+
     def version_name(self, path: Path) -> str:
         versions = Path(self.scripts.versions)
         try:

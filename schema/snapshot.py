@@ -6,12 +6,16 @@ are parsed from disk and diffed, so unchanged tables cost one serialisation and 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from .diff import Change, diff_snapshots
+from .diff import Change, Kind, diff_snapshots
+from .diff.renames import LookAlike, Renames, applicable, look_alikes, rename_old_side
 from .errors import SchemaToolError
 from .files import FileSet
+from .lint import Risk, Severity, lint
 from .load import parse_table
 from .plan import plan_operations
 from .project import Project
@@ -45,8 +49,9 @@ class SchemaDiff:
     models: dict[str, TableFile]
     naming_convention: dict[str, str]
     changes: list[Change]
-    old: dict[str, TableDict | None] = field(default_factory=dict)
+    old: dict[str, TableDict | None] = field(default_factory=dict)  # renames already applied
     new: dict[str, TableDict | None] = field(default_factory=dict)
+    renames: Renames = field(default_factory=Renames)
 
     @property
     def table_hashes(self) -> dict[str, str]:
@@ -70,6 +75,7 @@ class SnapshotResult:
     """What ``take_snapshot`` did."""
 
     changes: list[Change]
+    risks: list[Risk] = field(default_factory=list)
     revision: str | None = None
     revision_path: Path | None = None
     written: list[Path] = field(default_factory=list)
@@ -94,8 +100,12 @@ def model_tables(project: Project) -> dict[str, TableFile]:
     return tables
 
 
-def compare_models(project: Project) -> SchemaDiff:
-    """Diff the models against the stored snapshot, reading only the tables that changed."""
+def compare_models(project: Project, renames: Renames | None = None) -> SchemaDiff:
+    """Diff the models against the stored snapshot, reading only the tables that changed.
+
+    ``renames`` (from the command line) and the models' ``info={"renamed_from": ...}`` hints
+    turn a drop and an add into a rename where they apply.
+    """
     store = project.store
     manifest = store.read_manifest()
     if manifest is not None:
@@ -114,19 +124,91 @@ def compare_models(project: Project) -> SchemaDiff:
         convention = naming_convention(project.metadata)
     except UnsupportedConstruct as exc:
         raise SchemaToolError(f"models: {exc}") from None
-    return SchemaDiff(manifest, models, convention, diff_snapshots(old, new), old, new)
+    hints = model_renames(project)
+    hints.merge(renames or Renames())
+    found = applicable(hints, old, new)
+    if renames:
+        _require_applicable(renames, found)
+    old = rename_old_side(old, found)
+    changes = found.changes() + diff_snapshots(old, new)
+    return SchemaDiff(manifest, models, convention, changes, old, new, found)
+
+
+def model_renames(project: Project) -> Renames:
+    """``info={"renamed_from": "old"}`` on the models' tables and columns."""
+    hints = Renames()
+    for table in project.metadata.tables.values():
+        key = table_key(table.schema, table.name)
+        old = table.info.get("renamed_from")
+        if old:
+            hints.tables[key] = table_key(table.schema, old)
+        for column in table.columns:
+            if column.info.get("renamed_from"):
+                hints.columns.setdefault(key, {})[str(column.name)] = column.info["renamed_from"]
+    return hints
+
+
+def _require_applicable(renames: Renames, found: Renames) -> None:
+    """A rename asked for on the command line must apply: otherwise it is a typo."""
+    for new_key, old_key in renames.tables.items():
+        if new_key not in found.tables:
+            raise SchemaToolError(
+                f"--rename-table {old_key}={new_key}: the snapshot has no table {old_key} that "
+                f"the models replace with {new_key}")
+    for key, names in renames.columns.items():
+        for new_name, old_name in names.items():
+            if new_name not in found.columns.get(key, {}):
+                raise SchemaToolError(
+                    f"--rename-column {key}.{old_name}={new_name}: the snapshot has no column "
+                    f"{key}.{old_name} that the models replace with {new_name}")
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How `tool snapshot` treats risky changes and look-alike renames."""
+
+    allow_destructive: str | None = None  # the reviewed reason, recorded with the revision
+    renames: Renames = field(default_factory=Renames)
+    # asked about each drop + add that looks like a rename (in a terminal); None: no terminal
+    confirm_rename: Callable[[LookAlike], bool] | None = None
+
+
+class DestructiveChangeError(SchemaToolError):
+    """Destructive changes without ``--allow-destructive``: a policy refusal, exit 1."""
+
+    exit_code = 1
+
+
+def risks_of(project: Project, changes: list[Change]) -> list[Risk]:
+    """The changes' risks with the project's severities."""
+    config = project.config
+    return lint(changes, config.severities, config.postgresql_safe_forms)
 
 
 def take_snapshot(
-    project: Project, message: str, rev_id: str | None = None, dry_run: bool = False
+    project: Project, message: str, rev_id: str | None = None, dry_run: bool = False,
+    policy: Policy | None = None,
 ) -> SnapshotResult:
-    """Write a revision plus the new snapshot files and manifest, all or nothing."""
-    schema_diff = compare_models(project)
+    """Write a revision plus the new snapshot files and manifest, all or nothing.
+
+    Refuses destructive changes (risks of error severity) unless ``policy.allow_destructive``
+    gives a reason, and a drop + add that looks like a rename unless confirmed either way.
+    """
+    policy = policy or Policy()
+    schema_diff = compare_models(project, policy.renames)
     if not schema_diff.files_differ:
         return SnapshotResult([])
     require_consistent_head(project, schema_diff.manifest)
+    schema_diff = _resolve_look_alikes(project, schema_diff, policy)
+    risks = risks_of(project, schema_diff.changes)
     if dry_run:
-        return SnapshotResult(schema_diff.changes)
+        return SnapshotResult(schema_diff.changes, risks)
+    blocking = [risk for risk in risks if risk.severity is Severity.ERROR]
+    if blocking and not policy.allow_destructive:
+        more = f" (and {len(blocking) - 1} more)" if len(blocking) > 1 else ""
+        raise DestructiveChangeError(
+            f"refusing a destructive revision: {blocking[0].describe()}{more}; review it, then "
+            "pass --allow-destructive \"why this is safe\"")
     files = FileSet()
     revision, path = write_revision(
         project.alembic,
@@ -134,24 +216,61 @@ def take_snapshot(
                         schema_diff.unchanged, schema_diff.naming_convention,
                         project.config.databases),
         message=message,
-        docstring=changes_docstring(schema_diff.changes),
+        docstring=changes_docstring(schema_diff.changes, risks, policy.allow_destructive),
         dialect_name=project.dialect_name(),
         rev_id=rev_id,
     )
     files.adopt(path)
     try:
-        written = stage_snapshot(project, schema_diff, revision, files)
+        note = revision_note(blocking, policy.allow_destructive, schema_diff.renames)
+        written = stage_snapshot(project, schema_diff, revision, files, note)
         files.commit()
     except BaseException:
         files.rollback()
         raise
-    return SnapshotResult(schema_diff.changes, revision, path, [path, *written])
+    return SnapshotResult(schema_diff.changes, risks, revision, path, [path, *written])
+
+
+def _resolve_look_alikes(project: Project, schema_diff: SchemaDiff, policy: Policy) -> SchemaDiff:
+    """Ask about drops + adds that look like renames; without a terminal, refuse unless the
+    drop is allowed explicitly.  Confirmed renames re-run the comparison."""
+    alikes = look_alikes(schema_diff.changes)
+    if not alikes:
+        return schema_diff
+    if policy.confirm_rename is None:
+        if policy.allow_destructive:
+            return schema_diff
+        raise DestructiveChangeError(
+            f"{alikes[0].describe()}: pass {alikes[0].flag()} to keep its data, or "
+            "--allow-destructive \"reason\" to drop and add")
+    confirmed = Renames()
+    for alike in alikes:
+        if policy.confirm_rename(alike):
+            confirmed.merge(Renames(tables={alike.new: alike.old}) if alike.kind is Kind.TABLE
+                            else Renames(columns={alike.table: {alike.new: alike.old}}))
+    if not confirmed:
+        return schema_diff
+    confirmed.merge(policy.renames)
+    return compare_models(project, confirmed)
+
+
+def revision_note(blocking: list[Risk], reason: str | None, renames: Renames) -> dict[str, Any]:
+    """The manifest's note for a new revision (empty when there is nothing to note)."""
+    note: dict[str, Any] = {}
+    if blocking:
+        note["destructive"] = sorted({risk.code for risk in blocking})
+        note["allowed"] = reason
+    if renames:
+        note["renames"] = renames.to_data()
+    return note
 
 
 def stage_snapshot(
-    project: Project, schema_diff: SchemaDiff, head: str | None, files: FileSet
+    project: Project, schema_diff: SchemaDiff, head: str | None, files: FileSet,
+    note: dict[str, Any] | None = None,
 ) -> list[Path]:
-    """Stage changed table files, removed ones, and the manifest signed for ``head``."""
+    """Stage changed table files, removed ones, and the manifest signed for ``head`` (with
+    ``note`` recorded for that revision)."""
     store = project.store
     stored = schema_diff.manifest.tables if schema_diff.manifest else {}
     written = []
@@ -162,9 +281,13 @@ def stage_snapshot(
     for key in set(stored) - set(schema_diff.models):
         files.delete(store.table_path(key))
     project.reload_scripts()
-    manifest = Manifest(head=head, tables=schema_diff.table_hashes,
-                        revisions=project.revision_files(),
-                        naming_convention=schema_diff.naming_convention)
+    revisions = project.revision_files()
+    notes = dict(schema_diff.manifest.notes) if schema_diff.manifest else {}
+    if note and head:
+        notes[head] = note
+    manifest = Manifest(head=head, tables=schema_diff.table_hashes, revisions=revisions,
+                        naming_convention=schema_diff.naming_convention,
+                        notes={rev: n for rev, n in notes.items() if rev in project.revision_ids()})
     files.write(store.manifest_path, manifest.to_text())
     written.append(store.manifest_path)
     return written
@@ -187,11 +310,31 @@ def require_consistent_head(project: Project, manifest: Manifest | None) -> None
         )
 
 
-def changes_docstring(changes: list[Change]) -> str:
-    """The change list for the revision docstring, one line per change."""
-    return "\nSchema changes (generated by `tool snapshot`):\n" + "".join(
-        f"    {change.describe()}\n" for change in changes
-    )
+def changes_docstring(changes: list[Change], risks: list[Risk] = (),  # type: ignore[assignment]
+                      allowed: str | None = None) -> str:
+    """The revision docstring: a summary, one line per change, the risks and, for a
+    destructive revision, the reason it was allowed."""
+    text = f"\n{summary(changes)}\n\nSchema changes (generated by `tool snapshot`):\n" + "".join(
+        f"    {change.describe()}\n" for change in changes)
+    if risks:
+        text += "\nRisks:\n" + "".join(f"    {risk.describe()}\n" for risk in risks)
+    if allowed:
+        text += f"\nDestructive changes allowed: {allowed}\n"
+    return text
+
+
+def change_counts(changes: list[Change]) -> dict[str, int]:
+    """How many changes add, drop and alter something (renames alter)."""
+    counts = {"added": 0, "dropped": 0, "altered": 0}
+    for change in changes:
+        counts[{"+": "added", "-": "dropped"}.get(change.action.sign, "altered")] += 1
+    return counts
+
+
+def summary(changes: list[Change]) -> str:
+    """``3 changes: 1 added, 1 dropped, 1 altered``."""
+    shown = ", ".join(f"{n} {label}" for label, n in change_counts(changes).items() if n)
+    return f"{len(changes)} change{'s' if len(changes) != 1 else ''}: {shown}"
 
 
 def rehash(project: Project) -> Manifest:
@@ -210,9 +353,11 @@ def rehash(project: Project) -> Manifest:
                 f"{store.display(store.table_path(key))}"
             )
         tables[key] = sha256_bytes(path.read_bytes())
-    manifest = Manifest(head=heads[0] if heads else None, tables=tables,
-                        revisions=project.revision_files(),
-                        naming_convention=store.recorded_naming_convention())
+    revisions = project.revision_files()
+    manifest = Manifest(head=heads[0] if heads else None, tables=tables, revisions=revisions,
+                        naming_convention=store.recorded("naming_convention"),
+                        notes={rev: note for rev, note in store.recorded("notes").items()
+                               if rev in project.revision_ids()})
     files = FileSet()
     files.write(store.manifest_path, manifest.to_text())
     files.commit()

@@ -38,6 +38,9 @@ def fingerprint(tables: dict[str, str]) -> str:
     return sha256_bytes(lines.encode("utf-8"))
 
 
+NOTE_KEYS = {"destructive", "allowed", "renames"}
+
+
 @dataclass
 class Manifest:
     """What ``manifest.yaml`` records."""
@@ -46,6 +49,9 @@ class Manifest:
     tables: dict[str, str] = field(default_factory=dict)
     revisions: dict[str, str] = field(default_factory=dict)
     naming_convention: dict[str, str] = field(default_factory=dict)
+    # revision -> what its review needs to know: ``destructive`` (risk codes of error severity),
+    # ``allowed`` (the --allow-destructive reason), ``renames`` (see diff.renames.Renames)
+    notes: dict[str, dict[str, Any]] = field(default_factory=dict)
     format: int = FORMAT_VERSION
 
     @property
@@ -61,6 +67,8 @@ class Manifest:
             "tables": dict(sorted(self.tables.items())),
             "revisions": dict(sorted(self.revisions.items())),
         }
+        if self.notes:
+            data["notes"] = dict(sorted(self.notes.items()))
         body = yaml.dump(data, Dumper=SnapshotDumper, sort_keys=False, default_flow_style=False,
                          allow_unicode=True, width=1_000_000)
         return MANIFEST_HEADER + body
@@ -92,12 +100,17 @@ class SnapshotStore:
                     self.display(self.manifest_path), "missing, but table files exist"
                 )
             return None
-        where = self.display(self.manifest_path)
-        data = parse_yaml(where, self.manifest_path.read_text(encoding="utf-8"))
+        return self.parse_manifest(self.display(self.manifest_path),
+                                   self.manifest_path.read_text(encoding="utf-8"))
+
+    @staticmethod
+    def parse_manifest(where: str, text: str) -> Manifest:
+        """A manifest's text, checked; ``where`` names it in errors."""
+        data = parse_yaml(where, text)
         if not isinstance(data, dict):
             raise SnapshotFileError(where, "must be a mapping")
         expected = {"format", "head", "fingerprint", "naming_convention", "tables", "revisions"}
-        unknown = sorted(set(data) - expected)
+        unknown = sorted(set(data) - expected - {"notes"})
         missing = sorted(expected - set(data))
         if unknown or missing:
             problem = f"unknown key {unknown[0]!r}" if unknown else f"missing key {missing[0]!r}"
@@ -114,25 +127,29 @@ class SnapshotStore:
                 isinstance(k, str) and isinstance(v, str) for k, v in value.items()
             ):
                 raise SnapshotFileError(where, f"{section} must map names to strings")
+        notes = data.get("notes") or {}
+        if not isinstance(notes, dict) or not all(
+                isinstance(v, dict) and set(v) <= NOTE_KEYS for v in notes.values()):
+            raise SnapshotFileError(where, "notes must map revisions to "
+                                    f"{{{', '.join(sorted(NOTE_KEYS))}}}")
         manifest = Manifest(head=data["head"], tables=dict(data["tables"] or {}),
                             revisions=dict(data["revisions"] or {}),
-                            naming_convention=dict(data["naming_convention"] or {}))
+                            naming_convention=dict(data["naming_convention"] or {}),
+                            notes=dict(notes))
         if data["fingerprint"] != manifest.fingerprint:
             raise SnapshotFileError(where, "fingerprint does not match the table checksums")
         return manifest
 
-    def recorded_naming_convention(self) -> dict[str, str]:
-        """The manifest's naming convention, read leniently (for re-signing a damaged one)."""
+    def recorded(self, section: str) -> dict[str, Any]:
+        """One section of the manifest, read leniently (for re-signing a damaged one)."""
         if not self.manifest_path.exists():
             return {}
         try:
             data = yaml.load(self.manifest_path.read_text(encoding="utf-8"), Loader=SafeLoader)
         except yaml.YAMLError:
             return {}
-        convention = data.get("naming_convention") if isinstance(data, dict) else None
-        if isinstance(convention, dict):
-            return {str(k): str(v) for k, v in convention.items()}
-        return {}
+        value = data.get(section) if isinstance(data, dict) else None
+        return {str(k): v for k, v in value.items()} if isinstance(value, dict) else {}
 
     def integrity_problems(self, manifest: Manifest) -> list[str]:
         """Table files that are missing, extra or changed compared with the manifest."""

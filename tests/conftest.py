@@ -35,6 +35,9 @@ REPO = Path(__file__).resolve().parent.parent
 # new source would be taken for it, so none are written.
 sys.dont_write_bytecode = True
 
+# These tests are about migrating every change; the additive-only policy has tests of its own.
+ALLOW = ("--allow-destructive", "reviewed: a test of migrating every change")
+
 MODELS_HEADER = '''\
 import sqlalchemy as sa
 from sqlalchemy import (Boolean, CheckConstraint, Column, Computed, DateTime, Enum, ForeignKey,

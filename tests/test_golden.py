@@ -36,7 +36,7 @@ from schema.serialize import table_key
 from schema.store import SnapshotStore
 from schema.verify import schema_drift, snapshot_metadata
 
-from .conftest import Project, new_project
+from .conftest import ALLOW, Project, new_project
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DATABASES = ("sqlite", "postgresql", "mysql")
@@ -228,7 +228,7 @@ def test_golden(case: Case, database_url: str, tmp_path: Path) -> None:
     write_models(project, case.after)
     if case.error is not None:
         files = written_files(project)
-        refused = project.invoke("snapshot", "-m", "after", check=False)
+        refused = project.invoke("snapshot", "-m", "after", *ALLOW, check=False)
         assert refused.code == 2, f"exit {refused.code}:\n{refused.out}{refused.err}"
         assert refused.err.startswith("error: ") and refused.err.count("\n") == 1, refused.err
         assert case.error in refused.err, refused.err
@@ -237,7 +237,7 @@ def test_golden(case: Case, database_url: str, tmp_path: Path) -> None:
         return
 
     # after.py: exactly the expected change lines, in the terminal and in the revision.
-    out = project.invoke("snapshot", "-m", "after").out
+    out = project.invoke("snapshot", "-m", "after", *ALLOW).out
     assert change_lines(out) == list(case.expected or ()), out
     wrote = re.search(r"^wrote revision \w+: (.+)$", out, re.MULTILINE)
     assert wrote, out

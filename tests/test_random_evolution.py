@@ -37,7 +37,7 @@ from hypothesis import HealthCheck, given, note, settings
 from sqlalchemy import pool
 from sqlalchemy.engine import make_url
 
-from .conftest import MODELS_HEADER, Project, new_project
+from .conftest import ALLOW, MODELS_HEADER, Project, new_project
 from .evolution import Evolution, Schema, Tab, evolutions, expected_changes, render
 
 EXAMPLES = int(os.environ.get("SCHEMA_EVOLUTION_EXAMPLES", "12"))
@@ -205,7 +205,7 @@ def run_step(project: Project, engine: sa.Engine, index: int, old: Schema, new: 
         shutil.copytree(project.root / "snapshots", previous)
 
     project.write_models(render(new))
-    out = project.invoke("snapshot", "-m", f"step {index}").out
+    out = project.invoke("snapshot", "-m", f"step {index}", *ALLOW).out
     assert change_lines(out) == expected_changes(old, new), f"tool snapshot printed:\n{out}"
 
     applied = project.invoke("apply", check=False)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from .conftest import Project
+from .conftest import ALLOW, Project
 
 GROWERS = '''
 growers = Table(
@@ -128,7 +128,7 @@ def test_every_change_kind_round_trips(project: Project) -> None:
         previous = project.root / f"previous-{index}"
         shutil.copytree(project.root / "snapshots", previous)
         project.write_models(step.models())
-        out = project.invoke("snapshot", "-m", step.name).out
+        out = project.invoke("snapshot", "-m", step.name, *ALLOW).out
         lines = [line for line in out.splitlines() if line[:2] in ("+ ", "- ", "~ ")]
         assert lines == list(step.expected), f"{step.name}: {out}"
 

@@ -92,20 +92,39 @@ def init(directory: Path | None, models: tuple[str, ...], metadata: str | None) 
 @cli.command()
 @click.option("-m", "--message", required=True, help="Revision message.")
 @click.option("--rev-id", help="Revision id to use instead of a generated one.")
-@click.option("--dry-run", is_flag=True, help="Show the changes, write nothing.")
+@click.option("--dry-run", is_flag=True, help="Show the changes and risks, write nothing.")
+@click.option("--allow-destructive", metavar="REASON",
+              help="Write a revision with destructive changes; the reason is recorded.")
+@click.option("--rename-table", "rename_tables", multiple=True, metavar="OLD=NEW",
+              help="Table OLD was renamed to NEW: keep its rows (repeatable).")
+@click.option("--rename-column", "rename_columns", multiple=True, metavar="TABLE.OLD=NEW",
+              help="Column OLD of TABLE was renamed to NEW: keep its data (repeatable).")
 @click.pass_obj
 @reports_errors
-def snapshot(state: ToolState, message: str, rev_id: str | None, dry_run: bool) -> None:
-    """Record model changes: new snapshot files plus an Alembic revision."""
-    from schema.snapshot import take_snapshot
+def snapshot(state: ToolState, message: str, rev_id: str | None, dry_run: bool,
+             allow_destructive: str | None, rename_tables: tuple[str, ...],
+             rename_columns: tuple[str, ...]) -> None:
+    """Record model changes: new snapshot files plus an Alembic revision.
 
+    Destructive changes (dropping tables or columns, narrowing types, removing ENUM values) are
+    refused unless --allow-destructive gives the reviewed reason.
+    """
+    from schema.snapshot import Policy, take_snapshot
+
+    if allow_destructive is not None and not allow_destructive.strip():
+        raise click.BadParameter("give the reason the change is safe",
+                                 param_hint="--allow-destructive")
     project = state.project()
-    result = take_snapshot(project, message, rev_id=rev_id, dry_run=dry_run)
+    policy = Policy(allow_destructive, _renames(rename_tables, rename_columns),
+                    _ask_rename if sys.stdin.isatty() and sys.stdout.isatty() else None)
+    result = take_snapshot(project, message, rev_id=rev_id, dry_run=dry_run, policy=policy)
     if result.revision is None and not result.changes:
         click.echo("No changes: the models match the snapshot.")
         return
     for change in result.changes:
         click.echo(change.describe())
+    for risk in result.risks:
+        click.echo(f"risk: {risk.describe()}")
     if dry_run:
         click.echo("dry run: nothing written")
         return
@@ -115,20 +134,32 @@ def snapshot(state: ToolState, message: str, rev_id: str | None, dry_run: bool) 
 
 
 @cli.command()
+@click.option("--base", default="snapshot", show_default=True,
+              help="What to compare from: models, snapshot, or a git ref (origin/main).")
+@click.option("--head", default="models", show_default=True,
+              help="What to compare to: models, snapshot, or a git ref.")
+@click.option("--format", "output", type=click.Choice(["text", "markdown", "json"]),
+              default="text", show_default=True)
 @click.option("--exit-code", is_flag=True, help="Exit 1 when there are changes.")
 @click.pass_obj
 @reports_errors
-def diff(state: ToolState, exit_code: bool) -> None:
-    """Show what `tool snapshot` would record, without writing anything."""
-    from schema.snapshot import compare_models
+def diff(state: ToolState, base: str, head: str, output: str, exit_code: bool) -> None:
+    """Show the changes between two schemas, with their risks (default: what `tool snapshot`
+    would record)."""
+    import os
 
-    schema_diff = compare_models(state.project())
-    if not schema_diff.changes:
-        click.echo("No changes: the models match the snapshot.")
-        return
-    for change in schema_diff.changes:
-        click.echo(change.describe())
-    if exit_code:
+    from schema.report import to_json, to_markdown, to_text
+    from schema.review import review
+
+    result = review(state.project(), base, head)
+    if output == "json":
+        click.echo(to_json(result), nl=False)
+    elif output == "markdown":
+        click.echo(to_markdown(result), nl=False)
+    else:
+        colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        click.echo(to_text(result, colour), nl=False, color=colour)
+    if exit_code and result.changes:
         sys.exit(EXIT_FOUND)
 
 
@@ -185,6 +216,30 @@ def rehash(state: ToolState) -> None:
     manifest = rehash_manifest(state.project())
     click.echo(f"re-signed manifest: {len(manifest.tables)} tables, "
                f"{len(manifest.revisions)} revisions, head {manifest.head}")
+
+
+def _renames(tables: tuple[str, ...], columns: tuple[str, ...]) -> Any:
+    """--rename-table OLD=NEW and --rename-column TABLE.OLD=NEW as Renames."""
+    from schema.diff.renames import Renames
+
+    renames = Renames()
+    for value in tables:
+        old, sep, new = value.partition("=")
+        if not (sep and old and new):
+            raise click.BadParameter(f"{value!r}: expected OLD=NEW", param_hint="--rename-table")
+        renames.tables[new] = old
+    for value in columns:
+        qualified, sep, new = value.partition("=")
+        table, dot, old = qualified.rpartition(".")
+        if not (sep and dot and table and old and new):
+            raise click.BadParameter(f"{value!r}: expected TABLE.OLD=NEW",
+                                     param_hint="--rename-column")
+        renames.columns.setdefault(table, {})[new] = old
+    return renames
+
+
+def _ask_rename(alike: Any) -> bool:
+    return click.confirm(f"{alike.describe()}: rename it (keeping its data)?", default=False)
 
 
 def _relative(path: Path | None, project: Project) -> str:

@@ -8,11 +8,17 @@ from typing import Any
 
 
 class Action(enum.Enum):
-    """What happens to an object, with the sign used in every listing."""
+    """What happens to an object."""
 
-    ADD = "+"
-    DROP = "-"
-    ALTER = "~"
+    ADD = "add"
+    DROP = "drop"
+    ALTER = "alter"
+    RENAME = "rename"  # ``old`` holds the old name; the data stays
+
+    @property
+    def sign(self) -> str:
+        """The sign used in every listing: a rename alters the object in place."""
+        return {"add": "+", "drop": "-"}.get(self.value, "~")
 
 
 class Kind(enum.Enum):
@@ -45,7 +51,7 @@ class Change:
 
     def describe(self) -> str:
         """One human line: ``+ table plants``, ``~ column plants.x: nullable true -> false``."""
-        sign = self.action.value
+        sign = self.action.sign
         if self.kind is Kind.TABLE:
             subject = f"table {self.table}"
         elif self.kind is Kind.COLUMN:
@@ -59,6 +65,8 @@ class Change:
             subject = f"{kind} {label} on {self.table}"
             if self.action is not Action.ALTER and columns:
                 subject += f" ({columns})"
+        if self.action is Action.RENAME:
+            return f"{sign} {subject}: renamed from {self.old}"
         if self.action is Action.ALTER:
             verbatim = self.attribute in ("type", "impl", "server_default")
             note = " (snapshot only: no DDL)" if self.attribute == "dialect_options" else ""

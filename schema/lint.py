@@ -1,0 +1,211 @@
+"""Risk lint on typed changes: every change that can lose data, fail on existing rows, break the
+running application or lock a table gets a stable code, a severity and a one-line reason.
+
+Codes follow the spirit of Atlas's analyzers, squawk and strong_migrations.  They are read off
+:class:`~schema.diff.Change` objects, never off SQL text.  Tables created or dropped in the same
+revision appear as one ``+ table``/``- table`` change, so their contents are exempt by
+construction.  Severities can be changed per code in ``[tool.schema] lint``.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import types as sqltypes
+
+from .diff import Action, Change, Kind
+from .expressions import text_to_type
+
+
+class Severity(enum.Enum):
+    """How much a risk matters: ``error`` blocks `tool snapshot` unless allowed."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+    OFF = "off"
+
+
+class Category(enum.Enum):
+    DESTRUCTIVE = "destructive"
+    DATA_DEPENDENT = "data-dependent"
+    BACKWARD_INCOMPATIBLE = "backward-incompatible"
+    LOCKING = "locking (PostgreSQL)"
+    TABLE_COPY = "table copy (MariaDB/MySQL)"
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    category: Category
+    severity: Severity
+    reason: str
+
+
+RULES: dict[str, Rule] = {rule.code: rule for rule in (
+    Rule("DS101", "drop-table", Category.DESTRUCTIVE, Severity.ERROR,
+         "dropping a table deletes all its rows"),
+    Rule("DS102", "drop-column", Category.DESTRUCTIVE, Severity.ERROR,
+         "dropping a column deletes its data"),
+    Rule("DS103", "narrow-type", Category.DESTRUCTIVE, Severity.ERROR,
+         "a narrower type or length fails on, or truncates, existing values"),
+    Rule("DS104", "drop-enum-value", Category.DESTRUCTIVE, Severity.ERROR,
+         "rows holding a removed ENUM value can no longer be stored"),
+    Rule("MF101", "set-not-null", Category.DATA_DEPENDENT, Severity.WARNING,
+         "NOT NULL fails if existing rows hold NULL"),
+    Rule("MF102", "add-unique", Category.DATA_DEPENDENT, Severity.WARNING,
+         "a new unique constraint or index fails if existing rows hold duplicates"),
+    Rule("MF103", "add-check", Category.DATA_DEPENDENT, Severity.WARNING,
+         "a new CHECK fails if existing rows violate it"),
+    Rule("MF104", "add-not-null-column", Category.DATA_DEPENDENT, Severity.WARNING,
+         "a NOT NULL column without a server default cannot be added to a table with rows"),
+    Rule("BC101", "rename-table", Category.BACKWARD_INCOMPATIBLE, Severity.WARNING,
+         "the running application still uses the old table name during a rolling deploy"),
+    Rule("BC102", "rename-column", Category.BACKWARD_INCOMPATIBLE, Severity.WARNING,
+         "the running application still uses the old column name during a rolling deploy"),
+    Rule("BC103", "change-type", Category.BACKWARD_INCOMPATIBLE, Severity.WARNING,
+         "the running application may read or write values of the old type"),
+    Rule("PG101", "index-not-concurrently", Category.LOCKING, Severity.WARNING,
+         "CREATE INDEX without CONCURRENTLY blocks writes to the table while it builds"),
+    Rule("PG102", "foreign-key-not-valid", Category.LOCKING, Severity.WARNING,
+         "adding a foreign key without NOT VALID locks both tables while every row is checked"),
+    Rule("PG103", "check-not-valid", Category.LOCKING, Severity.WARNING,
+         "adding a CHECK without NOT VALID locks the table while every row is checked"),
+    Rule("PG104", "type-rewrite", Category.LOCKING, Severity.WARNING,
+         "this type change rewrites the whole table under an exclusive lock"),
+    Rule("MY101", "enum-table-copy", Category.TABLE_COPY, Severity.WARNING,
+         "changing ENUM values other than appending makes MariaDB/MySQL copy the table"),
+)}
+
+
+@dataclass(frozen=True)
+class Risk:
+    """One rule that one change triggers, with the severity the project gives it."""
+
+    rule: Rule
+    change: Change
+    severity: Severity
+
+    @property
+    def code(self) -> str:
+        return self.rule.code
+
+    def describe(self) -> str:
+        """``DS102 error: - column plants.note: dropping a column deletes its data``."""
+        return f"{self.code} {self.severity.value}: {self.change.describe()}: {self.rule.reason}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"code": self.code, "name": self.rule.name, "category": self.rule.category.value,
+                "severity": self.severity.value, "reason": self.rule.reason}
+
+
+def lint(changes: Iterable[Change], severities: Mapping[str, Severity] | None = None,
+         safe_postgresql: bool = False) -> list[Risk]:
+    """The risks of these changes, in change order; rules set to ``off`` are left out.
+
+    ``safe_postgresql``: the revision creates indexes CONCURRENTLY and adds constraints NOT
+    VALID then validates them, so PG101-PG103 do not apply.
+    """
+    severities = severities or {}
+    risks = []
+    for change in changes:
+        for code in _codes(change):
+            if safe_postgresql and code in ("PG101", "PG102", "PG103"):
+                continue
+            rule = RULES[code]
+            severity = severities.get(code, rule.severity)
+            if severity is not Severity.OFF:
+                risks.append(Risk(rule, change, severity))
+    return risks
+
+
+def _codes(change: Change) -> list[str]:
+    kind, action = change.kind, change.action
+    if action is Action.RENAME:
+        return ["BC101" if kind is Kind.TABLE else "BC102"]
+    if kind is Kind.TABLE:
+        return ["DS101"] if action is Action.DROP else []
+    if kind is Kind.COLUMN:
+        return _column_codes(change)
+    if action is not Action.ADD:
+        return []
+    item = change.new or {}
+    if kind is Kind.INDEX:
+        return ["PG101", *(["MF102"] if item.get("unique") else [])]
+    return {Kind.UNIQUE: ["MF102", "PG101"], Kind.CHECK: ["MF103", "PG103"],
+            Kind.FOREIGN_KEY: ["PG102"]}.get(kind, [])
+
+
+def _column_codes(change: Change) -> list[str]:
+    if change.action is Action.DROP:
+        return ["DS102"]
+    if change.action is Action.ADD:
+        column = change.new or {}
+        if column.get("nullable") is False and column.get("server_default") is None and not (
+                column.get("computed") or column.get("identity") or column.get("sequence")):
+            return ["MF104"]
+        return []
+    if change.attribute == "nullable" and change.new is False:
+        return ["MF101"]
+    if change.attribute != "type":
+        return []
+    old, new = text_to_type(change.old), text_to_type(change.new)
+    if _enum_values(old) is not None and _enum_values(new) is not None:
+        return _enum_codes(_enum_values(old) or [], _enum_values(new) or [])
+    codes = ["DS103"] if _narrower(old, new) else ["BC103"]
+    return [*codes, *(["PG104"] if _rewrites(old, new) else [])]
+
+
+def _enum_values(type_: Any) -> list[str] | None:
+    return list(type_.enums) if isinstance(type_, sqltypes.Enum) else None
+
+
+def _enum_codes(old: list[str], new: list[str]) -> list[str]:
+    codes = ["DS104"] if set(old) - set(new) else []
+    if new[:len(old)] != old:  # not just appended: MariaDB rebuilds the table
+        codes.append("MY101")
+    return codes
+
+
+_INTEGER_RANK = {sqltypes.SmallInteger: 1, sqltypes.Integer: 2, sqltypes.BigInteger: 3}
+
+
+def _integer_rank(type_: Any) -> int | None:
+    for cls in type(type_).__mro__:
+        if cls in _INTEGER_RANK:
+            return _INTEGER_RANK[cls]
+    return None
+
+
+def _narrower(old: Any, new: Any) -> bool:
+    """True when some value of ``old`` does not fit ``new``."""
+    old_rank, new_rank = _integer_rank(old), _integer_rank(new)
+    if old_rank is not None and new_rank is not None:
+        return new_rank < old_rank
+    if isinstance(old, sqltypes.String) and isinstance(new, sqltypes.String):
+        old_length, new_length = old.length, new.length
+        return new_length is not None and (old_length is None or new_length < old_length)
+    if isinstance(old, sqltypes.Numeric) and isinstance(new, sqltypes.Numeric):
+        if new.precision is None or old.precision is None:
+            return new.precision is not None
+        old_int = old.precision - (old.scale or 0)
+        new_int = new.precision - (new.scale or 0)
+        return new_int < old_int or (new.scale or 0) < (old.scale or 0)
+    return type(old) is not type(new) and not (old_rank and new_rank)
+
+
+def _rewrites(old: Any, new: Any) -> bool:
+    """True when PostgreSQL rewrites the table for this type change: anything but making a
+    string longer or unbounded, or a numeric wider at the same scale."""
+    if isinstance(old, sqltypes.String) and isinstance(new, sqltypes.String):
+        return not (new.length is None or (old.length is not None and new.length >= old.length))
+    if isinstance(old, sqltypes.Numeric) and isinstance(new, sqltypes.Numeric) and (
+            _integer_rank(old) is None and _integer_rank(new) is None):
+        return (old.scale or 0) != (new.scale or 0) or (
+            old.precision is not None and new.precision is not None
+            and new.precision < old.precision)
+    return True

@@ -1,0 +1,152 @@
+"""`tool diff`: compare any two of the models, the working snapshot and the snapshot at a git ref,
+with the risks of every change and the upgrade operations a revision would run.
+
+A side is read through its table fingerprints first, so only tables whose hash differs between
+the two sides are parsed.  Renames come from the models' hints (when the models are a side) and
+from the manifest notes of revisions the head side has and the base side lacks.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from alembic.autogenerate import render_python_code
+
+from .diff import Change, diff_snapshots
+from .diff.renames import Renames, applicable, rename_old_side
+from .errors import SchemaToolError
+from .lint import Risk
+from .load import parse_table
+from .plan import plan_operations
+from .project import Project
+from .revision import render_item
+from .serialize import TableDict
+from .snapshot import model_renames, model_tables, risks_of
+from .store import MANIFEST, Manifest, SnapshotStore
+
+MODELS, SNAPSHOT = "models", "snapshot"
+
+
+@dataclass
+class Side:
+    """One side of a comparison: table hashes, a reader for one table, rename hints."""
+
+    label: str
+    hashes: dict[str, str]
+    read: Callable[[str], TableDict]
+    manifest: Manifest | None = None
+    hints: Renames = field(default_factory=Renames)
+    naming_convention: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Review:
+    """What changes from ``base`` to ``head``, with risks and upgrade operations."""
+
+    base: str
+    head: str
+    changes: list[Change]
+    risks: list[Risk]
+    operations: str  # the upgrade operations as Python (empty without changes)
+
+    def risks_of(self, change: Change) -> list[Risk]:
+        return [risk for risk in self.risks if risk.change is change]
+
+
+def open_side(project: Project, spec: str) -> Side:
+    """``models``, ``snapshot`` (the working tree's) or a git ref such as ``origin/main``."""
+    if spec == MODELS:
+        tables = model_tables(project)
+        return Side(MODELS, {k: t.sha256 for k, t in tables.items()},
+                    lambda key: tables[key].data, hints=model_renames(project),
+                    naming_convention=_convention(project))
+    if spec == SNAPSHOT:
+        store = project.store
+        manifest = store.read_manifest()
+        if manifest is not None:
+            problems = store.integrity_problems(manifest)
+            if problems:
+                raise SchemaToolError(f"{problems[0]}; restore the file or run `tool rehash`")
+        return Side(SNAPSHOT, dict(manifest.tables) if manifest else {}, store.read_table,
+                    manifest, naming_convention=manifest.naming_convention if manifest else {})
+    return _git_side(project, spec)
+
+
+def _convention(project: Project) -> dict[str, str]:
+    from .serialize import naming_convention
+
+    return naming_convention(project.metadata)
+
+
+def _git_side(project: Project, ref: str) -> Side:
+    """The snapshot committed at ``ref``, read with ``git show`` (nothing is checked out)."""
+    store = project.store
+    folder = store.directory.resolve()
+
+    def show(path: Path) -> str:
+        relative = path.resolve().relative_to(project.config.root.resolve())
+        try:
+            result = subprocess.run(["git", "show", f"{ref}:./{relative.as_posix()}"],
+                                    cwd=project.config.root, capture_output=True, text=True,
+                                    check=False)
+        except FileNotFoundError:
+            raise SchemaToolError("--base/--head: git is not installed") from None
+        if result.returncode != 0:
+            problem = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else ""
+            raise _MissingAtRef(f"git ref {ref!r}: {problem or 'cannot read ' + str(relative)}")
+        return result.stdout
+
+    try:
+        text = show(folder / MANIFEST)
+    except _MissingAtRef as exc:
+        if "exists on disk, but not in" in str(exc) or "does not exist in" in str(exc):
+            return Side(ref, {}, lambda key: {})  # no snapshot yet at that ref
+        raise SchemaToolError(str(exc)) from None
+    label = f"{ref}:{MANIFEST}"
+    manifest = SnapshotStore.parse_manifest(label, text)
+    return Side(ref, dict(manifest.tables),
+                lambda key: parse_table(f"{ref}:{store.table_path(key).name}",
+                                        show(store.table_path(key))),
+                manifest, naming_convention=manifest.naming_convention)
+
+
+class _MissingAtRef(SchemaToolError):
+    pass
+
+
+def review(project: Project, base_spec: str = SNAPSHOT, head_spec: str = MODELS) -> Review:
+    """Changes, risks and upgrade operations from ``base_spec`` to ``head_spec``."""
+    base, head = open_side(project, base_spec), open_side(project, head_spec)
+    changed = sorted(key for key in set(base.hashes) | set(head.hashes)
+                     if base.hashes.get(key) != head.hashes.get(key))
+    old = {key: base.read(key) if key in base.hashes else None for key in changed}
+    new = {key: head.read(key) if key in head.hashes else None for key in changed}
+    hints = Renames()
+    hints.merge(head.hints)
+    if head.manifest is not None:
+        known = set(base.manifest.notes) if base.manifest else set()
+        for revision, note in head.manifest.notes.items():
+            if revision not in known and note.get("renames"):
+                hints.merge(Renames.from_data(note["renames"]))
+    renames = applicable(hints, old, new)
+    old = rename_old_side(old, renames)
+    changes = renames.changes() + diff_snapshots(old, new)
+    operations = ""
+    if changes:
+        users = _enum_users(head, changed, [*old.values(), *new.values()])
+        unchanged = {key: head.read(key) for key in users}
+        upgrade = plan_operations(changes, old, new, unchanged, head.naming_convention,
+                                  project.config.databases)
+        operations = render_python_code(upgrade, render_as_batch=True, render_item=render_item)
+    return Review(base.label, head.label, changes, risks_of(project, changes), operations)
+
+
+def _enum_users(side: Side, changed: list[str], tables: list[TableDict | None]) -> list[str]:
+    """Unchanged tables matter only when an ENUM type may stop being used, to keep it if they
+    still use it; they are read only when a changed table has an ENUM column."""
+    uses_enums = any("Enum(" in str(column.get("type")) for data in tables if data
+                     for column in data["columns"])
+    return [key for key in side.hashes if key not in changed] if uses_enums else []

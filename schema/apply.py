@@ -47,6 +47,9 @@ def apply(project: Project, url: str | None = None) -> ApplyResult:
 
     def upgrade(connection: Connection) -> ApplyResult:
         before = _current(connection)
+        # end the transaction that reading began, so Alembic begins (and owns) its own: an
+        # autocommit block (CREATE INDEX CONCURRENTLY) needs one it can commit
+        connection.rollback()
         alembic_config.attributes["connection"] = connection
         try:
             command.upgrade(alembic_config, "head")

@@ -107,14 +107,15 @@ def lint(changes: Iterable[Change], severities: Mapping[str, Severity] | None = 
          safe_postgresql: bool = False) -> list[Risk]:
     """The risks of these changes, in change order; rules set to ``off`` are left out.
 
-    ``safe_postgresql``: the revision creates indexes CONCURRENTLY and adds constraints NOT
-    VALID then validates them, so PG101-PG103 do not apply.
+    ``safe_postgresql``: the revision creates indexes CONCURRENTLY and adds foreign keys and
+    CHECKs NOT VALID then validates them, so PG101 (for indexes), PG102 and PG103 do not apply.
     """
     severities = severities or {}
     risks = []
     for change in changes:
         for code in _codes(change):
-            if safe_postgresql and code in ("PG101", "PG102", "PG103"):
+            if safe_postgresql and (code in ("PG102", "PG103") or (
+                    code == "PG101" and change.kind is Kind.INDEX)):
                 continue
             rule = RULES[code]
             severity = severities.get(code, rule.severity)
@@ -156,8 +157,22 @@ def _column_codes(change: Change) -> list[str]:
     old, new = text_to_type(change.old), text_to_type(change.new)
     if _enum_values(old) is not None and _enum_values(new) is not None:
         return _enum_codes(_enum_values(old) or [], _enum_values(new) or [])
-    codes = ["DS103"] if _narrower(old, new) else ["BC103"]
+    if _narrower(old, new):
+        codes = ["DS103"]
+    elif _same_kind(old, new):
+        codes = []  # wider: what the application reads and writes still fits
+    else:
+        codes = ["BC103"]
     return [*codes, *(["PG104"] if _rewrites(old, new) else [])]
+
+
+def _same_kind(old: Any, new: Any) -> bool:
+    """Both strings, both integers, or both numerics of one kind (only sizes differ)."""
+    if isinstance(old, sqltypes.String) and isinstance(new, sqltypes.String):
+        return True
+    if _integer_rank(old) is not None or _integer_rank(new) is not None:
+        return False  # Integer -> BigInteger changes the values' type in some drivers' hands
+    return type(old) is type(new)
 
 
 def _enum_values(type_: Any) -> list[str] | None:
@@ -168,6 +183,8 @@ def _enum_codes(old: list[str], new: list[str]) -> list[str]:
     codes = ["DS104"] if set(old) - set(new) else []
     if new[:len(old)] != old:  # not just appended: MariaDB rebuilds the table
         codes.append("MY101")
+    if [value for value in new if value in old] != old:  # removed or reordered
+        codes.append("PG104")  # PostgreSQL re-creates the type: ALTER COLUMN ... TYPE ... USING
     return codes
 
 

@@ -57,6 +57,7 @@ from .operations import (
     sequence_ops,
     sequences,
 )
+from .postgresql_safe import SafeForms, concurrent_index, not_valid
 from .serialize import TableDict
 
 PHASES = 7
@@ -108,12 +109,14 @@ def plan_operations(
     unchanged: Mapping[str, TableDict] | None = None,
     naming_convention: Mapping[str, str] | None = None,
     databases: Iterable[str] = KNOWN_DATABASES,
+    safe_postgresql: bool = False,
 ) -> ops.UpgradeOps:
     """The upgrade operations that turn snapshot ``old`` into ``new`` for these changes.
 
     ``old`` and ``new`` hold the changed tables (``None`` where a side lacks one); ``unchanged``
     the others, needed only to know which ENUM types stay in use.  ``databases`` are the
-    targets: a change one of them cannot make is refused.
+    targets: a change one of them cannot make is refused.  ``safe_postgresql`` uses
+    PostgreSQL's non-blocking forms (see ``postgresql_safe``).
     """
     unchanged = unchanged or {}
     changes = list(changes)
@@ -125,6 +128,7 @@ def plan_operations(
     columns_altered: dict[tuple[str, str], list[Change]] = defaultdict(list)
     guarded: set[tuple[str, str]] = set()  # (table, foreign key) given an index of its own
     renamed_tables: list[ops.MigrateOperation] = []
+    safe = SafeForms() if safe_postgresql else None
     for change in changes:
         if change.action is Action.RENAME and change.kind is Kind.TABLE:
             table = old_tables[change.table]  # old columns, new name
@@ -157,7 +161,7 @@ def plan_operations(
         elif change.kind is Kind.PRIMARY_KEY:
             continue  # replaced as a whole, see _primary_key_ops
         else:
-            _constraint_op(change, old_tables, new_tables, phases, guarded)
+            _constraint_op(change, old_tables, new_tables, phases, guarded, safe)
     _primary_key_ops(changes, old_tables, new_tables, phases)
     for (key, name), column_changes in columns_altered.items():
         phases[2][key].extend(
@@ -214,6 +218,10 @@ def plan_operations(
                 *(SQLiteOnlyOps(ops.AddColumnOp.from_column_and_tablename(
                     table.schema, table.name, column)) for column in generated),
             ], schema=table.schema))
+        if safe is not None and index == 3:  # outside batch blocks: they run in autocommit
+            upgrade.extend(safe.indexes)
+        if safe is not None and index == 4:  # once the constraints exist
+            upgrade.extend(safe.validations)
     upgrade.extend(
         DropTableOps(old_tables[key], _foreign_keys(old_tables[key], drop_first.get(key, ())))
         for key in reversed(drop_order)
@@ -356,7 +364,10 @@ def _identity_op(old_table: Table, new_table: Table, name: str) -> ops.MigrateOp
 def _constraint_op(
     change: Change, old_tables: _Tables, new_tables: _Tables,
     phases: list[dict[str, list[ops.MigrateOperation]]], guarded: set[tuple[str, str]],
+    safe: SafeForms | None,
 ) -> None:
+    """Route one constraint or index change to its phase; ``safe`` collects what PostgreSQL's
+    safe forms run outside batch blocks (``None``: safe forms are off)."""
     adding, key = change.action is Action.ADD, change.table
     table = (new_tables if adding else old_tables)[key]
     item = change.new if adding else change.old
@@ -366,18 +377,25 @@ def _constraint_op(
         index = _find(table.indexes, item, "columns")
         op: ops.MigrateOperation = (
             ops.CreateIndexOp.from_index(index) if adding else ops.DropIndexOp.from_index(index))
-        phases[3 if adding else 0][key].append(
-            _guard(op, without, [str(c.name) for c in index.columns], guarded))
+        op = _guard(op, without, [str(c.name) for c in index.columns], guarded)
+        if adding and safe is not None and isinstance(op, ops.CreateIndexOp):
+            safe.indexes.append(concurrent_index(index))
+        else:
+            phases[3 if adding else 0][key].append(op)
         return
     candidates = [c for c in table.constraints if type(c) is _CONSTRAINT_TYPES[change.kind]]
     constraint = _find(candidates, item, "sqltext" if change.kind is Kind.CHECK else "columns")
     if isinstance(constraint, ForeignKeyConstraint):
         implicit = needs_implicit_index(constraint)
         if adding:
+            if safe is not None:
+                safe.validations.append(not_valid(constraint))
             phases[4][key].append(AddForeignKeyOps(constraint, implicit))
         else:
             phases[0][key].append(DropForeignKeyOps(constraint, implicit))
     else:
+        if adding and safe is not None and isinstance(constraint, CheckConstraint):
+            safe.validations.append(not_valid(constraint))
         op = (ops.AddConstraintOp.from_constraint(constraint) if adding
               else ops.DropConstraintOp.from_constraint(constraint))
         if isinstance(constraint, UniqueConstraint):  # an index too, on MariaDB

@@ -29,6 +29,13 @@ _COLOURS = {"+": "green", "-": "red", "~": "yellow"}
 _SEVERITY_COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
+def risk_summary(review: Review) -> str:
+    """``1 error, 3 warnings`` or ``none``."""
+    counts = risk_counts(review)
+    return ", ".join(f"{n} {severity}{'s' if n != 1 else ''}"
+                     for severity, n in counts.items() if n) or "none"
+
+
 def risk_counts(review: Review) -> dict[str, int]:
     counts = Counter(risk.severity.value for risk in review.risks)
     return {severity.value: counts[severity.value] for severity in Severity
@@ -50,8 +57,7 @@ def to_text(review: Review, colour: bool = False) -> str:
         for risk in review.risks_of(change):
             label = paint(f"{risk.code} {risk.severity.value}", _SEVERITY_COLOURS[risk.severity])
             lines.append(f"    {label}: {risk.rule.reason}")
-    counts = ", ".join(f"{n} {severity}" for severity, n in risk_counts(review).items() if n)
-    lines.append(f"{summary(review.changes)}; risks: {counts or 'none'}")
+    lines.append(f"{summary(review.changes)}; risks: {risk_summary(review)}")
     return "\n".join(lines) + "\n"
 
 
@@ -60,8 +66,7 @@ def to_markdown(review: Review) -> str:
     if not review.changes:
         return (f"### Schema diff\n\nNo changes: `{review.head}` and `{review.base}` are the "
                 "same schema.\n")
-    counts = risk_counts(review)
-    risk_line = ", ".join(f"{n} {severity}" for severity, n in counts.items() if n) or "none"
+    risk_line = risk_summary(review)
     out = [
         "### Schema diff",
         "",

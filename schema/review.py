@@ -9,6 +9,7 @@ from the manifest notes of revisions the head side has and the base side lacks.
 from __future__ import annotations
 
 import subprocess
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -139,8 +140,11 @@ def review(project: Project, base_spec: str = SNAPSHOT, head_spec: str = MODELS)
         users = _enum_users(head, changed, [*old.values(), *new.values()])
         unchanged = {key: head.read(key) for key in users}
         upgrade = plan_operations(changes, old, new, unchanged, head.naming_convention,
-                                  project.config.databases)
-        operations = render_python_code(upgrade, render_as_batch=True, render_item=render_item)
+                                  project.config.databases,
+                                  project.config.postgresql_safe_forms)
+        code = render_python_code(upgrade, render_as_batch=True, render_item=render_item)
+        operations = textwrap.dedent("\n".join(
+            line for line in code.splitlines() if not line.lstrip().startswith("# ###")))
     return Review(base.label, head.label, changes, risks_of(project, changes), operations)
 
 

@@ -214,7 +214,7 @@ def take_snapshot(
         project.alembic,
         plan_operations(schema_diff.changes, schema_diff.old, schema_diff.new,
                         schema_diff.unchanged, schema_diff.naming_convention,
-                        project.config.databases),
+                        project.config.databases, project.config.postgresql_safe_forms),
         message=message,
         docstring=changes_docstring(schema_diff.changes, risks, policy.allow_destructive),
         dialect_name=project.dialect_name(),

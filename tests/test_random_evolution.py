@@ -3,8 +3,8 @@
 Hypothesis draws an evolution (``tests/evolution.py``): an initial schema of SQLAlchemy Core
 tables, then steps of one to four edits each (tables, columns, types, nullability, server
 defaults, comments, indexes, unique, foreign key and CHECK constraints, named ENUM columns whose
-values are added, removed and reordered, stored generated columns whose expression changes).  Each example gets a
-fresh project folder and an empty database, and for every step:
+values are added, removed and reordered, stored generated columns whose expression changes).
+Each example gets a fresh project folder and an empty database, and for every step:
 
 1. every table that can keep rows across the step and its downgrade gets two rows, valid under
    the old and the new schema (foreign keys, NOT NULL, unique, CHECK);
@@ -143,13 +143,19 @@ def _rows(old: Tab, new: Tab | None, filled: set[str], new_schema: Schema) -> li
     return rows
 
 
+def _data_type(t: tuple) -> sa.types.TypeEngine:
+    if t[0] == "str":
+        return sa.String(t[1])
+    if t[0] == "num":
+        return sa.Numeric(*t[1:])
+    if t[0] == "enum":
+        return sa.Enum(*t[2], name=t[1], create_type=False)
+    return {"int": sa.Integer, "big": sa.BigInteger, "text": sa.Text, "dt": sa.DateTime}[t[0]]()
+
+
 def data_table(tab: Tab, metadata: sa.MetaData) -> sa.Table:
     """The table's columns that take values (not generated ones), for inserts and reads."""
-    types = {"int": sa.Integer, "big": sa.BigInteger, "text": sa.Text, "dt": sa.DateTime}
-    columns = [sa.Column(c.name, types.get(c.family) or {
-        "str": lambda: sa.String(c.type[1]), "num": lambda: sa.Numeric(*c.type[1:]),
-        "enum": lambda: sa.Enum(*c.type[2], name=c.type[1], create_type=False)}[c.family]())
-               for c in tab.columns if c.family != "calc"]
+    columns = [sa.Column(c.name, _data_type(c.type)) for c in tab.columns if c.family != "calc"]
     return sa.Table(tab.name, metadata, sa.Column("id", sa.Integer, primary_key=True,
                                                   autoincrement=False), *columns)
 

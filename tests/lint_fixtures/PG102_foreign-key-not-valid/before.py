@@ -1,0 +1,25 @@
+"""Before: tables beds and plants, not linked."""
+
+from sqlalchemy import Column, Integer, MetaData, String, Table
+
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+beds = Table(
+    "beds",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("label", String(50)),
+)
+
+plants = Table(
+    "plants",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False),
+)

@@ -1,0 +1,32 @@
+"""Near miss: the foreign key to beds comes with a table created in the same step."""
+
+from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table
+
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+beds = Table(
+    "beds",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("label", String(50)),
+)
+
+plants = Table(
+    "plants",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False),
+)
+
+seedlings = Table(
+    "seedlings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("bed_id", Integer, ForeignKey("beds.id")),
+)

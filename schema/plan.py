@@ -292,7 +292,9 @@ def _alter_column(
         identity.append(_identity_op(old_table, new_table, name))
         touched.discard("identity")
     touched.discard("sequence")  # sequences are created and dropped on their own
-    if "computed" in touched:  # a generated column cannot be altered: re-create it
+    # A generated column cannot be altered in place (MariaDB's MODIFY would have to restate the
+    # expression, SQLite's rebuild cannot copy it): re-create it; its values are recomputed.
+    if "computed" in touched or (touched and new.computed is not None):
         return [
             ops.DropColumnOp.from_column_and_tablename(old_table.schema, old_table.name, old),
             ops.AddColumnOp.from_column_and_tablename(new_table.schema, new_table.name, new),

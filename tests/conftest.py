@@ -169,6 +169,19 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield from _server_database("TEST_MYSQL_URL", "MariaDB/MySQL")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The random evolutions take minutes each: start them first, so parallel workers share out
+    the short tests around them instead of waiting on one at the end."""
+    items.sort(key=lambda item: "test_random_evolution" not in item.nodeid)
+
+
+def git(root: Path, *args: str) -> None:
+    """Run git in ``root`` with a fixed author, failing the test on an error."""
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
+    subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, env=env)
+
+
 def new_project(root: Path, url: str) -> Project:
     """``tool init`` a folder for a ``models`` module with a ``metadata`` attribute."""
     root.mkdir(parents=True, exist_ok=True)

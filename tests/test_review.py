@@ -4,8 +4,6 @@ markdown and JSON outputs checked against fixtures (``tests/review_fixtures``)."
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,7 +12,7 @@ import yaml
 from schema.report import to_text
 from schema.review import review
 
-from .conftest import Project
+from .conftest import Project, git
 
 FIXTURES = Path(__file__).parent / "review_fixtures"
 
@@ -125,12 +123,6 @@ def test_text_is_plain_without_a_terminal_and_coloured_in_one(reviewed: Project)
 
     coloured = to_text(review(SchemaProject.open(reviewed.root)), colour=True)
     assert "\x1b[31m- column growers.note\x1b[0m" in coloured
-
-
-def git(root: Path, *args: str) -> None:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
-    subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, env=env)
 
 
 def test_diff_against_a_git_ref_reads_the_committed_snapshot(reviewed: Project) -> None:

@@ -8,7 +8,7 @@ from typing import TypeVar
 
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import pool
-from sqlalchemy.engine import Connection, create_engine, make_url
+from sqlalchemy.engine import Connection, Engine, create_engine, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from .errors import DatabaseError
@@ -44,15 +44,23 @@ def run_on_connection(url: str, work: Callable[[Connection], T]) -> T:
     try:
         if is_async:
             return asyncio.run(_run_async(url, guarded))
-        engine = create_engine(url, poolclass=pool.NullPool)
-        try:
-            with engine.connect() as connection:
-                return guarded(connection)
-        finally:
-            engine.dispose()
+        with _engine(url).connect() as connection:
+            return guarded(connection)
     except (sa_exc.OperationalError, sa_exc.InterfaceError, OSError) as exc:
         # async drivers (asyncpg) raise plain OSErrors such as ConnectionRefusedError
         raise DatabaseError(f"cannot connect to {mask_url(url)}: {_reason(exc)}") from None
+
+
+_ENGINES: dict[str, Engine] = {}
+
+
+def _engine(url: str) -> Engine:
+    """One engine per URL for the life of the process.  It holds no connection (NullPool), but
+    its compiled-statement cache spares recompiling the reflection queries verification runs
+    when a process works on a database more than once (tests, `apply` then verify)."""
+    if url not in _ENGINES:
+        _ENGINES[url] = create_engine(url, poolclass=pool.NullPool)
+    return _ENGINES[url]
 
 
 async def _run_async(url: str, work: Callable[[Connection], T]) -> T:

@@ -186,7 +186,7 @@ def new_project(root: Path, url: str) -> Project:
     """``tool init`` a folder for a ``models`` module with a ``metadata`` attribute."""
     root.mkdir(parents=True, exist_ok=True)
     project = Project(root, url)
-    project.run("init", "--models", "models", "--metadata", "models:metadata")
+    project.invoke("init", "--models", "models", "--metadata", "models:metadata")
     return project
 
 

@@ -14,8 +14,8 @@ from alembic.autogenerate import renderers
 from alembic.autogenerate.api import AutogenContext
 from alembic.autogenerate.render import _render_server_default, render_op
 from alembic.operations import ops
-from sqlalchemy import Column, ForeignKeyConstraint, PrimaryKeyConstraint, Table, UniqueConstraint
-from sqlalchemy.dialects import mysql, postgresql
+from sqlalchemy import ForeignKeyConstraint, PrimaryKeyConstraint, Table, UniqueConstraint
+from sqlalchemy.dialects import mysql
 
 
 class CreateTableOps(ops.MigrateOperation):
@@ -367,69 +367,3 @@ def _render_sqlite_only(autogen_context: AutogenContext, op: SQLiteOnlyOps) -> l
     return [f"# SQLite: generated column {verb} the table rebuild.",
             *(f"if op.get_bind().dialect.name == 'sqlite': {line}"
               for line in render_op(autogen_context, op.op))]
-
-
-
-class RenameTableOps(ops.MigrateOperation):
-    """``rename_table``: the rows stay.  Indexes and constraints keep their names; those whose
-    names follow the table's are renamed by the ordinary drop and add that follow.  On
-    PostgreSQL the SERIAL column's sequence (``<table>_<column>_seq``) follows the table."""
-
-    def __init__(self, old: str, new: str, schema: str | None, serial: str | None) -> None:
-        self.old = old
-        self.new = new
-        self.schema = schema
-        self.serial = serial
-
-    def reverse(self) -> RenameTableOps:
-        return RenameTableOps(self.new, self.old, self.schema, self.serial)
-
-
-@renderers.dispatch_for(RenameTableOps)
-def _render_rename_table(autogen_context: AutogenContext, op: RenameTableOps) -> list[str]:
-    schema = f", schema={op.schema!r}" if op.schema else ""
-    lines = [f"op.rename_table({op.old!r}, {op.new!r}{schema})"]
-    if op.serial:
-        lines += _rename_sequence(f"{op.old}_{op.serial}_seq", f"{op.new}_{op.serial}_seq",
-                                  op.schema)
-    return lines
-
-
-def _rename_sequence(old: str, new: str, schema: str | None) -> list[str]:
-    quote = postgresql.dialect().identifier_preparer
-    prefix = f"{quote.quote_schema(schema)}." if schema else ""
-    sql = f"ALTER SEQUENCE {prefix}{quote.quote(old)} RENAME TO {quote.quote(new)}"
-    return ["# PostgreSQL: the SERIAL column's sequence follows its name.",
-            f"if op.get_bind().dialect.name == 'postgresql': op.execute({sql!r})"]
-
-
-class RenameColumnOps(ops.MigrateOperation):
-    """Rename ``column`` (as it is after the rename) from ``old``: the data stays."""
-
-    def __init__(self, table: Table, old: str, column: Column) -> None:
-        self.table = table
-        self.old = old
-        self.column = column
-
-    def reverse(self) -> RenameColumnOps:
-        renamed = self.column._copy()
-        new = str(renamed.name)
-        renamed.name = renamed.key = self.old
-        return RenameColumnOps(self.table, new, renamed)
-
-
-@renderers.dispatch_for(RenameColumnOps)
-def _render_rename_column(autogen_context: AutogenContext, op: RenameColumnOps) -> list[str]:
-    column, table = op.column, op.table
-    # MariaDB renames with CHANGE COLUMN, which restates the whole column definition
-    lines = render_op(autogen_context, ops.AlterColumnOp(
-        table.name, op.old, schema=table.schema, modify_name=str(column.name),
-        existing_type=column.type, existing_nullable=column.nullable,
-        existing_server_default=column.server_default, existing_comment=column.comment,
-    ))
-    serial = table.autoincrement_column
-    if serial is not None and serial.identity is None and serial.default is None and (
-            str(serial.name) in (op.old, str(column.name))):
-        lines += _rename_sequence(f"{table.name}_{op.old}_seq",
-                                  f"{table.name}_{column.name}_seq", table.schema)
-    return lines

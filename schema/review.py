@@ -16,16 +16,16 @@ from pathlib import Path
 
 from alembic.autogenerate import render_python_code
 
-from .diff import Change, diff_snapshots
-from .diff.renames import Renames, applicable, rename_old_side
+from .diff import Change, diff_with_renames
+from .diff.renames import Renames, renames_in
 from .errors import SchemaToolError
 from .lint import Risk
 from .load import parse_table
 from .plan import plan_operations
 from .project import Project
 from .revision import render_item
-from .serialize import TableDict
-from .snapshot import model_renames, model_tables, risks_of
+from .serialize import TableDict, naming_convention
+from .snapshot import model_tables, risks_of
 from .store import MANIFEST, Manifest, SnapshotStore
 
 MODELS, SNAPSHOT = "models", "snapshot"
@@ -62,24 +62,14 @@ def open_side(project: Project, spec: str) -> Side:
     if spec == MODELS:
         tables = model_tables(project)
         return Side(MODELS, {k: t.sha256 for k, t in tables.items()},
-                    lambda key: tables[key].data, hints=model_renames(project),
-                    naming_convention=_convention(project))
+                    lambda key: tables[key].data, hints=renames_in(project.metadata),
+                    naming_convention=naming_convention(project.metadata))
     if spec == SNAPSHOT:
         store = project.store
-        manifest = store.read_manifest()
-        if manifest is not None:
-            problems = store.integrity_problems(manifest)
-            if problems:
-                raise SchemaToolError(f"{problems[0]}; restore the file or run `tool rehash`")
+        manifest = store.read_checked_manifest()
         return Side(SNAPSHOT, dict(manifest.tables) if manifest else {}, store.read_table,
                     manifest, naming_convention=manifest.naming_convention if manifest else {})
     return _git_side(project, spec)
-
-
-def _convention(project: Project) -> dict[str, str]:
-    from .serialize import naming_convention
-
-    return naming_convention(project.metadata)
 
 
 def _git_side(project: Project, ref: str) -> Side:
@@ -132,9 +122,8 @@ def review(project: Project, base_spec: str = SNAPSHOT, head_spec: str = MODELS)
         for revision, note in head.manifest.notes.items():
             if revision not in known and note.get("renames"):
                 hints.merge(Renames.from_data(note["renames"]))
-    renames = applicable(hints, old, new)
-    old = rename_old_side(old, renames)
-    changes = renames.changes() + diff_snapshots(old, new)
+    result = diff_with_renames(old, new, hints)
+    changes, old = result.changes, result.old
     operations = ""
     if changes:
         users = _enum_users(head, changed, [*old.values(), *new.values()])

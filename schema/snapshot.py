@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .diff import Change, Kind, diff_snapshots
-from .diff.renames import LookAlike, Renames, applicable, look_alikes, rename_old_side
+from .diff import Change, Kind, diff_with_renames
+from .diff.renames import LookAlike, Renames, look_alikes, renames_in
 from .errors import SchemaToolError
 from .files import FileSet
 from .lint import Risk, Severity, lint
@@ -107,11 +107,7 @@ def compare_models(project: Project, renames: Renames | None = None) -> SchemaDi
     turn a drop and an add into a rename where they apply.
     """
     store = project.store
-    manifest = store.read_manifest()
-    if manifest is not None:
-        problems = store.integrity_problems(manifest)
-        if problems:
-            raise SchemaToolError(f"{problems[0]}; restore the file or run `tool rehash`")
+    manifest = store.read_checked_manifest()
     models = model_tables(project)
     stored = manifest.tables if manifest else {}
     changed = sorted(
@@ -124,28 +120,13 @@ def compare_models(project: Project, renames: Renames | None = None) -> SchemaDi
         convention = naming_convention(project.metadata)
     except UnsupportedConstruct as exc:
         raise SchemaToolError(f"models: {exc}") from None
-    hints = model_renames(project)
+    hints = renames_in(project.metadata)
     hints.merge(renames or Renames())
-    found = applicable(hints, old, new)
+    result = diff_with_renames(old, new, hints)
     if renames:
-        _require_applicable(renames, found)
-    old = rename_old_side(old, found)
-    changes = found.changes() + diff_snapshots(old, new)
-    return SchemaDiff(manifest, models, convention, changes, old, new, found)
-
-
-def model_renames(project: Project) -> Renames:
-    """``info={"renamed_from": "old"}`` on the models' tables and columns."""
-    hints = Renames()
-    for table in project.metadata.tables.values():
-        key = table_key(table.schema, table.name)
-        old = table.info.get("renamed_from")
-        if old:
-            hints.tables[key] = table_key(table.schema, old)
-        for column in table.columns:
-            if column.info.get("renamed_from"):
-                hints.columns.setdefault(key, {})[str(column.name)] = column.info["renamed_from"]
-    return hints
+        _require_applicable(renames, result.renames)
+    return SchemaDiff(manifest, models, convention, result.changes, result.old, new,
+                      result.renames)
 
 
 def _require_applicable(renames: Renames, found: Renames) -> None:

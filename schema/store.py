@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from .errors import SnapshotFileError
+from .errors import SchemaToolError, SnapshotFileError
 from .load import SafeLoader, parse_table, parse_yaml
 from .serialize import SnapshotDumper, TableDict, table_file_name
 
@@ -102,6 +102,15 @@ class SnapshotStore:
             return None
         return self.parse_manifest(self.display(self.manifest_path),
                                    self.manifest_path.read_text(encoding="utf-8"))
+
+    def read_checked_manifest(self) -> Manifest | None:
+        """The manifest, refusing when a table file differs from it."""
+        manifest = self.read_manifest()
+        if manifest is not None:
+            problems = self.integrity_problems(manifest)
+            if problems:
+                raise SchemaToolError(f"{problems[0]}; restore the file or run `tool rehash`")
+        return manifest
 
     @staticmethod
     def parse_manifest(where: str, text: str) -> Manifest:

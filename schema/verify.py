@@ -1,29 +1,36 @@
 """Live database vs snapshot, with Alembic's comparators against MetaData rebuilt from the snapshot.
 
-Alembic's comparators do not look at CHECK constraints, so their names are compared here through
-SQLAlchemy's inspector, on the databases that reflect them.
+What Alembic leaves out (CHECK constraints, defaults, sequences, ENUM values, ...) is compared by
+``verify_checks``; ``unverifiable`` says what a database cannot store or reflect.
 """
 
 from __future__ import annotations
 
-import re
 import warnings
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import CheckConstraint, Column, Identity, MetaData, Sequence, inspect
-from sqlalchemy.engine import Connection, Dialect, Inspector
+from sqlalchemy import Column, MetaData, inspect
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import SAWarning
 from sqlalchemy.sql.elements import ClauseElement, TextClause
 from sqlalchemy.sql.schema import DefaultClause
 
-from .enums import enum_key, native_enum
 from .load import load_table
 from .serialize import table_key
 from .store import Manifest, SnapshotStore
+from .verify_checks import (
+    autoincrement_drift,
+    check_constraint_drift,
+    computed_drift,
+    default_drift,
+    enum_drift,
+    identity_drift,
+    primary_key_drift,
+    sequence_drift,
+)
 
 # Tables that belong to the migration machinery, not to the models.
 BOOKKEEPING_TABLES = frozenset({"alembic_version"})
@@ -78,187 +85,15 @@ def schema_drift(
         diffs = _flatten(compare_metadata(context, metadata))
     lines = [_describe(diff) for diff in diffs]
     inspector = inspect(connection)  # one inspector: its cache serves every check below
-    lines.extend(_default_drift(inspector, metadata))
-    lines.extend(_check_constraint_drift(inspector, metadata))
-    lines.extend(_computed_drift(inspector, metadata))
-    lines.extend(_sequence_drift(inspector, metadata))
-    lines.extend(_primary_key_drift(inspector, metadata))
-    lines.extend(_enum_drift(inspector, metadata))
-    lines.extend(_identity_drift(inspector, metadata))
-    lines.extend(_autoincrement_drift(inspector, metadata))
+    lines.extend(default_drift(inspector, metadata))
+    lines.extend(check_constraint_drift(inspector, metadata))
+    lines.extend(computed_drift(inspector, metadata))
+    lines.extend(sequence_drift(inspector, metadata))
+    lines.extend(primary_key_drift(inspector, metadata))
+    lines.extend(enum_drift(inspector, metadata))
+    lines.extend(identity_drift(inspector, metadata))
+    lines.extend(autoincrement_drift(inspector, metadata))
     return lines
-
-
-def _autoincrement_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
-    """AUTO_INCREMENT on MariaDB/MySQL, where it is a column attribute that can change."""
-    if inspector.dialect.name != "mysql":
-        return []
-    lines = []
-    for table in metadata.tables.values():
-        if not inspector.has_table(table.name, schema=table.schema):
-            continue
-        expected = table.autoincrement_column
-        for live in inspector.get_columns(table.name, schema=table.schema):
-            wanted = expected is not None and live["name"] == expected.name
-            if bool(live.get("autoincrement")) != wanted:
-                lines.append(f"column {table.name}.{live['name']}: AUTO_INCREMENT is "
-                             f"{'on' if live.get('autoincrement') else 'off'} in the database, "
-                             f"the snapshot says {'on' if wanted else 'off'}")
-    return lines
-
-
-def _identity_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
-    """IDENTITY and the options the models give it, where the database has IDENTITY columns
-    (Alembic compares them only as server defaults, which verification leaves to us)."""
-    if not inspector.dialect.supports_identity_columns:
-        return []  # unverifiable() says so
-    lines = []
-    for table in metadata.tables.values():
-        if not inspector.has_table(table.name, schema=table.schema):
-            continue
-        expected = {str(c.name): c.identity for c in table.columns}
-        for live in inspector.get_columns(table.name, schema=table.schema):
-            if live["name"] not in expected:
-                continue
-            identity, found = expected[live["name"]], live.get("identity")
-            wanted = {} if identity is None else {
-                key: getattr(identity, key) for key in _IDENTITY_OPTIONS
-                if getattr(identity, key) is not None}
-            if identity is not None and found is not None:
-                found = {key: found.get(key) for key in wanted}
-            if (identity is None) != (found is None) or (found is not None and found != wanted):
-                lines.append(f"column {table.name}.{live['name']}: identity {found or 'none'} in "
-                             f"the database, the snapshot says {wanted or 'none'}")
-    return lines
-
-
-_IDENTITY_OPTIONS = ("always", "start", "increment", "minvalue", "maxvalue", "cycle", "cache")
-
-
-def _computed_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
-    """Generated column expressions, compared by their terms (Alembic only warns)."""
-    if inspector.dialect.name == "sqlite":
-        # SQLAlchemy reads them from the CREATE TABLE text, which a later ADD COLUMN garbles
-        # ("id * 3) STORED, c10 NUMERIC(12, 0"); unverifiable() says they are not verified.
-        return []
-    lines = []
-    for table in metadata.tables.values():
-        generated = {str(c.name): str(c.computed.sqltext) for c in table.columns if c.computed}
-        if not generated or not inspector.has_table(table.name, schema=table.schema):
-            continue
-        for live in inspector.get_columns(table.name, schema=table.schema):
-            expected = generated.get(live["name"])
-            sqltext = (live.get("computed") or {}).get("sqltext")
-            if expected is not None and sqltext and check_terms(sqltext) != check_terms(expected):
-                lines.append(f"column {table.name}.{live['name']}: generated as {sqltext!r} in "
-                             f"the database, the snapshot says {expected!r}")
-    return lines
-
-
-def _primary_key_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
-    """Primary key columns and names (Alembic does not compare primary keys)."""
-    lines = []
-    for table in metadata.tables.values():
-        if not inspector.has_table(table.name, schema=table.schema):
-            continue
-        live = inspector.get_pk_constraint(table.name, schema=table.schema)
-        expected = [str(column.name) for column in table.primary_key.columns]
-        if list(live.get("constrained_columns") or []) != expected:
-            lines.append(f"primary key of {table.name}: {live.get('constrained_columns')} in the "
-                         f"database, the snapshot says {expected}")
-        # MariaDB names every primary key PRIMARY; SQLite reports a name only when one was given
-        elif (live.get("name") and inspector.dialect.name != "mysql" and table.primary_key.name
-              and live["name"] != str(table.primary_key.name)):
-            lines.append(f"primary key of {table.name}: named {live['name']} in the database, "
-                         f"the snapshot says {table.primary_key.name}")
-    return lines
-
-
-def _sequence_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
-    """Sequences, on databases that have them (Alembic does not compare them)."""
-    if not inspector.dialect.supports_sequences:
-        return []
-    expected = {
-        (column.default.schema, str(column.default.name))
-        for table in metadata.tables.values() for column in table.columns
-        if isinstance(column.default, Sequence)
-    }
-    schemas = {schema for schema, _ in expected} | {None}
-    live = {(schema, name) for schema in schemas
-            for name in inspector.get_sequence_names(schema=schema)}
-    lines = [f"sequence {name}: missing from the database" for _, name in sorted(
-        expected - live, key=str)]
-    extra = live - expected
-    if extra:  # SERIAL columns' own sequences (<table>_<column>_seq) are not stray
-        implicit = {
-            (schema, f"{table}_{column['name']}_seq") for schema in schemas
-            for table in inspector.get_table_names(schema=schema)
-            for column in inspector.get_columns(table, schema=schema)
-        }
-        lines += [f"sequence {name}: not in the snapshot"
-                  for _, name in sorted(extra - implicit, key=str)]
-    return lines
-
-
-def _enum_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
-    """PostgreSQL ENUM types and their values, which Alembic does not compare."""
-    if inspector.dialect.name != "postgresql":
-        return []
-    expected: dict[tuple[str | None, str], list[str]] = {}
-    for table in metadata.tables.values():
-        for column in table.columns:
-            if (enum := native_enum(column.type)) is not None:
-                expected[enum_key(enum)] = list(enum.enums)
-    default_schema = inspector.dialect.default_schema_name
-    live = {
-        (None if item["schema"] == default_schema else item["schema"], item["name"]):
-        list(item["labels"])
-        for item in inspector.get_enums(schema="*")
-    }
-    lines = []
-    for key in sorted(set(expected) | set(live), key=str):
-        name = ".".join(part for part in key if part)
-        if key not in live:
-            lines.append(f"enum type {name}: missing from the database")
-        elif key not in expected:
-            lines.append(f"enum type {name}: not in the snapshot")
-        elif live[key] != expected[key]:
-            lines.append(f"enum type {name}: values are {live[key]} in the database, "
-                         f"the snapshot says {expected[key]}")
-    return lines
-
-
-_NOW = {"now()", "current_timestamp", "current_timestamp()", "localtimestamp", "getdate()"}
-_BOOLEANS = {"true": "1", "false": "0"}
-_CAST = re.compile(r"::[\w .\"]+(\(\d+(,\s*\d+)?\))?(\[\])?$")
-
-
-def normalize_default(text: str | None) -> str | None:
-    """A database's spelling of a default reduced to a comparable form.
-
-    Databases report the same default differently: ``now()`` comes back as
-    ``current_timestamp()`` on MariaDB and ``CURRENT_TIMESTAMP`` on SQLite, ``false()`` as ``0``
-    or ``false``, literals with PostgreSQL casts (``'x'::character varying``) or in parentheses.
-    """
-    if text is None or text.strip().upper() == "NULL":
-        return None
-    value = text.strip()
-    while True:
-        previous = value
-        value = _CAST.sub("", value.strip())
-        if value.startswith("(") and value.endswith(")"):
-            value = value[1:-1].strip()
-        if len(value) >= 2 and value[0] == value[-1] == "'":
-            value = value[1:-1].replace("''", "'")
-        if value == previous:
-            break
-    lowered = value.lower()
-    if lowered in _NOW:
-        return "now()"
-    try:  # 0 and 0.00 are the same numeric default
-        return str(Decimal(value).normalize())
-    except InvalidOperation:
-        return _BOOLEANS.get(lowered, value)
 
 
 def unverifiable(dialect: Dialect, metadata: MetaData) -> list[str]:
@@ -285,46 +120,6 @@ def unverifiable(dialect: Dialect, metadata: MetaData) -> list[str]:
         notes.append(f"{dialect.name} has no IDENTITY columns: options of {identities} column(s) "
                      "not verified (plain autoincrement is used)")
     return notes
-
-
-def _default_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
-    """Server defaults of plain columns, compared in normalized form."""
-    mysql = inspector.dialect.name == "mysql"
-    lines = []
-    for table in metadata.tables.values():
-        if not inspector.has_table(table.name, schema=table.schema):
-            continue
-        columns = {str(c.name): c for c in table.columns
-                   if c.computed is None and c.identity is None}
-        for live in inspector.get_columns(table.name, schema=table.schema):
-            column = columns.get(live["name"])
-            if column is None:
-                continue
-            reflected = live.get("default")
-            if reflected is not None and mysql:  # MariaDB reports a\b for the default a
-                reflected = reflected.replace("\\\\", "\\")
-            if reflected is not None and reflected.startswith("nextval(") and (
-                    column.server_default is None):
-                continue  # a SERIAL column's own sequence
-            expected = _default_sql(column.server_default, inspector.dialect)
-            if normalize_default(reflected) != normalize_default(expected):
-                lines.append(f"column {table.name}.{column.name}: default is "
-                             f"{reflected or 'none'} in the database, the snapshot says "
-                             f"{expected or 'none'}")
-    return lines
-
-
-def _default_sql(default: Any, dialect: Dialect) -> str | None:
-    if isinstance(default, Identity) and not dialect.supports_identity_columns:
-        return None  # reported by unverifiable(): this database has no IDENTITY to compare
-    arg = default.arg if isinstance(default, DefaultClause) else default
-    if arg is None:
-        return None
-    if isinstance(arg, str):
-        return "'" + arg.replace("'", "''") + "'"
-    if isinstance(arg, TextClause):
-        return arg.text
-    return str(arg.compile(dialect=dialect))
 
 
 def _system_schema(name: str) -> bool:
@@ -383,63 +178,3 @@ def _show(value: Any) -> str:
     return repr(value) if isinstance(value, str) else str(value)
 
 
-_SQL_WORDS = frozenset("and or not between is null in any array like ilike true false".split())
-# Spellings a database substitutes when it stores an expression (MariaDB: length -> octet_length).
-_SYNONYMS = {"octet_length": "length", "lcase": "lower", "ucase": "upper"}
-_TERM = re.compile(r"[A-Za-z_][\w$]*|\d+(?:\.\d+)?|'(?:[^']|'')*'")
-
-
-def check_terms(sqltext: str) -> set[str]:
-    """Column names, functions and literals of a CHECK expression.
-
-    Databases rewrite CHECK expressions when they store them (PostgreSQL turns ``BETWEEN`` into
-    two comparisons and adds casts, MariaDB adds backquotes), so bodies are compared by the terms
-    they mention: a changed column, function or bound is caught, a respelling is not drift.
-    """
-    text = re.sub(r"::[\w ]+(\(\d+(,\s*\d+)?\))?(\[\])?", "", sqltext)
-    terms = set()
-    for term in _TERM.findall(text):
-        lowered = term.lower()
-        if lowered in _SQL_WORDS:
-            continue
-        try:
-            terms.add(str(Decimal(term).normalize()))
-        except InvalidOperation:
-            terms.add(term if term.startswith("'") else _SYNONYMS.get(lowered, lowered))
-    return terms
-
-
-def _check_constraint_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
-    lines = []
-    for table in metadata.tables.values():
-        checks = [c for c in table.constraints
-                  if isinstance(c, CheckConstraint) and c.name is not None]
-        expected = {str(c.name) for c in checks if not getattr(c, "_type_bound", False)}
-        # CHECKs of Boolean/Enum types exist only where the type is emulated: allowed, not needed
-        implicit = {str(c.name) for c in checks if getattr(c, "_type_bound", False)}
-        if not inspector.has_table(table.name, schema=table.schema):
-            continue
-        try:
-            reflected = inspector.get_check_constraints(table.name, schema=table.schema)
-            live = {c["name"] for c in reflected}
-        except NotImplementedError:
-            continue
-        bodies = {str(c.name): str(c.sqltext) for c in checks}
-        lines.extend(
-            f"check constraint {c['name']} on {table.name}: the database checks "
-            f"{c['sqltext']!r}, the snapshot says {bodies[c['name']]!r}"
-            for c in reflected
-            if c["name"] in expected and check_terms(c["sqltext"]) != check_terms(
-                bodies[c["name"]])
-        )
-        lines.extend(
-            f"check constraint {name} on {table.name}: missing from the database"
-            for name in sorted(expected - live)
-        )
-        # MariaDB adds a CHECK (json_valid(col)) named after each JSON column by itself.
-        implicit |= {str(column.name) for column in table.columns}
-        lines.extend(
-            f"check constraint {name} on {table.name}: not in the snapshot"
-            for name in sorted(n for n in live - expected - implicit if n)
-        )
-    return lines

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import MetaData
 
-from schema.diff import Change, diff_snapshots
-from schema.diff.renames import Renames, applicable, rename_old_side
+from schema.diff import Change, diff_with_renames
+from schema.diff.renames import renames_in
 from schema.lint import RULES, Severity, lint
-from schema.serialize import TableDict, metadata_to_dicts, table_key
+from schema.serialize import TableDict, metadata_to_dicts
 
 FIXTURES = Path(__file__).resolve().parent / "lint_fixtures"
 FOLDERS = sorted(path.name for path in FIXTURES.iterdir() if path.is_dir())
@@ -38,27 +38,12 @@ def load(folder: str, state: str) -> MetaData:
     return metadata
 
 
-def model_renames(metadata: MetaData) -> Renames:
-    """``info={"renamed_from": ...}`` hints, as ``schema.snapshot.model_renames`` reads them."""
-    hints = Renames()
-    for table in metadata.tables.values():
-        key = table_key(table.schema, table.name)
-        old = table.info.get("renamed_from")
-        if old:
-            hints.tables[key] = table_key(table.schema, old)
-        for column in table.columns:
-            if column.info.get("renamed_from"):
-                hints.columns.setdefault(key, {})[str(column.name)] = column.info["renamed_from"]
-    return hints
-
-
 def changes_between(folder: str, state: str) -> list[Change]:
     """The changes from ``before`` to ``state``, renames first, as ``compare_models`` lists them."""
     old: dict[str, TableDict | None] = dict(metadata_to_dicts(load(folder, "before")))
     metadata = load(folder, state)
     new: dict[str, TableDict | None] = dict(metadata_to_dicts(metadata))
-    found = applicable(model_renames(metadata), old, new)
-    return found.changes() + diff_snapshots(rename_old_side(old, found), new)
+    return diff_with_renames(old, new, renames_in(metadata)).changes
 
 
 def codes(folder: str, state: str) -> list[str]:

@@ -7,13 +7,15 @@ changed tables, not with the size of the schema.  Each kind of object has its ow
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from ..serialize import TableDict
 from .changes import Action, Change, Kind
 from .columns import compare_columns
 from .constraints import compare_constraints
+from .renames import Renames, applicable, rename_old_side
 
-__all__ = ["Action", "Change", "Kind", "diff_snapshots"]
+__all__ = ["Action", "Change", "Kind", "RenamedDiff", "diff_snapshots", "diff_with_renames"]
 
 Comparator = Callable[[str, TableDict, TableDict], list[Change]]
 
@@ -46,3 +48,20 @@ def diff_snapshots(
             for comparator in COMPARATORS:
                 changes.extend(comparator(key, before, after))
     return changes
+
+
+@dataclass(frozen=True)
+class RenamedDiff:
+    """Changes with renames first; ``old`` is the old side with the renames already run."""
+
+    changes: list[Change]
+    old: dict[str, TableDict | None]
+    renames: Renames
+
+
+def diff_with_renames(old: Mapping[str, TableDict | None], new: Mapping[str, TableDict | None],
+                      hints: Renames) -> RenamedDiff:
+    """Apply the ``hints`` that fit ``old`` -> ``new`` as renames, then diff what remains."""
+    renames = applicable(hints, old, new)
+    renamed = rename_old_side(old, renames)
+    return RenamedDiff(renames.changes() + diff_snapshots(renamed, new), renamed, renames)

@@ -15,7 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..serialize import TableDict
+from sqlalchemy import MetaData
+
+from ..serialize import TableDict, table_key
 from .changes import Action, Change, Kind
 
 
@@ -60,6 +62,20 @@ class Renames:
                   for table, names in sorted(self.columns.items())
                   for new, old in sorted(names.items())]
         return found
+
+
+def renames_in(metadata: MetaData) -> Renames:
+    """``info={"renamed_from": "old"}`` on the tables and columns of ``metadata``."""
+    hints = Renames()
+    for table in metadata.tables.values():
+        key = table_key(table.schema, table.name)
+        old = table.info.get("renamed_from")
+        if old:
+            hints.tables[key] = table_key(table.schema, old)
+        for column in table.columns:
+            if column.info.get("renamed_from"):
+                hints.columns.setdefault(key, {})[str(column.name)] = column.info["renamed_from"]
+    return hints
 
 
 def applicable(renames: Renames, old: Mapping[str, TableDict | None],

@@ -1,0 +1,145 @@
+"""Column operations for the plan: add and drop, alter attribute by attribute, and what a
+generated column needs around SQLite's batch rebuilds.
+
+``plan`` routes each column change here; the rest of a table's changes stay in ``plan``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+from alembic.operations import ops
+from sqlalchemy import CheckConstraint, Column, Table
+
+from .diff import Action, Change
+from .errors import SchemaToolError
+from .expressions import text_to_type
+from .operations import AutoincrementOps, CheckedColumnOps, IdentityOptionsOps
+
+
+class TableLookup(Protocol):
+    """One side's tables by key (``plan._Tables``)."""
+
+    def __getitem__(self, key: str) -> Table: ...
+
+    def __contains__(self, key: object) -> bool: ...
+
+
+def column_op(
+    change: Change, old_tables: TableLookup, new_tables: TableLookup,
+    phases: list[dict[str, list[ops.MigrateOperation]]],
+) -> None:
+    adding = change.action is Action.ADD
+    table = (new_tables if adding else old_tables)[change.table]
+    column = table.c[change.name]
+    op: ops.MigrateOperation = (
+        ops.AddColumnOp.from_column_and_tablename(table.schema, table.name, column) if adding
+        else ops.DropColumnOp.from_column_and_tablename(table.schema, table.name, column)
+    )
+    checks = [str(c.name) for c in table.constraints
+              if isinstance(c, CheckConstraint) and getattr(c, "_type_bound", False)
+              and c.name and column in list(c.columns)]
+    if checks:
+        op = CheckedColumnOps(op, checks)  # type: ignore[arg-type]
+    phases[2 if adding else 5][change.table].append(op)
+
+
+def alter_column_ops(
+    old_table: Table, new_table: Table, name: str, changes: list[Change],
+    databases: Iterable[str],
+) -> list[ops.MigrateOperation]:
+    old, new = old_table.c[name], new_table.c[name]
+    touched = {change.attribute for change in changes}
+    identity: list[ops.MigrateOperation] = []
+    if "identity" in touched:
+        identity.append(_identity_op(old_table, new_table, name))
+        touched.discard("identity")
+    touched.discard("sequence")  # sequences are created and dropped on their own
+    # A generated column cannot be altered in place (MariaDB's MODIFY would have to restate the
+    # expression, SQLite's rebuild cannot copy it): re-create it; its values are recomputed.
+    if "computed" in touched or (touched and new.computed is not None):
+        return [
+            ops.DropColumnOp.from_column_and_tablename(old_table.schema, old_table.name, old),
+            ops.AddColumnOp.from_column_and_tablename(new_table.schema, new_table.name, new),
+        ]
+    kw: dict[str, Any] = {}
+    existing_type = old.type
+    if "type" in touched:
+        kw["modify_type"] = new.type
+    if "impl" in touched:  # an own TypeDecorator whose database type changed
+        impl = next(change for change in changes if change.attribute == "impl")
+        existing_type = text_to_type(impl.old) if impl.old else old.type
+        kw["modify_type"] = text_to_type(impl.new) if impl.new else new.type
+    if "nullable" in touched:
+        kw["modify_nullable"] = new.nullable
+    if "server_default" in touched:
+        kw["modify_server_default"] = new.server_default
+    if "comment" in touched:
+        kw["modify_comment"] = new.comment
+    if "autoincrement" in touched:
+        identity.extend(_autoincrement_op(old_table, new_table, name, databases))
+    if not kw:
+        return identity
+    return [*identity, ops.AlterColumnOp(
+        new_table.name, name, schema=new_table.schema,
+        existing_type=existing_type, existing_nullable=old.nullable,
+        existing_server_default=old.server_default, existing_comment=old.comment, **kw,
+    )]
+
+
+def _autoincrement_op(old_table: Table, new_table: Table, name: str,
+                      databases: Iterable[str]) -> list[ops.MigrateOperation]:
+    """AUTO_INCREMENT on or off when the column's effective autoincrement changes ("auto" and
+    True are the same for a lone integer primary key)."""
+    old, new = old_table.c[name], new_table.c[name]
+    now = new_table.autoincrement_column is new
+    if (old_table.autoincrement_column is old) == now:
+        return []
+    if "postgresql" in databases:
+        raise SchemaToolError(
+            f"column {new_table.name}.{name}: turning autoincrement {'on' if now else 'off'} for "
+            "an existing column is not supported on PostgreSQL (SERIAL is fixed when the table "
+            "is created); add a new column, or remove \"postgresql\" from [tool.schema] "
+            "databases if you do not deploy to it"
+        )
+    return [AutoincrementOps(ops.AlterColumnOp(
+        new_table.name, name, schema=new_table.schema, existing_type=old.type,
+        existing_nullable=old.nullable, autoincrement=now))]
+
+
+def _identity_op(old_table: Table, new_table: Table, name: str) -> ops.MigrateOperation:
+    """New IDENTITY options (``ALTER COLUMN ... SET ...``), where a database stores them.
+
+    Only PostgreSQL has IDENTITY columns; SQLite and MariaDB use plain autoincrement and keep no
+    options to change.  Adding or removing IDENTITY on an existing column would change how its
+    values are made on every database, so that stays a new column."""
+    old, new = old_table.c[name], new_table.c[name]
+    if old.identity is None or new.identity is None:
+        raise SchemaToolError(
+            f"column {new_table.name}.{name}: adding or removing IDENTITY on an existing column "
+            "is not supported; add a new column instead"
+        )
+    return IdentityOptionsOps(ops.AlterColumnOp(
+        new_table.name, name, schema=new_table.schema, existing_type=old.type,
+        existing_nullable=old.nullable, existing_server_default=old.identity,
+        modify_server_default=new.identity,
+    ))
+
+
+def generated_present(old_tables: TableLookup, new_tables: TableLookup, key: str,
+                      phase: int, operations: list[ops.MigrateOperation]) -> list[Column]:
+    """Generated columns of the table when ``phase`` starts that its operations keep.
+
+    Columns are added and altered in phase 2 and dropped in phase 5, so before phase 2 the table
+    has the old columns, up to phase 5 the new ones and those still to be dropped, after it the
+    new ones."""
+    old = old_tables[key].columns if key in old_tables else []
+    new = new_tables[key].columns if key in new_tables else []
+    if phase <= 2:
+        present = list(old)
+    else:
+        kept = {str(c.name) for c in new}
+        present = [*new, *(c for c in old if str(c.name) not in kept and phase <= 5)]
+    dropped = {op.column_name for op in operations if isinstance(op, ops.DropColumnOp)}
+    return [c for c in present if c.computed is not None and str(c.name) not in dropped]

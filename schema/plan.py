@@ -121,7 +121,7 @@ def plan_operations(
     created: list[str] = []
     dropped: list[str] = []
     columns_altered: dict[tuple[str, str], list[Change]] = defaultdict(list)
-    guarded: set[tuple[str, str]] = set()  # (table, foreign key) given an index of its own
+    guarded: set[tuple[str, str, str]] = set()  # (table, foreign key, op) guarded
     renamed_tables: list[ops.MigrateOperation] = []
     safe = SafeForms() if safe_postgresql else None
     for change in changes:
@@ -241,7 +241,7 @@ def _foreign_keys(table: Table, names: Iterable[str]) -> tuple[ForeignKeyConstra
 
 def _constraint_op(
     change: Change, old_tables: _Tables, new_tables: _Tables,
-    phases: list[dict[str, list[ops.MigrateOperation]]], guarded: set[tuple[str, str]],
+    phases: list[dict[str, list[ops.MigrateOperation]]], guarded: set[tuple[str, str, str]],
     safe: SafeForms | None,
 ) -> None:
     """Route one constraint or index change to its phase; ``safe`` collects what PostgreSQL's
@@ -249,13 +249,12 @@ def _constraint_op(
     adding, key = change.action is Action.ADD, change.table
     table = (new_tables if adding else old_tables)[key]
     item = change.new if adding else change.old
-    # the table as it is without this object: old side when adding, new side when dropping
-    without = old_tables[key] if adding else new_tables.get(key)
+    sides = (old_tables.get(key), new_tables.get(key))
     if change.kind is Kind.INDEX:
         index = _find(table.indexes, item, "columns")
         op: ops.MigrateOperation = (
             ops.CreateIndexOp.from_index(index) if adding else ops.DropIndexOp.from_index(index))
-        op = _guard(op, without, [str(c.name) for c in index.columns], guarded)
+        op = _guard(op, sides, [str(c.name) for c in index.columns], guarded)
         if adding and safe is not None and isinstance(op, ops.CreateIndexOp):
             safe.indexes.append(concurrent_index(index))
         else:
@@ -277,26 +276,47 @@ def _constraint_op(
         op = (ops.AddConstraintOp.from_constraint(constraint) if adding
               else ops.DropConstraintOp.from_constraint(constraint))
         if isinstance(constraint, UniqueConstraint):  # an index too, on MariaDB
-            op = _guard(op, without, [str(c.name) for c in constraint.columns], guarded)
+            op = _guard(op, sides, [str(c.name) for c in constraint.columns], guarded)
         phases[3 if adding else 0][key].append(op)
 
 
-def _guard(op: ops.MigrateOperation, without: Table | None, columns: list[str],
-           guarded: set[tuple[str, str]]) -> ops.MigrateOperation:
-    """Wrap an index operation when, without that index, a foreign key of the table would have
-    no index on MariaDB (see ForeignKeyIndexGuardOps).  Only the first such operation per
-    foreign key is wrapped: the foreign key's own index then serves while the others run."""
-    if without is None:
+def _guard(op: ops.MigrateOperation, sides: tuple[Table | None, Table | None],
+           columns: list[str], guarded: set[tuple[str, str, str]]) -> ops.MigrateOperation:
+    """Wrap an index operation on the leading columns of a MariaDB foreign key that no index
+    lasting through the step (in both ``sides``, unchanged) serves: while it runs, the foreign
+    key may have no other index (see ForeignKeyIndexGuardOps).  The reverse operation is
+    wrapped too, so the downgrade is guarded the same way.  Only the first drop and the first
+    create per foreign key are wrapped: the foreign key's own index serves in between."""
+    old, new = sides
+    if old is None or new is None:
         return op
+    lasting = _lasting_index_columns(old, new)
+    direction = "drop" if isinstance(op, (ops.DropIndexOp, ops.DropConstraintOp)) else "create"
+    old_keys = {str(fk.name) for fk in old.foreign_key_constraints}
     guards = []
-    for fk in sorted(without.foreign_key_constraints, key=lambda fk: str(fk.name)):
+    for fk in sorted(new.foreign_key_constraints, key=lambda fk: str(fk.name)):
         fk_columns = [str(c.name) for c in fk.columns]
-        key = (str(without.name), str(fk.name))
-        if (fk.name and columns[: len(fk_columns)] == fk_columns
-                and needs_implicit_index(fk) and key not in guarded):
+        key = (str(new.name), str(fk.name), direction)
+        if (fk.name and str(fk.name) in old_keys and columns[: len(fk_columns)] == fk_columns
+                and not any(lead[: len(fk_columns)] == fk_columns for lead in lasting)
+                and key not in guarded):
             guarded.add(key)
             guards.append((str(fk.name), fk_columns))
     return ForeignKeyIndexGuardOps(op, guards) if guards else op
+
+
+def _lasting_index_columns(old: Table, new: Table) -> list[list[str]]:
+    """Column lists of the indexes, unique constraints and primary key that both sides have
+    unchanged: they serve foreign keys all through a step."""
+    def shapes(table: Table) -> set[tuple[object, ...]]:
+        found: set[tuple[object, ...]] = {
+            ("index", index.name, bool(index.unique), tuple(str(c.name) for c in index.columns))
+            for index in table.indexes}
+        found |= {("unique", c.name, True, tuple(str(col.name) for col in c.columns))
+                  for c in table.constraints if isinstance(c, UniqueConstraint)}
+        found.add(("pk", None, True, tuple(str(c.name) for c in table.primary_key.columns)))
+        return found
+    return [list(shape[3]) for shape in shapes(old) & shapes(new)]  # type: ignore[arg-type]
 
 
 def _primary_key_ops(

@@ -11,6 +11,8 @@ altered while they carry the foreign key.  Names come from one counter (``t3``, 
 so a name is never reused; the naming convention names indexes, unique and foreign keys (an index
 is named after its first column, so no two indexes of a table start with the same column).
 
+A table's ``id`` may be an IDENTITY (BY DEFAULT, so rows can give their own ids) whose start
+and increment change; adding or removing IDENTITY is refused by the tool, so never drawn.
 ENUM columns each have their own named type (``e_c4``) whose value list always holds "a", the
 value rows use; generated columns are stored and computed from constants (MariaDB refuses an
 expression on an AUTO_INCREMENT column).  Neither is indexed, unique or CHECKed, since rows
@@ -37,12 +39,14 @@ FAMILIES = ("int", "str", "fk", "big", "num", "text", "dt", "fk", "enum", "calc"
 # Value lists of ENUM columns: "a" is always there (the test's rows use it).
 ENUM_VALUES = (("a", "b"), ("a", "b", "c"), ("b", "a"), ("a", "c"), ("a", "b", "c", "d"))
 FACTORS = (2, 3)  # generated columns are factor * 10
+# IDENTITY options (start, increment) of a table's id column; None is plain autoincrement.
+IDENTITIES = ((100, 1), (1000, 1), (100, 5))
 # How often each applicable kind of edit is drawn (relative weights).
 WEIGHTS = {"add_table": 2, "drop_table": 1, "add_column": 3, "drop_column": 2, "alter_type": 2,
            "alter_nullable": 2, "alter_default": 2, "column_comment": 1, "table_comment": 1,
            "add_index": 2, "drop_index": 1, "add_unique": 2, "drop_unique": 1, "add_fk": 4,
            "drop_fk": 2, "add_check": 2, "drop_check": 1, "change_check": 1, "change_fk": 1,
-           "change_index": 1, "change_computed": 1}
+           "change_index": 1, "change_computed": 1, "change_identity": 1}
 # Server defaults per type family: ("lit", x) is server_default="x", ("sql", x) sa.text("x").
 # They satisfy every CHECK drawn below (numbers >= 1, strings longer than 1 character).
 DEFAULTS = {
@@ -81,6 +85,7 @@ class Tab:
     checks: dict[str, tuple[str, int]] = field(default_factory=dict)  # name -> column, threshold
     indexes: dict[tuple[str, ...], bool] = field(default_factory=dict)  # columns -> unique
     comment: str | None = None
+    identity: tuple[int, int] | None = None  # IDENTITY (start, increment) of ``id``
 
     def col(self, name: str) -> Col:
         return next(c for c in self.columns if c.name == name)
@@ -137,7 +142,9 @@ def render(schema: Schema) -> str:
     """``models.py`` body (after conftest's MODELS_HEADER) for a schema."""
     out = []
     for tab in schema.values():
-        items = ['Column("id", Integer, primary_key=True)']
+        identity = (f"sa.Identity(start={tab.identity[0]}, increment={tab.identity[1]}), "
+                    if tab.identity else "")
+        items = [f'Column("id", Integer, {identity}primary_key=True)']
         for c in tab.columns:
             extra = "" if c.nullable else ", nullable=False"
             extra += f", server_default={default_source(c.default)}" if c.default else ""
@@ -185,6 +192,9 @@ def expected_changes(old: Schema, new: Schema) -> list[str]:
         a, b = old[name], new[name]
         if a.comment != b.comment:
             lines.append(f"~ table {name}: comment {_show(a.comment)} -> {_show(b.comment)}")
+        if a.identity != b.identity:
+            lines.append(f"~ column {name}.id: identity {identity_text(a.identity)} -> "
+                         f"{identity_text(b.identity)}")
         before, after = {c.name: c for c in a.columns}, {c.name: c for c in b.columns}
         lines += [f"+ column {name}.{c}" for c in after.keys() - before.keys()]
         lines += [f"- column {name}.{c}" for c in before.keys() - after.keys()]
@@ -205,6 +215,12 @@ def expected_changes(old: Schema, new: Schema) -> list[str]:
                 if obj not in other or other[obj][2] != definition:
                     lines.append(f"{sign} {kind} {obj} on {name}{cols}")
     return sorted(lines)
+
+
+def identity_text(identity: tuple[int, int] | None) -> str:
+    if identity is None:
+        return "none"
+    return repr({"always": False, "start": identity[0], "increment": identity[1]})
 
 
 def computed_text(t: tuple) -> str:
@@ -298,6 +314,7 @@ class Evolver:
         if not t:
             return kinds
         kinds += ["drop_table", "table_comment"]
+        kinds += ["change_identity"] if any(x.identity for x in t.values()) else []
         kinds += ["add_column"] if any(len(x.columns) < MAX_COLUMNS for x in t.values()) else []
         for kind, test in (
             ("drop_column", lambda x, c: True), ("column_comment", lambda x, c: True),
@@ -361,7 +378,7 @@ class Evolver:
                 f"{' default ' + default_text(col.default) if col.default else ''}{fk}")
 
     def add_table(self) -> str:
-        tab = Tab(self.fresh("t"), comment=self.maybe(COMMENTS))
+        tab = Tab(self.fresh("t"), comment=self.maybe(COMMENTS), identity=self.maybe(IDENTITIES))
         columns = [self.new_column(tab) for _ in range(self.draw(st.integers(1, 4)))]
         self.tables[tab.name] = tab
         extras = []
@@ -429,6 +446,12 @@ class Evolver:
         name = self.fresh("k")
         tab.checks[name] = (col.name, self.pick([0, 1]))
         return f"+ check {tab.name}.{name}: {tab.check_sql(name)}"
+
+    def change_identity(self) -> str:
+        """Other IDENTITY options (adding or removing IDENTITY is refused, so never drawn)."""
+        tab = self.tables[self.pick(n for n, t in self.tables.items() if t.identity)]
+        tab.identity = self.pick([i for i in IDENTITIES if i != tab.identity])
+        return f"~ table {tab.name} identity {tab.identity}"
 
     def change_computed(self) -> str:
         tab, col = self.pick_column(lambda x, c: c.family == "calc")

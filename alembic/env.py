@@ -49,7 +49,9 @@ def run_migrations_offline() -> None:
 
 
 def do_run_migrations(connection: Connection) -> None:
-    context.configure(connection=connection, **OPTIONS)
+    # `tool apply` passes a transaction per revision and a callback recording each one
+    context.configure(connection=connection, **OPTIONS,
+                      **config.attributes.get("tool_configure", {}))
     with context.begin_transaction():
         context.run_migrations()
 

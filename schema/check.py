@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from .project import Project
 from .snapshot import compare_models
+from .store import Manifest
 
 
 @dataclass(frozen=True)
@@ -21,13 +22,38 @@ class Problem:
 
 def check_project(project: Project) -> list[Problem]:
     """Every problem found; an empty list means the project is consistent."""
-    store = project.store
-    manifest = store.read_manifest()
+    manifest = project.store.read_manifest()
     if manifest is None:
         return [Problem("no snapshot has been taken", 'tool snapshot -m "initial schema"')]
+    problems = integrity_problems(project, manifest)
+    for revision, note in sorted(manifest.notes.items()):
+        if note.get("destructive") and not note.get("allowed"):
+            problems.append(Problem(
+                f"revision {revision} is destructive ({', '.join(note['destructive'])}) and no "
+                "reason was recorded", "re-create it with tool snapshot --allow-destructive "
+                "\"reason\""))
+    if not problems:
+        schema_diff = compare_models(project)
+        problems.extend(
+            Problem(f"models differ from the snapshot: {change.describe()}",
+                    'tool snapshot -m "describe the change"')
+            for change in schema_diff.changes
+        )
+        if manifest.naming_convention != schema_diff.naming_convention:
+            problems.append(Problem("the models' naming convention differs from the snapshot's",
+                                    'tool snapshot -m "naming convention"'))
+        elif schema_diff.files_differ and not schema_diff.changes:
+            problems.append(Problem("snapshot files differ from the models' canonical form",
+                                    'tool snapshot -m "refresh snapshot"'))
+    return problems
+
+
+def integrity_problems(project: Project, manifest: Manifest) -> list[Problem]:
+    """Snapshot and revision files against the manifest's checksums, and a single Alembic head
+    that is the manifest's (what `tool apply` checks before it connects)."""
     problems = [
         Problem(problem, "restore it from git, or review it and run `tool rehash`")
-        for problem in store.integrity_problems(manifest)
+        for problem in project.store.integrity_problems(manifest)
     ]
     heads = project.heads()
     if len(heads) > 1:
@@ -49,23 +75,4 @@ def check_project(project: Project) -> list[Problem]:
         elif actual[name] != manifest.revisions[name]:
             problems.append(Problem(f"revision {name} was edited after it was recorded",
                                     "restore it from git, or review it and run tool rehash"))
-    for revision, note in sorted(manifest.notes.items()):
-        if note.get("destructive") and not note.get("allowed"):
-            problems.append(Problem(
-                f"revision {revision} is destructive ({', '.join(note['destructive'])}) and no "
-                "reason was recorded", "re-create it with tool snapshot --allow-destructive "
-                "\"reason\""))
-    if not problems:
-        schema_diff = compare_models(project)
-        problems.extend(
-            Problem(f"models differ from the snapshot: {change.describe()}",
-                    'tool snapshot -m "describe the change"')
-            for change in schema_diff.changes
-        )
-        if manifest.naming_convention != schema_diff.naming_convention:
-            problems.append(Problem("the models' naming convention differs from the snapshot's",
-                                    'tool snapshot -m "naming convention"'))
-        elif schema_diff.files_differ and not schema_diff.changes:
-            problems.append(Problem("snapshot files differ from the models' canonical form",
-                                    'tool snapshot -m "refresh snapshot"'))
     return problems

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 from sqlalchemy import exc as sa_exc
@@ -24,13 +25,24 @@ def mask_url(url: str) -> str:
         return url.split("://", 1)[0] + "://***"
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The database file of a SQLite URL; None for in-memory databases and other dialects."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    database = parsed.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database).resolve()
+
+
 def run_on_connection(url: str, work: Callable[[Connection], T]) -> T:
     """Open ``url`` (sync or async driver) and run ``work`` with a sync ``Connection``."""
     try:
         parsed = make_url(url)
         is_async = parsed.get_dialect().is_async
     except (sa_exc.ArgumentError, sa_exc.NoSuchModuleError, ImportError) as exc:
-        raise DatabaseError(f"cannot use database URL {mask_url(url)}: {_reason(exc)}") from None
+        raise DatabaseError(f"cannot use database URL {mask_url(url)}: {reason(exc)}") from None
 
     def guarded(connection: Connection) -> T:
         # once connected, a failure is a statement's, not the connection's
@@ -38,7 +50,7 @@ def run_on_connection(url: str, work: Callable[[Connection], T]) -> T:
             return work(connection)
         except sa_exc.DBAPIError as exc:
             raise DatabaseError(
-                f"database {mask_url(url)}: a statement failed: {_reason(exc)}"
+                f"database {mask_url(url)}: a statement failed: {reason(exc)}"
             ) from exc
 
     try:
@@ -48,7 +60,7 @@ def run_on_connection(url: str, work: Callable[[Connection], T]) -> T:
             return guarded(connection)
     except (sa_exc.OperationalError, sa_exc.InterfaceError, OSError) as exc:
         # async drivers (asyncpg) raise plain OSErrors such as ConnectionRefusedError
-        raise DatabaseError(f"cannot connect to {mask_url(url)}: {_reason(exc)}") from None
+        raise DatabaseError(f"cannot connect to {mask_url(url)}: {reason(exc)}") from None
 
 
 _ENGINES: dict[str, Engine] = {}
@@ -72,7 +84,7 @@ async def _run_async(url: str, work: Callable[[Connection], T]) -> T:
         await engine.dispose()
 
 
-def _reason(exc: BaseException) -> str:
+def reason(exc: BaseException) -> str:
     original = getattr(exc, "orig", None) or exc
     text = str(original).strip().splitlines()
     return text[0] if text else type(original).__name__

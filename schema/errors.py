@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """The documented exit codes of every command (README, "Exit codes")."""
+
+    OK = 0
+    FOUND = 1  # differences or problems found (drift, check)
+    USAGE = 2  # bad usage, bad input or configuration, unreachable database
+    LOCK_TIMEOUT = 3  # another deploy held the lock for --lock-timeout seconds; nothing ran
+    FAILED = 4  # a revision failed and was rolled back: the database is at the last good one
+    PARTIAL = 5  # a revision was partially applied (MariaDB/MySQL), or one still is
+    INTEGRITY = 6  # checksums, heads or an applied revision's file do not match; nothing ran
+
 
 class SchemaToolError(Exception):
     """Bad input or configuration: the CLI prints the message on one line and exits 2."""
 
-    exit_code = 2
+    exit_code = ExitCode.USAGE
 
 
 class SnapshotFileError(SchemaToolError):
@@ -22,3 +36,27 @@ class SnapshotFileError(SchemaToolError):
 
 class DatabaseError(SchemaToolError):
     """The database could not be reached or refused a statement (URL shown masked)."""
+
+
+class IntegrityError(SchemaToolError):
+    """Revision files, manifest or the database's record of applied revisions disagree."""
+
+    exit_code = ExitCode.INTEGRITY
+
+
+class LockTimeout(SchemaToolError):
+    """Another deploy held the lock for longer than the timeout."""
+
+    exit_code = ExitCode.LOCK_TIMEOUT
+
+
+class RevisionFailed(SchemaToolError):
+    """A revision failed; its transaction was rolled back (or nothing of it had run)."""
+
+    exit_code = ExitCode.FAILED
+
+
+class PartiallyApplied(SchemaToolError):
+    """A revision stopped half-way on a database whose DDL commits implicitly."""
+
+    exit_code = ExitCode.PARTIAL

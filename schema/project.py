@@ -8,7 +8,7 @@ from functools import cached_property
 from pathlib import Path
 
 from alembic.config import Config
-from alembic.script import ScriptDirectory
+from alembic.script import Script, ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import MetaData
 from sqlalchemy.engine import make_url
@@ -88,11 +88,16 @@ class Project:
 
     def revision_files(self) -> dict[str, str]:
         """sha256 of every revision file, by file name relative to the versions folder."""
-        hashes = {}
-        for script in self.scripts.walk_revisions():
-            path = Path(script.path)
-            hashes[self.version_name(path)] = sha256_bytes(path.read_bytes())
-        return hashes
+        return {self.version_name(Path(script.path)): digest
+                for script, digest in self._hashed_scripts()}
+
+    def revision_checksums(self) -> dict[str, str]:
+        """sha256 of every revision file, by revision id."""
+        return {script.revision: digest for script, digest in self._hashed_scripts()}
+
+    def _hashed_scripts(self) -> list[tuple[Script, str]]:
+        return [(script, sha256_bytes(Path(script.path).read_bytes()))
+                for script in self.scripts.walk_revisions()]
 
     def revision_ids(self) -> set[str]:
         return {script.revision for script in self.scripts.walk_revisions()}

@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from alembic.autogenerate import render_python_code
+from sqlalchemy import MetaData
 
 from .diff import Change, diff_with_renames
 from .diff.renames import Renames, renames_in
 from .errors import SchemaToolError
 from .lint import Risk
-from .load import parse_table
+from .load import build_table, parse_table
 from .plan import plan_operations
 from .project import Project
 from .revision import render_item
@@ -143,3 +144,34 @@ def _enum_users(side: Side, changed: list[str], tables: list[TableDict | None]) 
     uses_enums = any("Enum(" in str(column.get("type")) for data in tables if data
                      for column in data["columns"])
     return [key for key in side.hashes if key not in changed] if uses_enums else []
+
+
+def revision_side(project: Project, revision: str | None) -> Side | None:
+    """The snapshot recorded with ``revision`` as head: the working snapshot's, or the latest
+    git commit whose manifest names it; None when neither has it (or there is no git)."""
+    if revision is None:
+        return Side("base", {}, lambda key: {})
+    manifest = project.store.read_checked_manifest()
+    if manifest is not None and manifest.head == revision:
+        return open_side(project, SNAPSHOT)
+    relative = project.store.manifest_path.resolve().relative_to(project.config.root.resolve())
+    try:
+        log = subprocess.run(["git", "log", "--format=%H", "--", relative.as_posix()],
+                             cwd=project.config.root, capture_output=True, text=True,
+                             check=False)
+    except FileNotFoundError:
+        return None
+    for commit in log.stdout.split() if log.returncode == 0 else []:
+        side = _git_side(project, commit)
+        if side.manifest is not None and side.manifest.head == revision:
+            return Side(f"{revision} (git {commit[:12]})", side.hashes, side.read, side.manifest,
+                        naming_convention=side.naming_convention)
+    return None
+
+
+def side_metadata(side: Side) -> MetaData:
+    """All tables of one side as MetaData, as verification compares them."""
+    metadata = MetaData(naming_convention=side.naming_convention or None)
+    for key in sorted(side.hashes):
+        build_table(side.read(key), metadata, stored_types=True)
+    return metadata

@@ -13,7 +13,7 @@ from typing import Any
 
 from .diff import Change, Kind, diff_with_renames
 from .diff.renames import LookAlike, Renames, look_alikes, renames_in
-from .errors import SchemaToolError
+from .errors import ExitCode, SchemaToolError
 from .files import FileSet
 from .lint import Risk, Severity, lint
 from .load import parse_table
@@ -157,7 +157,7 @@ class Policy:
 class DestructiveChangeError(SchemaToolError):
     """Destructive changes without ``--allow-destructive``: a policy refusal, exit 1."""
 
-    exit_code = 1
+    exit_code = ExitCode.FOUND
 
 
 def risks_of(project: Project, changes: list[Change]) -> list[Risk]:

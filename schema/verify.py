@@ -18,6 +18,7 @@ from sqlalchemy.exc import SAWarning
 from sqlalchemy.sql.elements import ClauseElement, TextClause
 from sqlalchemy.sql.schema import DefaultClause
 
+from .apply.history import HISTORY_TABLE
 from .load import load_table
 from .serialize import table_key
 from .store import Manifest, SnapshotStore
@@ -33,7 +34,7 @@ from .verify_checks import (
 )
 
 # Tables that belong to the migration machinery, not to the models.
-BOOKKEEPING_TABLES = frozenset({"alembic_version"})
+BOOKKEEPING_TABLES = frozenset({"alembic_version", HISTORY_TABLE})
 
 
 def snapshot_metadata(store: SnapshotStore, manifest: Manifest) -> MetaData:

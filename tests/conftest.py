@@ -138,7 +138,7 @@ class Project:
         return sorted((self.root / "alembic" / "versions").glob("*.py"))
 
 
-def _server_database(env_var: str, kind: str) -> Iterator[str]:
+def server_database(env_var: str, kind: str) -> Iterator[str]:
     server = os.environ.get(env_var)
     if not server:
         pytest.skip(f"{env_var} is not set: no {kind} server to test against")
@@ -164,9 +164,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'test.db'}"
     elif request.param == "postgresql":
-        yield from _server_database("TEST_POSTGRES_URL", "PostgreSQL")
+        yield from server_database("TEST_POSTGRES_URL", "PostgreSQL")
     else:
-        yield from _server_database("TEST_MYSQL_URL", "MariaDB/MySQL")
+        yield from server_database("TEST_MYSQL_URL", "MariaDB/MySQL")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

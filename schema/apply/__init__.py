@@ -1,0 +1,1 @@
+"""Safe deploys: `tool apply` and what it builds on (lock, history, transactions, backup)."""

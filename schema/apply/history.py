@@ -1,0 +1,75 @@
+"""What `tool apply` records beside ``alembic_version``: the checksum of every revision it ran,
+and any revision that stopped half-way, so an edited or half-applied revision is never run
+blindly again.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import Column, Integer, MetaData, String, Table, Text, inspect, select
+from sqlalchemy.dialects import mysql
+from sqlalchemy.engine import Connection
+
+HISTORY_TABLE = "tool_schema_history"
+
+_metadata = MetaData()
+history = Table(
+    HISTORY_TABLE, _metadata,
+    Column("revision", String(64), primary_key=True),
+    Column("checksum", String(64), nullable=False),  # sha256 of the revision file
+    Column("state", String(16), nullable=False),
+    Column("applied_at", String(32), nullable=False),  # UTC, ISO 8601
+    Column("milliseconds", Integer),
+    Column("note", Text),  # failed statement, or who allowed an edit
+    # a partial revision: the schema before it (live.LiveSchema as JSON), to check a roll-back
+    Column("schema_before", Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")),
+)
+
+
+class State(StrEnum):
+    APPLIED = "applied"
+    PARTIAL = "partial"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One row of the history table."""
+
+    revision: str
+    checksum: str
+    state: State
+    applied_at: str
+    note: str | None
+    schema_before: dict[str, str] | None = None
+
+
+def read_history(connection: Connection) -> dict[str, Entry]:
+    """Rows by revision; empty before the first `tool apply`."""
+    if not inspect(connection).has_table(HISTORY_TABLE):
+        return {}
+    return {row.revision: Entry(row.revision, row.checksum, State(row.state), row.applied_at,
+                                row.note, json.loads(row.schema_before or "null"))
+            for row in connection.execute(select(history))}
+
+
+def record(connection: Connection, revision: str, checksum: str, state: State,
+           milliseconds: int | None = None, note: str | None = None,
+           schema_before: dict[str, str] | None = None) -> None:
+    """Insert or replace the row of ``revision`` (in the caller's transaction)."""
+    history.create(connection, checkfirst=True)
+    connection.execute(history.delete().where(history.c.revision == revision))
+    connection.execute(history.insert().values(
+        revision=revision, checksum=checksum, state=state.value,
+        applied_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        milliseconds=milliseconds, note=note,
+        schema_before=json.dumps(schema_before) if schema_before is not None else None))
+
+
+def forget(connection: Connection, revision: str) -> None:
+    """Remove the row of ``revision`` (a partial one the operator rolled back)."""
+    if inspect(connection).has_table(HISTORY_TABLE):
+        connection.execute(history.delete().where(history.c.revision == revision))

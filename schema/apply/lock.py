@@ -1,0 +1,177 @@
+"""One deploy at a time: a lock every `tool apply` takes before it reads the current revision.
+
+* PostgreSQL: a session-level advisory lock on a connection of its own, in autocommit and
+  polled with ``pg_try_advisory_lock``, so waiters hold no transaction a ``CREATE INDEX
+  CONCURRENTLY`` of the holder would have to wait for.
+* MariaDB/MySQL: ``GET_LOCK`` on a connection of its own (the lock is server-wide, so its name
+  carries the database's).
+* SQLite: an exclusive ``flock`` on ``<database file>.lock``.
+
+All three belong to a connection or an open file, so a killed holder never leaves a stale lock:
+the server (or the kernel) releases it when the holder's connection or file goes away.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import socket
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from ..database import sqlite_file
+from ..errors import LockTimeout
+
+LOCK_NAME = "schema-tool apply"
+POLL_SECONDS = 0.2
+# PostgreSQL advisory locks take a signed 64-bit key; ours is derived from a fixed name.
+PG_KEY = int.from_bytes(hashlib.sha256(LOCK_NAME.encode()).digest()[:8], "big", signed=True)
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Who holds the deploy lock, as far as the database (or lock file) can tell."""
+
+    description: str
+
+
+def whoami() -> str:
+    """How a holder names itself: host and process id."""
+    return f"pid {os.getpid()} on {socket.gethostname()}"
+
+
+def sqlite_lock_path(url: str) -> Path | None:
+    """``<database file>.lock``, or None for an in-memory database (no other process sees it)."""
+    database = sqlite_file(url)
+    return database.with_name(database.name + ".lock") if database else None
+
+
+@contextmanager
+def deploy_lock(connection: Connection, url: str, timeout: float) -> Iterator[None]:
+    """Hold the deploy lock while the block runs; raise ``LockTimeout`` after ``timeout`` s.
+
+    ``connection`` is the lock's own connection (PostgreSQL, MariaDB): it must not be used for
+    anything else while the lock is held.
+    """
+    name = connection.dialect.name
+    if name == "sqlite":
+        path = sqlite_lock_path(url)
+        if path is None:
+            yield
+            return
+        with _file_lock(path, timeout):
+            yield
+        return
+    # autocommit: the lock connection never holds a transaction (or a snapshot) open
+    connection.execution_options(isolation_level="AUTOCOMMIT")
+    if name == "postgresql":
+        connection.execute(text("SELECT set_config('application_name', :name, false)"),
+                           {"name": f"tool apply ({whoami()})"[:63]})
+        try_lock = text("SELECT pg_try_advisory_lock(:key)")
+        unlock = text("SELECT pg_advisory_unlock(:key)")
+        params: dict[str, object] = {"key": PG_KEY}
+    else:
+        try_lock = text("SELECT GET_LOCK(:name, 0)")
+        unlock = text("SELECT RELEASE_LOCK(:name)")
+        params = {"name": _mysql_lock_name(connection)}
+    _poll(lambda: bool(connection.execute(try_lock, params).scalar()), timeout,
+          lambda: lock_holder(connection, url))
+    try:
+        yield
+    finally:
+        connection.execute(unlock, params)
+
+
+def lock_holder(connection: Connection, url: str) -> Holder | None:
+    """The current holder of the deploy lock, or None when it is free."""
+    name = connection.dialect.name
+    if name == "sqlite":
+        path = sqlite_lock_path(url)
+        return _file_holder(path) if path is not None else None
+    if name == "postgresql":
+        row = connection.execute(text(
+            "SELECT a.pid, a.application_name, a.client_addr, a.backend_start "
+            "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE l.locktype = 'advisory' AND l.granted AND l.database = "
+            "(SELECT oid FROM pg_database WHERE datname = current_database()) "
+            "AND l.classid = :high AND l.objid = :low AND l.objsubid = 1"),
+            {"high": (PG_KEY >> 32) & 0xFFFFFFFF, "low": PG_KEY & 0xFFFFFFFF}).first()
+        if row is None:
+            return None
+        return Holder(f"backend pid {row.pid} ({row.application_name or 'no name'}, "
+                      f"from {row.client_addr or 'local socket'}, since {row.backend_start:%c})")
+    holder = connection.execute(text("SELECT IS_USED_LOCK(:name)"),
+                                {"name": _mysql_lock_name(connection)}).scalar()
+    if holder is None:
+        return None
+    row = connection.execute(text(
+        "SELECT user, host, time FROM information_schema.processlist WHERE id = :id"),
+        {"id": holder}).first()
+    where = f" ({row.user}@{row.host}, connected {row.time} s)" if row is not None else ""
+    return Holder(f"connection {holder}{where}")
+
+
+def _mysql_lock_name(connection: Connection) -> str:
+    # GET_LOCK is server-wide: the lock is per database, and names are at most 64 characters
+    database = connection.execute(text("SELECT DATABASE()")).scalar() or ""
+    return f"{LOCK_NAME}:{database}"[:64]
+
+
+def _poll(attempt: Callable[[], bool], timeout: float,
+          holder: Callable[[], Holder | None]) -> None:
+    deadline = time.monotonic() + timeout
+    while not attempt():
+        if time.monotonic() >= deadline:
+            found = holder()
+            who = f" (held by {found.description})" if found else ""
+            raise LockTimeout(f"another `tool apply` holds the deploy lock{who}; gave up after "
+                              f"{timeout:g} s and ran nothing (raise --lock-timeout to wait "
+                              "longer)")
+        time.sleep(POLL_SECONDS)
+
+
+@contextmanager
+def _file_lock(path: Path, timeout: float) -> Iterator[None]:
+    # opened without truncating: a waiter must not erase the holder's note
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        def attempt() -> bool:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return False
+            return True
+
+        _poll(attempt, timeout, lambda: _file_holder(path))
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{whoami()}, since {time.strftime('%c')}\n".encode(), 0)
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def _file_holder(path: Path) -> Holder | None:
+    if not path.exists():
+        return None
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            note = path.read_text(encoding="utf-8", errors="replace").strip()
+            return Holder(f"{note or 'another process'}, lock file {path}")
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)

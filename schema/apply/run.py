@@ -1,0 +1,286 @@
+"""`tool apply`: ``alembic upgrade head`` made safe for deploys.
+
+In order: check the manifest's checksums and the single head (no connection yet); take the
+deploy lock; read the current revision and the history of applied revisions; refuse an edited
+applied revision or a partially applied one (no DDL yet); back up a SQLite file; run each pending
+revision in its own transaction, recording its checksum in the same transaction; verify the
+live schema against the head snapshot.  Drift is reported, never fixed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from alembic import command
+from alembic.runtime.migration import MigrationContext
+from alembic.script import Script
+from alembic.util import CommandError
+from sqlalchemy import exc as sa_exc
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from ..check import integrity_problems
+from ..database import mask_url, reason, run_on_connection, sqlite_file
+from ..errors import (
+    IntegrityError,
+    PartiallyApplied,
+    RevisionFailed,
+    SchemaToolError,
+)
+from ..project import Project
+from ..store import Manifest
+from ..verify import schema_drift, snapshot_metadata, unverifiable
+from .backup import backup_sqlite
+from .history import Entry, State, read_history, record
+from .live import live_changes, reflect_live
+from .lock import deploy_lock, whoami
+from .transactions import CONFIGURE_KEY, configure_options, make_transactional
+
+# called with (revision, message, seconds): seconds is None when the revision starts
+Progress = Callable[[str, str, float | None], None]
+
+
+@dataclass(frozen=True)
+class ApplyOptions:
+    """How `tool apply` runs (the CLI's options)."""
+
+    url: str | None = None
+    lock_timeout: float = 60.0
+    backup: bool | None = None  # None: back up SQLite files, nothing else
+    allow_edited: tuple[str, ...] = ()
+    postgresql_lock_timeout: str | None = None  # PostgreSQL's lock_timeout, e.g. "5s"
+    postgresql_statement_timeout: str | None = None
+
+
+@dataclass(frozen=True)
+class RevisionRun:
+    """One revision that ran, and how long it took."""
+
+    revision: str
+    message: str
+    seconds: float
+
+
+@dataclass
+class ApplyResult:
+    """What ``apply`` found and did."""
+
+    url: str
+    before: str | None
+    after: str | None
+    revisions: list[RevisionRun] = field(default_factory=list)
+    backup: Path | None = None
+    drift: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def upgraded(self) -> bool:
+        return bool(self.revisions)
+
+
+def checked_manifest(project: Project) -> Manifest:
+    """The manifest, once snapshot files, revision files and heads agree with it."""
+    manifest = project.store.read_manifest()
+    if manifest is None:
+        raise SchemaToolError("no snapshot yet: run `tool snapshot -m MESSAGE` first")
+    problems = integrity_problems(project, manifest)
+    if problems:
+        raise IntegrityError(f"{problems[0].describe()}; nothing was run")
+    env_py = Path(project.scripts.dir) / "env.py"
+    if CONFIGURE_KEY not in env_py.read_text(encoding="utf-8"):
+        raise SchemaToolError(
+            f"{env_py}: context.configure() does not receive "
+            f"config.attributes.get({CONFIGURE_KEY!r}, {{}}); add it (see README, Deploying) so "
+            "each revision runs in its own transaction")
+    return manifest
+
+
+def apply(project: Project, options: ApplyOptions = ApplyOptions(),
+          progress: Progress | None = None) -> ApplyResult:
+    """Upgrade the database to head under the deploy lock, then verify it (see module doc)."""
+    manifest = checked_manifest(project)
+    expected = snapshot_metadata(project.store, manifest)
+    target = project.url(options.url)
+    checksums = project.revision_checksums()
+    # Alembic names the revisions' constraints with the target metadata's naming convention
+    project.alembic.attributes["target_metadata"] = expected
+
+    def locked(lock_connection: Connection) -> ApplyResult:
+        with deploy_lock(lock_connection, target, options.lock_timeout), \
+                lock_connection.engine.connect() as connection:
+            result = _upgrade(project, connection, target, checksums, options, progress)
+            result.drift = schema_drift(connection, expected, project.config.ignores)
+            result.notes += unverifiable(connection.dialect, expected)
+            return result
+
+    return run_on_connection(target, locked)
+
+
+def current_revision(connection: Connection) -> str | None:
+    """The revision ``alembic_version`` records (None for an empty database)."""
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def _upgrade(project: Project, connection: Connection, target: str, checksums: dict[str, str],
+             options: ApplyOptions, progress: Progress | None) -> ApplyResult:
+    before = current_revision(connection)
+    history = read_history(connection)
+    result = ApplyResult(mask_url(target), before, before)
+    _refuse_partial(history)
+    applied = _applied_chain(project, before)
+    result.notes += _check_edits(connection, history, applied, checksums, options.allow_edited)
+    # revisions applied without `tool apply` get their checksum recorded, so later edits show
+    for revision in applied:
+        if revision not in history:
+            record(connection, revision, checksums[revision], State.APPLIED,
+                   note="applied outside tool apply; checksum recorded later")
+    connection.commit()
+    pending = pending_scripts(project, before)
+    if not pending:
+        return result
+    database_file = sqlite_file(target)
+    # an empty file (created by connecting) holds nothing to lose
+    if options.backup or (options.backup is None and database_file is not None
+                          and database_file.stat().st_size > 0):
+        if database_file is None:
+            raise SchemaToolError("--backup copies SQLite database files; back up "
+                                  f"{connection.dialect.name} with its own tools")
+        result.backup = backup_sqlite(database_file, before)
+    _set_timeouts(connection, options)
+    make_transactional(connection)
+    for script in pending:
+        result.revisions.append(
+            _run_revision(project, connection, script, checksums[script.revision], progress))
+    result.after = current_revision(connection)
+    connection.commit()
+    return result
+
+
+def _refuse_partial(history: dict[str, Entry]) -> None:
+    for entry in history.values():
+        if entry.state is State.PARTIAL:
+            raise PartiallyApplied(
+                f"revision {entry.revision} was partially applied on {entry.applied_at} "
+                f"({entry.note}); nothing was run: resolve it first with `tool resolve "
+                f"{entry.revision} --applied` or `--rolled-back` (README, Deploying)")
+
+
+def _applied_chain(project: Project, current: str | None) -> list[str]:
+    """The current revision and all its ancestors."""
+    if current is None:
+        return []
+    return [script.revision for script in _walk(project, current, "base")]
+
+
+def pending_scripts(project: Project, current: str | None) -> list[Script]:
+    """The revisions after ``current`` up to head, in the order they run."""
+    return list(reversed(_walk(project, "heads", current or "base")))
+
+
+def _walk(project: Project, upper: str, lower: str) -> list[Script]:
+    try:
+        return list(project.scripts.iterate_revisions(upper, lower))
+    except CommandError as exc:
+        raise IntegrityError(f"the database's revision is not in this project's history "
+                             f"({exc}); nothing was run") from None
+
+
+def _check_edits(connection: Connection, history: dict[str, Entry], applied: list[str],
+                 checksums: dict[str, str], allowed: tuple[str, ...]) -> list[str]:
+    """Refuse when an applied revision's file changed since it ran, unless allowed (logged)."""
+    notes = []
+    for revision in applied:
+        entry = history.get(revision)
+        if entry is None or entry.checksum == checksums[revision]:
+            continue
+        change = f"sha256 {entry.checksum[:12]} -> {checksums[revision][:12]}"
+        if revision not in allowed:
+            raise IntegrityError(
+                f"revision {revision} was applied on {entry.applied_at}, but its file changed "
+                f"since ({change}); nothing was run. Restore the file, or if the edit is "
+                f"reviewed, pass --allow-edited {revision}")
+        record(connection, revision, checksums[revision], State.APPLIED,
+               note=f"edit allowed by {whoami()} ({change})")
+        notes.append(f"revision {revision} was edited after it was applied ({change}); "
+                     "allowed by --allow-edited and recorded")
+    notes += [f"--allow-edited {revision}: not an edited applied revision; nothing to allow"
+              for revision in allowed if revision not in applied
+              or history.get(revision) is None
+              or history[revision].checksum == checksums[revision]]
+    return notes
+
+
+def _set_timeouts(connection: Connection, options: ApplyOptions) -> None:
+    settings = {"lock_timeout": options.postgresql_lock_timeout,
+                "statement_timeout": options.postgresql_statement_timeout}
+    settings = {name: value for name, value in settings.items() if value}
+    if not settings:
+        return
+    if connection.dialect.name != "postgresql":
+        raise SchemaToolError(f"{', '.join(settings)} can only be set on PostgreSQL")
+    for name, value in settings.items():
+        connection.execute(text("SELECT set_config(:name, :value, false)"),
+                           {"name": name, "value": value})
+    connection.commit()
+
+
+def _run_revision(project: Project, connection: Connection, script: Script, checksum: str,
+                  progress: Progress | None) -> RevisionRun:
+    message = (script.doc or "").strip()
+    if progress:
+        progress(script.revision, message, None)
+    start = time.monotonic()
+    transactional = connection.dialect.name in ("postgresql", "sqlite")
+    live_before = None if transactional else reflect_live(connection)
+    previous = current_revision(connection)
+    connection.rollback()  # Alembic begins (and owns) each revision's transaction
+
+    def applied(ctx_connection: Connection, revision: str) -> None:
+        record(ctx_connection, revision, checksum, State.APPLIED,
+               round((time.monotonic() - start) * 1000))
+
+    config = project.alembic
+    config.attributes.update(connection=connection,
+                             **{CONFIGURE_KEY: configure_options(connection, applied)})
+    try:
+        command.upgrade(config, script.revision)
+    except Exception as exc:  # noqa: BLE001 - any failure of the revision is reported
+        if connection.in_transaction():
+            connection.rollback()
+        raise _failure(connection, script.revision, previous, exc, live_before,
+                       checksum) from exc
+    seconds = time.monotonic() - start
+    if progress:
+        progress(script.revision, message, seconds)
+    return RevisionRun(script.revision, message, seconds)
+
+
+def _failure(connection: Connection, revision: str, previous: str | None, exc: Exception,
+             live_before: dict[str, str] | None, checksum: str) -> SchemaToolError:
+    if isinstance(exc, RevisionFailed):
+        return exc
+    if isinstance(exc, sa_exc.StatementError):
+        what = f"{reason(exc)} (statement: {' '.join(str(exc.statement).split())[:300]})"
+    elif isinstance(exc, CommandError):
+        what = f"alembic: {exc}"
+    else:
+        what = f"{type(exc).__name__}: {exc}"
+    at = previous or "an empty schema (base)"
+    if live_before is None:
+        return RevisionFailed(f"revision {revision} failed and was rolled back: {what}; the "
+                              f"database stays at {at}")
+    changed = live_changes(live_before, reflect_live(connection))
+    connection.rollback()
+    if not changed:
+        return RevisionFailed(f"revision {revision} failed before changing anything: {what}; "
+                              f"the database stays at {at}")
+    record(connection, revision, checksum, State.PARTIAL,
+           note=f"failed: {what}; changed: {', '.join(changed)}", schema_before=live_before)
+    connection.commit()
+    return PartiallyApplied(
+        f"revision {revision} partially applied: {what}; before failing it changed "
+        f"{', '.join(changed)}, and {connection.dialect.name} cannot roll DDL back. The database "
+        f"is recorded at {at}; `tool apply` refuses until you resolve it (README, Deploying)")

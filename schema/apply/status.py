@@ -1,0 +1,85 @@
+"""`tool status` and `tool drift`: where a live database stands, and whether its schema is the
+snapshot of the revision it is at (an out-of-band ``ALTER TABLE`` shows up here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.engine import Connection
+
+from ..database import mask_url, run_on_connection
+from ..project import Project
+from ..review import revision_side, side_metadata
+from ..verify import schema_drift
+from .history import State, read_history
+from .lock import lock_holder
+from .run import current_revision, pending_scripts
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A revision the database has not run yet."""
+
+    revision: str
+    message: str
+
+
+@dataclass
+class Drift:
+    """The live schema against the snapshot of the database's revision."""
+
+    url: str
+    revision: str | None
+    snapshot: str | None  # which snapshot was compared; None when none was found
+    differences: list[str] = field(default_factory=list)
+
+    @property
+    def checked(self) -> bool:
+        return self.snapshot is not None
+
+
+@dataclass
+class Status:
+    """`tool status`: revision, pending revisions, lock holder, partial revisions, drift."""
+
+    url: str
+    current: str | None
+    head: str | None
+    pending: list[Pending]
+    lock_holder: str | None
+    partial: list[str]
+    drift: Drift
+
+
+def drift_on(project: Project, connection: Connection, url: str) -> Drift:
+    """Compare the live schema with the snapshot of its current revision."""
+    revision = current_revision(connection)
+    side = revision_side(project, revision)
+    if side is None:
+        return Drift(mask_url(url), revision, None)
+    differences = schema_drift(connection, side_metadata(side), project.config.ignores)
+    return Drift(mask_url(url), revision, side.label, differences)
+
+
+def drift(project: Project, url: str | None = None) -> Drift:
+    """`tool drift`: differences between the database at ``url`` and its revision's snapshot."""
+    target = project.url(url)
+    return run_on_connection(target, lambda connection: drift_on(project, connection, target))
+
+
+def status(project: Project, url: str | None = None) -> Status:
+    """`tool status` for the database at ``url``."""
+    target = project.url(url)
+    heads = project.heads()
+
+    def read(connection: Connection) -> Status:
+        found = drift_on(project, connection, target)
+        pending = [Pending(script.revision, (script.doc or "").strip())
+                   for script in pending_scripts(project, found.revision)]
+        holder = lock_holder(connection, target)
+        partial = [entry.revision for entry in read_history(connection).values()
+                   if entry.state is State.PARTIAL]
+        return Status(found.url, found.revision, heads[0] if len(heads) == 1 else None, pending,
+                      holder.description if holder else None, partial, found)
+
+    return run_on_connection(target, read)

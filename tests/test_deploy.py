@@ -198,6 +198,30 @@ def test_failure_mid_revision(project: Project) -> None:
     assert "upgraded" in project.invoke("apply").out
 
 
+@pytest.fixture
+def mariadb_project(tmp_path: Path) -> Iterator[Project]:
+    for url in server_database("TEST_MYSQL_URL", "MariaDB/MySQL"):
+        yield new_project(tmp_path / "proj", url)
+
+
+def test_mariadb_partial_revision_finished_by_hand(mariadb_project: Project) -> None:
+    project = mariadb_project
+    snapshot(project, GROWERS, "growers")
+    failing = snapshot(project, GROWERS + PLANTS + TRAYS, "plants and trays")
+    edit_upgrade(project, failing, "op.create_table('trays'",
+                 ["op.execute('UPDATE no_such_table SET x = 1')"])
+    assert project.invoke("apply", check=False).code == ExitCode.PARTIAL
+    early = project.invoke("resolve", revision_id(failing), "--applied", check=False)
+    assert early.code == ExitCode.USAGE and "trays" in early.err  # not finished yet
+    execute(project.url, "CREATE TABLE trays (id INTEGER NOT NULL AUTO_INCREMENT, "
+                         "PRIMARY KEY (id))")
+    done = project.invoke("resolve", revision_id(failing), "--applied")
+    assert f"is at {revision_id(failing)}" in done.out
+    assert version(project.url) == [revision_id(failing)]
+    after = project.invoke("apply")
+    assert "already at head" in after.out and "verified" in after.out
+
+
 def test_edited_applied_revision_is_refused_before_any_ddl(project: Project) -> None:
     first = snapshot(project, GROWERS, "growers")
     project.invoke("apply", "--no-backup")

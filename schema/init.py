@@ -18,6 +18,7 @@ class InitResult:
 
     created: list[Path] = field(default_factory=list)
     kept: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def _template(name: str) -> str:
@@ -71,4 +72,11 @@ def init_project(
         files.write(pyproject, existing + separator + schema_table(models, metadata))
         result.created.append(pyproject)
     files.commit()
+    env_py = directory / "alembic" / "env.py"
+    if env_py in result.kept and "tool_configure" not in env_py.read_text(encoding="utf-8"):
+        result.notes.append(
+            f"{env_py}: kept as it is; for `tool apply`, run_migrations_online() must use "
+            "config.attributes['connection'] when given and pass "
+            "**config.attributes.get('tool_configure', {}) to context.configure() "
+            "(README, Adopting an existing project)")
     return result

@@ -264,7 +264,7 @@ def _sort_key(item: dict[str, Any]) -> tuple[str, str]:
     return (item.get("name") or "", repr(item))
 
 
-def dump_table(data: TableDict) -> str:
+def dump_table(data: TableDict, header: str = HEADER) -> str:
     """The YAML text of one table file: header comment plus the dict, deterministic."""
     body = yaml.dump(
         data,
@@ -274,4 +274,4 @@ def dump_table(data: TableDict) -> str:
         allow_unicode=True,
         width=1_000_000,
     )
-    return HEADER + body
+    return header + body

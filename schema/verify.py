@@ -7,7 +7,7 @@ What Alembic leaves out (CHECK constraints, defaults, sequences, ENUM values, ..
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from alembic.autogenerate import compare_metadata
@@ -19,8 +19,8 @@ from sqlalchemy.sql.elements import ClauseElement, TextClause
 from sqlalchemy.sql.schema import DefaultClause
 
 from .apply.history import HISTORY_TABLE
-from .load import load_table
-from .serialize import table_key
+from .load import build_table, load_table
+from .serialize import TableDict, table_key
 from .store import Manifest, SnapshotStore
 from .verify_checks import (
     autoincrement_drift,
@@ -45,6 +45,14 @@ def snapshot_metadata(store: SnapshotStore, manifest: Manifest) -> MetaData:
         path = store.table_path(key)
         load_table(store.display(path), path.read_text(encoding="utf-8"), metadata,
                    stored_types=True)
+    return metadata
+
+
+def metadata_of(tables: Mapping[str, TableDict], convention: Mapping[str, str]) -> MetaData:
+    """Snapshot dicts as one MetaData, built as verification compares them."""
+    metadata = MetaData(naming_convention=dict(convention) or None)
+    for key in sorted(tables):
+        build_table(tables[key], metadata, stored_types=True)
     return metadata
 
 

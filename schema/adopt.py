@@ -1,0 +1,158 @@
+"""Adopting what exists: an Alembic project with history, or a database with none.
+
+* ``tool snapshot --baseline [--url URL]``: record the models' snapshot as the state at the
+  current Alembic head, writing no revision; with a URL, first check that a database at that head
+  has exactly that schema.
+* ``tool snapshot --from-db URL``: reflect a database into snapshot files, for review or as the
+  starting point of models.
+* ``tool apply --baseline [REV]``: stamp a database that has no Alembic history at REV (default
+  head) without running DDL, once its schema equals REV's snapshot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from alembic import command
+from sqlalchemy import MetaData
+from sqlalchemy.engine import Connection
+
+from .apply.history import State, record
+from .apply.lock import deploy_lock
+from .apply.run import current_revision
+from .database import mask_url, run_on_connection
+from .errors import SchemaToolError
+from .files import FileSet
+from .project import Project
+from .review import revision_side, side_metadata
+from .serialize import UnsupportedConstruct, dump_table, metadata_to_dicts
+from .snapshot import compare_models, stage_snapshot
+from .store import Manifest, sha256_bytes
+from .verify import BOOKKEEPING_TABLES, metadata_of, schema_drift
+
+FROM_DB_HEADER = "# Reflected from a database by `tool snapshot --from-db`.\n"
+
+
+@dataclass
+class Adopted:
+    """What an adoption command found and wrote (nothing when ``differences`` is not empty)."""
+
+    revision: str | None
+    differences: list[str] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
+    tables: int = 0
+
+
+def take_baseline(project: Project, url: str | None = None) -> Adopted:
+    """Record the models' snapshot at Alembic's current head, without a revision."""
+    if project.store.read_manifest() is not None:
+        raise SchemaToolError(f"{project.store.display(project.store.manifest_path)} exists: the "
+                              "project has a snapshot already (use tool snapshot -m MESSAGE)")
+    heads = project.heads()
+    if not heads:
+        raise SchemaToolError("no Alembic revisions to adopt: run tool snapshot -m MESSAGE")
+    if len(heads) > 1:
+        raise SchemaToolError(f"a baseline needs exactly one Alembic head; found {len(heads)} "
+                              f"({', '.join(sorted(heads))}): merge them first")
+    schema_diff = compare_models(project)
+    if url is not None:
+        expected = metadata_of({k: t.data for k, t in schema_diff.models.items()},
+                               schema_diff.naming_convention)
+        target = project.url(url)
+
+        def compare(connection: Connection) -> list[str]:
+            at = current_revision(connection)
+            if at != heads[0]:
+                raise SchemaToolError(f"the database {mask_url(target)} is at {at or 'base'}, "
+                                      f"not at Alembic's head {heads[0]}: upgrade it first")
+            return schema_drift(connection, expected, project.config.ignores)
+
+        differences = run_on_connection(target, compare)
+        if differences:
+            return Adopted(heads[0], differences)
+    files = FileSet()
+    written = stage_snapshot(project, schema_diff, heads[0], files)
+    files.commit()
+    return Adopted(heads[0], [], written, len(schema_diff.models))
+
+
+def snapshot_from_database(project: Project, url: str, out: Path | None = None) -> Adopted:
+    """Reflect the database at ``url`` into snapshot files in ``out`` (default: the project's
+    snapshot folder, when it has no snapshot yet)."""
+    store = project.store
+    folder = out or store.directory
+    if out is None and store.read_manifest() is not None:
+        raise SchemaToolError(f"{store.display(store.manifest_path)} exists: pass --out DIR to "
+                              "write the reflected snapshot elsewhere")
+    target = project.url(url)
+
+    def reflect(connection: Connection) -> tuple[str | None, MetaData]:
+        metadata = MetaData()
+        metadata.reflect(connection, only=lambda name, _: name not in BOOKKEEPING_TABLES)
+        return current_revision(connection), metadata
+
+    revision, metadata = run_on_connection(target, reflect)
+    try:
+        tables = metadata_to_dicts(metadata, project.config.ignores)
+    except UnsupportedConstruct as exc:
+        raise SchemaToolError(f"database {mask_url(target)}: {exc}") from None
+    files = FileSet()
+    out_store = type(store)(folder)
+    hashes = {}
+    for key, data in sorted(tables.items()):
+        _drop_serial_defaults(data)
+        text = dump_table(data, FROM_DB_HEADER)
+        hashes[key] = sha256_bytes(text.encode("utf-8"))
+        files.write(out_store.table_path(key), text)
+    manifest = Manifest(head=revision, tables=hashes)
+    files.write(out_store.manifest_path, manifest.to_text())
+    files.commit()
+    return Adopted(revision, [], [out_store.manifest_path, *map(out_store.table_path, hashes)],
+                   len(hashes))
+
+
+def _drop_serial_defaults(data: dict[str, object]) -> None:
+    """PostgreSQL reports a SERIAL column's sequence as its default; the column's
+    autoincrement already says so (and the sequence name is the database's own)."""
+    for column in data["columns"]:  # type: ignore[attr-defined]
+        default = str(column.get("server_default", ""))
+        if column.get("autoincrement") is True and default.startswith("text(\"nextval("):
+            del column["server_default"]
+
+
+def baseline_database(project: Project, revision: str = "head", url: str | None = None,
+                      lock_timeout: float = 60.0) -> Adopted:
+    """Stamp a database without Alembic history at ``revision`` once it matches its snapshot."""
+    manifest = project.store.read_checked_manifest()
+    if manifest is None:
+        raise SchemaToolError("no snapshot yet: run tool snapshot first")
+    wanted = manifest.head if revision == "head" else revision
+    side = revision_side(project, wanted)
+    if wanted is None or side is None:
+        raise SchemaToolError(f"no snapshot of revision {wanted} found (not the head, not in "
+                              "git history)")
+    checksums = project.revision_checksums()
+    target = project.url(url)
+
+    def locked(lock_connection: Connection) -> Adopted:
+        with deploy_lock(lock_connection, target, lock_timeout), \
+                lock_connection.engine.connect() as connection:
+            at = current_revision(connection)
+            if at is not None:
+                raise SchemaToolError(f"{mask_url(target)} is at revision {at} already: a "
+                                      "baseline is for a database without Alembic history")
+            differences = schema_drift(connection, side_metadata(side), project.config.ignores)
+            if differences:
+                return Adopted(wanted, differences)
+            connection.rollback()
+            config = project.alembic
+            config.attributes.update(connection=connection, target_metadata=None)
+            command.stamp(config, wanted)
+            for script in project.scripts.iterate_revisions(wanted, "base"):
+                record(connection, script.revision, checksums[script.revision], State.APPLIED,
+                       note="baseline: stamped without running it")
+            connection.commit()
+            return Adopted(wanted)
+
+    return run_on_connection(target, locked)

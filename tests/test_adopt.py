@@ -1,0 +1,142 @@
+"""Adoption: a project with plain `alembic revision --autogenerate` history, and a database
+built without Alembic, brought under the tool without running DDL."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from pathlib import Path
+
+import sqlalchemy as sa
+import yaml
+
+from schema.errors import ExitCode
+
+from .conftest import MODELS_HEADER, Project, new_project
+
+MODELS = MODELS_HEADER + textwrap.dedent("""
+    growers = Table("growers", metadata, Column("id", Integer, primary_key=True),
+                    Column("name", String(50), nullable=False))
+    plants = Table("plants", metadata, Column("id", Integer, primary_key=True),
+                   Column("grower_id", Integer, ForeignKey("growers.id")))
+""")
+# What the stock env.py needs to let `tool apply` run it (README, "Adopting").
+ENV_PY_HOOK = '''
+    connection = config.attributes.get("connection")
+    if connection is not None:  # tool apply passes its own connection and options
+        context.configure(connection=connection, target_metadata=target_metadata,
+                          **config.attributes.get("tool_configure", {}))
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+
+    connectable = engine_from_config('''
+
+
+def execute(url: str, *statements: str) -> None:
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.begin() as connection:
+            for statement in statements:
+                connection.exec_driver_sql(statement)
+    finally:
+        engine.dispose()
+
+
+def legacy_alembic_project(root: Path, url: str) -> Project:
+    """`alembic init` + one `alembic revision --autogenerate`, upgraded: no tool involved."""
+    root.mkdir()
+    project = Project(root, url)
+    project.alembic("init", "alembic")
+    (root / "models.py").write_text(MODELS)
+    env_py = root / "alembic" / "env.py"
+    env_py.write_text(env_py.read_text().replace(
+        "target_metadata = None",
+        "import sys\nsys.path.insert(0, '.')\nfrom models import metadata as target_metadata"))
+    ini = root / "alembic.ini"
+    ini.write_text(ini.read_text().replace("driver://user:pass@localhost/dbname", url))
+    project.alembic("revision", "--autogenerate", "-m", "initial")
+    project.alembic("upgrade", "head")
+    return project
+
+
+def test_adopt_an_alembic_project(tmp_path: Path, database_url: str) -> None:
+    project = legacy_alembic_project(tmp_path / "legacy", database_url)
+    (head,) = [path.name.split("_")[0] for path in project.revision_files()]
+    init = project.invoke("init", "--models", "models", "--metadata", "models:metadata")
+    assert "kept    " in init.out and "note: " in init.out and "tool_configure" in init.out
+    adopted = project.invoke("snapshot", "--baseline", "--url", database_url)
+    assert f"at revision {head}; no revision written" in adopted.out
+    assert len(project.revision_files()) == 1
+    assert project.invoke("check").code == 0
+    manifest = yaml.safe_load((project.root / "snapshots" / "manifest.yaml").read_text())
+    assert manifest["head"] == head and set(manifest["tables"]) == {"growers", "plants"}
+    # tool apply needs the documented env.py hook; then it verifies and continues the history
+    refused = project.invoke("apply", check=False)
+    assert refused.code == ExitCode.USAGE and "tool_configure" in refused.err
+    env_py = project.root / "alembic" / "env.py"
+    env_py.write_text(env_py.read_text().replace("\n    connectable = engine_from_config(",
+                                                 ENV_PY_HOOK, 1))
+    assert "already at head" in project.invoke("apply", "--no-backup").out
+    (project.root / "models.py").write_text(MODELS.replace(
+        'Column("name", String(50), nullable=False))',
+        'Column("name", String(50), nullable=False), Column("email", String(80)))'))
+    project.invoke("snapshot", "-m", "grower email")
+    assert "upgraded" in project.invoke("apply", "--no-backup").out
+    assert project.drift() == []
+
+
+def test_baseline_refuses_a_database_that_differs(tmp_path: Path, database_url: str) -> None:
+    project = legacy_alembic_project(tmp_path / "legacy", database_url)
+    project.invoke("init", "--models", "models", "--metadata", "models:metadata")
+    execute(database_url, "ALTER TABLE growers ADD COLUMN nickname VARCHAR(20)")
+    refused = project.invoke("snapshot", "--baseline", "--url", database_url, check=False)
+    assert refused.code == ExitCode.FOUND and "nickname" in refused.out
+    assert "nothing recorded" in refused.out
+    assert not (project.root / "snapshots" / "manifest.yaml").exists()
+
+
+def create_by_hand(url: str, models: str) -> None:
+    """Build the schema with SQLAlchemy's create_all: no Alembic, no tool."""
+    module = type(sys)("hand_made")
+    exec(compile(models, "hand_made.py", "exec"), module.__dict__)  # noqa: S102 - test models
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        module.metadata.create_all(engine)
+    finally:
+        engine.dispose()
+
+
+def test_baseline_a_database_created_by_hand(tmp_path: Path, database_url: str) -> None:
+    create_by_hand(database_url, MODELS)
+    project = new_project(tmp_path / "proj", database_url)
+    project.write_models(MODELS.removeprefix(MODELS_HEADER))
+    project.invoke("snapshot", "-m", "initial")
+    stamped = project.invoke("apply", "--baseline")
+    assert "stamped the database at" in stamped.out
+    status = project.invoke("status")
+    assert "pending:  none" in status.out and "no drift" in status.out
+    # a second database that does not match is not stamped
+    other = tmp_path / "other.db"
+    if database_url.startswith("sqlite"):
+        create_by_hand(f"sqlite:///{other}", MODELS.replace("String(50)", "String(60)"))
+        refused = project.invoke("apply", "--baseline", "--url", f"sqlite:///{other}",
+                                 check=False)
+        assert refused.code == ExitCode.FOUND and "growers.name" in refused.out
+        again = project.invoke("apply", "--baseline", check=False)
+        assert again.code == ExitCode.USAGE and "already" in again.err
+
+
+def test_snapshot_from_database(tmp_path: Path, database_url: str) -> None:
+    create_by_hand(database_url, MODELS)
+    project = new_project(tmp_path / "proj", database_url)
+    done = project.invoke("snapshot", "--from-db", database_url)
+    assert "reflected 2 table(s) at revision none into snapshots" in done.out
+    growers = yaml.safe_load((project.root / "snapshots" / "tables" / "growers.yaml").read_text())
+    assert [c["name"] for c in growers["columns"]] == ["id", "name"]
+    assert all("nextval" not in str(c.get("server_default")) for c in growers["columns"])
+    # a second reflection goes elsewhere, and tool diff can compare the two
+    reflected = str(project.root / "reflected")
+    project.invoke("snapshot", "--from-db", database_url, "--out", reflected)
+    assert project.invoke("diff", "--base", reflected, "--head", "snapshot").out.startswith(
+        "No changes")

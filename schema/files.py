@@ -69,3 +69,32 @@ class FileSet:
         for backup, _ in moved:
             backup.unlink(missing_ok=True)
         self._adopted.clear()
+
+
+class SetAside:
+    """Files moved out of the way (renamed beside themselves) while others are generated, then
+    either ``restore``-d or ``discard``-ed."""
+
+    def __init__(self, paths: list[Path]) -> None:
+        self._moved: list[tuple[Path, Path]] = []
+        try:
+            for path in paths:
+                aside = path.with_name(f".{path.name}.aside")
+                os.replace(path, aside)
+                self._moved.append((aside, path))
+        except BaseException:
+            self.restore()
+            raise
+
+    def restore(self, only: set[Path] | None = None) -> None:
+        """Put the files (or ``only`` these) back where they were."""
+        for aside, path in list(self._moved):
+            if only is None or path in only:
+                os.replace(aside, path)
+                self._moved.remove((aside, path))
+
+    def discard(self) -> None:
+        """Delete what is still set aside."""
+        for aside, _ in self._moved:
+            aside.unlink(missing_ok=True)
+        self._moved.clear()

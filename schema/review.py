@@ -21,13 +21,14 @@ from .diff import Change, diff_with_renames
 from .diff.renames import Renames, renames_in
 from .errors import SchemaToolError
 from .lint import Risk
-from .load import build_table, parse_table
+from .load import parse_table
 from .plan import plan_operations
 from .project import Project
 from .revision import render_item
 from .serialize import TableDict, naming_convention
 from .snapshot import model_tables, risks_of
 from .store import MANIFEST, Manifest, SnapshotStore
+from .verify import metadata_of
 
 MODELS, SNAPSHOT = "models", "snapshot"
 
@@ -59,16 +60,18 @@ class Review:
 
 
 def open_side(project: Project, spec: str) -> Side:
-    """``models``, ``snapshot`` (the working tree's) or a git ref such as ``origin/main``."""
+    """``models``, ``snapshot`` (the working tree's), a snapshot folder (``tool snapshot
+    --from-db --out DIR``) or a git ref such as ``origin/main``."""
     if spec == MODELS:
         tables = model_tables(project)
         return Side(MODELS, {k: t.sha256 for k, t in tables.items()},
                     lambda key: tables[key].data, hints=renames_in(project.metadata),
                     naming_convention=naming_convention(project.metadata))
-    if spec == SNAPSHOT:
-        store = project.store
+    folder = project.config.root / spec
+    if spec == SNAPSHOT or (folder / MANIFEST).is_file():
+        store = project.store if spec == SNAPSHOT else SnapshotStore(folder)
         manifest = store.read_checked_manifest()
-        return Side(SNAPSHOT, dict(manifest.tables) if manifest else {}, store.read_table,
+        return Side(spec, dict(manifest.tables) if manifest else {}, store.read_table,
                     manifest, naming_convention=manifest.naming_convention if manifest else {})
     return _git_side(project, spec)
 
@@ -146,17 +149,22 @@ def _enum_users(side: Side, changed: list[str], tables: list[TableDict | None]) 
     return [key for key in side.hashes if key not in changed] if uses_enums else []
 
 
-def revision_side(project: Project, revision: str | None) -> Side | None:
-    """The snapshot recorded with ``revision`` as head: the working snapshot's, or the latest
-    git commit whose manifest names it; None when neither has it (or there is no git)."""
+def revision_side(project: Project, revision: str | None, ref: str = "HEAD") -> Side | None:
+    """The snapshot recorded with ``revision`` as head: the working snapshot's, or that of the
+    latest commit in ``ref``'s history whose manifest names it; None when neither has it (or
+    there is no git)."""
     if revision is None:
         return Side("base", {}, lambda key: {})
-    manifest = project.store.read_checked_manifest()
+    try:
+        manifest = project.store.read_checked_manifest()
+    except SchemaToolError:  # e.g. a manifest in the middle of a merge conflict
+        manifest = None
     if manifest is not None and manifest.head == revision:
         return open_side(project, SNAPSHOT)
     relative = project.store.manifest_path.resolve().relative_to(project.config.root.resolve())
     try:
-        log = subprocess.run(["git", "log", "--format=%H", "--", relative.as_posix()],
+        log = subprocess.run(["git", "log", "--full-history", "--format=%H", ref, "--",
+                              relative.as_posix()],
                              cwd=project.config.root, capture_output=True, text=True,
                              check=False)
     except FileNotFoundError:
@@ -169,9 +177,11 @@ def revision_side(project: Project, revision: str | None) -> Side | None:
     return None
 
 
+def side_tables(side: Side) -> dict[str, TableDict]:
+    """Every table of one side, parsed."""
+    return {key: side.read(key) for key in side.hashes}
+
+
 def side_metadata(side: Side) -> MetaData:
     """All tables of one side as MetaData, as verification compares them."""
-    metadata = MetaData(naming_convention=side.naming_convention or None)
-    for key in sorted(side.hashes):
-        build_table(side.read(key), metadata, stored_types=True)
-    return metadata
+    return metadata_of(side_tables(side), side.naming_convention)

@@ -44,11 +44,13 @@ def write_revision(
     docstring: str,
     dialect_name: str,
     rev_id: str | None = None,
+    head: str | list[str] = "head",
 ) -> tuple[str, Path]:
-    """Write the revision file; return its revision id and path."""
+    """Write the revision file on top of ``head`` (a list: a merge revision); return its
+    revision id and path."""
     script_directory = ScriptDirectory.from_config(config)
     command_args = dict(
-        message=message, autogenerate=False, sql=False, head="head", splice=False,
+        message=message, autogenerate=False, sql=False, head=head, splice=False,
         branch_label=None, version_path=None, rev_id=rev_id, depends_on=None,
     )
 

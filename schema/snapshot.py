@@ -6,10 +6,12 @@ are parsed from disk and diffed, so unchanged tables cost one serialisation and 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from alembic.operations import ops
 
 from .diff import Change, Kind, diff_with_renames
 from .diff.renames import LookAlike, Renames, look_alikes, renames_in
@@ -191,25 +193,59 @@ def take_snapshot(
             f"refusing a destructive revision: {blocking[0].describe()}{more}; review it, then "
             "pass --allow-destructive \"why this is safe\"")
     files = FileSet()
-    revision, path = write_revision(
-        project.alembic,
-        plan_operations(schema_diff.changes, schema_diff.old, schema_diff.new,
-                        schema_diff.unchanged, schema_diff.naming_convention,
-                        project.config.databases, project.config.postgresql_safe_forms),
-        message=message,
-        docstring=changes_docstring(schema_diff.changes, risks, policy.allow_destructive),
-        dialect_name=project.dialect_name(),
-        rev_id=rev_id,
-    )
+    revision, path = write_planned_revision(
+        project, schema_diff.changes, schema_diff.old, schema_diff.new, schema_diff.unchanged,
+        schema_diff.naming_convention, message, rev_id, risks, policy.allow_destructive)
     files.adopt(path)
     try:
         note = revision_note(blocking, policy.allow_destructive, schema_diff.renames)
-        written = stage_snapshot(project, schema_diff, revision, files, note)
+        written = stage_snapshot(project, schema_diff, revision, files, {revision: note})
         files.commit()
     except BaseException:
         files.rollback()
         raise
     return SnapshotResult(schema_diff.changes, risks, revision, path, [path, *written])
+
+
+def write_planned_revision(
+    project: Project, changes: list[Change], old: Mapping[str, TableDict | None],
+    new: Mapping[str, TableDict | None], unchanged: Mapping[str, TableDict],
+    convention: Mapping[str, str], message: str, rev_id: str | None, risks: list[Risk],
+    allowed: str | None, head: str | list[str] = "head",
+) -> tuple[str, Path]:
+    """Plan the operations for ``changes`` and write them as a revision on top of ``head``."""
+    config = project.config
+    return write_revision(
+        project.alembic,
+        plan_operations(changes, old, new, unchanged, convention, config.databases,
+                        config.postgresql_safe_forms),
+        message=message, docstring=changes_docstring(changes, risks, allowed),
+        dialect_name=project.dialect_name(), rev_id=rev_id, head=head)
+
+
+def empty_revision(project: Project, message: str, rev_id: str | None = None) -> SnapshotResult:
+    """A revision with no schema change (a data migration, written by hand afterwards); the
+    snapshot is carried forward to it unchanged."""
+    schema_diff = compare_models(project)
+    if schema_diff.manifest is None:
+        raise SchemaToolError("no snapshot yet: run tool snapshot -m MESSAGE first")
+    if schema_diff.files_differ:
+        raise SchemaToolError("the models differ from the snapshot: record that first with "
+                              "tool snapshot -m MESSAGE, so this revision changes no schema")
+    require_consistent_head(project, schema_diff.manifest)
+    files = FileSet()
+    revision, path = write_revision(
+        project.alembic, ops.UpgradeOps([]), message=message,
+        docstring="\nHand-written revision (tool revision): the schema does not change.\n",
+        dialect_name=project.dialect_name(), rev_id=rev_id)
+    files.adopt(path)
+    try:
+        written = stage_snapshot(project, schema_diff, revision, files)
+        files.commit()
+    except BaseException:
+        files.rollback()
+        raise
+    return SnapshotResult([], [], revision, path, [path, *written])
 
 
 def _resolve_look_alikes(project: Project, schema_diff: SchemaDiff, policy: Policy) -> SchemaDiff:
@@ -248,10 +284,10 @@ def revision_note(blocking: list[Risk], reason: str | None, renames: Renames) ->
 
 def stage_snapshot(
     project: Project, schema_diff: SchemaDiff, head: str | None, files: FileSet,
-    note: dict[str, Any] | None = None,
+    notes: Mapping[str, dict[str, Any]] | None = None,
 ) -> list[Path]:
-    """Stage changed table files, removed ones, and the manifest signed for ``head`` (with
-    ``note`` recorded for that revision)."""
+    """Stage changed table files, removed ones, and the manifest signed for ``head`` (adding
+    ``notes`` to the ones of revisions that still exist)."""
     store = project.store
     stored = schema_diff.manifest.tables if schema_diff.manifest else {}
     written = []
@@ -259,16 +295,17 @@ def stage_snapshot(
         if stored.get(key) != table.sha256:
             files.write(store.table_path(key), table.text)
             written.append(store.table_path(key))
-    for key in set(stored) - set(schema_diff.models):
-        files.delete(store.table_path(key))
+    wanted = {store.table_path(key) for key in schema_diff.models}
+    for path in store.tables_dir.glob("*.yaml") if store.tables_dir.exists() else []:
+        if path not in wanted:
+            files.delete(path)
     project.reload_scripts()
     revisions = project.revision_files()
-    notes = dict(schema_diff.manifest.notes) if schema_diff.manifest else {}
-    if note and head:
-        notes[head] = note
+    kept = {**(schema_diff.manifest.notes if schema_diff.manifest else {}), **(notes or {})}
     manifest = Manifest(head=head, tables=schema_diff.table_hashes, revisions=revisions,
                         naming_convention=schema_diff.naming_convention,
-                        notes={rev: n for rev, n in notes.items() if rev in project.revision_ids()})
+                        notes={rev: n for rev, n in kept.items()
+                               if n and rev in project.revision_ids()})
     files.write(store.manifest_path, manifest.to_text())
     written.append(store.manifest_path)
     return written

@@ -38,7 +38,7 @@ def fingerprint(tables: dict[str, str]) -> str:
     return sha256_bytes(lines.encode("utf-8"))
 
 
-NOTE_KEYS = {"destructive", "allowed", "renames"}
+NOTE_KEYS = {"destructive", "allowed", "renames", "squashed"}
 
 
 @dataclass
@@ -50,7 +50,8 @@ class Manifest:
     revisions: dict[str, str] = field(default_factory=dict)
     naming_convention: dict[str, str] = field(default_factory=dict)
     # revision -> what its review needs to know: ``destructive`` (risk codes of error severity),
-    # ``allowed`` (the --allow-destructive reason), ``renames`` (see diff.renames.Renames)
+    # ``allowed`` (the --allow-destructive reason), ``renames`` (see diff.renames.Renames),
+    # ``squashed`` (the revisions `tool squash` replaced with this one)
     notes: dict[str, dict[str, Any]] = field(default_factory=dict)
     format: int = FORMAT_VERSION
 

@@ -93,12 +93,20 @@ def init(directory: Path | None, models: tuple[str, ...], metadata: str | None) 
         click.echo(f"created {path}")
     for path in result.kept:
         click.echo(f"kept    {path} (exists)")
+    for note in result.notes:
+        click.echo(f"note: {note}")
 
 
 @cli.command()
-@click.option("-m", "--message", required=True, help="Revision message.")
+@click.option("-m", "--message", help="Revision message (required unless --baseline/--from-db).")
 @click.option("--rev-id", help="Revision id to use instead of a generated one.")
 @click.option("--dry-run", is_flag=True, help="Show the changes and risks, write nothing.")
+@click.option("--baseline", is_flag=True,
+              help="Adopt an Alembic project: record the models as the state at its head.")
+@click.option("--url", help="With --baseline: first check that this database matches.")
+@click.option("--from-db", metavar="URL", help="Reflect this database into snapshot files.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="With --from-db: the folder to write (default: snapshots/ when empty).")
 @click.option("--allow-destructive", metavar="REASON",
               help="Write a revision with destructive changes; the reason is recorded.")
 @click.option("--rename-table", "rename_tables", multiple=True, metavar="OLD=NEW",
@@ -107,7 +115,8 @@ def init(directory: Path | None, models: tuple[str, ...], metadata: str | None) 
               help="Column OLD of TABLE was renamed to NEW: keep its data (repeatable).")
 @click.pass_obj
 @reports_errors
-def snapshot(state: ToolState, message: str, rev_id: str | None, dry_run: bool,
+def snapshot(state: ToolState, message: str | None, rev_id: str | None, dry_run: bool,
+             baseline: bool, url: str | None, from_db: str | None, out: Path | None,
              allow_destructive: str | None, rename_tables: tuple[str, ...],
              rename_columns: tuple[str, ...]) -> None:
     """Record model changes: new snapshot files plus an Alembic revision.
@@ -116,6 +125,12 @@ def snapshot(state: ToolState, message: str, rev_id: str | None, dry_run: bool,
     refused unless --allow-destructive gives the reviewed reason.
     """
     from schema.snapshot import Policy, take_snapshot
+
+    if baseline or from_db:
+        _adopt(state.project(), baseline, url, from_db, out)
+        return
+    if message is None:
+        raise click.UsageError("give the revision message: -m MESSAGE")
 
     if allow_destructive is not None and not allow_destructive.strip():
         raise click.BadParameter("give the reason the change is safe",
@@ -137,6 +152,45 @@ def snapshot(state: ToolState, message: str, rev_id: str | None, dry_run: bool,
     click.echo(f"wrote revision {result.revision}: {_relative(result.revision_path, project)}")
     click.echo(f"updated {len(result.written) - 1} snapshot file(s) in "
                f"{_relative(project.store.directory, project)}")
+
+
+def _adopt(project: Project, baseline: bool, url: str | None, from_db: str | None,
+           out: Path | None) -> None:
+    """`tool snapshot --baseline` and `--from-db`."""
+    from schema.adopt import snapshot_from_database, take_baseline
+
+    if baseline and from_db:
+        raise click.UsageError("--baseline and --from-db are two different adoptions: pick one")
+    if from_db:
+        done = snapshot_from_database(project, from_db, out)
+        click.echo(f"reflected {done.tables} table(s) at revision {done.revision or 'none'} into "
+                   f"{_relative(done.written[0].parent, project)}")
+        return
+    done = take_baseline(project, url)
+    if done.differences:
+        click.echo(f"the database differs from the models ({len(done.differences)} "
+                   "difference(s)); nothing recorded:")
+        for line in done.differences:
+            click.echo(f"  {line}")
+        sys.exit(EXIT_FOUND)
+    click.echo(f"baseline: recorded {done.tables} table(s) as the schema at revision "
+               f"{done.revision}; no revision written")
+
+
+@cli.command()
+@click.option("-m", "--message", required=True, help="Revision message.")
+@click.option("--rev-id", help="Revision id to use instead of a generated one.")
+@click.pass_obj
+@reports_errors
+def revision(state: ToolState, message: str, rev_id: str | None) -> None:
+    """An empty revision for a data migration; the schema (snapshot) carries forward.  Edit it,
+    then run `tool rehash` once it is reviewed."""
+    from schema.snapshot import empty_revision
+
+    project = state.project()
+    result = empty_revision(project, message, rev_id)
+    click.echo(f"wrote revision {result.revision}: {_relative(result.revision_path, project)}")
+    click.echo("write the data migration in upgrade() and downgrade(), then `tool rehash`")
 
 
 @cli.command()
@@ -205,6 +259,9 @@ def format_option(*choices: str) -> Callable[[F], F]:
               help="Copy the SQLite file before upgrading (default: on for SQLite files).")
 @click.option("--allow-edited", "allow_edited", multiple=True, metavar="REV",
               help="Run although applied revision REV's file changed since (logged).")
+@click.option("--baseline", is_flag=False, flag_value="head", default=None, metavar="[REV]",
+              help="Stamp a database without Alembic history at REV (default head), without "
+                   "DDL, once its schema matches that snapshot.")
 @click.option("--pg-lock-timeout", metavar="DURATION",
               help="PostgreSQL lock_timeout for the revisions' statements, e.g. 5s.")
 @click.option("--pg-statement-timeout", metavar="DURATION",
@@ -213,8 +270,8 @@ def format_option(*choices: str) -> Callable[[F], F]:
 @click.pass_obj
 @reports_errors
 def apply(state: ToolState, url: str | None, lock_timeout: float, dry_run: bool,
-          backup: bool | None, allow_edited: tuple[str, ...], pg_lock_timeout: str | None,
-          pg_statement_timeout: str | None, output: str) -> None:
+          backup: bool | None, allow_edited: tuple[str, ...], baseline: str | None,
+          pg_lock_timeout: str | None, pg_statement_timeout: str | None, output: str) -> None:
     """Upgrade the database to head under a deploy lock, one transaction per revision, then
     verify it against the head snapshot.  Exit codes: README, "Exit codes"."""
     from schema.apply.report import apply_json, dry_run_json
@@ -222,6 +279,9 @@ def apply(state: ToolState, url: str | None, lock_timeout: float, dry_run: bool,
     from schema.apply.run import apply as apply_revisions
 
     project = state.project()
+    if baseline is not None:
+        _stamp_baseline(project, baseline, url, lock_timeout)
+        return
     if dry_run:
         from schema.apply.dry_run import dry_run as render_sql
 
@@ -262,6 +322,19 @@ def apply(state: ToolState, url: str | None, lock_timeout: float, dry_run: bool,
             click.echo(f"  {line}")
         sys.exit(EXIT_FOUND)
     click.echo(f"verified: the database matches the snapshot at {result.after}")
+
+
+def _stamp_baseline(project: Project, revision: str, url: str | None, timeout: float) -> None:
+    from schema.adopt import baseline_database
+
+    done = baseline_database(project, revision, url, timeout)
+    if done.differences:
+        click.echo(f"the database differs from the snapshot at {done.revision} "
+                   f"({len(done.differences)} difference(s)); nothing stamped:")
+        for line in done.differences:
+            click.echo(f"  {line}")
+        sys.exit(EXIT_FOUND)
+    click.echo(f"baseline: stamped the database at {done.revision} without running DDL")
 
 
 @cli.command()
@@ -325,6 +398,56 @@ def resolve(state: ToolState, revision: str, outcome: str | None, url: str | Non
         click.echo(f"note: {done.note}")
     click.echo(f"resolved {done.revision} as {outcome}: {done.url} is at "
                f"{done.at or 'base'}; run `tool apply` to continue")
+
+
+@cli.command()
+@click.option("--onto", metavar="REF", help="The branch merged in (default: origin/main, main).")
+@click.pass_obj
+@reports_errors
+def rebase(state: ToolState, onto: str | None) -> None:
+    """After merging the main branch: move this branch's revisions on top of its head."""
+    from schema.branches import rebase as rebase_branch
+
+    project = state.project()
+    done = rebase_branch(project, onto)
+    if not done.revisions:
+        click.echo(f"nothing to rebase: this branch's revisions already follow {done.onto}")
+        return
+    click.echo(f"rebased {len(done.revisions)} revision(s) onto {done.onto}: "
+               f"{', '.join(done.revisions)}")
+    for path in done.paths:
+        click.echo(f"wrote {_relative(path, project)}")
+    click.echo("review the revisions, then commit them with the snapshot")
+
+
+@cli.command()
+@click.option("-m", "--message", default="merge heads", show_default=True)
+@click.pass_obj
+@reports_errors
+def merge(state: ToolState, message: str) -> None:
+    """Join two Alembic heads with a merge revision, once the models combine both."""
+    from schema.branches import merge as merge_heads
+
+    project = state.project()
+    done = merge_heads(project, message)
+    click.echo(f"wrote merge revision {done.revisions[0]}: {_relative(done.paths[0], project)}")
+
+
+@cli.command()
+@click.option("--to", "to", required=True, metavar="REV",
+              help="The last revision to fold into one (its id is kept).")
+@click.pass_obj
+@reports_errors
+def squash(state: ToolState, to: str) -> None:
+    """Replace the revisions up to REV with one that builds REV's schema from nothing."""
+    from schema.squash import squash as squash_chain
+
+    project = state.project()
+    done = squash_chain(project, to)
+    click.echo(f"squashed {len(done.replaced)} revisions into {done.revision}: "
+               f"{_relative(done.path, project)}")
+    click.echo("databases before this revision must be upgraded to it before they take "
+               "this change; databases at it or past it upgrade normally")
 
 
 @cli.command()

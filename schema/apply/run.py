@@ -111,7 +111,9 @@ def apply(project: Project, options: ApplyOptions = ApplyOptions(),
     def locked(lock_connection: Connection) -> ApplyResult:
         with deploy_lock(lock_connection, target, options.lock_timeout), \
                 lock_connection.engine.connect() as connection:
-            result = _upgrade(project, connection, target, checksums, options, progress)
+            squashed = {rev for rev, note in manifest.notes.items() if note.get("squashed")}
+            result = _upgrade(project, connection, target, checksums, options, progress,
+                              squashed)
             result.drift = schema_drift(connection, expected, project.config.ignores)
             result.notes += unverifiable(connection.dialect, expected)
             return result
@@ -120,18 +122,21 @@ def apply(project: Project, options: ApplyOptions = ApplyOptions(),
 
 
 def current_revision(connection: Connection) -> str | None:
-    """The revision ``alembic_version`` records (None for an empty database)."""
-    return MigrationContext.configure(connection).get_current_revision()
+    """The revision ``alembic_version`` records: None for an empty database, ids joined by
+    "," while two branches are applied without their merge revision yet."""
+    return ",".join(MigrationContext.configure(connection).get_current_heads()) or None
 
 
 def _upgrade(project: Project, connection: Connection, target: str, checksums: dict[str, str],
-             options: ApplyOptions, progress: Progress | None) -> ApplyResult:
+             options: ApplyOptions, progress: Progress | None,
+             squashed: set[str]) -> ApplyResult:
     before = current_revision(connection)
     history = read_history(connection)
     result = ApplyResult(mask_url(target), before, before)
     _refuse_partial(history)
     applied = _applied_chain(project, before)
-    result.notes += _check_edits(connection, history, applied, checksums, options.allow_edited)
+    result.notes += _check_edits(connection, history, applied, checksums,
+                                 options.allow_edited, squashed)
     # revisions applied without `tool apply` get their checksum recorded, so later edits show
     for revision in applied:
         if revision not in history:
@@ -172,15 +177,17 @@ def _applied_chain(project: Project, current: str | None) -> list[str]:
     """The current revision and all its ancestors."""
     if current is None:
         return []
-    return [script.revision for script in _walk(project, current, "base")]
+    return [script.revision for script in _walk(project, tuple(current.split(",")), "base")]
 
 
 def pending_scripts(project: Project, current: str | None) -> list[Script]:
     """The revisions after ``current`` up to head, in the order they run."""
-    return list(reversed(_walk(project, "heads", current or "base")))
+    return list(reversed(_walk(project, "heads", tuple(current.split(",")) if current
+                               else "base")))
 
 
-def _walk(project: Project, upper: str, lower: str) -> list[Script]:
+def _walk(project: Project, upper: str | tuple[str, ...],
+          lower: str | tuple[str, ...]) -> list[Script]:
     try:
         return list(project.scripts.iterate_revisions(upper, lower))
     except CommandError as exc:
@@ -189,15 +196,21 @@ def _walk(project: Project, upper: str, lower: str) -> list[Script]:
 
 
 def _check_edits(connection: Connection, history: dict[str, Entry], applied: list[str],
-                 checksums: dict[str, str], allowed: tuple[str, ...]) -> list[str]:
-    """Refuse when an applied revision's file changed since it ran, unless allowed (logged)."""
+                 checksums: dict[str, str], allowed_by_option: tuple[str, ...],
+                 squashed: set[str]) -> list[str]:
+    """Refuse when an applied revision's file changed since it ran, unless allowed (logged) or
+    replaced by `tool squash` (the manifest says so)."""
     notes = []
     for revision in applied:
         entry = history.get(revision)
         if entry is None or entry.checksum == checksums[revision]:
             continue
         change = f"sha256 {entry.checksum[:12]} -> {checksums[revision][:12]}"
-        if revision not in allowed:
+        if revision in squashed:
+            record(connection, revision, checksums[revision], State.APPLIED,
+                   note=f"replaced by tool squash ({change})")
+            continue
+        if revision not in allowed_by_option:
             raise IntegrityError(
                 f"revision {revision} was applied on {entry.applied_at}, but its file changed "
                 f"since ({change}); nothing was run. Restore the file, or if the edit is "
@@ -207,7 +220,7 @@ def _check_edits(connection: Connection, history: dict[str, Entry], applied: lis
         notes.append(f"revision {revision} was edited after it was applied ({change}); "
                      "allowed by --allow-edited and recorded")
     notes += [f"--allow-edited {revision}: not an edited applied revision; nothing to allow"
-              for revision in allowed if revision not in applied
+              for revision in allowed_by_option if revision not in applied
               or history.get(revision) is None
               or history[revision].checksum == checksums[revision]]
     return notes

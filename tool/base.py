@@ -1,0 +1,95 @@
+"""What every command shares: the click group, its state, error reporting and options.
+
+Exit codes are ``schema.errors.ExitCode`` (README, "Exit codes").  Heavy modules (SQLAlchemy,
+Alembic) are imported inside the commands so ``tool --help`` is fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from schema.project import Project
+
+EXIT_OK, EXIT_FOUND, EXIT_USAGE = 0, 1, 2
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class ToolState:
+    """Options shared by every command."""
+
+    def __init__(self, project_dir: Path | None, debug: bool) -> None:
+        self.project_dir = project_dir
+        self.debug = debug
+
+    def project(self) -> Project:
+        from schema.project import Project
+
+        return Project.open(self.project_dir)
+
+
+def reports_errors(function: F) -> F:
+    """Turn ``SchemaToolError`` into one line on stderr and exit 2 (a traceback with --debug)."""
+
+    @wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from schema.errors import SchemaToolError
+
+        state = click.get_current_context().find_object(ToolState)
+        try:
+            return function(*args, **kwargs)
+        except SchemaToolError as exc:
+            if state is not None and state.debug:
+                raise
+            if click.get_current_context().params.get("output") == "json":
+                import json
+
+                click.echo(json.dumps({"ok": False, "exit_code": int(exc.exit_code),
+                                       "error": str(exc)}, indent=2))
+            else:
+                click.echo(f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as exc:  # an internal error still gets one line unless --debug
+            if state is not None and state.debug:
+                raise
+            click.echo(f"error: {type(exc).__name__}: {exc} (run with --debug for details)",
+                       err=True)
+            sys.exit(EXIT_USAGE)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--project", "project_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Project folder (default: nearest folder with [tool.schema] upward).")
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+@click.pass_context
+def cli(ctx: click.Context, project_dir: Path | None, debug: bool) -> None:
+    """Schema as code for SQLAlchemy and Alembic: snapshot, review, apply."""
+    ctx.obj = ToolState(project_dir, debug)
+
+
+URL_OPTION = click.option("--url", help="Database URL (default: DATABASE_URL, then alembic.ini).")
+
+
+def format_option(*choices: str) -> Callable[[F], F]:
+    return click.option("--format", "output", type=click.Choice(list(choices)),
+                        default=choices[0], show_default=True)
+
+
+def relative(path: Path | None, project: Project) -> str:
+    """``path`` relative to the project folder, for messages."""
+    if path is None:
+        return ""
+    try:
+        return str(path.resolve().relative_to(project.config.root))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,171 @@
+"""Deploy commands: apply, status, drift and resolve."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+import click
+
+from tool.base import (
+    EXIT_FOUND,
+    EXIT_OK,
+    URL_OPTION,
+    ToolState,
+    cli,
+    format_option,
+    reports_errors,
+)
+
+if TYPE_CHECKING:
+    from schema.project import Project
+
+
+@cli.command()
+@URL_OPTION
+@click.option("--lock-timeout", type=click.FloatRange(min=0), default=60.0, show_default=True,
+              help="Seconds to wait for another deploy's lock; then exit 3, running nothing.")
+@click.option("--dry-run", is_flag=True, help="Print the SQL that would run; change nothing.")
+@click.option("--backup/--no-backup", default=None,
+              help="Copy the SQLite file before upgrading (default: on for SQLite files).")
+@click.option("--allow-edited", "allow_edited", multiple=True, metavar="REV",
+              help="Run although applied revision REV's file changed since (logged).")
+@click.option("--baseline", is_flag=False, flag_value="head", default=None, metavar="[REV]",
+              help="Stamp a database without Alembic history at REV (default head), without "
+                   "DDL, once its schema matches that snapshot.")
+@click.option("--pg-lock-timeout", metavar="DURATION",
+              help="PostgreSQL lock_timeout for the revisions' statements, e.g. 5s.")
+@click.option("--pg-statement-timeout", metavar="DURATION",
+              help="PostgreSQL statement_timeout for the revisions' statements, e.g. 10min.")
+@format_option("text", "json")
+@click.pass_obj
+@reports_errors
+def apply(state: ToolState, url: str | None, lock_timeout: float, dry_run: bool,
+          backup: bool | None, allow_edited: tuple[str, ...], baseline: str | None,
+          pg_lock_timeout: str | None, pg_statement_timeout: str | None, output: str) -> None:
+    """Upgrade the database to head under a deploy lock, one transaction per revision, then
+    verify it against the head snapshot.  Exit codes: README, "Exit codes"."""
+    from schema.apply.report import apply_json, dry_run_json
+    from schema.apply.run import ApplyOptions
+    from schema.apply.run import apply as apply_revisions
+
+    project = state.project()
+    if baseline is not None:
+        _stamp_baseline(project, baseline, url, lock_timeout)
+        return
+    if dry_run:
+        from schema.apply.dry_run import dry_run as render_sql
+
+        planned = render_sql(project, url)
+        if output == "json":
+            click.echo(dry_run_json(planned))
+        elif not planned.pending:
+            click.echo(f"-- {planned.url} is already at head {planned.head}: nothing to run")
+        else:
+            click.echo(f"-- dry run: {planned.url} from {planned.before or 'base'} to "
+                       f"{planned.head} ({len(planned.pending)} revision(s)); nothing was run")
+            click.echo(planned.sql, nl=False)
+        return
+
+    def progress(revision: str, message: str, seconds: float | None) -> None:
+        if output == "text":
+            click.echo(f"applying {revision} ({message}) ..." if seconds is None
+                       else f"applied  {revision} in {seconds:.2f} s")
+
+    options = ApplyOptions(url, lock_timeout, backup, allow_edited, pg_lock_timeout,
+                           pg_statement_timeout)
+    result = apply_revisions(project, options, progress)
+    if output == "json":
+        click.echo(apply_json(result))
+        sys.exit(EXIT_FOUND if result.drift else EXIT_OK)
+    if result.backup is not None:
+        click.echo(f"backup: {result.backup}")
+    if result.upgraded:
+        click.echo(f"upgraded {result.url} from {result.before or 'an empty schema'} "
+                   f"to {result.after}")
+    else:
+        click.echo(f"{result.url} is already at head {result.after}")
+    for note in result.notes:
+        click.echo(f"note: {note}")
+    if result.drift:
+        click.echo(f"drift: the database differs from the snapshot at {result.after}:")
+        for line in result.drift:
+            click.echo(f"  {line}")
+        sys.exit(EXIT_FOUND)
+    click.echo(f"verified: the database matches the snapshot at {result.after}")
+
+
+def _stamp_baseline(project: Project, revision: str, url: str | None, timeout: float) -> None:
+    from schema.adopt import baseline_database
+
+    done = baseline_database(project, revision, url, timeout)
+    if done.differences:
+        click.echo(f"the database differs from the snapshot at {done.revision} "
+                   f"({len(done.differences)} difference(s)); nothing stamped:")
+        for line in done.differences:
+            click.echo(f"  {line}")
+        sys.exit(EXIT_FOUND)
+    click.echo(f"baseline: stamped the database at {done.revision} without running DDL")
+
+
+@cli.command()
+@URL_OPTION
+@format_option("text", "json")
+@click.pass_obj
+@reports_errors
+def status(state: ToolState, url: str | None, output: str) -> None:
+    """Current and pending revisions, the deploy lock's holder, and drift.  Exit 1 when the
+    database is behind, has drifted or holds a partially applied revision."""
+    from schema.apply.report import status_json, status_lines
+    from schema.apply.status import status as read_status
+
+    current = read_status(state.project(), url)
+    click.echo(status_json(current) if output == "json" else "\n".join(status_lines(current)))
+    if current.pending or current.partial or current.drift.differences:
+        sys.exit(EXIT_FOUND)
+
+
+@cli.command()
+@URL_OPTION
+@format_option("text", "markdown", "json")
+@click.pass_obj
+@reports_errors
+def drift(state: ToolState, url: str | None, output: str) -> None:
+    """Differences between a live database and the snapshot of its current revision; exit 1
+    when there are any."""
+    from schema.apply.report import drift_json, drift_lines, drift_markdown
+    from schema.apply.status import drift as find_drift
+
+    found = find_drift(state.project(), url)
+    if output == "json":
+        click.echo(drift_json(found))
+    elif output == "markdown":
+        click.echo(drift_markdown(found), nl=False)
+    else:
+        click.echo("\n".join(drift_lines(found)))
+    if found.differences or not found.checked:
+        sys.exit(EXIT_FOUND)
+
+
+@cli.command()
+@click.argument("revision")
+@click.option("--applied", "outcome", flag_value="applied",
+              help="You finished the revision by hand: record it as applied.")
+@click.option("--rolled-back", "outcome", flag_value="rolled-back",
+              help="You undid what it changed: record the database at the revision before.")
+@URL_OPTION
+@click.option("--lock-timeout", type=click.FloatRange(min=0), default=60.0, show_default=True)
+@click.pass_obj
+@reports_errors
+def resolve(state: ToolState, revision: str, outcome: str | None, url: str | None,
+            lock_timeout: float) -> None:
+    """Close a partially applied revision (MariaDB/MySQL) after fixing it by hand."""
+    from schema.apply.resolve import resolve as resolve_partial
+
+    if outcome is None:
+        raise click.UsageError("say what you did: --applied or --rolled-back")
+    done = resolve_partial(state.project(), revision, outcome == "applied", url, lock_timeout)
+    if done.note:
+        click.echo(f"note: {done.note}")
+    click.echo(f"resolved {done.revision} as {outcome}: {done.url} is at "
+               f"{done.at or 'base'}; run `tool apply` to continue")

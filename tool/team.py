@@ -1,0 +1,57 @@
+"""Teamwork commands: rebase, merge and squash."""
+
+from __future__ import annotations
+
+import click
+
+from tool.base import ToolState, cli, relative, reports_errors
+
+
+@cli.command()
+@click.option("--onto", metavar="REF", help="The branch merged in (default: origin/main, main).")
+@click.pass_obj
+@reports_errors
+def rebase(state: ToolState, onto: str | None) -> None:
+    """After merging the main branch: move this branch's revisions on top of its head."""
+    from schema.branches import rebase as rebase_branch
+
+    project = state.project()
+    done = rebase_branch(project, onto)
+    if not done.revisions:
+        click.echo(f"nothing to rebase: this branch's revisions already follow {done.onto}")
+        return
+    click.echo(f"rebased {len(done.revisions)} revision(s) onto {done.onto}: "
+               f"{', '.join(done.revisions)}")
+    for path in done.paths:
+        click.echo(f"wrote {relative(path, project)}")
+    click.echo("review the revisions, then commit them with the snapshot")
+
+
+@cli.command()
+@click.option("-m", "--message", default="merge heads", show_default=True)
+@click.pass_obj
+@reports_errors
+def merge(state: ToolState, message: str) -> None:
+    """Join two Alembic heads with a merge revision, once the models combine both."""
+    from schema.branches import merge as merge_heads
+
+    project = state.project()
+    done = merge_heads(project, message)
+    click.echo(f"wrote merge revision {done.revisions[0]}: {relative(done.paths[0], project)}")
+
+
+@cli.command()
+@click.option("--to", "to", required=True, metavar="REV",
+              help="The last revision to fold into one (its id is kept).")
+@click.pass_obj
+@reports_errors
+def squash(state: ToolState, to: str) -> None:
+    """Replace the revisions up to REV with one that builds REV's schema from nothing."""
+    from schema.squash import squash as squash_chain
+
+    project = state.project()
+    done = squash_chain(project, to)
+    click.echo(f"squashed {len(done.replaced)} revisions into {done.revision}: "
+               f"{relative(done.path, project)}")
+    click.echo("databases before this revision must be upgraded to it before they take "
+               "this change; databases at it or past it upgrade normally")

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 
 from .apply.history import State, record
 from .apply.lock import deploy_lock
-from .apply.run import current_revision
+from .apply.run import checked_manifest, current_revision
 from .database import mask_url, run_on_connection
 from .errors import SchemaToolError
 from .files import FileSet
@@ -124,9 +124,7 @@ def _drop_serial_defaults(data: dict[str, object]) -> None:
 def baseline_database(project: Project, revision: str = "head", url: str | None = None,
                       lock_timeout: float = 60.0) -> Adopted:
     """Stamp a database without Alembic history at ``revision`` once it matches its snapshot."""
-    manifest = project.store.read_checked_manifest()
-    if manifest is None:
-        raise SchemaToolError("no snapshot yet: run tool snapshot first")
+    manifest = checked_manifest(project)
     wanted = manifest.head if revision == "head" else revision
     side = revision_side(project, wanted)
     if wanted is None or side is None:

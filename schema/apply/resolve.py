@@ -22,6 +22,7 @@ from ..verify import schema_drift
 from .history import State, forget, read_history, record
 from .live import live_changes, reflect_live
 from .lock import deploy_lock, whoami
+from .run import checked_manifest
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Resolved:
 def resolve(project: Project, revision: str, applied: bool, url: str | None = None,
             lock_timeout: float = 60.0) -> Resolved:
     """Record partially applied ``revision`` as applied or rolled back (see module doc)."""
+    checked_manifest(project)
     target = project.url(url)
     try:
         script = project.scripts.get_revision(revision)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import enum
+import functools
 import importlib
 import inspect
 from collections.abc import Callable
@@ -57,6 +58,7 @@ def _positional(type_: sqltypes.TypeEngine[Any]) -> tuple[Any, ...]:
     return tuple(type_.values) if isinstance(type_, mysql.SET) else ()
 
 
+@functools.cache  # inspect.signature is slow, and thousands of columns share a few classes
 def _parameters(cls: type) -> list[tuple[str, Any]]:
     """Named constructor parameters and defaults, including those a dialect type passes on
     through ``**kw`` to its bases (``mysql.INTEGER(unsigned=True)``)."""

@@ -28,7 +28,7 @@ from .project import Project
 from .review import revision_side, side_metadata
 from .serialize import UnsupportedConstruct, dump_table, metadata_to_dicts
 from .snapshot import compare_models, stage_snapshot
-from .store import Manifest, sha256_bytes
+from .store import Manifest, sha256_bytes, table_fingerprint
 from .verify import BOOKKEEPING_TABLES, metadata_of, schema_drift
 
 FROM_DB_HEADER = "# Reflected from a database by `tool snapshot --from-db`.\n"
@@ -99,13 +99,14 @@ def snapshot_from_database(project: Project, url: str, out: Path | None = None) 
         raise SchemaToolError(f"database {mask_url(target)}: {exc}") from None
     files = FileSet()
     out_store = type(store)(folder)
-    hashes = {}
+    hashes, fingerprints = {}, {}
     for key, data in sorted(tables.items()):
         _drop_serial_defaults(data)
         text = dump_table(data, FROM_DB_HEADER)
         hashes[key] = sha256_bytes(text.encode("utf-8"))
+        fingerprints[key] = table_fingerprint(data)
         files.write(out_store.table_path(key), text)
-    manifest = Manifest(head=revision, tables=hashes)
+    manifest = Manifest(head=revision, tables=hashes, fingerprints=fingerprints)
     files.write(out_store.manifest_path, manifest.to_text())
     files.commit()
     return Adopted(revision, [], [out_store.manifest_path, *map(out_store.table_path, hashes)],

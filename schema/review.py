@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import subprocess
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +26,7 @@ from .plan import plan_operations
 from .project import Project
 from .revision import render_item
 from .serialize import TableDict, naming_convention
-from .snapshot import model_tables, risks_of
+from .snapshot import TableFile, model_tables, risks_of
 from .store import MANIFEST, Manifest, SnapshotStore
 from .verify import metadata_of
 
@@ -35,14 +35,43 @@ MODELS, SNAPSHOT = "models", "snapshot"
 
 @dataclass
 class Side:
-    """One side of a comparison: table hashes, a reader for one table, rename hints."""
+    """One side of a comparison: table file hashes and (when known) fingerprints, a reader for
+    one table, rename hints."""
 
     label: str
-    hashes: dict[str, str]
+    hashes: Mapping[str, str]
     read: Callable[[str], TableDict]
     manifest: Manifest | None = None
     hints: Renames = field(default_factory=Renames)
     naming_convention: dict[str, str] = field(default_factory=dict)
+    fingerprints: Mapping[str, str] | None = None
+
+    def differs(self, other: Side, key: str) -> bool:
+        """True when table ``key`` is not the same on both sides."""
+        if key not in self.hashes or key not in other.hashes:
+            return True
+        if self.fingerprints is not None and other.fingerprints is not None:
+            return self.fingerprints.get(key) != other.fingerprints.get(key)
+        return self.hashes[key] != other.hashes[key]
+
+
+class _FileHashes(Mapping[str, str]):
+    """The models' table file hashes, each written (as YAML) only when asked for."""
+
+    def __init__(self, tables: Mapping[str, TableFile]) -> None:
+        self._tables = tables
+
+    def __getitem__(self, key: str) -> str:
+        return self._tables[key].sha256
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._tables
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._tables)
+
+    def __len__(self) -> int:
+        return len(self._tables)
 
 
 @dataclass(frozen=True)
@@ -64,15 +93,17 @@ def open_side(project: Project, spec: str) -> Side:
     --from-db --out DIR``) or a git ref such as ``origin/main``."""
     if spec == MODELS:
         tables = model_tables(project)
-        return Side(MODELS, {k: t.sha256 for k, t in tables.items()},
-                    lambda key: tables[key].data, hints=renames_in(project.metadata),
-                    naming_convention=naming_convention(project.metadata))
+        return Side(MODELS, _FileHashes(tables), lambda key: tables[key].data,
+                    hints=renames_in(project.metadata),
+                    naming_convention=naming_convention(project.metadata),
+                    fingerprints={key: table.fingerprint for key, table in tables.items()})
     folder = project.config.root / spec
     if spec == SNAPSHOT or (folder / MANIFEST).is_file():
         store = project.store if spec == SNAPSHOT else SnapshotStore(folder)
         manifest = store.read_checked_manifest()
         return Side(spec, dict(manifest.tables) if manifest else {}, store.read_table,
-                    manifest, naming_convention=manifest.naming_convention if manifest else {})
+                    manifest, naming_convention=manifest.naming_convention if manifest else {},
+                    fingerprints=manifest.fingerprints or None if manifest else None)
     return _git_side(project, spec)
 
 
@@ -105,7 +136,8 @@ def _git_side(project: Project, ref: str) -> Side:
     return Side(ref, dict(manifest.tables),
                 lambda key: parse_table(f"{ref}:{store.table_path(key).name}",
                                         show(store.table_path(key))),
-                manifest, naming_convention=manifest.naming_convention)
+                manifest, naming_convention=manifest.naming_convention,
+                fingerprints=manifest.fingerprints or None)
 
 
 class _MissingAtRef(SchemaToolError):
@@ -116,7 +148,7 @@ def review(project: Project, base_spec: str = SNAPSHOT, head_spec: str = MODELS)
     """Changes, risks and upgrade operations from ``base_spec`` to ``head_spec``."""
     base, head = open_side(project, base_spec), open_side(project, head_spec)
     changed = sorted(key for key in set(base.hashes) | set(head.hashes)
-                     if base.hashes.get(key) != head.hashes.get(key))
+                     if base.differs(head, key))
     old = {key: base.read(key) if key in base.hashes else None for key in changed}
     new = {key: head.read(key) if key in head.hashes else None for key in changed}
     hints = Renames()
@@ -173,7 +205,8 @@ def revision_side(project: Project, revision: str | None, ref: str = "HEAD") -> 
         side = _git_side(project, commit)
         if side.manifest is not None and side.manifest.head == revision:
             return Side(f"{revision} (git {commit[:12]})", side.hashes, side.read, side.manifest,
-                        naming_convention=side.naming_convention)
+                        naming_convention=side.naming_convention,
+                        fingerprints=side.fingerprints)
     return None
 
 

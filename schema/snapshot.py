@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -30,17 +31,37 @@ from .serialize import (
     naming_convention,
     table_key,
 )
-from .store import Manifest, sha256_bytes
+from .store import Manifest, sha256_bytes, table_fingerprint
 from .targets import feature_problems, name_problems
 
 
-@dataclass(frozen=True)
 class TableFile:
-    """One table as the models define it now: snapshot dict, file text and its hash."""
+    """One table as the models define it now: its snapshot dict, and (computed when first
+    needed) its fingerprint, its file text and the text's hash."""
 
-    data: TableDict
-    text: str
-    sha256: str
+    def __init__(self, data: TableDict) -> None:
+        self.data = data
+
+    @cached_property
+    def fingerprint(self) -> str:
+        return table_fingerprint(self.data)
+
+    @cached_property
+    def text(self) -> str:
+        return dump_table(self.data)
+
+    @cached_property
+    def sha256(self) -> str:
+        return sha256_bytes(self.text.encode("utf-8"))
+
+    def stored_as(self, manifest: Manifest | None, key: str) -> bool:
+        """True when the snapshot holds this table exactly so: by fingerprint when the
+        manifest records them (no YAML written), else by the file's hash."""
+        if manifest is None or key not in manifest.tables:
+            return False
+        if manifest.fingerprints:
+            return manifest.fingerprints.get(key) == self.fingerprint
+        return manifest.tables[key] == self.sha256
 
 
 @dataclass
@@ -55,9 +76,19 @@ class SchemaDiff:
     new: dict[str, TableDict | None] = field(default_factory=dict)
     renames: Renames = field(default_factory=Renames)
 
+    def stored(self, key: str) -> bool:
+        """True when table ``key``'s file needs no rewrite."""
+        return self.models[key].stored_as(self.manifest, key)
+
     @property
     def table_hashes(self) -> dict[str, str]:
-        return {key: table.sha256 for key, table in self.models.items()}
+        """The file hash of every table: the manifest's for files that stay as they are."""
+        return {key: self.manifest.tables[key] if self.manifest and self.stored(key)
+                else table.sha256 for key, table in self.models.items()}
+
+    @property
+    def table_fingerprints(self) -> dict[str, str]:
+        return {key: table.fingerprint for key, table in self.models.items()}
 
     @property
     def unchanged(self) -> dict[str, TableDict]:
@@ -68,7 +99,8 @@ class SchemaDiff:
         """True when any table file would change, even without a schema change."""
         if self.manifest is None:
             return bool(self.models)
-        return (self.manifest.tables != self.table_hashes
+        return (set(self.manifest.tables) != set(self.models)
+                or not all(self.stored(key) for key in self.models)
                 or self.manifest.naming_convention != self.naming_convention)
 
 
@@ -95,11 +127,7 @@ def model_tables(project: Project) -> dict[str, TableFile]:
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise SchemaToolError(f"models: {problems[0]}{more}")
-    tables = {}
-    for key, data in sorted(dicts.items()):
-        text = dump_table(data)
-        tables[key] = TableFile(data, text, sha256_bytes(text.encode("utf-8")))
-    return tables
+    return {key: TableFile(data) for key, data in sorted(dicts.items())}
 
 
 def compare_models(project: Project, renames: Renames | None = None) -> SchemaDiff:
@@ -112,10 +140,8 @@ def compare_models(project: Project, renames: Renames | None = None) -> SchemaDi
     manifest = store.read_checked_manifest()
     models = model_tables(project)
     stored = manifest.tables if manifest else {}
-    changed = sorted(
-        key for key in set(stored) | set(models)
-        if stored.get(key) != (models[key].sha256 if key in models else None)
-    )
+    changed = sorted(key for key in set(stored) | set(models)
+                     if key not in models or not models[key].stored_as(manifest, key))
     old = {key: store.read_table(key) if key in stored else None for key in changed}
     new = {key: models[key].data if key in models else None for key in changed}
     try:
@@ -289,10 +315,9 @@ def stage_snapshot(
     """Stage changed table files, removed ones, and the manifest signed for ``head`` (adding
     ``notes`` to the ones of revisions that still exist)."""
     store = project.store
-    stored = schema_diff.manifest.tables if schema_diff.manifest else {}
     written = []
     for key, table in schema_diff.models.items():
-        if stored.get(key) != table.sha256:
+        if not schema_diff.stored(key):
             files.write(store.table_path(key), table.text)
             written.append(store.table_path(key))
     wanted = {store.table_path(key) for key in schema_diff.models}
@@ -304,6 +329,7 @@ def stage_snapshot(
     kept = {**(schema_diff.manifest.notes if schema_diff.manifest else {}), **(notes or {})}
     manifest = Manifest(head=head, tables=schema_diff.table_hashes, revisions=revisions,
                         naming_convention=schema_diff.naming_convention,
+                        fingerprints=schema_diff.table_fingerprints,
                         notes={rev: n for rev, n in kept.items()
                                if n and rev in project.revision_ids()})
     files.write(store.manifest_path, manifest.to_text())
@@ -361,7 +387,7 @@ def rehash(project: Project) -> Manifest:
     heads = project.heads()
     if len(heads) > 1:
         raise SchemaToolError(f"alembic has {len(heads)} heads; merge them before `tool rehash`")
-    tables = {}
+    tables, fingerprints = {}, {}
     for path in sorted(store.tables_dir.glob("*.yaml")):
         data = parse_table(store.display(path), path.read_text(encoding="utf-8"))
         key = table_key(data.get("schema"), data["name"])
@@ -371,11 +397,13 @@ def rehash(project: Project) -> Manifest:
                 f"{store.display(store.table_path(key))}"
             )
         tables[key] = sha256_bytes(path.read_bytes())
+        fingerprints[key] = table_fingerprint(data)
     revisions = project.revision_files()
     manifest = Manifest(head=heads[0] if heads else None, tables=tables, revisions=revisions,
                         naming_convention=store.recorded("naming_convention"),
                         notes={rev: note for rev, note in store.recorded("notes").items()
-                               if rev in project.revision_ids()})
+                               if rev in project.revision_ids()},
+                        fingerprints=fingerprints)
     files = FileSet()
     files.write(store.manifest_path, manifest.to_text())
     files.commit()

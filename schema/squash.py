@@ -88,5 +88,6 @@ def _record(project: Project, manifest: Manifest, revision: str, replaced: list[
     files = FileSet()
     files.write(project.store.manifest_path, Manifest(
         head=manifest.head, tables=manifest.tables, revisions=project.revision_files(),
-        naming_convention=manifest.naming_convention, notes=notes).to_text())
+        naming_convention=manifest.naming_convention, notes=notes,
+        fingerprints=manifest.fingerprints).to_text())
     files.commit()

@@ -1,7 +1,9 @@
 """The snapshot folder: ``tables/*.yaml`` plus ``manifest.yaml`` with checksums.
 
 The manifest records the format version, the Alembic head the snapshot belongs to, a fingerprint
-of the whole snapshot and a sha256 per table file and per revision file.  Its ``head`` and
+of the whole snapshot, a sha256 per table file and per revision file, and per table a
+fingerprint of its snapshot dict (sha256 of canonical JSON): comparing the models with the
+snapshot then needs no YAML written or read for the tables that did not change.  Its ``head`` and
 ``fingerprint`` lines change with every schema change, so two branches that both change the
 schema conflict here in git rather than merging two heads silently.
 """
@@ -9,6 +11,7 @@ schema conflict here in git rather than merging two heads silently.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +35,13 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def table_fingerprint(data: TableDict) -> str:
+    """sha256 of a table's snapshot dict as canonical JSON: much cheaper than its YAML text,
+    and equal exactly when the text would be."""
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return sha256_bytes(text.encode("utf-8"))
+
+
 def fingerprint(tables: dict[str, str]) -> str:
     """One hash over every table's key and file hash: equal fingerprints, equal snapshots."""
     lines = "".join(f"{key}\t{digest}\n" for key, digest in sorted(tables.items()))
@@ -53,6 +63,8 @@ class Manifest:
     # ``allowed`` (the --allow-destructive reason), ``renames`` (see diff.renames.Renames),
     # ``squashed`` (the revisions `tool squash` replaced with this one)
     notes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # table -> table_fingerprint() of its dict; empty in manifests written before it existed
+    fingerprints: dict[str, str] = field(default_factory=dict)
     format: int = FORMAT_VERSION
 
     @property
@@ -68,6 +80,8 @@ class Manifest:
             "tables": dict(sorted(self.tables.items())),
             "revisions": dict(sorted(self.revisions.items())),
         }
+        if self.fingerprints:
+            data["table_fingerprints"] = dict(sorted(self.fingerprints.items()))
         if self.notes:
             data["notes"] = dict(sorted(self.notes.items()))
         body = yaml.dump(data, Dumper=SnapshotDumper, sort_keys=False, default_flow_style=False,
@@ -120,7 +134,7 @@ class SnapshotStore:
         if not isinstance(data, dict):
             raise SnapshotFileError(where, "must be a mapping")
         expected = {"format", "head", "fingerprint", "naming_convention", "tables", "revisions"}
-        unknown = sorted(set(data) - expected - {"notes"})
+        unknown = sorted(set(data) - expected - {"notes", "table_fingerprints"})
         missing = sorted(expected - set(data))
         if unknown or missing:
             problem = f"unknown key {unknown[0]!r}" if unknown else f"missing key {missing[0]!r}"
@@ -131,8 +145,8 @@ class SnapshotStore:
             )
         if data["head"] is not None and not isinstance(data["head"], str):
             raise SnapshotFileError(where, "head must be a revision id or null")
-        for section in ("naming_convention", "tables", "revisions"):
-            value = data[section] or {}
+        for section in ("naming_convention", "tables", "revisions", "table_fingerprints"):
+            value = data.get(section) or {}
             if not isinstance(value, dict) or not all(
                 isinstance(k, str) and isinstance(v, str) for k, v in value.items()
             ):
@@ -145,7 +159,8 @@ class SnapshotStore:
         manifest = Manifest(head=data["head"], tables=dict(data["tables"] or {}),
                             revisions=dict(data["revisions"] or {}),
                             naming_convention=dict(data["naming_convention"] or {}),
-                            notes=dict(notes))
+                            notes=dict(notes),
+                            fingerprints=dict(data.get("table_fingerprints") or {}))
         if data["fingerprint"] != manifest.fingerprint:
             raise SnapshotFileError(where, "fingerprint does not match the table checksums")
         return manifest

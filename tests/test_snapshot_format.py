@@ -108,3 +108,38 @@ def test_own_types_are_imported_back_only_from_the_model_packages() -> None:
                 text_to_type(text)
     finally:
         allow_type_modules(())
+
+
+def test_unchanged_tables_are_compared_without_writing_yaml(
+        sqlite_project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The manifest's table fingerprints let `tool check` and `tool diff` skip the YAML of
+    tables that did not change; a manifest without them (an older one) still works."""
+    project = sqlite_project
+    project.write_models('growers = Table("growers", metadata, '
+                         'Column("id", Integer, primary_key=True))\n'
+                         'plants = Table("plants", metadata, '
+                         'Column("id", Integer, primary_key=True))\n')
+    project.invoke("snapshot", "-m", "initial")
+    manifest_path = project.root / "snapshots" / "manifest.yaml"
+    manifest = yaml.safe_load(manifest_path.read_text())
+    assert set(manifest["table_fingerprints"]) == {"growers", "plants"}
+    written: list[str] = []
+    monkeypatch.setattr("schema.snapshot.dump_table",
+                        lambda data, *args: written.append(data["name"]) or dump_table(data))
+    project.invoke("check")
+    assert written == []
+    project.write_models('growers = Table("growers", metadata, '
+                         'Column("id", Integer, primary_key=True), Column("name", String(9)))\n'
+                         'plants = Table("plants", metadata, '
+                         'Column("id", Integer, primary_key=True))\n')
+    assert project.invoke("diff").out.startswith("+ column growers.name")
+    assert written == []  # the diff needs no YAML at all
+    project.invoke("snapshot", "-m", "names")
+    assert written == ["growers"]  # only the changed table's file is written
+    # an older manifest without fingerprints: compared by file hash, re-signed with them
+    del manifest["table_fingerprints"]
+    text = manifest_path.read_text()
+    manifest_path.write_text(text[:text.index("table_fingerprints:")])
+    project.invoke("check")
+    project.invoke("rehash")
+    assert "table_fingerprints:" in manifest_path.read_text()

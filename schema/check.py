@@ -33,7 +33,7 @@ def check_project(project: Project) -> list[Problem]:
                 "reason was recorded", "re-create it with tool snapshot --allow-destructive "
                 "\"reason\""))
     if not problems:
-        schema_diff = compare_models(project)
+        schema_diff = compare_models(project, manifest=manifest)
         problems.extend(
             Problem(f"models differ from the snapshot: {change.describe()}",
                     'tool snapshot -m "describe the change"')

@@ -130,14 +130,16 @@ def model_tables(project: Project) -> dict[str, TableFile]:
     return {key: TableFile(data) for key, data in sorted(dicts.items())}
 
 
-def compare_models(project: Project, renames: Renames | None = None) -> SchemaDiff:
+def compare_models(project: Project, renames: Renames | None = None,
+                   manifest: Manifest | None = None) -> SchemaDiff:
     """Diff the models against the stored snapshot, reading only the tables that changed.
 
     ``renames`` (from the command line) and the models' ``info={"renamed_from": ...}`` hints
-    turn a drop and an add into a rename where they apply.
+    turn a drop and an add into a rename where they apply.  ``manifest``: one already read
+    and checked (default: read and check it here).
     """
     store = project.store
-    manifest = store.read_checked_manifest()
+    manifest = manifest or store.read_checked_manifest()
     models = model_tables(project)
     stored = manifest.tables if manifest else {}
     changed = sorted(key for key in set(stored) | set(models)

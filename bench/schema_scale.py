@@ -67,12 +67,7 @@ HELP_MAX_S = 0.3  # tool --help
 # Synthetic models
 
 
-BASE_PY = '''\
-"""Declarative base of the synthetic benchmark models."""
-
-from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase
-
+CONVENTION_PY = '''\
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -80,7 +75,15 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+'''
 
+BASE_PY = '''\
+"""Declarative base of the synthetic benchmark models."""
+
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+''' + CONVENTION_PY + '''
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
@@ -162,14 +165,7 @@ CORE_BASE_PY = '''\
 
 from sqlalchemy import MetaData
 
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
+''' + CONVENTION_PY + '''
 
 class Base:
     """Only a holder, so both styles configure ``benchmodels.base:Base.metadata``."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .errors import IntegrityError, SchemaToolError
 from .project import Project
 from .snapshot import compare_models
 from .store import Manifest
@@ -76,3 +77,16 @@ def integrity_problems(project: Project, manifest: Manifest) -> list[Problem]:
             problems.append(Problem(f"revision {name} was edited after it was recorded",
                                     "restore it from git, or review it and run tool rehash"))
     return problems
+
+
+def require_integrity(project: Project, nothing_done: str) -> Manifest:
+    """The manifest, or an error before anything is done: ``IntegrityError`` (exit 6) naming the
+    first integrity problem, then ``nothing_done`` ("nothing was run")."""
+    manifest = project.store.read_manifest()
+    if manifest is None:
+        raise SchemaToolError(f"no snapshot yet: run `tool snapshot -m MESSAGE` first; "
+                              f"{nothing_done}")
+    problems = integrity_problems(project, manifest)
+    if problems:
+        raise IntegrityError(f"{problems[0].describe()}; {nothing_done}")
+    return manifest

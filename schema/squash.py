@@ -15,9 +15,9 @@ from pathlib import Path
 
 from alembic.util import CommandError
 
-from .check import integrity_problems
+from .check import require_integrity
 from .combine import changes_between
-from .errors import IntegrityError, SchemaToolError
+from .errors import SchemaToolError
 from .files import FileSet, SetAside
 from .project import Project
 from .review import revision_side, side_tables
@@ -36,12 +36,7 @@ class Squashed:
 
 def squash(project: Project, to: str) -> Squashed:
     """Squash the revisions from the base up to ``to`` (see module doc)."""
-    manifest = project.store.read_checked_manifest()
-    if manifest is None:
-        raise SchemaToolError("no snapshot yet: nothing to squash")
-    problems = integrity_problems(project, manifest)
-    if problems:
-        raise IntegrityError(f"{problems[0].describe()}; nothing was changed")
+    manifest = require_integrity(project, "nothing was changed")
     try:
         chain = list(project.scripts.iterate_revisions(to, "base"))
     except CommandError as exc:

@@ -175,6 +175,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: "test_random_evolution" not in item.nodeid)
 
 
+def live_tables(url: str) -> set[str]:
+    """The table names a live database has now."""
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            return set(sa.inspect(connection).get_table_names())
+    finally:
+        engine.dispose()
+
+
 def git(root: Path, *args: str) -> None:
     """Run git in ``root`` with a fixed author, failing the test on an error."""
     env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t",

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine, make_url
 from schema.apply.lock import deploy_lock, lock_holder
 from schema.errors import ExitCode
 
-from .conftest import Project, new_project, server_database
+from .conftest import Project, live_tables, new_project, server_database
 
 GROWERS = """
 growers = Table("growers", metadata, Column("id", Integer, primary_key=True),
@@ -63,15 +63,6 @@ def version(url: str) -> list[str]:
                 return []
             return [row[0] for row in connection.exec_driver_sql(
                 "SELECT version_num FROM alembic_version")]
-    finally:
-        engine.dispose()
-
-
-def tables(url: str) -> set[str]:
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
-    try:
-        with engine.connect() as connection:
-            return set(sa.inspect(connection).get_table_names())
     finally:
         engine.dispose()
 
@@ -144,7 +135,7 @@ def test_lock_timeout_runs_nothing(project: Project) -> None:
         engine.dispose()
     assert waiter.code == ExitCode.LOCK_TIMEOUT, waiter
     assert "holds the deploy lock (held by" in waiter.err and "ran nothing" in waiter.err
-    assert version(project.url) == [] and "growers" not in tables(project.url)
+    assert version(project.url) == [] and "growers" not in live_tables(project.url)
     with engine.connect() as connection:
         assert lock_holder(connection, project.url) is None
 
@@ -161,7 +152,7 @@ def test_killed_holder_leaves_no_stale_lock(project: Project) -> None:
     started = time.monotonic()
     result = project.invoke("apply", "--lock-timeout", "20")
     assert "upgraded" in result.out and time.monotonic() - started < 20
-    assert "trays" in tables(project.url)
+    assert "trays" in live_tables(project.url)
 
 
 # --- all or nothing per revision ----------------------------------------------------------------
@@ -177,12 +168,12 @@ def test_failure_mid_revision(project: Project) -> None:
         assert failed.code == ExitCode.FAILED, failed
         assert f"revision {revision_id(failing)} failed and was rolled back" in failed.err
         assert "UPDATE no_such_table" in failed.err and f"stays at {first}" in failed.err
-        assert tables(project.url) & {"plants", "trays"} == set()
+        assert live_tables(project.url) & {"plants", "trays"} == set()
         return
     # MariaDB committed CREATE TABLE plants before the failure: reported, and re-runs refused
     assert failed.code == ExitCode.PARTIAL, failed
     assert "partially applied" in failed.err and "table plants created" in failed.err
-    assert "plants" in tables(project.url)
+    assert "plants" in live_tables(project.url)
     again = project.invoke("apply", check=False)
     assert again.code == ExitCode.PARTIAL and "resolve it first" in again.err
     status = json.loads(project.invoke("status", "--format", "json", check=False).out)
@@ -232,7 +223,7 @@ def test_edited_applied_revision_is_refused_before_any_ddl(project: Project) -> 
     assert refused.code == ExitCode.INTEGRITY, refused
     assert f"revision {revision_id(first)} was applied on" in refused.err
     assert f"--allow-edited {revision_id(first)}" in refused.err
-    assert version(project.url) == [revision_id(first)] and "trays" not in tables(project.url)
+    assert version(project.url) == [revision_id(first)] and "trays" not in live_tables(project.url)
     allowed = project.invoke("apply", "--allow-edited", revision_id(first))
     assert "edited after it was applied" in allowed.out and "upgraded" in allowed.out
     (note,) = execute(project.url, "SELECT note FROM tool_schema_history WHERE revision = "
@@ -290,7 +281,7 @@ def test_sqlite_revision_leaving_dangling_rows_is_rolled_back(sqlite_project: Pr
                  ["op.execute('INSERT INTO plants (id, grower_id) VALUES (7, 99)')"])
     failed = project.invoke("apply", check=False)
     assert failed.code == ExitCode.FAILED and "foreign key points at no row" in failed.err
-    assert version(project.url) == [first] and "trays" not in tables(project.url)
+    assert version(project.url) == [first] and "trays" not in live_tables(project.url)
     assert execute(project.url, "SELECT count(*) FROM plants") == [(0,)]
 
 
@@ -312,7 +303,7 @@ def test_dry_run_prints_sql_and_changes_nothing(project: Project) -> None:
         assert "NOT NULL" in planned.out
     data = json.loads(project.invoke("apply", "--dry-run", "--format", "json").out)
     assert data["before"] == first and len(data["pending"]) == 1 and "trays" in data["sql"]
-    assert version(project.url) == [first] and "trays" not in tables(project.url)
+    assert version(project.url) == [first] and "trays" not in live_tables(project.url)
 
 
 def test_sqlite_backup_is_taken_before_upgrading(sqlite_project: Project) -> None:
@@ -327,7 +318,7 @@ def test_sqlite_backup_is_taken_before_upgrading(sqlite_project: Project) -> Non
     assert backup.parent == Path(make_url(project.url).database or "").resolve().parent
     assert backup.name.startswith(f"test.{first}.") and backup.name.endswith(".backup.db")
     copy = f"sqlite:///{backup}"
-    assert version(copy) == [first] and "trays" not in tables(copy)
+    assert version(copy) == [first] and "trays" not in live_tables(copy)
     assert execute(copy, "SELECT name FROM growers") == [("Ann",)]
     assert "backup: " not in project.invoke("apply").out  # nothing to run: no copy
 

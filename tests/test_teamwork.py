@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from schema.errors import ExitCode
 
-from .conftest import MODELS_HEADER, Project, git
+from .conftest import MODELS_HEADER, Project, git, live_tables
 
 TABLES = {
     "growers": 'Table("growers", metadata, Column("id", Integer, primary_key=True), '
@@ -56,6 +56,15 @@ def branch_with(project: Project, branch: str, table: str, source: str | None = 
     commit_all(project, table)
 
 
+def plants_and_trays_branches(repo: Project) -> None:
+    """Branch ``feature`` adds plants; branch ``other`` adds trays and is merged into main."""
+    branch_with(repo, "feature", "plants")
+    git(repo.root, "checkout", "-q", "main")
+    branch_with(repo, "other", "trays")
+    git(repo.root, "checkout", "-q", "main")
+    git(repo.root, "merge", "-q", "other")
+
+
 def merge_main_into(project: Project, branch: str) -> None:
     """``git merge main`` on ``branch``; the manifest conflicts by design."""
     git(project.root, "checkout", "-q", branch)
@@ -69,21 +78,8 @@ def heads(project: Project) -> list[str]:
     return [line.split()[0] for line in out.splitlines() if line.strip()]
 
 
-def live_tables(url: str) -> set[str]:
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
-    try:
-        with engine.connect() as connection:
-            return set(sa.inspect(connection).get_table_names())
-    finally:
-        engine.dispose()
-
-
 def test_rebase_two_branches_adding_different_tables(repo: Project) -> None:
-    branch_with(repo, "feature", "plants")
-    git(repo.root, "checkout", "-q", "main")
-    branch_with(repo, "other", "trays")
-    git(repo.root, "checkout", "-q", "main")
-    git(repo.root, "merge", "-q", "other")
+    plants_and_trays_branches(repo)
     # a database already at main's head
     repo.invoke("apply", "--no-backup")
     merge_main_into(repo, "feature")
@@ -141,11 +137,7 @@ def test_rebase_refuses_two_branches_changing_the_same_column(repo: Project) -> 
 
 
 def test_merge_joins_two_heads_on_main(repo: Project) -> None:
-    branch_with(repo, "feature", "plants")
-    git(repo.root, "checkout", "-q", "main")
-    branch_with(repo, "other", "trays")
-    git(repo.root, "checkout", "-q", "main")
-    git(repo.root, "merge", "-q", "other")
+    plants_and_trays_branches(repo)
     merged = subprocess.run(["git", "merge", "-q", "feature"], cwd=repo.root,
                             capture_output=True, text=True, check=False)
     assert merged.returncode != 0  # the manifest: taken from main as it was

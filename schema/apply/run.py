@@ -22,7 +22,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from ..check import integrity_problems
+from ..check import require_integrity
 from ..database import mask_url, reason, run_on_connection, sqlite_file
 from ..errors import (
     IntegrityError,
@@ -83,12 +83,7 @@ class ApplyResult:
 
 def checked_manifest(project: Project) -> Manifest:
     """The manifest, once snapshot files, revision files and heads agree with it."""
-    manifest = project.store.read_manifest()
-    if manifest is None:
-        raise SchemaToolError("no snapshot yet: run `tool snapshot -m MESSAGE` first")
-    problems = integrity_problems(project, manifest)
-    if problems:
-        raise IntegrityError(f"{problems[0].describe()}; nothing was run")
+    manifest = require_integrity(project, "nothing was run")
     env_py = Path(project.scripts.dir) / "env.py"
     if CONFIGURE_KEY not in env_py.read_text(encoding="utf-8"):
         raise SchemaToolError(

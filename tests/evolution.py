@@ -35,7 +35,7 @@ from hypothesis import strategies as st
 MAX_TABLES, MAX_COLUMNS = 5, 6
 LENGTHS = (8, 16, 32, 64)
 NUMERICS = ((6, 2), (8, 2), (10, 2), (12, 0), (8, 0))
-FAMILIES = ("int", "str", "fk", "big", "num", "text", "dt", "fk", "enum", "calc")
+FAMILIES = ("int", "str", "fk", "big", "num", "text", "dt", "fk", "enum", "calc", "bool")
 # Value lists of ENUM columns: "a" is always there (the test's rows use it).
 ENUM_VALUES = (("a", "b"), ("a", "b", "c"), ("b", "a"), ("a", "c"), ("a", "b", "c", "d"))
 FACTORS = (2, 3)  # generated columns are factor * 10
@@ -54,17 +54,20 @@ DEFAULTS = {
     "num": (("sql", "5"), ("sql", "7")), "dt": (("now",),),
     "str": (("lit", "dv"), ("lit", "it's"), ("lit", "a\\b")),
     "text": (("lit", "dv"), ("lit", "ok")), "enum": (("lit", "a"),),
+    "bool": (("true",), ("false",)),
 }
 COMMENTS = ("first note", "second note", "owner's note")
 ONDELETE = (None, "CASCADE", "SET NULL")
 STRINGS = ("str", "text")
-UNKEYED = ("text", "enum", "calc")  # never in an index, unique or CHECK (rows repeat values)
+# never in an index, unique or CHECK (rows repeat values)
+UNKEYED = ("text", "enum", "calc", "bool")
 
 
 @dataclass
 class Col:
     name: str
     # ("int",) ("big",) ("str", n) ("text",) ("num", p, s) ("dt",) ("enum", name, values)
+    # ("bool",): a Boolean (no CHECK: SQLAlchemy's default), server default true() or false()
     # ("calc", factor): an Integer generated as factor * 10, stored (MariaDB refuses id)
     type: tuple
     nullable: bool = True
@@ -114,7 +117,8 @@ def type_source(t: tuple) -> str:
     if t[0] == "num":
         return f"Numeric({t[1]}, {t[2]})"
     return f"String({t[1]})" if t[0] == "str" else {
-        "int": "Integer", "big": "sa.BigInteger", "text": "Text", "dt": "DateTime"}[t[0]]
+        "int": "Integer", "big": "sa.BigInteger", "text": "Text", "dt": "DateTime",
+        "bool": "Boolean"}[t[0]]
 
 
 def type_text(t: tuple) -> str:
@@ -125,17 +129,19 @@ def type_text(t: tuple) -> str:
         return f"Numeric(precision={t[1]}, scale={t[2]})"
     return f"String(length={t[1]})" if t[0] == "str" else {
         "int": "Integer()", "big": "BigInteger()", "text": "Text()", "dt": "DateTime()",
-        "calc": "Integer()"}[t[0]]
+        "calc": "Integer()", "bool": "Boolean()"}[t[0]]
 
 
 def default_source(d: tuple) -> str:
-    return {"lit": f"{d[-1]!r}", "sql": f"sa.text({d[-1]!r})", "now": "func.now()"}[d[0]]
+    return {"lit": f"{d[-1]!r}", "sql": f"sa.text({d[-1]!r})", "now": "func.now()",
+            "true": "sa.true()", "false": "sa.false()"}[d[0]]
 
 
 def default_text(d: tuple | None) -> str:
     if d is None:
         return "none"
-    return {"lit": repr(d[-1]), "sql": f"text({d[-1]!r})", "now": "func.now()"}[d[0]]
+    return {"lit": repr(d[-1]), "sql": f"text({d[-1]!r})", "now": "func.now()",
+            "true": "true()", "false": "false()"}[d[0]]
 
 
 def render(schema: Schema) -> str:
@@ -297,7 +303,7 @@ class Evolver:
 
     def checkable(self, tab: Tab, col: Col) -> bool:
         """MariaDB refuses a CHECK on a column whose foreign key has an ON DELETE action."""
-        return (col.family not in ("dt", "enum", "calc")
+        return (col.family not in ("dt", "enum", "calc", "bool")
                 and tab.fks.get(col.name, (None, None))[1] is None)
 
     def plain(self, tab: Tab, col: Col) -> bool:

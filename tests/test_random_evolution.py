@@ -4,7 +4,7 @@ Hypothesis draws an evolution (``tests/evolution.py``): an initial schema of SQL
 tables, then steps of one to four edits each (tables, columns, types, nullability, server
 defaults, comments, indexes, unique, foreign key and CHECK constraints, named ENUM columns whose
 values are added, removed and reordered, stored generated columns whose expression changes,
-IDENTITY keys whose options change).
+IDENTITY keys whose options change, Boolean columns with true()/false() defaults).
 Each example gets a fresh project folder and an empty database, and for every step:
 
 1. every table that can keep rows across the step and its downgrade gets two rows, valid under
@@ -109,6 +109,8 @@ def sample_value(family: str, i: int) -> Any:
         return datetime(2020, 1, i, 12, 30)
     if family == "enum":
         return "a"  # in every value list drawn
+    if family == "bool":
+        return i == 1
     return f"ab{i}"
 
 
@@ -153,7 +155,8 @@ def _data_type(t: tuple) -> sa.types.TypeEngine:
         return sa.Numeric(*t[1:])
     if t[0] == "enum":
         return sa.Enum(*t[2], name=t[1], create_type=False)
-    return {"int": sa.Integer, "big": sa.BigInteger, "text": sa.Text, "dt": sa.DateTime}[t[0]]()
+    return {"int": sa.Integer, "big": sa.BigInteger, "text": sa.Text, "dt": sa.DateTime,
+            "bool": sa.Boolean}[t[0]]()
 
 
 def data_table(tab: Tab, metadata: sa.MetaData) -> sa.Table:

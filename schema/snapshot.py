@@ -19,7 +19,6 @@ from .diff.renames import LookAlike, Renames, look_alikes, renames_in
 from .errors import ExitCode, SchemaToolError
 from .files import FileSet
 from .lint import Risk, Severity, lint
-from .load import parse_table
 from .plan import plan_operations
 from .project import Project
 from .revision import write_revision
@@ -29,7 +28,6 @@ from .serialize import (
     dump_table,
     metadata_to_dicts,
     naming_convention,
-    table_key,
 )
 from .store import Manifest, sha256_bytes, table_fingerprint
 from .targets import feature_problems, name_problems
@@ -381,32 +379,3 @@ def summary(changes: list[Change]) -> str:
     """``3 changes: 1 added, 1 dropped, 1 altered``."""
     shown = ", ".join(f"{n} {label}" for label, n in change_counts(changes).items() if n)
     return f"{len(changes)} change{'s' if len(changes) != 1 else ''}: {shown}"
-
-
-def rehash(project: Project) -> Manifest:
-    """Re-sign the manifest after a reviewed edit: table and revision hashes, head."""
-    store = project.store
-    heads = project.heads()
-    if len(heads) > 1:
-        raise SchemaToolError(f"alembic has {len(heads)} heads; merge them before `tool rehash`")
-    tables, fingerprints = {}, {}
-    for path in sorted(store.tables_dir.glob("*.yaml")):
-        data = parse_table(store.display(path), path.read_text(encoding="utf-8"))
-        key = table_key(data.get("schema"), data["name"])
-        if store.table_path(key) != path:
-            raise SchemaToolError(
-                f"{store.display(path)}: holds table {key}, which belongs in "
-                f"{store.display(store.table_path(key))}"
-            )
-        tables[key] = sha256_bytes(path.read_bytes())
-        fingerprints[key] = table_fingerprint(data)
-    revisions = project.revision_files()
-    manifest = Manifest(head=heads[0] if heads else None, tables=tables, revisions=revisions,
-                        naming_convention=store.recorded("naming_convention"),
-                        notes={rev: note for rev, note in store.recorded("notes").items()
-                               if rev in project.revision_ids()},
-                        fingerprints=fingerprints)
-    files = FileSet()
-    files.write(store.manifest_path, manifest.to_text())
-    files.commit()
-    return manifest

@@ -189,7 +189,7 @@ def check(state: ToolState) -> None:
 @reports_errors
 def rehash(state: ToolState) -> None:
     """Re-sign the manifest after a reviewed edit of snapshot or revision files."""
-    from schema.snapshot import rehash as rehash_manifest
+    from schema.rehash import rehash as rehash_manifest
 
     manifest = rehash_manifest(state.project())
     click.echo(f"re-signed manifest: {len(manifest.tables)} tables, "

@@ -346,24 +346,27 @@ def _render_autoincrement(autogen_context: AutogenContext, op: AutoincrementOps)
 
 
 class SQLiteOnlyOps(ops.MigrateOperation):
-    """Drop or re-add a generated column around a batch table rebuild, on SQLite only.
+    """Set an object aside before a batch table rebuild and add it back after, on SQLite only.
 
-    Alembic's batch rebuild copies every column with ``INSERT ... SELECT``, which SQLite refuses
-    for a generated column, and SQLAlchemy reads generated columns back from the CREATE TABLE
-    text, which an earlier ``ADD COLUMN`` can garble.  Taken out before the rebuild and added
-    after it, the column is defined from the snapshot and SQLite computes its values again.
+    Generated columns: Alembic's rebuild copies every column with ``INSERT ... SELECT``, which
+    SQLite refuses for a generated column, and SQLAlchemy reads generated columns back from the
+    CREATE TABLE text, which an earlier ``ADD COLUMN`` can garble.  Indexes on expressions:
+    SQLite cannot reflect them, so the rebuilt table would come back without them.  Taken out
+    before the rebuild and added after it, the object is defined from the snapshot.
     """
 
-    def __init__(self, op: ops.AddColumnOp | ops.DropColumnOp) -> None:
+    def __init__(self, op: ops.MigrateOperation, what: str = "generated column") -> None:
         self.op = op
+        self.what = what
 
     def reverse(self) -> SQLiteOnlyOps:
-        return SQLiteOnlyOps(self.op.reverse())
+        return SQLiteOnlyOps(self.op.reverse(), self.what)
 
 
 @renderers.dispatch_for(SQLiteOnlyOps)
 def _render_sqlite_only(autogen_context: AutogenContext, op: SQLiteOnlyOps) -> list[str]:
-    verb = "re-created after" if isinstance(op.op, ops.AddColumnOp) else "set aside for"
-    return [f"# SQLite: generated column {verb} the table rebuild.",
+    adding = isinstance(op.op, (ops.AddColumnOp, ops.CreateIndexOp))
+    verb = "re-created after" if adding else "set aside for"
+    return [f"# SQLite: {op.what} {verb} the table rebuild.",
             *(f"if op.get_bind().dialect.name == 'sqlite': {line}"
               for line in render_op(autogen_context, op.op))]

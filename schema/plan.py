@@ -51,6 +51,7 @@ from .operations import (
     sequences,
 )
 from .plan_columns import alter_column_ops, column_op, generated_present
+from .plan_indexes import OutsideBatch, expression_indexes_present, on_expressions
 from .postgresql_safe import SafeForms, concurrent_index, not_valid
 from .rename_ops import RenameColumnOps, RenameTableOps
 from .serialize import TableDict
@@ -124,6 +125,7 @@ def plan_operations(
     guarded: set[tuple[str, str, str]] = set()  # (table, foreign key, op) guarded
     renamed_tables: list[ops.MigrateOperation] = []
     safe = SafeForms() if safe_postgresql else None
+    outside = OutsideBatch()
     for change in changes:
         if change.action is Action.RENAME and change.kind is Kind.TABLE:
             table = old_tables[change.table]  # old columns, new name
@@ -156,7 +158,7 @@ def plan_operations(
         elif change.kind is Kind.PRIMARY_KEY:
             continue  # replaced as a whole, see _primary_key_ops
         else:
-            _constraint_op(change, old_tables, new_tables, phases, guarded, safe)
+            _constraint_op(change, old_tables, new_tables, phases, guarded, safe, outside)
     _primary_key_ops(changes, old_tables, new_tables, phases)
     for (key, name), column_changes in columns_altered.items():
         phases[2][key].extend(
@@ -196,6 +198,7 @@ def plan_operations(
     )
     # dropped first: a sequence whose options change is re-created under the same name
     upgrade.extend([*sequences_dropped, *sequences_created])
+    upgrade.extend(outside.drops)
     for index, phase in enumerate(phases):
         if index == 1:
             upgrade.extend(
@@ -206,6 +209,10 @@ def plan_operations(
         for key in sorted(phase):
             table = new_tables[key] if new.get(key) is not None else old_tables[key]
             generated = generated_present(old_tables, new_tables, key, index, phase[key])
+            expression_indexes = expression_indexes_present(
+                old_tables.get(key), new_tables.get(key), key, index, changes)
+            upgrade.extend(SQLiteOnlyOps(ops.DropIndexOp.from_index(ix), "index on expressions")
+                           for ix in expression_indexes)
             upgrade.append(ops.ModifyTableOps(table.name, [
                 *(SQLiteOnlyOps(ops.DropColumnOp.from_column_and_tablename(
                     table.schema, table.name, column)) for column in generated),
@@ -213,6 +220,10 @@ def plan_operations(
                 *(SQLiteOnlyOps(ops.AddColumnOp.from_column_and_tablename(
                     table.schema, table.name, column)) for column in generated),
             ], schema=table.schema))
+            upgrade.extend(SQLiteOnlyOps(ops.CreateIndexOp.from_index(ix), "index on expressions")
+                           for ix in expression_indexes)
+        if index == 3:
+            upgrade.extend(outside.creates)
         if safe is not None and index == 3:  # outside batch blocks: they run in autocommit
             upgrade.extend(safe.indexes)
         if safe is not None and index == 4:  # once the constraints exist
@@ -242,10 +253,11 @@ def _foreign_keys(table: Table, names: Iterable[str]) -> tuple[ForeignKeyConstra
 def _constraint_op(
     change: Change, old_tables: _Tables, new_tables: _Tables,
     phases: list[dict[str, list[ops.MigrateOperation]]], guarded: set[tuple[str, str, str]],
-    safe: SafeForms | None,
+    safe: SafeForms | None, outside: OutsideBatch,
 ) -> None:
     """Route one constraint or index change to its phase; ``safe`` collects what PostgreSQL's
-    safe forms run outside batch blocks (``None``: safe forms are off)."""
+    safe forms run outside batch blocks (``None``: safe forms are off), ``outside`` the
+    indexes on expressions, which batch mode cannot handle."""
     adding, key = change.action is Action.ADD, change.table
     table = (new_tables if adding else old_tables)[key]
     item = change.new if adding else change.old
@@ -257,6 +269,8 @@ def _constraint_op(
         op = _guard(op, sides, [str(c.name) for c in index.columns], guarded)
         if adding and safe is not None and isinstance(op, ops.CreateIndexOp):
             safe.indexes.append(concurrent_index(index))
+        elif on_expressions(index):
+            (outside.creates if adding else outside.drops).append(op)
         else:
             phases[3 if adding else 0][key].append(op)
         return

@@ -11,6 +11,8 @@ altered while they carry the foreign key.  Names come from one counter (``t3``, 
 so a name is never reused; the naming convention names indexes, unique and foreign keys (an index
 is named after its first column, so no two indexes of a table start with the same column).
 
+An index's first column may be descending (never on a foreign-key column: MariaDB must find an
+index whose leading column is the key's).
 A table's ``id`` may be an IDENTITY (BY DEFAULT, so rows can give their own ids) whose start
 and increment change; adding or removing IDENTITY is refused by the tool, so never drawn.
 ENUM columns each have their own named type (``e_c4``) whose value list always holds "a", the
@@ -87,11 +89,19 @@ class Tab:
     uniques: list[tuple[str, ...]] = field(default_factory=list)
     checks: dict[str, tuple[str, int]] = field(default_factory=dict)  # name -> column, threshold
     indexes: dict[tuple[str, ...], bool] = field(default_factory=dict)  # columns -> unique
+    # indexes (by columns) whose first column is descending: sa.desc(column(...))
+    desc: set[tuple[str, ...]] = field(default_factory=set)
     comment: str | None = None
     identity: tuple[int, int] | None = None  # IDENTITY (start, increment) of ``id``
 
     def col(self, name: str) -> Col:
         return next(c for c in self.columns if c.name == name)
+
+    def descending(self, cols: tuple[str, ...]) -> bool:
+        return cols in self.desc and cols in self.indexes
+
+    def leads_descending(self, column: str) -> bool:
+        return any(cols[0] == column for cols in self.indexes if self.descending(cols))
 
     def check_sql(self, name: str) -> str:
         column, k = self.checks[name]
@@ -161,13 +171,22 @@ def render(schema: Schema) -> str:
             items.append(f"sa.ForeignKeyConstraint([{column!r}], [{parent + '.id'!r}]{option})")
         items += [f"UniqueConstraint({', '.join(map(repr, u))})" for u in tab.uniques]
         items += [f"CheckConstraint({tab.check_sql(n)!r}, name={n!r})" for n in tab.checks]
-        items += [f"Index(None, {', '.join(map(repr, cols))}{', unique=True' if u else ''})"
-                  for cols, u in tab.indexes.items()]
+        items += [_index_source(tab, cols, u) for cols, u in tab.indexes.items()]
         if tab.comment:
             items.append(f"comment={tab.comment!r}")
         body = "".join(f"    {item},\n" for item in items)
         out.append(f"{tab.name} = Table(\n    {tab.name!r}, metadata,\n{body})\n")
     return "\n".join(out)
+
+
+def _index_source(tab: Tab, cols: tuple[str, ...], unique: bool) -> str:
+    """``Index(None, 'c3', 'c5')``; a descending first column is an expression, so the index
+    gets the name the convention would give it."""
+    options = ", unique=True" if unique else ""
+    if not tab.descending(cols):
+        return f"Index(None, {', '.join(map(repr, cols))}{options})"
+    rest = "".join(f", {c!r}" for c in cols[1:])
+    return (f"Index('ix_{tab.name}_{cols[0]}', sa.desc(column({cols[0]!r})){rest}{options})")
 
 
 # --- expected change lines -----------------------------------------------------------------
@@ -184,7 +203,9 @@ def _objects(tab: Tab) -> dict[str, tuple[str, str, object]]:
         objects[f"ck_{t}_{name}"] = ("check constraint", "", tab.check_sql(name))
     for cols, unique in tab.indexes.items():
         kind = "unique index" if unique else "index"
-        objects[f"ix_{t}_{cols[0]}"] = (kind, f" ({', '.join(cols)})", (cols, unique))
+        desc = tab.descending(cols)
+        shown = ", ".join((f"{cols[0]} DESC" if desc else cols[0], *cols[1:]))
+        objects[f"ix_{t}_{cols[0]}"] = (kind, f" ({shown})", (cols, unique, desc))
     return objects
 
 
@@ -478,7 +499,12 @@ class Evolver:
         others = [c.name for c in tab.columns if c.family not in UNKEYED and c.name != first]
         cols = (first, *([self.pick(others)] if others and self.draw(st.booleans()) else []))
         tab.indexes[cols] = self.draw(st.booleans())
-        return f"+ {'unique ' if tab.indexes[cols] else ''}index {tab.name}{cols}"
+        if first not in tab.fks and self.draw(st.booleans()):
+            tab.desc.add(cols)
+        else:
+            tab.desc.discard(cols)
+        desc = " desc" if tab.descending(cols) else ""
+        return f"+ {'unique ' if tab.indexes[cols] else ''}index{desc} {tab.name}{cols}"
 
     def add_unique(self, tab: Tab | None = None) -> str:
         tab = tab or self.tables[self.pick(n for n, t in self.tables.items()
@@ -490,7 +516,8 @@ class Evolver:
     def add_fk(self) -> str:
         tab, col = self.pick_column(
             lambda x, c: self.plain(x, c) and c.family == "int" and c.nullable
-            and c.default is None and self.parents_for(x.name))
+            and c.default is None and not x.leads_descending(c.name)
+            and self.parents_for(x.name))
         checked = any(column == col.name for column, _ in tab.checks.values())
         tab.fks[col.name] = (self.pick(self.parents_for(tab.name)),
                              None if checked else self.pick(ONDELETE))
@@ -516,6 +543,9 @@ class Evolver:
         options = [((cols[0], *more), u) for more in [()] + [(o,) for o in others]
                    for u in (False, True)]
         new_cols, tab.indexes[new_cols] = self.pick(o for o in options if o != (cols, unique))
+        if cols in tab.desc:  # the first column, and so its order, stays
+            tab.desc.discard(cols)
+            tab.desc.add(new_cols)
         return f"~ index {tab.name}{cols} -> {new_cols} unique={tab.indexes[new_cols]}"
 
     def drop_named(self, attr: str) -> str:

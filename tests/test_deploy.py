@@ -281,6 +281,7 @@ def test_sqlite_revision_leaving_dangling_rows_is_rolled_back(sqlite_project: Pr
                  ["op.execute('INSERT INTO plants (id, grower_id) VALUES (7, 99)')"])
     failed = project.invoke("apply", check=False)
     assert failed.code == ExitCode.FAILED and "foreign key points at no row" in failed.err
+    assert "the copy taken before is" in failed.err and ".backup.db" in failed.err
     assert version(project.url) == [first] and "trays" not in live_tables(project.url)
     assert execute(project.url, "SELECT count(*) FROM plants") == [(0,)]
 
@@ -357,11 +358,12 @@ def test_status_and_drift_catch_an_out_of_band_change(project: Project) -> None:
 
 
 def test_postgresql_lock_timeout_option(project: Project) -> None:
+    first = revision_id(snapshot(project, GROWERS, "growers"))
     if make_url(project.url).get_backend_name() != "postgresql":
         refused = project.invoke("apply", "--pg-lock-timeout", "1s", check=False)
-        assert refused.code == ExitCode.USAGE
+        assert refused.code == ExitCode.USAGE and "PostgreSQL only" in refused.err
+        assert version(project.url) == []
         return
-    first = revision_id(snapshot(project, GROWERS, "growers"))
     project.invoke("apply")
     snapshot(project, GROWERS.replace("String(50))", "String(80))"), "longer names")
     engine = sa.create_engine(project.url, poolclass=sa.pool.NullPool)

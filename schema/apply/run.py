@@ -20,7 +20,7 @@ from alembic.script import Script
 from alembic.util import CommandError
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 
 from ..check import require_integrity
 from ..database import mask_url, reason, run_on_connection, sqlite_file
@@ -99,6 +99,11 @@ def apply(project: Project, options: ApplyOptions = ApplyOptions(),
     manifest = checked_manifest(project)
     expected = snapshot_metadata(project.store, manifest)
     target = project.url(options.url)
+    timeouts = [name for name, value in (("--pg-lock-timeout", options.postgresql_lock_timeout),
+                ("--pg-statement-timeout", options.postgresql_statement_timeout)) if value]
+    if timeouts and make_url(target).get_backend_name() != "postgresql":
+        raise SchemaToolError(f"{', '.join(timeouts)}: PostgreSQL only, and "
+                              f"{mask_url(target)} is not a PostgreSQL database")
     checksums = project.revision_checksums()
     # Alembic names the revisions' constraints with the target metadata's naming convention
     project.alembic.attributes["target_metadata"] = expected
@@ -151,9 +156,14 @@ def _upgrade(project: Project, connection: Connection, target: str, checksums: d
         result.backup = backup_sqlite(database_file, before)
     _set_timeouts(connection, options)
     make_transactional(connection)
-    for script in pending:
-        result.revisions.append(
-            _run_revision(project, connection, script, checksums[script.revision], progress))
+    try:
+        for script in pending:
+            result.revisions.append(
+                _run_revision(project, connection, script, checksums[script.revision], progress))
+    except (RevisionFailed, PartiallyApplied) as exc:
+        if result.backup is not None:
+            exc.args = (f"{exc}; the copy taken before is {result.backup}",)
+        raise
     result.after = current_revision(connection)
     connection.commit()
     return result
@@ -222,16 +232,13 @@ def _check_edits(connection: Connection, history: dict[str, Entry], applied: lis
 
 
 def _set_timeouts(connection: Connection, options: ApplyOptions) -> None:
+    """PostgreSQL's lock_timeout and statement_timeout for this session (checked in apply())."""
     settings = {"lock_timeout": options.postgresql_lock_timeout,
                 "statement_timeout": options.postgresql_statement_timeout}
-    settings = {name: value for name, value in settings.items() if value}
-    if not settings:
-        return
-    if connection.dialect.name != "postgresql":
-        raise SchemaToolError(f"{', '.join(settings)} can only be set on PostgreSQL")
     for name, value in settings.items():
-        connection.execute(text("SELECT set_config(:name, :value, false)"),
-                           {"name": name, "value": value})
+        if value:
+            connection.execute(text("SELECT set_config(:name, :value, false)"),
+                               {"name": name, "value": value})
     connection.commit()
 
 

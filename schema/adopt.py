@@ -14,13 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from alembic import command
 from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection
 
 from .apply.history import State, record
 from .apply.lock import deploy_lock
-from .apply.run import checked_manifest, current_revision
+from .apply.run import checked_manifest, current_revision, stamp
 from .database import mask_url, run_on_connection
 from .errors import SchemaToolError
 from .files import FileSet
@@ -145,9 +144,7 @@ def baseline_database(project: Project, revision: str = "head", url: str | None 
             if differences:
                 return Adopted(wanted, differences)
             connection.rollback()
-            config = project.alembic
-            config.attributes.update(connection=connection, target_metadata=None)
-            command.stamp(config, wanted)
+            stamp(project, connection, wanted)
             for script in project.scripts.iterate_revisions(wanted, "base"):
                 record(connection, script.revision, checksums[script.revision], State.APPLIED,
                        note="baseline: stamped without running it")

@@ -60,8 +60,9 @@ class Project:
             raise SchemaToolError(f"{self.config.alembic_ini}: {exc}") from None
 
     def reload_scripts(self) -> None:
-        """Forget the cached revision map, after a revision file was written."""
+        """Forget the cached revision map and hashes, after a revision file was written."""
         self.__dict__.pop("scripts", None)
+        self.__dict__.pop("_hashed_scripts", None)
 
     @cached_property
     def metadata(self) -> MetaData:
@@ -89,13 +90,15 @@ class Project:
     def revision_files(self) -> dict[str, str]:
         """sha256 of every revision file, by file name relative to the versions folder."""
         return {self.version_name(Path(script.path)): digest
-                for script, digest in self._hashed_scripts()}
+                for script, digest in self._hashed_scripts}
 
     def revision_checksums(self) -> dict[str, str]:
         """sha256 of every revision file, by revision id."""
-        return {script.revision: digest for script, digest in self._hashed_scripts()}
+        return {script.revision: digest for script, digest in self._hashed_scripts}
 
+    @cached_property
     def _hashed_scripts(self) -> list[tuple[Script, str]]:
+        # read once per command: apply checks them by name, then records them by id
         return [(script, sha256_bytes(Path(script.path).read_bytes()))
                 for script in self.scripts.walk_revisions()]
 

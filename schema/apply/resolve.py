@@ -10,19 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from alembic import command
 from alembic.util import CommandError
 from sqlalchemy.engine import Connection
 
 from ..database import mask_url, run_on_connection
 from ..errors import SchemaToolError
 from ..project import Project
-from ..review import revision_side, side_metadata
-from ..verify import schema_drift
 from .history import State, forget, read_history, record
 from .live import live_changes, reflect_live
 from .lock import deploy_lock, whoami
-from .run import checked_manifest
+from .run import checked_manifest, stamp
+from .status import snapshot_drift
 
 
 @dataclass(frozen=True)
@@ -64,9 +62,7 @@ def resolve(project: Project, revision: str, applied: bool, url: str | None = No
                             None if applied else entry.schema_before)
             connection.rollback()
             if applied:
-                config = project.alembic
-                config.attributes.update(connection=connection, target_metadata=None)
-                command.stamp(config, script.revision)
+                stamp(project, connection, script.revision)
                 record(connection, script.revision, checksum, State.APPLIED,
                        note=f"partial run resolved as applied by {whoami()}")
             else:
@@ -87,11 +83,10 @@ def _compare(project: Project, connection: Connection, expected_at: str | None,
     if schema_before is not None:
         differences = live_changes(schema_before, reflect_live(connection))
     else:
-        side = revision_side(project, expected_at)
-        if side is None:
+        label, differences = snapshot_drift(project, connection, expected_at)
+        if label is None:
             return (f"no snapshot of {expected_at} found (not the head, not in git history): "
                     "the schema was not compared")
-        differences = schema_drift(connection, side_metadata(side), project.config.ignores)
     if differences:
         raise SchemaToolError(
             f"the live schema is not the one of {expected_at or 'base'} yet "

@@ -127,6 +127,13 @@ def current_revision(connection: Connection) -> str | None:
     return ",".join(MigrationContext.configure(connection).get_current_heads()) or None
 
 
+def stamp(project: Project, connection: Connection, revision: str) -> None:
+    """Record ``revision`` in ``alembic_version`` without running anything (Alembic's stamp)."""
+    config = project.alembic
+    config.attributes.update(connection=connection, target_metadata=None)
+    command.stamp(config, revision)
+
+
 def _upgrade(project: Project, connection: Connection, target: str, checksums: dict[str, str],
              options: ApplyOptions, progress: Progress | None,
              squashed: set[str]) -> ApplyResult:

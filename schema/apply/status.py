@@ -51,14 +51,20 @@ class Status:
     drift: Drift
 
 
+def snapshot_drift(project: Project, connection: Connection,
+                   revision: str | None) -> tuple[str | None, list[str]]:
+    """The label of ``revision``'s snapshot and the live schema's differences from it;
+    ``(None, [])`` when no snapshot of it is found (not the head, not in git history)."""
+    side = revision_side(project, revision)
+    if side is None:
+        return None, []
+    return side.label, schema_drift(connection, side_metadata(side), project.config.ignores)
+
+
 def drift_on(project: Project, connection: Connection, url: str) -> Drift:
     """Compare the live schema with the snapshot of its current revision."""
     revision = current_revision(connection)
-    side = revision_side(project, revision)
-    if side is None:
-        return Drift(mask_url(url), revision, None)
-    differences = schema_drift(connection, side_metadata(side), project.config.ignores)
-    return Drift(mask_url(url), revision, side.label, differences)
+    return Drift(mask_url(url), revision, *snapshot_drift(project, connection, revision))
 
 
 def drift(project: Project, url: str | None = None) -> Drift:

@@ -321,10 +321,14 @@ def _guard(op: ops.MigrateOperation, sides: tuple[Table | None, Table | None],
 
 def _lasting_index_columns(old: Table, new: Table) -> list[list[str]]:
     """Column lists of the indexes, unique constraints and primary key that both sides have
-    unchanged: they serve foreign keys all through a step."""
+    unchanged: they serve foreign keys all through a step.  An index whose dialect options
+    change (a partial index's condition, ignored by MariaDB) is dropped and created again, so
+    it does not last."""
     def shapes(table: Table) -> set[tuple[object, ...]]:
         found: set[tuple[object, ...]] = {
-            ("index", index.name, bool(index.unique), tuple(str(c.name) for c in index.columns))
+            ("index", index.name, bool(index.unique), tuple(str(c.name) for c in index.columns),
+             tuple(str(e) for e in index.expressions),
+             tuple(sorted((k, str(v)) for k, v in index.dialect_kwargs.items())))
             for index in table.indexes}
         found |= {("unique", c.name, True, tuple(str(col.name) for col in c.columns))
                   for c in table.constraints if isinstance(c, UniqueConstraint)}

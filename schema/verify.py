@@ -29,6 +29,7 @@ from .verify_checks import (
     default_drift,
     enum_drift,
     identity_drift,
+    partial_index_drift,
     primary_key_drift,
     sequence_drift,
 )
@@ -102,6 +103,7 @@ def schema_drift(
     lines.extend(enum_drift(inspector, metadata))
     lines.extend(identity_drift(inspector, metadata))
     lines.extend(autoincrement_drift(inspector, metadata))
+    lines.extend(partial_index_drift(inspector, metadata))
     return lines
 
 

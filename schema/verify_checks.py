@@ -1,7 +1,8 @@
 """What verification compares itself, because Alembic's comparison leaves it out: server defaults
 (normalized), CHECK and generated-column expressions (by their terms), primary keys, sequences,
-PostgreSQL ENUM values, IDENTITY options and MariaDB's AUTO_INCREMENT.  Each check takes one
-shared inspector, so its cache serves them all, and returns one human line per difference.
+PostgreSQL ENUM values, IDENTITY options, MariaDB's AUTO_INCREMENT and the conditions of
+partial indexes.  Each check takes one shared inspector, so its cache serves them all, and
+returns one human line per difference.
 """
 
 from __future__ import annotations
@@ -290,3 +291,41 @@ def check_constraint_drift(inspector: Inspector, metadata: MetaData) -> list[str
             for name in sorted(n for n in live - expected - implicit if n)
         )
     return lines
+
+
+def _where_terms(sqltext: str) -> set[str]:
+    """A partial index's condition compared like a CHECK body (:func:`check_terms`), plus how
+    often it negates: ``x IS NULL`` and ``x IS NOT NULL`` mention the same terms."""
+    negations = len(re.findall(r"\bnot\b|<>|!=", sqltext, re.IGNORECASE))
+    return check_terms(sqltext) | {f"not*{negations}"}
+
+
+def partial_index_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
+    """The conditions of partial indexes (``postgresql_where``, ``sqlite_where``), which
+    Alembic does not compare; MariaDB has no partial indexes and ignores them."""
+    dialect = inspector.dialect
+    if dialect.name not in ("postgresql", "sqlite"):
+        return []
+    lines = []
+    for table in metadata.tables.values():
+        wanted = {str(index.name): index.dialect_options[dialect.name]["where"]
+                  for index in table.indexes if index.name}
+        if not wanted or not inspector.has_table(table.name, schema=table.schema):
+            continue
+        for live in inspector.get_indexes(table.name, schema=table.schema):
+            if live["name"] not in wanted:
+                continue
+            where = wanted[live["name"]]
+            expected = None if where is None else str(
+                where.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+            found = live.get("dialect_options", {}).get(f"{dialect.name}_where")
+            found = None if found is None else str(found)
+            if (expected is None) != (found is None) or (
+                    expected is not None and _where_terms(expected) != _where_terms(found)):
+                lines.append(f"index {live['name']} on {table.name}: the database indexes "
+                             f"{_rows(found)}, the snapshot says {_rows(expected)}")
+    return lines
+
+
+def _rows(where: str | None) -> str:
+    return "every row" if where is None else f"rows where {where}"

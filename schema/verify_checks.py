@@ -11,7 +11,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Identity, MetaData, Sequence
+from sqlalchemy import CheckConstraint, Identity, MetaData, Sequence, text
 from sqlalchemy.engine import Dialect, Inspector
 from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.sql.schema import DefaultClause
@@ -207,6 +207,8 @@ def default_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
             reflected = live.get("default")
             if reflected is not None and mysql:  # MariaDB reports a\b for the default a
                 reflected = reflected.replace("\\\\", "\\")
+            elif mysql and column.server_default is not None:
+                reflected = _mysql_default(inspector, table.schema, table.name, column.name)
             if reflected is not None and reflected.startswith("nextval(") and (
                     column.server_default is None):
                 continue  # a SERIAL column's own sequence
@@ -216,6 +218,22 @@ def default_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
                              f"{reflected or 'none'} in the database, the snapshot says "
                              f"{expected or 'none'}")
     return lines
+
+
+_MYSQL_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "Z": "\x1a"}
+
+
+def _mysql_default(inspector: Inspector, schema: str | None, table: str, column: str
+                   ) -> str | None:
+    """The default of a MariaDB column that SQLAlchemy reflects as none: it cannot parse a
+    TEXT column's ``DEFAULT 'it\\'s'``, which MariaDB writes with backslash escapes."""
+    value = inspector.bind.execute(text(
+        "SELECT column_default FROM information_schema.columns WHERE table_schema = "
+        "COALESCE(:schema, DATABASE()) AND table_name = :table AND column_name = :column"),
+        {"schema": schema, "table": table, "column": column}).scalar()
+    if value is None or value == "NULL":
+        return None
+    return re.sub(r"\\(.)", lambda m: _MYSQL_ESCAPES.get(m[1], m[1]), value)
 
 
 def _default_sql(default: Any, dialect: Dialect) -> str | None:

@@ -11,8 +11,14 @@ altered while they carry the foreign key.  Names come from one counter (``t3``, 
 so a name is never reused; the naming convention names indexes, unique and foreign keys (an index
 is named after its first column, so no two indexes of a table start with the same column).
 
-An index's first column may be descending (never on a foreign-key column: MariaDB must find an
-index whose leading column is the key's).
+An index's first column may be descending, or lower(...) of a String column where the project
+does not target MariaDB (never an expression on a foreign-key column: MariaDB must find an index
+whose leading column is the key's); any index may be partial (a condition on its first column,
+for PostgreSQL and SQLite; MariaDB ignores it).  Foreign keys may be DEFERRABLE INITIALLY
+DEFERRED where the project does not target MariaDB.  Columns may have types with MariaDB or
+PostgreSQL variants (INT UNSIGNED, MEDIUMTEXT, JSONB), the models' own TypeDecorator (one class
+per column, over a String whose length changes; a class stays in the models after its column is
+dropped, as older revisions refer to it), or a Sequence of their own.
 A table's ``id`` may be an IDENTITY (BY DEFAULT, so rows can give their own ids) whose start
 and increment change; adding or removing IDENTITY is refused by the tool, so never drawn.
 ENUM columns each have their own named type (``e_c4``) whose value list always holds "a", the
@@ -37,7 +43,8 @@ from hypothesis import strategies as st
 MAX_TABLES, MAX_COLUMNS = 5, 6
 LENGTHS = (8, 16, 32, 64)
 NUMERICS = ((6, 2), (8, 2), (10, 2), (12, 0), (8, 0))
-FAMILIES = ("int", "str", "fk", "big", "num", "text", "dt", "fk", "enum", "calc", "bool")
+FAMILIES = ("int", "str", "fk", "big", "num", "text", "dt", "fk", "enum", "calc", "bool", "uint",
+            "mtext", "json", "own", "seq")
 # Value lists of ENUM columns: "a" is always there (the test's rows use it).
 ENUM_VALUES = (("a", "b"), ("a", "b", "c"), ("b", "a"), ("a", "c"), ("a", "b", "c", "d"))
 FACTORS = (2, 3)  # generated columns are factor * 10
@@ -48,11 +55,14 @@ WEIGHTS = {"add_table": 2, "drop_table": 1, "add_column": 3, "drop_column": 2, "
            "alter_nullable": 2, "alter_default": 2, "column_comment": 1, "table_comment": 1,
            "add_index": 2, "drop_index": 1, "add_unique": 2, "drop_unique": 1, "add_fk": 4,
            "drop_fk": 2, "add_check": 2, "drop_check": 1, "change_check": 1, "change_fk": 1,
-           "change_index": 1, "change_computed": 1, "change_identity": 1}
+           "change_index": 1, "change_computed": 1, "change_identity": 1, "change_where": 1,
+           "change_deferrable": 1}
 # Server defaults per type family: ("lit", x) is server_default="x", ("sql", x) sa.text("x").
 # They satisfy every CHECK drawn below (numbers >= 1, strings longer than 1 character).
 DEFAULTS = {
     "int": (("sql", "5"), ("sql", "7")), "big": (("sql", "5"), ("sql", "7")),
+    "uint": (("sql", "5"), ("sql", "7")), "mtext": (("lit", "dv"), ("lit", "ok")),
+    "own": (("lit", "dv"),), "json": (), "seq": (),
     "num": (("sql", "5"), ("sql", "7")), "dt": (("now",),),
     "str": (("lit", "dv"), ("lit", "it's"), ("lit", "a\\b")),
     "text": (("lit", "dv"), ("lit", "ok")), "enum": (("lit", "a"),),
@@ -60,9 +70,12 @@ DEFAULTS = {
 }
 COMMENTS = ("first note", "second note", "owner's note")
 ONDELETE = (None, "CASCADE", "SET NULL")
-STRINGS = ("str", "text")
-# never in an index, unique or CHECK (rows repeat values)
-UNKEYED = ("text", "enum", "calc", "bool")
+STRINGS = ("str", "text", "mtext")
+INTEGERS = ("int", "big", "uint")
+# never in an index, unique or CHECK (rows repeat values, or MariaDB needs a key length)
+UNKEYED = ("text", "mtext", "enum", "calc", "bool", "json", "seq")
+# Partial indexes: a condition on the index's first column (ignored by MariaDB).
+WHERES = ("IS NOT NULL", "IS NULL")
 
 
 @dataclass
@@ -71,6 +84,9 @@ class Col:
     # ("int",) ("big",) ("str", n) ("text",) ("num", p, s) ("dt",) ("enum", name, values)
     # ("bool",): a Boolean (no CHECK: SQLAlchemy's default), server default true() or false()
     # ("calc", factor): an Integer generated as factor * 10, stored (MariaDB refuses id)
+    # ("uint",) ("mtext",) ("json",): Integer, Text and JSON with a MariaDB or PostgreSQL variant
+    # ("own", class, n): the models' own TypeDecorator over String(n)
+    # ("seq", name, start): an Integer with its own Sequence
     type: tuple
     nullable: bool = True
     default: tuple | None = None
@@ -89,19 +105,28 @@ class Tab:
     uniques: list[tuple[str, ...]] = field(default_factory=list)
     checks: dict[str, tuple[str, int]] = field(default_factory=dict)  # name -> column, threshold
     indexes: dict[tuple[str, ...], bool] = field(default_factory=dict)  # columns -> unique
-    # indexes (by columns) whose first column is descending: sa.desc(column(...))
-    desc: set[tuple[str, ...]] = field(default_factory=set)
+    # indexes (by columns) whose first column is an expression: "desc" (sa.desc(column(...)))
+    # or "lower" (func.lower(column(...))), and partial indexes: columns -> condition on it
+    forms: dict[tuple[str, ...], str] = field(default_factory=dict)
+    wheres: dict[tuple[str, ...], str] = field(default_factory=dict)
+    deferred: set[str] = field(default_factory=set)  # DEFERRABLE INITIALLY DEFERRED keys
     comment: str | None = None
     identity: tuple[int, int] | None = None  # IDENTITY (start, increment) of ``id``
 
     def col(self, name: str) -> Col:
         return next(c for c in self.columns if c.name == name)
 
-    def descending(self, cols: tuple[str, ...]) -> bool:
-        return cols in self.desc and cols in self.indexes
+    def form(self, cols: tuple[str, ...]) -> str | None:
+        return self.forms.get(cols) if cols in self.indexes else None
 
-    def leads_descending(self, column: str) -> bool:
-        return any(cols[0] == column for cols in self.indexes if self.descending(cols))
+    def where(self, cols: tuple[str, ...]) -> str | None:
+        return self.wheres.get(cols) if cols in self.indexes else None
+
+    def is_deferred(self, column: str) -> bool:
+        return column in self.deferred and column in self.fks
+
+    def leads_expression(self, column: str) -> bool:
+        return any(cols[0] == column for cols in self.indexes if self.form(cols))
 
     def check_sql(self, name: str) -> str:
         column, k = self.checks[name]
@@ -119,7 +144,20 @@ Schema = dict[str, Tab]
 
 # --- model code ----------------------------------------------------------------------------
 
+VARIANTS = {
+    "uint": "Integer().with_variant(mysql.INTEGER(unsigned=True), 'mysql')",
+    "mtext": "Text().with_variant(mysql.MEDIUMTEXT(), 'mysql')",
+    "json": "JSON().with_variant(postgresql.JSONB(), 'postgresql')",
+}
+
+
 def type_source(t: tuple) -> str:
+    if t[0] in VARIANTS:
+        return f"sa.{VARIANTS[t[0]]}"
+    if t[0] == "own":
+        return f"{t[1]}()"
+    if t[0] == "seq":
+        return f"Integer, sa.Sequence({t[1]!r}, start={t[2]})"
     if t[0] == "enum":
         return f"Enum({', '.join(map(repr, t[2]))}, name={t[1]!r})"
     if t[0] == "calc":
@@ -132,14 +170,18 @@ def type_source(t: tuple) -> str:
 
 
 def type_text(t: tuple) -> str:
-    """The type as the snapshot writes it."""
+    """The type as the snapshot writes it (an own type: its implementation)."""
+    if t[0] in VARIANTS:
+        return VARIANTS[t[0]]
+    if t[0] == "own":
+        return f"String(length={t[2]})"
     if t[0] == "enum":
         return type_source(t)
     if t[0] == "num":
         return f"Numeric(precision={t[1]}, scale={t[2]})"
     return f"String(length={t[1]})" if t[0] == "str" else {
         "int": "Integer()", "big": "BigInteger()", "text": "Text()", "dt": "DateTime()",
-        "calc": "Integer()", "bool": "Boolean()"}[t[0]]
+        "calc": "Integer()", "bool": "Boolean()", "seq": "Integer()"}[t[0]]
 
 
 def default_source(d: tuple) -> str:
@@ -154,9 +196,12 @@ def default_text(d: tuple | None) -> str:
             "true": "true()", "false": "false()"}[d[0]]
 
 
-def render(schema: Schema) -> str:
-    """``models.py`` body (after conftest's MODELS_HEADER) for a schema."""
-    out = []
+def render(schema: Schema, own_types: dict[str, int] | None = None) -> str:
+    """``models.py`` body (after conftest's MODELS_HEADER) for a schema; ``own_types`` are the
+    TypeDecorator classes (name -> String length) defined so far, as projects keep them."""
+    out = ["from sqlalchemy.dialects import mysql, postgresql\n"]
+    out += [f"class {name}(sa.types.TypeDecorator):\n    impl = String({length})\n"
+            f"    cache_ok = True\n" for name, length in sorted((own_types or {}).items())]
     for tab in schema.values():
         identity = (f"sa.Identity(start={tab.identity[0]}, increment={tab.identity[1]}), "
                     if tab.identity else "")
@@ -168,6 +213,7 @@ def render(schema: Schema) -> str:
             items.append(f"Column({c.name!r}, {type_source(c.type)}{extra})")
         for column, (parent, ondelete) in tab.fks.items():
             option = f", ondelete={ondelete!r}" if ondelete else ""
+            option += ", deferrable=True, initially='DEFERRED'" if tab.is_deferred(column) else ""
             items.append(f"sa.ForeignKeyConstraint([{column!r}], [{parent + '.id'!r}]{option})")
         items += [f"UniqueConstraint({', '.join(map(repr, u))})" for u in tab.uniques]
         items += [f"CheckConstraint({tab.check_sql(n)!r}, name={n!r})" for n in tab.checks]
@@ -180,13 +226,19 @@ def render(schema: Schema) -> str:
 
 
 def _index_source(tab: Tab, cols: tuple[str, ...], unique: bool) -> str:
-    """``Index(None, 'c3', 'c5')``; a descending first column is an expression, so the index
-    gets the name the convention would give it."""
+    """``Index(None, 'c3', 'c5')``; a first column that is an expression gets the name the
+    convention would give it.  A partial index has the same condition for PostgreSQL and
+    SQLite."""
     options = ", unique=True" if unique else ""
-    if not tab.descending(cols):
+    if where := tab.where(cols):
+        condition = f"sa.text({f'{cols[0]} {where}'!r})"
+        options += f", postgresql_where={condition}, sqlite_where={condition}"
+    form = tab.form(cols)
+    if form is None:
         return f"Index(None, {', '.join(map(repr, cols))}{options})"
+    first = {"desc": "sa.desc", "lower": "func.lower"}[form] + f"(column({cols[0]!r}))"
     rest = "".join(f", {c!r}" for c in cols[1:])
-    return (f"Index('ix_{tab.name}_{cols[0]}', sa.desc(column({cols[0]!r})){rest}{options})")
+    return f"Index('ix_{tab.name}_{cols[0]}', {first}{rest}{options})"
 
 
 # --- expected change lines -----------------------------------------------------------------
@@ -196,16 +248,19 @@ def _objects(tab: Tab) -> dict[str, tuple[str, str, object]]:
     t = tab.name
     objects: dict[str, tuple[str, str, object]] = {}
     for column, target in tab.fks.items():
-        objects[f"fk_{t}_{column}_{target[0]}"] = ("foreign key", f" ({column})", target)
+        objects[f"fk_{t}_{column}_{target[0]}"] = ("foreign key", f" ({column})",
+                                                   (*target, tab.is_deferred(column)))
     for cols in tab.uniques:
         objects[f"uq_{t}_{'_'.join(cols)}"] = ("unique constraint", f" ({', '.join(cols)})", cols)
     for name in tab.checks:
         objects[f"ck_{t}_{name}"] = ("check constraint", "", tab.check_sql(name))
     for cols, unique in tab.indexes.items():
         kind = "unique index" if unique else "index"
-        desc = tab.descending(cols)
-        shown = ", ".join((f"{cols[0]} DESC" if desc else cols[0], *cols[1:]))
-        objects[f"ix_{t}_{cols[0]}"] = (kind, f" ({shown})", (cols, unique, desc))
+        form = tab.form(cols)
+        first = {None: cols[0], "desc": f"{cols[0]} DESC", "lower": f"lower({cols[0]})"}[form]
+        shown = ", ".join((first, *cols[1:]))
+        objects[f"ix_{t}_{cols[0]}"] = (kind, f" ({shown})",
+                                        (cols, unique, form, tab.where(cols)))
     return objects
 
 
@@ -227,8 +282,9 @@ def expected_changes(old: Schema, new: Schema) -> list[str]:
         lines += [f"- column {name}.{c}" for c in before.keys() - after.keys()]
         for c in before.keys() & after.keys():
             x, y = before[c], after[c]
+            own = x.family == y.family == "own"  # the same class: its implementation changes
             for attribute, was, now in (
-                ("type", type_text(x.type), type_text(y.type)),
+                ("impl" if own else "type", type_text(x.type), type_text(y.type)),
                 ("computed", computed_text(x.type), computed_text(y.type)),
                 ("nullable", _show(x.nullable), _show(y.nullable)),
                 ("server_default", default_text(x.default), default_text(y.default)),
@@ -270,6 +326,10 @@ def _show(value: object) -> str:
 class Step:
     edits: tuple[str, ...]
     schema: Schema
+    own_types: dict[str, int]  # TypeDecorator classes the models define: name -> length
+
+    def models(self) -> str:
+        return render(self.schema, self.own_types)
 
 
 @dataclass(frozen=True)
@@ -286,11 +346,16 @@ class Evolution:
 
 
 class Evolver:
-    """The schema being evolved, and one method per kind of edit (``draw`` draws choices)."""
+    """The schema being evolved, and one method per kind of edit (``draw`` draws choices).
 
-    def __init__(self, draw) -> None:
+    With ``mariadb`` false the project targets SQLite and PostgreSQL only, so indexes on
+    lower(...) and DEFERRABLE foreign keys are drawn too (MariaDB has neither)."""
+
+    def __init__(self, draw, mariadb: bool) -> None:
         self.draw = draw
+        self.mariadb = mariadb
         self.tables: Schema = {}
+        self.own_types: dict[str, int] = {}
         self.counter = itertools.count(1)
 
     def fresh(self, prefix: str) -> str:
@@ -324,12 +389,23 @@ class Evolver:
 
     def checkable(self, tab: Tab, col: Col) -> bool:
         """MariaDB refuses a CHECK on a column whose foreign key has an ON DELETE action."""
-        return (col.family not in ("dt", "enum", "calc", "bool")
+        return (col.family not in ("dt", "enum", "calc", "bool", "json", "own", "seq")
                 and tab.fks.get(col.name, (None, None))[1] is None)
 
     def plain(self, tab: Tab, col: Col) -> bool:
-        """Neither a foreign key nor generated: its type, nullability and default can change."""
-        return col.name not in tab.fks and col.family != "calc"
+        """Not a foreign key, generated or sequenced: its type, nullability and default can
+        change."""
+        return col.name not in tab.fks and col.family not in ("calc", "seq")
+
+    def keyable(self, tab: Tab, col: Col) -> bool:
+        """Can get a foreign key: a nullable Integer without a default, not leading an index on
+        an expression, in a table that has possible parents."""
+        return (self.plain(tab, col) and col.family == "int" and col.nullable
+                and col.default is None and not tab.leads_expression(col.name)
+                and bool(self.parents_for(tab.name)))
+
+    def defaultable(self, tab: Tab, col: Col) -> bool:
+        return self.plain(tab, col) and bool(DEFAULTS[col.family])
 
     def free_first(self, tab: Tab) -> list[str]:
         used = {cols[0] for cols in tab.indexes}
@@ -347,14 +423,17 @@ class Evolver:
             ("drop_column", lambda x, c: True), ("column_comment", lambda x, c: True),
             ("change_computed", lambda x, c: c.family == "calc"),
             ("alter_type", lambda x, c: self.plain(x, c) and self.new_types(x, c)),
-            ("alter_nullable", self.plain), ("alter_default", self.plain),
+            ("alter_nullable", self.plain),
+            ("alter_default", self.defaultable),
             ("add_check", self.checkable),
-            ("add_fk", lambda x, c: self.plain(x, c) and c.family == "int" and c.nullable
-             and c.default is None and self.parents_for(x.name)),
+            ("add_fk", self.keyable),
         ):
             kinds += [kind] if self.columns(test) else []
         kinds += ["add_index"] if any(self.free_first(x) for x in t.values()) else []
         kinds += ["add_unique"] if any(self.unique_candidates(x) for x in t.values()) else []
+        kinds += ["change_deferrable"] if not self.mariadb and any(
+            x.fks for x in t.values()) else []
+        kinds += ["change_where"] if any(x.indexes for x in t.values()) else []
         for kind, attr in (("drop_index", "indexes"), ("drop_unique", "uniques"),
                            ("drop_fk", "fks"), ("drop_check", "checks"), ("change_fk", "fks"),
                            ("change_index", "indexes"),
@@ -366,9 +445,11 @@ class Evolver:
         indexed = any(col.name in cols for cols in tab.unique_sets() + list(tab.indexes))
         f = col.family
         if f in STRINGS:
-            options = [("str", n) for n in LENGTHS] + ([] if indexed else [("text",)])
-        elif f in ("int", "big"):
-            options = [("int",), ("big",)]
+            options = [("str", n) for n in LENGTHS] + ([] if indexed else [("text",), ("mtext",)])
+        elif f in INTEGERS:
+            options = [(i,) for i in INTEGERS]
+        elif f == "own":
+            options = [("own", col.type[1], n) for n in LENGTHS]
         elif f == "num":
             options = [("num", p, s) for p, s in NUMERICS]
         elif f == "enum":
@@ -391,13 +472,16 @@ class Evolver:
         name = self.fresh("c")
         col = Col(name, {"str": ("str", self.pick(LENGTHS)), "num": ("num", *self.pick(NUMERICS)),
                          "enum": ("enum", f"e_{name}", self.pick(ENUM_VALUES)),
-                         "calc": ("calc", self.pick(FACTORS))}.get(family, (family,)))
+                         "calc": ("calc", self.pick(FACTORS)),
+                         "own": ("own", f"Own_{name}", self.pick(LENGTHS)),
+                         "seq": ("seq", f"s_{name}", self.pick((1, 1000)))}.get(family, (family,)))
         if family == "fk":
             col.type = ("int",)
             tab.fks[col.name] = (self.pick(parents), self.pick(ONDELETE))
         elif family != "calc":
             col.nullable = self.draw(st.booleans())
-            col.default = self.maybe(DEFAULTS[family])
+            col.default = self.maybe(DEFAULTS[family]) if DEFAULTS[family] else None
+        self.note_type(col)
         col.comment = self.maybe(COMMENTS)
         tab.columns.append(col)
         fk = f" -> {tab.fks[col.name]}" if col.name in tab.fks else ""
@@ -453,9 +537,15 @@ class Evolver:
         col.comment = self.pick([c for c in (None, *COMMENTS) if c != col.comment])
         return f"~ column {tab.name}.{col.name} comment {col.comment!r}"
 
+    def note_type(self, col: Col) -> None:
+        """Keep the models' own TypeDecorator in step with the column that uses it."""
+        if col.family == "own":
+            self.own_types[col.type[1]] = col.type[2]
+
     def alter_type(self) -> str:
         tab, col = self.pick_column(lambda x, c: self.plain(x, c) and self.new_types(x, c))
         col.type = self.pick(self.new_types(tab, col))
+        self.note_type(col)
         return f"~ column {tab.name}.{col.name} type {type_text(col.type)}"
 
     def alter_nullable(self) -> str:
@@ -464,7 +554,7 @@ class Evolver:
         return f"~ column {tab.name}.{col.name} nullable {col.nullable}"
 
     def alter_default(self) -> str:
-        tab, col = self.pick_column(self.plain)
+        tab, col = self.pick_column(self.defaultable)
         col.default = self.pick([d for d in (None, *DEFAULTS[col.family]) if d != col.default])
         return f"~ column {tab.name}.{col.name} default {default_text(col.default)}"
 
@@ -499,12 +589,18 @@ class Evolver:
         others = [c.name for c in tab.columns if c.family not in UNKEYED and c.name != first]
         cols = (first, *([self.pick(others)] if others and self.draw(st.booleans()) else []))
         tab.indexes[cols] = self.draw(st.booleans())
-        if first not in tab.fks and self.draw(st.booleans()):
-            tab.desc.add(cols)
-        else:
-            tab.desc.discard(cols)
-        desc = " desc" if tab.descending(cols) else ""
-        return f"+ {'unique ' if tab.indexes[cols] else ''}index{desc} {tab.name}{cols}"
+        # never an expression on a foreign key's column: MariaDB must find an index whose
+        # leading column is the key's
+        forms = [] if first in tab.fks else ["desc"]
+        forms += ["lower"] if tab.col(first).family == "str" and not self.mariadb else []
+        tab.forms.pop(cols, None)
+        if form := self.maybe(forms) if forms else None:
+            tab.forms[cols] = form
+        tab.wheres.pop(cols, None)
+        if where := self.maybe(WHERES):
+            tab.wheres[cols] = where
+        shown = "".join(f" {x}" for x in (form, where and f"where {where}") if x)
+        return f"+ {'unique ' if tab.indexes[cols] else ''}index{shown} {tab.name}{cols}"
 
     def add_unique(self, tab: Tab | None = None) -> str:
         tab = tab or self.tables[self.pick(n for n, t in self.tables.items()
@@ -514,10 +610,7 @@ class Evolver:
         return f"+ unique {tab.name}{cols}"
 
     def add_fk(self) -> str:
-        tab, col = self.pick_column(
-            lambda x, c: self.plain(x, c) and c.family == "int" and c.nullable
-            and c.default is None and not x.leads_descending(c.name)
-            and self.parents_for(x.name))
+        tab, col = self.pick_column(self.keyable)
         checked = any(column == col.name for column, _ in tab.checks.values())
         tab.fks[col.name] = (self.pick(self.parents_for(tab.name)),
                              None if checked else self.pick(ONDELETE))
@@ -543,10 +636,28 @@ class Evolver:
         options = [((cols[0], *more), u) for more in [()] + [(o,) for o in others]
                    for u in (False, True)]
         new_cols, tab.indexes[new_cols] = self.pick(o for o in options if o != (cols, unique))
-        if cols in tab.desc:  # the first column, and so its order, stays
-            tab.desc.discard(cols)
-            tab.desc.add(new_cols)
+        for attr in (tab.forms, tab.wheres):  # the first column, so its form, stays
+            value = attr.pop(cols, None)
+            attr.pop(new_cols, None)  # left by an index dropped before
+            if value:
+                attr[new_cols] = value
         return f"~ index {tab.name}{cols} -> {new_cols} unique={tab.indexes[new_cols]}"
+
+    def change_where(self) -> str:
+        """An index becomes partial, or its condition changes, or it covers every row again."""
+        tab = self.tables[self.pick(n for n, t in self.tables.items() if t.indexes)]
+        cols = self.pick(tab.indexes)
+        where = self.pick([w for w in (None, *WHERES) if w != tab.where(cols)])
+        tab.wheres[cols] = where
+        if where is None:
+            del tab.wheres[cols]
+        return f"~ index {tab.name}{cols} where {where}"
+
+    def change_deferrable(self) -> str:
+        tab = self.tables[self.pick(n for n, t in self.tables.items() if t.fks)]
+        column = self.pick(tab.fks)
+        tab.deferred ^= {column}
+        return f"~ fk {tab.name}.{column} deferrable={tab.is_deferred(column)}"
 
     def drop_named(self, attr: str) -> str:
         tab = self.tables[self.pick(n for n, t in self.tables.items() if getattr(t, attr))]
@@ -567,15 +678,16 @@ class Evolver:
 
 
 @st.composite
-def evolutions(draw, min_steps: int = 8, max_steps: int = 10) -> Evolution:
-    """An initial schema of 1-3 tables, then steps of 1-4 edits that each change something."""
-    evolver = Evolver(draw)
+def evolutions(draw, mariadb: bool, min_steps: int = 8, max_steps: int = 10) -> Evolution:
+    """An initial schema of 1-3 tables, then steps of 1-4 edits that each change something;
+    ``mariadb``: whether the project targets MariaDB (see :class:`Evolver`)."""
+    evolver = Evolver(draw, mariadb)
     steps = [Step(tuple(evolver.add_table() for _ in range(draw(st.integers(1, 3)))),
-                  copy.deepcopy(evolver.tables))]
+                  copy.deepcopy(evolver.tables), dict(evolver.own_types))]
     for _ in range(draw(st.integers(min_steps, max_steps))):
         before, edits, count = steps[-1].schema, [], draw(st.integers(1, 4))
         while len(edits) < count or not expected_changes(before, evolver.tables):
             kinds = [kind for kind in evolver.applicable() for _ in range(WEIGHTS[kind])]
             edits.append(evolver.edit(draw(st.sampled_from(kinds))))
-        steps.append(Step(tuple(edits), copy.deepcopy(evolver.tables)))
+        steps.append(Step(tuple(edits), copy.deepcopy(evolver.tables), dict(evolver.own_types)))
     return Evolution(tuple(steps))

@@ -82,7 +82,8 @@ class _Tables:
         if key not in self._built:
             data = next(side[key] for side in self._sides if side.get(key) is not None)
             try:
-                self._built[key] = build_table(data, self._metadata)  # type: ignore[arg-type]
+                self._built[key] = build_table(data, self._metadata,  # type: ignore[arg-type]
+                                               stored_types=True)
             except InvalidSnapshotData as exc:
                 raise SchemaToolError(f"table {key}: {exc.problem}") from None
             for fk in data.get("foreign_keys", []):  # type: ignore[union-attr]

@@ -185,3 +185,27 @@ def test_sqlite_rebuild_keeps_indexes_on_expressions(sqlite_project: Project) ->
     assert {"ix_orders_note_lower", "ix_orders_qty_desc"} <= indexes()
     project.migrate("downgrade", "-1")
     assert "ix_orders_note_lower" in indexes() and "ix_orders_qty_desc" not in indexes()
+
+
+def test_own_type_changed_after_its_table_was_dropped(project: Project) -> None:
+    """Revisions build own TypeDecorator columns with the type the snapshot stored, not with
+    the class as it is today: the downgrade of a dropped table re-creates what was dropped even
+    after the class changed (or went), and no revision imports the models."""
+    money = ('class Money(sa.types.TypeDecorator):\n    impl = Numeric({digits}, 2)\n'
+             '    cache_ok = True\n\n')
+    orders = ('orders = Table("orders", metadata, Column("id", Integer, primary_key=True), '
+              'Column("total", Money(), nullable=False))\n')
+    keep = 'growers = Table("growers", metadata, Column("id", Integer, primary_key=True))\n'
+    project.write_models(money.format(digits=12) + orders + keep)
+    project.invoke("snapshot", "-m", "orders")
+    project.invoke("apply")
+    before = project.root.parent / "before"
+    shutil.copytree(project.root / "snapshots", before)
+    project.write_models(money.format(digits=14) + keep)
+    assert "- table orders" in project.invoke("snapshot", "-m", "drop", *ALLOW).out
+    project.invoke("apply")
+
+    project.migrate("downgrade", "-1")
+    assert project.drift(before) == []
+    versions = project.root / "alembic" / "versions"
+    assert not [path.name for path in versions.glob("*.py") if "import models" in path.read_text()]

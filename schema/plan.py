@@ -44,13 +44,12 @@ from .operations import (
     DropForeignKeyOps,
     DropTableOps,
     ForeignKeyIndexGuardOps,
-    PrimaryKeyOps,
     SQLiteOnlyOps,
     needs_implicit_index,
     sequence_ops,
     sequences,
 )
-from .plan_columns import alter_column_ops, column_op, generated_present
+from .plan_columns import alter_column_ops, column_op, generated_present, primary_key_ops
 from .plan_indexes import OutsideBatch, expression_indexes_present, on_expressions
 from .postgresql_safe import SafeForms, concurrent_index, not_valid
 from .rename_ops import RenameColumnOps, RenameTableOps
@@ -160,7 +159,7 @@ def plan_operations(
             continue  # replaced as a whole, see _primary_key_ops
         else:
             _constraint_op(change, old_tables, new_tables, phases, guarded, safe, outside)
-    _primary_key_ops(changes, old_tables, new_tables, phases)
+    primary_key_ops(changes, old_tables, new_tables, phases)
     for (key, name), column_changes in columns_altered.items():
         phases[2][key].extend(
             alter_column_ops(old_tables[key], new_tables[key], name, column_changes, databases))
@@ -336,22 +335,6 @@ def _lasting_index_columns(old: Table, new: Table) -> list[list[str]]:
         found.add(("pk", None, True, tuple(str(c.name) for c in table.primary_key.columns)))
         return found
     return [list(shape[3]) for shape in shapes(old) & shapes(new)]  # type: ignore[arg-type]
-
-
-def _primary_key_ops(
-    changes: Iterable[Change], old_tables: _Tables, new_tables: _Tables,
-    phases: list[dict[str, list[ops.MigrateOperation]]],
-) -> None:
-    """One operation per table whose primary key changes, after its columns exist."""
-    keys = {change.table for change in changes if change.kind is Kind.PRIMARY_KEY}
-    for key in sorted(keys):
-        dropped = any(c.table == key and c.kind is Kind.PRIMARY_KEY and c.action is Action.DROP
-                      for c in changes)
-        added = any(c.table == key and c.kind is Kind.PRIMARY_KEY and c.action is Action.ADD
-                    for c in changes)
-        old = old_tables[key].primary_key if dropped else None
-        new = new_tables[key].primary_key if added else None
-        phases[3][key].append(PrimaryKeyOps(new_tables[key], old, new))
 
 
 def _find(candidates: Iterable[Any], item: dict[str, Any], field: str) -> Any:

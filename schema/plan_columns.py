@@ -12,10 +12,11 @@ from typing import Any, Protocol
 from alembic.operations import ops
 from sqlalchemy import CheckConstraint, Column, Table
 
-from .diff import Action, Change
+from .diff import Action, Change, Kind
 from .errors import SchemaToolError
 from .expressions import text_to_type
-from .operations import AutoincrementOps, CheckedColumnOps, IdentityOptionsOps
+from .operations import AutoincrementOps, CheckedColumnOps, IdentityOptionsOps, PrimaryKeyOps
+from .serialize import table_key
 
 
 class TableLookup(Protocol):
@@ -143,3 +144,43 @@ def generated_present(old_tables: TableLookup, new_tables: TableLookup, key: str
         present = [*new, *(c for c in old if str(c.name) not in kept and phase <= 5)]
     dropped = {op.column_name for op in operations if isinstance(op, ops.DropColumnOp)}
     return [c for c in present if c.computed is not None and str(c.name) not in dropped]
+
+
+def primary_key_ops(
+    changes: Iterable[Change], old_tables: TableLookup, new_tables: TableLookup,
+    phases: list[dict[str, list[ops.MigrateOperation]]],
+) -> None:
+    """One operation per table whose primary key changes, after its columns exist."""
+    keys = {change.table for change in changes if change.kind is Kind.PRIMARY_KEY}
+    for key in sorted(keys):
+        dropped = any(c.table == key and c.kind is Kind.PRIMARY_KEY and c.action is Action.DROP
+                      for c in changes)
+        added = any(c.table == key and c.kind is Kind.PRIMARY_KEY and c.action is Action.ADD
+                    for c in changes)
+        old = old_tables[key].primary_key if dropped else None
+        new = new_tables[key].primary_key if added else None
+        before, after = _implied_autoincrement(changes, old_tables[key], new_tables[key])
+        phases[3][key].extend([*before, PrimaryKeyOps(new_tables[key], old, new), *after])
+
+
+def _implied_autoincrement(changes: Iterable[Change], old: Table, new: Table
+                           ) -> tuple[list[AutoincrementOps], list[AutoincrementOps]]:
+    """MariaDB's AUTO_INCREMENT off before, and on after, a primary-key change that moves it:
+    ``autoincrement="auto"`` means a lone integer key, so (id) -> (id, code) turns it off for id
+    although the column's own setting did not change (when it did, its ALTER does this).  Off
+    first, as MariaDB wants an AUTO_INCREMENT column to lead a key."""
+    was, now = old.autoincrement_column, new.autoincrement_column
+    if was is not None and now is not None and was.name == now.name:
+        return [], []
+    altered = {str(c.name) for c in changes
+               if c.kind is Kind.COLUMN and c.table == table_key(new.schema, new.name)
+               and c.attribute == "autoincrement"}
+
+    def toggle(column: Column[Any] | None, on: bool) -> list[AutoincrementOps]:
+        if column is None or column.name in altered or column.name not in (
+                old.c if on else new.c):
+            return []
+        return [AutoincrementOps(ops.AlterColumnOp(
+            new.name, column.name, schema=new.schema, existing_type=column.type,
+            existing_nullable=False, autoincrement=on))]
+    return toggle(was, False), toggle(now, True)

@@ -65,6 +65,10 @@ class Change:
             subject = f"{kind} {label} on {self.table}"
             if self.action is not Action.ALTER and columns:
                 subject += f" ({columns})"
+            if self.action is not Action.ALTER and item.get("dialect_options"):
+                # a partial index re-created with another condition must not read the same
+                subject += " " + ", ".join(f"{key}={_show(value, True)}" for key, value
+                                           in sorted(item["dialect_options"].items()))
         if self.action is Action.RENAME:
             return f"{sign} {subject}: renamed from {self.old}"
         if self.action is Action.ALTER:

@@ -18,7 +18,9 @@ for PostgreSQL and SQLite; MariaDB ignores it).  Foreign keys may be DEFERRABLE 
 DEFERRED where the project does not target MariaDB.  Columns may have types with MariaDB or
 PostgreSQL variants (INT UNSIGNED, MEDIUMTEXT, JSONB), the models' own TypeDecorator (one class
 per column, over a String whose length changes; a class stays in the models after its column is
-dropped, as older revisions refer to it), or a Sequence of their own.
+dropped, as projects keep them), or a Sequence of their own.  A table without IDENTITY that no
+foreign key points at may get a composite primary key (``id`` and a NOT NULL column) and lose it
+again; while it has one, no foreign key may point at it.
 A table's ``id`` may be an IDENTITY (BY DEFAULT, so rows can give their own ids) whose start
 and increment change; adding or removing IDENTITY is refused by the tool, so never drawn.
 ENUM columns each have their own named type (``e_c4``) whose value list always holds "a", the
@@ -56,7 +58,7 @@ WEIGHTS = {"add_table": 2, "drop_table": 1, "add_column": 3, "drop_column": 2, "
            "add_index": 2, "drop_index": 1, "add_unique": 2, "drop_unique": 1, "add_fk": 4,
            "drop_fk": 2, "add_check": 2, "drop_check": 1, "change_check": 1, "change_fk": 1,
            "change_index": 1, "change_computed": 1, "change_identity": 1, "change_where": 1,
-           "change_deferrable": 1}
+           "change_deferrable": 1, "change_primary_key": 1}
 # Server defaults per type family: ("lit", x) is server_default="x", ("sql", x) sa.text("x").
 # They satisfy every CHECK drawn below (numbers >= 1, strings longer than 1 character).
 DEFAULTS = {
@@ -112,6 +114,7 @@ class Tab:
     deferred: set[str] = field(default_factory=set)  # DEFERRABLE INITIALLY DEFERRED keys
     comment: str | None = None
     identity: tuple[int, int] | None = None  # IDENTITY (start, increment) of ``id``
+    pk_extra: str | None = None  # a NOT NULL column the primary key has after ``id``
 
     def col(self, name: str) -> Col:
         return next(c for c in self.columns if c.name == name)
@@ -208,6 +211,7 @@ def render(schema: Schema, own_types: dict[str, int] | None = None) -> str:
         items = [f'Column("id", Integer, {identity}primary_key=True)']
         for c in tab.columns:
             extra = "" if c.nullable else ", nullable=False"
+            extra += ", primary_key=True" if c.name == tab.pk_extra else ""
             extra += f", server_default={default_source(c.default)}" if c.default else ""
             extra += f", comment={c.comment!r}" if c.comment else ""
             items.append(f"Column({c.name!r}, {type_source(c.type)}{extra})")
@@ -247,6 +251,8 @@ def _objects(tab: Tab) -> dict[str, tuple[str, str, object]]:
     """Named constraints and indexes: name -> (kind, columns shown, definition)."""
     t = tab.name
     objects: dict[str, tuple[str, str, object]] = {}
+    key = ("id", tab.pk_extra) if tab.pk_extra else ("id",)
+    objects[f"pk_{t}"] = ("primary key", f" ({', '.join(key)})", key)
     for column, target in tab.fks.items():
         objects[f"fk_{t}_{column}_{target[0]}"] = ("foreign key", f" ({column})",
                                                    (*target, tab.is_deferred(column)))
@@ -258,9 +264,10 @@ def _objects(tab: Tab) -> dict[str, tuple[str, str, object]]:
         kind = "unique index" if unique else "index"
         form = tab.form(cols)
         first = {None: cols[0], "desc": f"{cols[0]} DESC", "lower": f"lower({cols[0]})"}[form]
-        shown = ", ".join((first, *cols[1:]))
-        objects[f"ix_{t}_{cols[0]}"] = (kind, f" ({shown})",
-                                        (cols, unique, form, tab.where(cols)))
+        shown = f" ({', '.join((first, *cols[1:]))})"
+        if where := tab.where(cols):
+            shown += f" postgresql_where={cols[0]} {where}, sqlite_where={cols[0]} {where}"
+        objects[f"ix_{t}_{cols[0]}"] = (kind, shown, (cols, unique, form, where))
     return objects
 
 
@@ -382,7 +389,22 @@ class Evolver:
         return False
 
     def parents_for(self, child: str) -> list[str]:
-        return [p for p in self.tables if p != child and not self.reaches(p, child)]
+        """Tables a foreign key of ``child`` may point at: no cycle, and ``id`` alone is the
+        parent's primary key."""
+        return [p for p in self.tables if p != child and not self.reaches(p, child)
+                and not self.tables[p].pk_extra]
+
+    def referenced(self, name: str) -> bool:
+        return any(parent == name for tab in self.tables.values()
+                   for parent, _ in tab.fks.values())
+
+    def pk_candidates(self, tab: Tab) -> list[str]:
+        """Columns that can join ``id`` in the primary key: NOT NULL plain keyable columns of a
+        table no foreign key points at, without IDENTITY (MariaDB's AUTO_INCREMENT)."""
+        if tab.identity or self.referenced(tab.name):
+            return []
+        return [c.name for c in tab.columns if not c.nullable and self.plain(tab, c)
+                and c.family in ("int", "big", "uint", "str", "own")]
 
     def columns(self, test) -> list[tuple[str, str]]:
         return [(t.name, c.name) for t in self.tables.values() for c in t.columns if test(t, c)]
@@ -418,12 +440,14 @@ class Evolver:
             return kinds
         kinds += ["drop_table", "table_comment"]
         kinds += ["change_identity"] if any(x.identity for x in t.values()) else []
+        kinds += ["change_primary_key"] if any(
+            x.pk_extra or self.pk_candidates(x) for x in t.values()) else []
         kinds += ["add_column"] if any(len(x.columns) < MAX_COLUMNS for x in t.values()) else []
         for kind, test in (
             ("drop_column", lambda x, c: True), ("column_comment", lambda x, c: True),
             ("change_computed", lambda x, c: c.family == "calc"),
             ("alter_type", lambda x, c: self.plain(x, c) and self.new_types(x, c)),
-            ("alter_nullable", self.plain),
+            ("alter_nullable", self.nullable_changeable),
             ("alter_default", self.defaultable),
             ("add_check", self.checkable),
             ("add_fk", self.keyable),
@@ -442,7 +466,8 @@ class Evolver:
         return kinds
 
     def new_types(self, tab: Tab, col: Col) -> list[tuple]:
-        indexed = any(col.name in cols for cols in tab.unique_sets() + list(tab.indexes))
+        indexed = col.name == tab.pk_extra or any(
+            col.name in cols for cols in tab.unique_sets() + list(tab.indexes))
         f = col.family
         if f in STRINGS:
             options = [("str", n) for n in LENGTHS] + ([] if indexed else [("text",), ("mtext",)])
@@ -527,6 +552,7 @@ class Evolver:
         name = col.name
         tab.columns.remove(col)
         tab.fks.pop(name, None)
+        tab.pk_extra = None if tab.pk_extra == name else tab.pk_extra
         tab.uniques = [u for u in tab.uniques if name not in u]
         tab.checks = {k: v for k, v in tab.checks.items() if v[0] != name}
         tab.indexes = {cols: u for cols, u in tab.indexes.items() if name not in cols}
@@ -548,8 +574,11 @@ class Evolver:
         self.note_type(col)
         return f"~ column {tab.name}.{col.name} type {type_text(col.type)}"
 
+    def nullable_changeable(self, tab: Tab, col: Col) -> bool:
+        return self.plain(tab, col) and col.name != tab.pk_extra
+
     def alter_nullable(self) -> str:
-        tab, col = self.pick_column(self.plain)
+        tab, col = self.pick_column(self.nullable_changeable)
         col.nullable = not col.nullable
         return f"~ column {tab.name}.{col.name} nullable {col.nullable}"
 
@@ -563,6 +592,14 @@ class Evolver:
         name = self.fresh("k")
         tab.checks[name] = (col.name, self.pick([0, 1]))
         return f"+ check {tab.name}.{name}: {tab.check_sql(name)}"
+
+    def change_primary_key(self) -> str:
+        """``id`` alone becomes (id, column) or back, or another column joins ``id``."""
+        tab = self.tables[self.pick(n for n, t in self.tables.items()
+                                    if t.pk_extra or self.pk_candidates(t))]
+        tab.pk_extra = self.pick([c for c in (None, *self.pk_candidates(tab))
+                                  if c != tab.pk_extra])
+        return f"~ table {tab.name} primary key (id, {tab.pk_extra})"
 
     def change_identity(self) -> str:
         """Other IDENTITY options (adding or removing IDENTITY is refused, so never drawn)."""

@@ -408,16 +408,35 @@ def bench_size(tables: int, runs: int, workdir: Path, verbose: bool, pycache: bo
     info: dict[str, Any] = {"tables": tables, "modules": len(list((root / PACKAGE).glob("m*.py"))),
                             "changed_table": table_name(tables // 2)}
 
-    # 3b. the first snapshot of every table, from an empty snapshot folder.
+    # 3b. the first snapshot of every table, from an empty snapshot folder, next to alembic
+    # autogenerate writing the same first revision against an empty database.
     def reset_first(label: str) -> None:
         clear_generated(root)
+        (root / "bench.db").unlink(missing_ok=True)
 
-    print(f"  first snapshot of {tables} tables", flush=True)
-    measures.update(measure_together(
-        runner, runs, [("snapshot (first, all tables)",
-                        [*TOOL, "snapshot", "-m", "initial", "--rev-id", "bench0001"])],
-        reset=reset_first))
+    def check_first(label: str, output: str) -> None:
+        written = list(versions.glob("*.py"))
+        created = len(re.findall(r"\bop\.create_table\(", written[0].read_text())) if written else 0
+        if len(written) != 1 or created != tables:
+            raise SystemExit(f"{label}: {len(written)} revision(s), {created} create_table "
+                             f"operations for {tables} tables:\n{output}")
+
+    print(f"  first snapshot of {tables} tables vs alembic revision --autogenerate", flush=True)
+    measures.update(measure_together(runner, runs, [
+        ("snapshot (first, all tables)",
+         [*TOOL, "snapshot", "-m", "initial", "--rev-id", "bench0001"]),
+        ("alembic autogenerate (first)", [*ALEMBIC, "revision", "--autogenerate", "-m", "x"]),
+    ], reset=reset_first, check_output=check_first))
     runner.run([*TOOL, "snapshot", "-m", "initial", "--rev-id", "bench0001"])
+
+    # What Python alone needs to compile that first revision, as any command loading it must
+    # (Alembic imports every revision file; tool snapshot loads the one it writes).
+    first_revision = str(next(versions.glob("*.py")))
+    measures.update(measure_together(runner, runs, [
+        ("compile first revision", [sys.executable, "-c",
+                                    f"compile(open({first_revision!r}).read(), 'rev', 'exec')"]),
+    ]))
+    info["first_revision_bytes"] = Path(first_revision).stat().st_size
 
     # The database at head, for alembic autogenerate (not timed as part of the comparison).
     print("  tool apply (database at head)", flush=True)
@@ -539,7 +558,7 @@ def summarise(results: dict[int, dict[str, Any]], help_measure: Measure) -> dict
     m = results[at]["measures"]
     wall, cpu = ratios["wall"][str(at)], ratios["cpu"][str(at)]
     tool_peaks = {label: ms.peak_mb for label, ms in m.items()
-                  if not label.startswith(("import", "alembic"))}
+                  if not label.startswith(("import", "alembic", "compile"))}
     worst = max(tool_peaks, key=lambda label: tool_peaks[label])
     targets = [
         {"target": f"tool check <= {CHECK_MAX_RATIO}x bare import",
@@ -552,7 +571,9 @@ def summarise(results: dict[int, dict[str, Any]], help_measure: Measure) -> dict
          "passed": wall["autogenerate_over_snapshot"] >= SNAPSHOT_MIN_SPEEDUP,
          "passed_cpu": cpu["autogenerate_over_snapshot"] >= SNAPSHOT_MIN_SPEEDUP},
         {"target": f"peak memory of every tool command < {PEAK_MB_MAX:g} MB",
-         "value": f"{tool_peaks[worst]:.0f} MB ({worst})",
+         "value": f"{tool_peaks[worst]:.0f} MB ({worst}; for the first revision alembic "
+                  f"autogenerate peaks at {m['alembic autogenerate (first)'].peak_mb:.0f} MB and "
+                  f"compiling it alone at {m['compile first revision'].peak_mb:.0f} MB)",
          "passed": tool_peaks[worst] < PEAK_MB_MAX},
         {"target": f"tool --help < {HELP_MAX_S} s",
          "value": f"{help_measure.median:.3f} s (cpu {help_measure.cpu_median:.3f} s)",
@@ -564,7 +585,8 @@ def summarise(results: dict[int, dict[str, Any]], help_measure: Measure) -> dict
 
 
 ORDER = ["import models", "check (no change)", "snapshot (one change)", "alembic autogenerate",
-         "diff (one change)", "snapshot (first, all tables)"]
+         "diff (one change)", "snapshot (first, all tables)", "alembic autogenerate (first)",
+         "compile first revision"]
 
 
 def print_report(results: dict[int, dict[str, Any]], help_measure: Measure,

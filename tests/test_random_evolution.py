@@ -6,8 +6,9 @@ defaults, comments, indexes, unique, foreign key and CHECK constraints, named EN
 values are added, removed and reordered, stored generated columns whose expression changes,
 IDENTITY keys whose options change, Boolean columns with true()/false() defaults, descending,
 lower(...) and partial indexes, DEFERRABLE foreign keys, types with per-dialect variants, the
-models' own TypeDecorators and Sequences, composite primary keys).  On SQLite and PostgreSQL the project targets those
-two databases, so what MariaDB cannot do (indexes on expressions, DEFERRABLE) is drawn too.
+models' own TypeDecorators and Sequences, composite primary keys).  On SQLite and PostgreSQL
+the project targets those two databases, so what MariaDB cannot do (indexes on expressions,
+DEFERRABLE) is drawn too.
 Each example gets a fresh project folder and an empty database, and for every step:
 
 1. every table that can keep rows across the step and its downgrade gets two rows, valid under

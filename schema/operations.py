@@ -163,13 +163,53 @@ def _render_sequence(autogen_context: AutogenContext, op: SequenceOps) -> str:
             f"sa.Sequence({op.sequence['name']!r}{options})))")
 
 
+class AlterSequenceOps(ops.MigrateOperation):
+    """New options for an existing sequence (``ALTER SEQUENCE``), which keeps its current value:
+    re-creating it would restart the numbering and hand out values already used."""
+
+    def __init__(self, old: dict[str, Any], new: dict[str, Any]) -> None:
+        self.old = old
+        self.new = new
+
+    def reverse(self) -> AlterSequenceOps:
+        return AlterSequenceOps(self.new, self.old)
+
+
+# ALTER SEQUENCE clauses PostgreSQL and MariaDB share, and each option's value when unset.
+_SEQUENCE_CLAUSES = {
+    "increment": lambda v: f"INCREMENT BY {int(1 if v is None else v)}",
+    "minvalue": lambda v: "NO MINVALUE" if v is None else f"MINVALUE {int(v)}",
+    "maxvalue": lambda v: "NO MAXVALUE" if v is None else f"MAXVALUE {int(v)}",
+    "start": lambda v: f"START WITH {int(1 if v is None else v)}",
+    "cache": lambda v: f"CACHE {int(1 if v is None else v)}",
+}
+
+
+@renderers.dispatch_for(AlterSequenceOps)
+def _render_alter_sequence(autogen_context: AutogenContext, op: AlterSequenceOps) -> list[str]:
+    clauses = " ".join(clause(op.new.get(key)) for key, clause in _SEQUENCE_CLAUSES.items()
+                       if op.old.get(key) != op.new.get(key))
+    schema = f", schema={op.new['schema']!r}" if op.new.get("schema") else ""
+    name = (f"op.get_bind().dialect.identifier_preparer.format_sequence("
+            f"sa.Sequence({op.new['name']!r}{schema}))")
+    return ["# ALTER SEQUENCE keeps its current value (re-creating it would restart it).",
+            f"if op.get_bind().dialect.supports_sequences: "
+            f"op.execute('ALTER SEQUENCE ' + {name} + {' ' + clauses!r})"]
+
+
 def sequence_ops(before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]
-                 ) -> tuple[list[SequenceOps], list[SequenceOps]]:
-    """Sequences to create first and to drop last; changed options re-create the sequence."""
-    created = [SequenceOps(after[key], create=True) for key in sorted(after)
-               if before.get(key) != after[key]]
+                 ) -> tuple[list[ops.MigrateOperation], list[SequenceOps]]:
+    """Sequences to create (or alter) first and to drop last.  Changed options that ALTER
+    SEQUENCE can set are altered in place; other changes re-create the sequence."""
+    altered = {key for key in before.keys() & after.keys() if before[key] != after[key]
+               and {k for k in before[key].keys() | after[key].keys()
+                    if before[key].get(k) != after[key].get(k)} <= _SEQUENCE_CLAUSES.keys()}
+    created: list[ops.MigrateOperation] = [
+        AlterSequenceOps(before[key], after[key]) if key in altered
+        else SequenceOps(after[key], create=True)
+        for key in sorted(after) if before.get(key) != after[key]]
     dropped = [SequenceOps(before[key], create=False) for key in sorted(before)
-               if after.get(key) != before[key]]
+               if after.get(key) != before[key] and key not in altered]
     return created, dropped
 
 

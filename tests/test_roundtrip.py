@@ -12,6 +12,7 @@ import sqlite3
 from dataclasses import dataclass
 
 import pytest
+import sqlalchemy as sa
 
 from .conftest import ALLOW, Project
 
@@ -209,3 +210,38 @@ def test_own_type_changed_after_its_table_was_dropped(project: Project) -> None:
     assert project.drift(before) == []
     versions = project.root / "alembic" / "versions"
     assert not [path.name for path in versions.glob("*.py") if "import models" in path.read_text()]
+
+
+def test_sequence_options_altered_in_place(project: Project) -> None:
+    """Changed sequence options are ALTER SEQUENCE, which keeps the current value: re-creating
+    the sequence would restart it and hand out numbers already used (SQLite has none)."""
+    table = ('invoices = Table("invoices", metadata, Column("id", Integer, primary_key=True), '
+             'Column("number", Integer, sa.Sequence("invoice_seq", start={start}{more})))\n')
+    project.write_models(table.format(start=1, more=""))
+    project.invoke("snapshot", "-m", "invoices")
+    project.invoke("apply")
+    engine = sa.create_engine(project.url, poolclass=sa.pool.NullPool)
+    sequence = sa.Sequence("invoice_seq")
+
+    def next_values(count: int) -> list[int]:
+        if not engine.dialect.supports_sequences:
+            return []
+        with engine.begin() as connection:
+            return [connection.execute(sa.select(sequence.next_value())).scalar_one()
+                    for _ in range(count)]
+
+    try:
+        used = next_values(3)
+        project.write_models(table.format(start=1000, more=", increment=2"))
+        out = project.invoke("snapshot", "-m", "numbering").out
+        assert "~ column invoices.number: sequence" in out
+        project.invoke("apply")
+        after_upgrade = next_values(2)
+        project.migrate("downgrade", "-1")
+        after_downgrade = next_values(1)
+    finally:
+        engine.dispose()
+    if engine.dialect.supports_sequences:
+        assert used == [1, 2, 3]
+        assert after_upgrade == [5, 7]  # continues from 3, by the new increment
+        assert after_downgrade == [8]

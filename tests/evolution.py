@@ -18,9 +18,9 @@ for PostgreSQL and SQLite; MariaDB ignores it).  Foreign keys may be DEFERRABLE 
 DEFERRED where the project does not target MariaDB.  Columns may have types with MariaDB or
 PostgreSQL variants (INT UNSIGNED, MEDIUMTEXT, JSONB), the models' own TypeDecorator (one class
 per column, over a String whose length changes; a class stays in the models after its column is
-dropped, as projects keep them), or a Sequence of their own.  A table without IDENTITY that no
-foreign key points at may get a composite primary key (``id`` and a NOT NULL column) and lose it
-again; while it has one, no foreign key may point at it.
+dropped, as projects keep them), or a Sequence of their own whose start changes.  A table
+without IDENTITY that no foreign key points at may get a composite primary key (``id`` and a
+NOT NULL column) and lose it again; while it has one, no foreign key may point at it.
 A table's ``id`` may be an IDENTITY (BY DEFAULT, so rows can give their own ids) whose start
 and increment change; adding or removing IDENTITY is refused by the tool, so never drawn.
 ENUM columns each have their own named type (``e_c4``) whose value list always holds "a", the
@@ -58,7 +58,8 @@ WEIGHTS = {"add_table": 2, "drop_table": 1, "add_column": 3, "drop_column": 2, "
            "add_index": 2, "drop_index": 1, "add_unique": 2, "drop_unique": 1, "add_fk": 4,
            "drop_fk": 2, "add_check": 2, "drop_check": 1, "change_check": 1, "change_fk": 1,
            "change_index": 1, "change_computed": 1, "change_identity": 1, "change_where": 1,
-           "change_deferrable": 1, "change_primary_key": 1}
+           "change_deferrable": 1, "change_primary_key": 1,
+           "change_sequence": 1}
 # Server defaults per type family: ("lit", x) is server_default="x", ("sql", x) sa.text("x").
 # They satisfy every CHECK drawn below (numbers >= 1, strings longer than 1 character).
 DEFAULTS = {
@@ -293,6 +294,7 @@ def expected_changes(old: Schema, new: Schema) -> list[str]:
             for attribute, was, now in (
                 ("impl" if own else "type", type_text(x.type), type_text(y.type)),
                 ("computed", computed_text(x.type), computed_text(y.type)),
+                ("sequence", sequence_text(x.type), sequence_text(y.type)),
                 ("nullable", _show(x.nullable), _show(y.nullable)),
                 ("server_default", default_text(x.default), default_text(y.default)),
                 ("comment", _show(x.comment), _show(y.comment)),
@@ -311,6 +313,10 @@ def identity_text(identity: tuple[int, int] | None) -> str:
     if identity is None:
         return "none"
     return repr({"always": False, "start": identity[0], "increment": identity[1]})
+
+
+def sequence_text(t: tuple) -> str:
+    return repr({"name": t[1], "start": t[2]}) if t[0] == "seq" else "none"
 
 
 def computed_text(t: tuple) -> str:
@@ -446,6 +452,7 @@ class Evolver:
         for kind, test in (
             ("drop_column", lambda x, c: True), ("column_comment", lambda x, c: True),
             ("change_computed", lambda x, c: c.family == "calc"),
+            ("change_sequence", lambda x, c: c.family == "seq"),
             ("alter_type", lambda x, c: self.plain(x, c) and self.new_types(x, c)),
             ("alter_nullable", self.nullable_changeable),
             ("alter_default", self.defaultable),
@@ -606,6 +613,12 @@ class Evolver:
         tab = self.tables[self.pick(n for n, t in self.tables.items() if t.identity)]
         tab.identity = self.pick([i for i in IDENTITIES if i != tab.identity])
         return f"~ table {tab.name} identity {tab.identity}"
+
+    def change_sequence(self) -> str:
+        """Another start for a column's sequence (ALTER SEQUENCE, which keeps its value)."""
+        tab, col = self.pick_column(lambda x, c: c.family == "seq")
+        col.type = ("seq", col.type[1], 1001 - col.type[2])
+        return f"~ column {tab.name}.{col.name} sequence start {col.type[2]}"
 
     def change_computed(self) -> str:
         tab, col = self.pick_column(lambda x, c: c.family == "calc")

@@ -30,7 +30,7 @@ from .serialize import (
     naming_convention,
 )
 from .store import Manifest, sha256_bytes, table_fingerprint
-from .targets import feature_problems, name_problems
+from .targets import feature_problems, name_problems, reference_problems
 
 
 class TableFile:
@@ -122,6 +122,7 @@ def model_tables(project: Project) -> dict[str, TableFile]:
         raise SchemaToolError(f"models: {exc}") from None
     problems = name_problems(dicts.items(), config.databases)
     problems += feature_problems(dicts.items(), config.databases)
+    problems += reference_problems(dicts, config.databases)
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise SchemaToolError(f"models: {problems[0]}{more}")

@@ -8,7 +8,7 @@ revision is written, not at deploy time.  ``[tool.schema] databases`` lists the 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from .serialize import TableDict
@@ -101,4 +101,30 @@ def feature_problems(
                         f"table {key}: column {column['name']} is a virtual computed column, "
                         "which PostgreSQL before 18 cannot create; use persisted=True"
                     )
+    return problems
+
+
+def reference_problems(tables: Mapping[str, TableDict], databases: Iterable[str]) -> list[str]:
+    """One message per foreign key whose referred columns are neither the referred table's
+    primary key nor unique: PostgreSQL refuses to create it and SQLite fails at the first write
+    ("foreign key mismatch"); MariaDB only wants an index, so it is not checked for MariaDB."""
+    if not {"postgresql", "sqlite"} & set(databases):
+        return []
+    problems = []
+    for key, data in tables.items():
+        for fk in data.get("foreign_keys", []):
+            referred = tables.get(fk["referred_table"])
+            if referred is None:  # not managed by the snapshot: the database decides
+                continue
+            keys = [referred.get("primary_key", {}).get("columns", [])]
+            keys += [unique["columns"] for unique in referred.get("unique_constraints", [])]
+            keys += [index.get("columns", []) for index in referred.get("indexes", [])
+                     if index.get("unique") and not any(
+                         option.endswith("_where") for option in index.get("dialect_options", {}))]
+            if set(fk["referred_columns"]) not in [set(columns) for columns in keys]:
+                problems.append(
+                    f"table {key}: foreign key {fk['name']} refers to {fk['referred_table']} "
+                    f"({', '.join(fk['referred_columns'])}), which is neither its primary key "
+                    "nor unique; PostgreSQL and SQLite need one of them"
+                )
     return problems

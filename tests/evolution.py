@@ -5,11 +5,12 @@ draws a whole evolution (an initial schema, then steps of several edits each), t
 schema, and the change lines `tool snapshot` must print between two schemas, worked out here from
 the model alone (not from the tool's snapshot files).
 
-Every table has an ``id`` Integer primary key.  Foreign keys always point at ``id`` from a
-nullable Integer column without a server default, never form a cycle, and such columns are not
-altered while they carry the foreign key.  Names come from one counter (``t3``, ``c7``, ``k9``),
-so a name is never reused; the naming convention names indexes, unique and foreign keys (an index
-is named after its first column, so no two indexes of a table start with the same column).
+Every table has an ``id`` Integer primary key.  Foreign keys always point at ``id`` (of another
+table or their own) from a nullable Integer column without a server default, never form a cycle
+between tables, and such columns are not altered while they carry the foreign key.  Names come
+from one counter (``t3``, ``c7``, ``k9``), so a name is never reused; the naming convention names
+indexes, unique and foreign keys (an index is named after its first column, so no two indexes of
+a table start with the same column).
 
 An index's first column may be descending, or lower(...) of a String column where the project
 does not target MariaDB (never an expression on a foreign-key column: MariaDB must find an index
@@ -395,9 +396,9 @@ class Evolver:
         return False
 
     def parents_for(self, child: str) -> list[str]:
-        """Tables a foreign key of ``child`` may point at: no cycle, and ``id`` alone is the
-        parent's primary key."""
-        return [p for p in self.tables if p != child and not self.reaches(p, child)
+        """Tables a foreign key of ``child`` may point at: itself, or another table without a
+        cycle back to it, whose primary key is ``id`` alone."""
+        return [p for p in self.tables if (p == child or not self.reaches(p, child))
                 and not self.tables[p].pk_extra]
 
     def referenced(self, name: str) -> bool:
@@ -498,7 +499,7 @@ class Evolver:
     # edits ---------------------------------------------------------------------------------
     def new_column(self, tab: Tab) -> str:
         family = self.pick(FAMILIES)
-        parents = self.parents_for(tab.name) if tab.name in self.tables else list(self.tables)
+        parents = self.parents_for(tab.name) + ([] if tab.name in self.tables else [tab.name])
         if family == "fk" and not parents:
             family = "int"
         name = self.fresh("c")

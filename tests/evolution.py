@@ -103,7 +103,7 @@ class Col:
 
 @dataclass
 class Tab:
-    name: str
+    name: str  # the table's key: ``t3``, or ``s1.t3`` in schema s1 (PostgreSQL)
     columns: list[Col] = field(default_factory=list)
     fks: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # col -> parent, action
     uniques: list[tuple[str, ...]] = field(default_factory=list)
@@ -120,6 +120,20 @@ class Tab:
 
     def col(self, name: str) -> Col:
         return next(c for c in self.columns if c.name == name)
+
+    @property
+    def table(self) -> str:
+        """The table's own name, without its schema (what the naming convention uses)."""
+        return self.name.rpartition(".")[2]
+
+    @property
+    def schema(self) -> str | None:
+        return self.name.rpartition(".")[0] or None
+
+    @property
+    def label(self) -> str:
+        """Columns' label prefix (``s1_t3``), which names indexes."""
+        return self.name.replace(".", "_")
 
     def form(self, cols: tuple[str, ...]) -> str | None:
         return self.forms.get(cols) if cols in self.indexes else None
@@ -227,7 +241,9 @@ def render(schema: Schema, own_types: dict[str, int] | None = None) -> str:
         if tab.comment:
             items.append(f"comment={tab.comment!r}")
         body = "".join(f"    {item},\n" for item in items)
-        out.append(f"{tab.name} = Table(\n    {tab.name!r}, metadata,\n{body})\n")
+        if tab.schema:
+            body += f"    schema={tab.schema!r},\n"
+        out.append(f"{tab.table} = Table(\n    {tab.table!r}, metadata,\n{body})\n")
     return "\n".join(out)
 
 
@@ -244,19 +260,20 @@ def _index_source(tab: Tab, cols: tuple[str, ...], unique: bool) -> str:
         return f"Index(None, {', '.join(map(repr, cols))}{options})"
     first = {"desc": "sa.desc", "lower": "func.lower"}[form] + f"(column({cols[0]!r}))"
     rest = "".join(f", {c!r}" for c in cols[1:])
-    return f"Index('ix_{tab.name}_{cols[0]}', {first}{rest}{options})"
+    return f"Index('ix_{tab.label}_{cols[0]}', {first}{rest}{options})"
 
 
 # --- expected change lines -----------------------------------------------------------------
 
 def _objects(tab: Tab) -> dict[str, tuple[str, str, object]]:
     """Named constraints and indexes: name -> (kind, columns shown, definition)."""
-    t = tab.name
+    t = tab.table
     objects: dict[str, tuple[str, str, object]] = {}
     key = ("id", tab.pk_extra) if tab.pk_extra else ("id",)
     objects[f"pk_{t}"] = ("primary key", f" ({', '.join(key)})", key)
     for column, target in tab.fks.items():
-        objects[f"fk_{t}_{column}_{target[0]}"] = ("foreign key", f" ({column})",
+        parent = target[0].rpartition(".")[2]
+        objects[f"fk_{t}_{column}_{parent}"] = ("foreign key", f" ({column})",
                                                    (*target, tab.is_deferred(column)))
     for cols in tab.uniques:
         objects[f"uq_{t}_{'_'.join(cols)}"] = ("unique constraint", f" ({', '.join(cols)})", cols)
@@ -269,7 +286,7 @@ def _objects(tab: Tab) -> dict[str, tuple[str, str, object]]:
         shown = f" ({', '.join((first, *cols[1:]))})"
         if where := tab.where(cols):
             shown += f" postgresql_where={cols[0]} {where}, sqlite_where={cols[0]} {where}"
-        objects[f"ix_{t}_{cols[0]}"] = (kind, shown, (cols, unique, form, where))
+        objects[f"ix_{tab.label}_{cols[0]}"] = (kind, shown, (cols, unique, form, where))
     return objects
 
 
@@ -363,11 +380,14 @@ class Evolver:
     """The schema being evolved, and one method per kind of edit (``draw`` draws choices).
 
     With ``mariadb`` false the project targets SQLite and PostgreSQL only, so indexes on
-    lower(...) and DEFERRABLE foreign keys are drawn too (MariaDB has neither)."""
+    lower(...) and DEFERRABLE foreign keys are drawn too (MariaDB has neither); with ``schemas``
+    (PostgreSQL only) a new table may be in schema ``s1``, with keys to and from other
+    schemas."""
 
-    def __init__(self, draw, mariadb: bool) -> None:
+    def __init__(self, draw, mariadb: bool, schemas: bool) -> None:
         self.draw = draw
         self.mariadb = mariadb
+        self.schemas = schemas
         self.tables: Schema = {}
         self.own_types: dict[str, int] = {}
         self.counter = itertools.count(1)
@@ -522,7 +542,9 @@ class Evolver:
                 f"{' default ' + default_text(col.default) if col.default else ''}{fk}")
 
     def add_table(self) -> str:
-        tab = Tab(self.fresh("t"), comment=self.maybe(COMMENTS), identity=self.maybe(IDENTITIES))
+        schema = "s1." if self.schemas and self.draw(st.booleans()) else ""
+        tab = Tab(schema + self.fresh("t"), comment=self.maybe(COMMENTS),
+                  identity=self.maybe(IDENTITIES))
         columns = [self.new_column(tab) for _ in range(self.draw(st.integers(1, 4)))]
         self.tables[tab.name] = tab
         extras = []
@@ -729,10 +751,12 @@ class Evolver:
 
 
 @st.composite
-def evolutions(draw, mariadb: bool, min_steps: int = 8, max_steps: int = 10) -> Evolution:
+def evolutions(draw, mariadb: bool, schemas: bool = False, min_steps: int = 8,
+               max_steps: int = 10) -> Evolution:
     """An initial schema of 1-3 tables, then steps of 1-4 edits that each change something;
-    ``mariadb``: whether the project targets MariaDB (see :class:`Evolver`)."""
-    evolver = Evolver(draw, mariadb)
+    ``mariadb``: whether the project targets MariaDB, ``schemas``: whether tables may be in
+    schema ``s1`` (see :class:`Evolver`)."""
+    evolver = Evolver(draw, mariadb, schemas)
     steps = [Step(tuple(evolver.add_table() for _ in range(draw(st.integers(1, 3)))),
                   copy.deepcopy(evolver.tables), dict(evolver.own_types))]
     for _ in range(draw(st.integers(min_steps, max_steps))):

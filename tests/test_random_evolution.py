@@ -64,6 +64,7 @@ def fresh_database(server_url: str, folder: Path) -> str:
     engine = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=pool.NullPool)
     with engine.connect() as connection:
         if url.get_backend_name() == "postgresql":
+            connection.exec_driver_sql("DROP SCHEMA IF EXISTS s1 CASCADE")
             connection.exec_driver_sql("DROP SCHEMA public CASCADE")
             connection.exec_driver_sql("CREATE SCHEMA public")
         else:
@@ -169,8 +170,9 @@ def _data_type(t: tuple) -> sa.types.TypeEngine:
 def data_table(tab: Tab, metadata: sa.MetaData) -> sa.Table:
     """The table's columns that take values (not generated ones), for inserts and reads."""
     columns = [sa.Column(c.name, _data_type(c.type)) for c in tab.columns if c.family != "calc"]
-    return sa.Table(tab.name, metadata, sa.Column("id", sa.Integer, primary_key=True,
-                                                  autoincrement=False), *columns)
+    return sa.Table(tab.table, metadata, sa.Column("id", sa.Integer, primary_key=True,
+                                                   autoincrement=False), *columns,
+                    schema=tab.schema)
 
 
 def replace_rows(engine: sa.Engine, schema: Schema, rows: dict[str, list[Row]]) -> None:
@@ -252,9 +254,11 @@ def run_step(project: Project, engine: sa.Engine, index: int, old: Schema, step:
 
 def run_evolution(root: Path, url: str, evolution: Evolution) -> None:
     project = new_project(root / "proj", url)
-    if make_url(url).get_backend_name() != "mysql":
+    # PostgreSQL runs target PostgreSQL alone (schemas), SQLite runs SQLite and PostgreSQL
+    targets = {"postgresql": '["postgresql"]', "sqlite": '["sqlite", "postgresql"]'}
+    if backend := targets.get(make_url(url).get_backend_name()):
         with (project.root / "pyproject.toml").open("a") as config:  # [tool.schema] is last
-            config.write('databases = ["sqlite", "postgresql"]\n')
+            config.write(f"databases = {backend}\n")
     engine = sa.create_engine(url, poolclass=pool.NullPool)
     previous = Step((), {}, {})
     try:
@@ -277,11 +281,12 @@ def run_evolution(root: Path, url: str, evolution: Evolution) -> None:
 def test_random_schema_evolution(database_url: str,
                                  tmp_path_factory: pytest.TempPathFactory) -> None:
     steps: list[int] = []
+    backend = make_url(database_url).get_backend_name()
 
     @settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                      HealthCheck.large_base_example])
-    @given(evolution=evolutions(mariadb=make_url(database_url).get_backend_name() == "mysql"))
+    @given(evolution=evolutions(mariadb=backend == "mysql", schemas=backend == "postgresql"))
     def evolve(evolution: Evolution) -> None:
         root = tmp_path_factory.mktemp("evolution")
         run_evolution(root, fresh_database(database_url, root), evolution)

@@ -7,9 +7,6 @@ key also drops the index MariaDB/MySQL made for it, so downgrades restore the sc
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
-
 from alembic.autogenerate import renderers
 from alembic.autogenerate.api import AutogenContext
 from alembic.autogenerate.render import _render_server_default, render_op
@@ -142,86 +139,6 @@ def _render_create_schema(autogen_context: AutogenContext, op: CreateSchemaOps) 
     if op.create:
         return f"op.execute(sa.schema.CreateSchema({op.schema!r}, if_not_exists=True))"
     return f"# schema {op.schema!r} is left in place: it may hold objects of other owners"
-
-
-class SequenceOps(ops.MigrateOperation):
-    """Create (or drop) a sequence, on databases that have sequences (PostgreSQL, MariaDB)."""
-
-    def __init__(self, sequence: dict[str, Any], create: bool) -> None:
-        self.sequence = sequence
-        self.create = create
-
-    def reverse(self) -> SequenceOps:
-        return SequenceOps(self.sequence, not self.create)
-
-
-@renderers.dispatch_for(SequenceOps)
-def _render_sequence(autogen_context: AutogenContext, op: SequenceOps) -> str:
-    options = "".join(f", {key}={value!r}" for key, value in op.sequence.items() if key != "name")
-    construct = "CreateSequence" if op.create else "DropSequence"
-    return (f"if op.get_bind().dialect.supports_sequences: op.execute(sa.schema.{construct}("
-            f"sa.Sequence({op.sequence['name']!r}{options})))")
-
-
-class AlterSequenceOps(ops.MigrateOperation):
-    """New options for an existing sequence (``ALTER SEQUENCE``), which keeps its current value:
-    re-creating it would restart the numbering and hand out values already used."""
-
-    def __init__(self, old: dict[str, Any], new: dict[str, Any]) -> None:
-        self.old = old
-        self.new = new
-
-    def reverse(self) -> AlterSequenceOps:
-        return AlterSequenceOps(self.new, self.old)
-
-
-# ALTER SEQUENCE clauses PostgreSQL and MariaDB share, and each option's value when unset.
-_SEQUENCE_CLAUSES = {
-    "increment": lambda v: f"INCREMENT BY {int(1 if v is None else v)}",
-    "minvalue": lambda v: "NO MINVALUE" if v is None else f"MINVALUE {int(v)}",
-    "maxvalue": lambda v: "NO MAXVALUE" if v is None else f"MAXVALUE {int(v)}",
-    "start": lambda v: f"START WITH {int(1 if v is None else v)}",
-    "cache": lambda v: f"CACHE {int(1 if v is None else v)}",
-}
-
-
-@renderers.dispatch_for(AlterSequenceOps)
-def _render_alter_sequence(autogen_context: AutogenContext, op: AlterSequenceOps) -> list[str]:
-    clauses = " ".join(clause(op.new.get(key)) for key, clause in _SEQUENCE_CLAUSES.items()
-                       if op.old.get(key) != op.new.get(key))
-    schema = f", schema={op.new['schema']!r}" if op.new.get("schema") else ""
-    name = (f"op.get_bind().dialect.identifier_preparer.format_sequence("
-            f"sa.Sequence({op.new['name']!r}{schema}))")
-    return ["# ALTER SEQUENCE keeps its current value (re-creating it would restart it).",
-            f"if op.get_bind().dialect.supports_sequences: "
-            f"op.execute('ALTER SEQUENCE ' + {name} + {' ' + clauses!r})"]
-
-
-def sequence_ops(before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]
-                 ) -> tuple[list[ops.MigrateOperation], list[SequenceOps]]:
-    """Sequences to create (or alter) first and to drop last.  Changed options that ALTER
-    SEQUENCE can set are altered in place; other changes re-create the sequence."""
-    altered = {key for key in before.keys() & after.keys() if before[key] != after[key]
-               and {k for k in before[key].keys() | after[key].keys()
-                    if before[key].get(k) != after[key].get(k)} <= _SEQUENCE_CLAUSES.keys()}
-    created: list[ops.MigrateOperation] = [
-        AlterSequenceOps(before[key], after[key]) if key in altered
-        else SequenceOps(after[key], create=True)
-        for key in sorted(after) if before.get(key) != after[key]]
-    dropped = [SequenceOps(before[key], create=False) for key in sorted(before)
-               if after.get(key) != before[key] and key not in altered]
-    return created, dropped
-
-
-def sequences(tables: Iterable[dict[str, Any] | None]) -> dict[str, dict[str, Any]]:
-    """The sequences columns of these snapshot tables use, by schema-qualified name."""
-    found = {}
-    for data in tables:
-        for column in (data or {}).get("columns", []):
-            if "sequence" in column:
-                sequence = column["sequence"]
-                found[f"{sequence.get('schema') or ''}.{sequence['name']}"] = sequence
-    return found
 
 
 class PrimaryKeyOps(ops.MigrateOperation):

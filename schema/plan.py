@@ -46,13 +46,12 @@ from .operations import (
     ForeignKeyIndexGuardOps,
     SQLiteOnlyOps,
     needs_implicit_index,
-    sequence_ops,
-    sequences,
 )
 from .plan_columns import alter_column_ops, column_op, generated_present, primary_key_ops
 from .plan_indexes import OutsideBatch, expression_indexes_present, on_expressions
 from .postgresql_safe import SafeForms, concurrent_index, not_valid
 from .rename_ops import RenameColumnOps, RenameTableOps
+from .sequences import sequence_ops, sequences
 from .serialize import TableDict
 
 PHASES = 7

@@ -155,7 +155,7 @@ def plan_operations(
         elif change.kind is Kind.COLUMN:
             column_op(change, old_tables, new_tables, phases)
         elif change.kind is Kind.PRIMARY_KEY:
-            continue  # replaced as a whole, see _primary_key_ops
+            continue  # replaced as a whole, see plan_columns.primary_key_ops
         else:
             _constraint_op(change, old_tables, new_tables, phases, guarded, safe, outside)
     primary_key_ops(changes, old_tables, new_tables, phases)

@@ -7,11 +7,13 @@ key also drops the index MariaDB/MySQL made for it, so downgrades restore the sc
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic.autogenerate import renderers
 from alembic.autogenerate.api import AutogenContext
 from alembic.autogenerate.render import _render_server_default, render_op
 from alembic.operations import ops
-from sqlalchemy import ForeignKeyConstraint, PrimaryKeyConstraint, Table, UniqueConstraint
+from sqlalchemy import Column, ForeignKeyConstraint, PrimaryKeyConstraint, Table, UniqueConstraint
 from sqlalchemy.dialects import mysql
 
 
@@ -285,6 +287,13 @@ class AutoincrementOps(ops.MigrateOperation):
 
     def __init__(self, op: ops.AlterColumnOp) -> None:
         self.op = op
+
+    @classmethod
+    def of(cls, table: Table, column: Column[Any], on: bool) -> AutoincrementOps:
+        """AUTO_INCREMENT ``on`` or off for ``column`` (as it is before) of ``table``."""
+        return cls(ops.AlterColumnOp(
+            table.name, str(column.name), schema=table.schema, existing_type=column.type,
+            existing_nullable=column.nullable, autoincrement=on))
 
     def reverse(self) -> AutoincrementOps:
         reverse = ops.AlterColumnOp(

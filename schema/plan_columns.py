@@ -104,9 +104,7 @@ def _autoincrement_op(old_table: Table, new_table: Table, name: str,
             "is created); add a new column, or remove \"postgresql\" from [tool.schema] "
             "databases if you do not deploy to it"
         )
-    return [AutoincrementOps(ops.AlterColumnOp(
-        new_table.name, name, schema=new_table.schema, existing_type=old.type,
-        existing_nullable=old.nullable, autoincrement=now))]
+    return [AutoincrementOps.of(new_table, old, now)]
 
 
 def _identity_op(old_table: Table, new_table: Table, name: str) -> ops.MigrateOperation:
@@ -180,7 +178,5 @@ def _implied_autoincrement(changes: Iterable[Change], old: Table, new: Table
         if column is None or column.name in altered or column.name not in (
                 old.c if on else new.c):
             return []
-        return [AutoincrementOps(ops.AlterColumnOp(
-            new.name, column.name, schema=new.schema, existing_type=column.type,
-            existing_nullable=False, autoincrement=on))]
+        return [AutoincrementOps.of(new, column, on)]
     return toggle(was, False), toggle(now, True)

@@ -53,6 +53,7 @@ from .postgresql_safe import SafeForms, concurrent_index, not_valid
 from .rename_ops import RenameColumnOps, RenameTableOps
 from .sequences import sequence_ops, sequences
 from .serialize import TableDict
+from .table_options import TableOptionsOps, mysql_options, option_problems
 
 PHASES = 7
 _CONSTRAINT_TYPES: dict[Kind, type] = {
@@ -140,7 +141,7 @@ def plan_operations(
         elif change.kind is Kind.TABLE and change.action is Action.DROP:
             dropped.append(change.table)
         elif change.kind is Kind.TABLE and change.attribute == "dialect_options":
-            continue  # e.g. mysql_engine: recorded in the snapshot; no portable DDL changes it
+            _table_options_op(change, changes, old_tables, new_tables, phases, databases)
         elif change.kind is Kind.TABLE:
             table = new_tables[change.table]
             phases[2][change.table].append(
@@ -233,6 +234,21 @@ def plan_operations(
     )
     upgrade.extend(types_dropped)
     return ops.UpgradeOps(ops=upgrade)
+
+
+def _table_options_op(change: Change, changes: list[Change], old_tables: _Tables,
+                      new_tables: _Tables, phases: list[dict[str, list[ops.MigrateOperation]]],
+                      databases: Iterable[str]) -> None:
+    """MariaDB/MySQL options first among the table's alterations, so the columns it gives
+    their declared types back are the old ones in both directions."""
+    problems = option_problems(change.table, change.old, change.new, databases)
+    if problems:
+        raise SchemaToolError(problems[0])
+    if mysql_options(change.old) != mysql_options(change.new):
+        renamed = {str(c.old): str(c.name) for c in changes if c.action is Action.RENAME
+                   and c.kind is Kind.COLUMN and c.table == change.table}
+        phases[2][change.table].insert(0, TableOptionsOps.between(
+            old_tables[change.table], new_tables[change.table], renamed))
 
 
 def _serial_column(table: Table) -> str | None:

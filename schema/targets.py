@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from .serialize import TableDict
+from .table_options import value_problems
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ def feature_problems(
     problems = []
     for key, data in tables:
         if "mysql" in targets:
+            problems += value_problems([(key, data)])
             for index in data.get("indexes", []):
                 if any(not _PLAIN_ELEMENT.match(e) for e in index.get("expressions", [])):
                     problems.append(

@@ -22,6 +22,7 @@ from .apply.history import HISTORY_TABLE
 from .load import build_table, load_table
 from .serialize import TableDict, table_key
 from .store import Manifest, SnapshotStore
+from .table_options import option_drift
 from .verify_checks import (
     autoincrement_drift,
     check_constraint_drift,
@@ -104,6 +105,7 @@ def schema_drift(
     lines.extend(identity_drift(inspector, metadata))
     lines.extend(autoincrement_drift(inspector, metadata))
     lines.extend(partial_index_drift(inspector, metadata))
+    lines.extend(option_drift(inspector, metadata))
     return lines
 
 

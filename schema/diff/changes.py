@@ -73,10 +73,19 @@ class Change:
             return f"{sign} {subject}: renamed from {self.old}"
         if self.action is Action.ALTER:
             verbatim = self.attribute in ("type", "impl", "server_default")
-            note = " (snapshot only: no DDL)" if self.attribute == "dialect_options" else ""
+            note = _no_ddl(self.old, self.new) if self.attribute == "dialect_options" else ""
             return (f"{sign} {subject}: {self.attribute} "
                     f"{_show(self.old, verbatim)} -> {_show(self.new, verbatim)}{note}")
         return f"{sign} {subject}"
+
+
+def _no_ddl(old: dict[str, Any] | None, new: dict[str, Any] | None) -> str:
+    """Changed table options no revision changes: only MariaDB/MySQL's are migrated (the plan
+    refuses the others when their database is a target)."""
+    old, new = old or {}, new or {}
+    keys = sorted(key for key in old.keys() | new.keys()
+                  if old.get(key) != new.get(key) and not key.startswith("mysql_"))
+    return f" (snapshot only, no DDL: {', '.join(keys)})" if keys else ""
 
 
 def _show(value: Any, verbatim: bool) -> str:

@@ -18,6 +18,7 @@ from sqlalchemy import types as sqltypes
 
 from .diff import Action, Change, Kind
 from .expressions import text_to_type
+from .table_options import mysql_options
 
 
 class Severity(enum.Enum):
@@ -79,6 +80,9 @@ RULES: dict[str, Rule] = {rule.code: rule for rule in (
          "this type change rewrites the whole table under an exclusive lock"),
     Rule("MY101", "enum-table-copy", Category.TABLE_COPY, Severity.WARNING,
          "changing ENUM values other than appending makes MariaDB/MySQL copy the table"),
+    Rule("MY102", "table-options-copy", Category.TABLE_COPY, Severity.WARNING,
+         "new table options (engine, character set, row format, ...) make MariaDB/MySQL copy "
+         "the table; characters a new character set cannot hold fail or are lost"),
 )}
 
 
@@ -128,6 +132,8 @@ def _codes(change: Change) -> list[str]:
     kind, action = change.kind, change.action
     if action is Action.RENAME:
         return ["BC101" if kind is Kind.TABLE else "BC102"]
+    if kind is Kind.TABLE and change.attribute == "dialect_options":
+        return ["MY102"] if _copying_options(change.old) != _copying_options(change.new) else []
     if kind is Kind.TABLE:
         return ["DS101"] if action is Action.DROP else []
     if kind is Kind.COLUMN:
@@ -139,6 +145,13 @@ def _codes(change: Change) -> list[str]:
         return ["PG101", *(["MF102"] if item.get("unique") else [])]
     return {Kind.UNIQUE: ["MF102", "PG101"], Kind.CHECK: ["MF103", "PG103"],
             Kind.FOREIGN_KEY: ["PG102"]}.get(kind, [])
+
+
+def _copying_options(options: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The MariaDB table options whose change re-writes every row (all but the comment and
+    the next AUTO_INCREMENT value, which are changed in place)."""
+    return {key: value for key, value in mysql_options(options).items()
+            if key not in ("mysql_comment", "mysql_auto_increment")}
 
 
 def _column_codes(change: Change) -> list[str]:

@@ -20,7 +20,7 @@ from alembic.autogenerate import renderers
 from alembic.autogenerate.api import AutogenContext
 from alembic.autogenerate.render import render_op
 from alembic.operations import ops
-from sqlalchemy import MetaData, String, Table, Text, text
+from sqlalchemy import JSON, MetaData, String, Table, Text, text
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Inspector
 from sqlalchemy.types import TypeEngine
@@ -96,9 +96,9 @@ class TableOptionsOps(ops.MigrateOperation):
 
 def _converted(type_: TypeEngine[Any]) -> bool:
     """Whether CONVERT TO changes this type beyond its character set: TEXT types are widened,
-    declared collations and character sets overridden."""
+    declared collations and character sets overridden (JSON is utf8mb4_bin LONGTEXT)."""
     type_ = type_._variant_mapping.get("mysql", type_)
-    return isinstance(type_, String) and (
+    return isinstance(type_, JSON) or isinstance(type_, String) and (
         isinstance(type_, Text) or bool(type_.collation) or bool(getattr(type_, "charset", None)))
 
 

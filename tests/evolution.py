@@ -22,6 +22,8 @@ per column, over a String whose length changes; a class stays in the models afte
 dropped, as projects keep them), or a Sequence of their own whose start changes.  A table
 without IDENTITY that no foreign key points at may get a composite primary key (``id`` and a
 NOT NULL column) and lose it again; while it has one, no foreign key may point at it.
+Tables may have MariaDB options (character set latin1, or utf8mb4 with a binary collation, or
+InnoDB with ROW_FORMAT=COMPACT) that change, in every project (elsewhere they must do nothing).
 A table's ``id`` may be an IDENTITY (BY DEFAULT, so rows can give their own ids) whose start
 and increment change; adding or removing IDENTITY is refused by the tool, so never drawn.
 ENUM columns each have their own named type (``e_c4``) whose value list always holds "a", the
@@ -60,7 +62,7 @@ WEIGHTS = {"add_table": 2, "drop_table": 1, "add_column": 3, "drop_column": 2, "
            "drop_fk": 2, "add_check": 2, "drop_check": 1, "change_check": 1, "change_fk": 1,
            "change_index": 1, "change_computed": 1, "change_identity": 1, "change_where": 1,
            "change_deferrable": 1, "change_primary_key": 1,
-           "change_sequence": 1}
+           "change_sequence": 1, "table_options": 1}
 # Server defaults per type family: ("lit", x) is server_default="x", ("sql", x) sa.text("x").
 # They satisfy every CHECK drawn below (numbers >= 1, strings longer than 1 character).
 DEFAULTS = {
@@ -80,6 +82,10 @@ INTEGERS = ("int", "big", "uint")
 UNKEYED = ("text", "mtext", "enum", "calc", "bool", "json", "seq")
 # Partial indexes: a condition on the index's first column (ignored by MariaDB).
 WHERES = ("IS NOT NULL", "IS NULL")
+# MariaDB table options (consistent sets; no engine without foreign keys, such as Aria)
+TABLE_OPTIONS = ((("mysql_charset", "latin1"),),
+                 (("mysql_charset", "utf8mb4"), ("mysql_collate", "utf8mb4_bin")),
+                 (("mysql_engine", "InnoDB"), ("mysql_row_format", "COMPACT")))
 
 
 @dataclass
@@ -117,6 +123,7 @@ class Tab:
     comment: str | None = None
     identity: tuple[int, int] | None = None  # IDENTITY (start, increment) of ``id``
     pk_extra: str | None = None  # a NOT NULL column the primary key has after ``id``
+    options: tuple[tuple[str, str], ...] = ()  # MariaDB table options, sorted by key
 
     def col(self, name: str) -> Col:
         return next(c for c in self.columns if c.name == name)
@@ -240,6 +247,7 @@ def render(schema: Schema, own_types: dict[str, int] | None = None) -> str:
         items += [_index_source(tab, cols, u) for cols, u in tab.indexes.items()]
         if tab.comment:
             items.append(f"comment={tab.comment!r}")
+        items += [f"{key}={value!r}" for key, value in tab.options]
         body = "".join(f"    {item},\n" for item in items)
         if tab.schema:
             body += f"    schema={tab.schema!r},\n"
@@ -300,6 +308,9 @@ def expected_changes(old: Schema, new: Schema) -> list[str]:
         a, b = old[name], new[name]
         if a.comment != b.comment:
             lines.append(f"~ table {name}: comment {_show(a.comment)} -> {_show(b.comment)}")
+        if a.options != b.options:
+            lines.append(f"~ table {name}: dialect_options {_show(dict(a.options) or None)} -> "
+                         f"{_show(dict(b.options) or None)}")
         if a.identity != b.identity:
             lines.append(f"~ column {name}.id: identity {identity_text(a.identity)} -> "
                          f"{identity_text(b.identity)}")
@@ -465,7 +476,7 @@ class Evolver:
         kinds = ["add_table"] if len(t) < MAX_TABLES else []
         if not t:
             return kinds
-        kinds += ["drop_table", "table_comment"]
+        kinds += ["drop_table", "table_comment", "table_options"]
         kinds += ["change_identity"] if any(x.identity for x in t.values()) else []
         kinds += ["change_primary_key"] if any(
             x.pk_extra or self.pk_candidates(x) for x in t.values()) else []
@@ -544,7 +555,7 @@ class Evolver:
     def add_table(self) -> str:
         schema = "s1." if self.schemas and self.draw(st.booleans()) else ""
         tab = Tab(schema + self.fresh("t"), comment=self.maybe(COMMENTS),
-                  identity=self.maybe(IDENTITIES))
+                  identity=self.maybe(IDENTITIES), options=self.maybe(TABLE_OPTIONS) or ())
         columns = [self.new_column(tab) for _ in range(self.draw(st.integers(1, 4)))]
         self.tables[tab.name] = tab
         extras = []
@@ -567,6 +578,12 @@ class Evolver:
         tab = self.tables[self.pick(self.tables)]
         tab.comment = self.pick([c for c in (None, *COMMENTS) if c != tab.comment])
         return f"~ table {tab.name} comment {tab.comment!r}"
+
+    def table_options(self) -> str:
+        """Other MariaDB options (engine, character set, collation, row format), or none."""
+        tab = self.tables[self.pick(self.tables)]
+        tab.options = self.pick([o for o in ((), *TABLE_OPTIONS) if o != tab.options])
+        return f"~ table {tab.name} options {dict(tab.options)}"
 
     def add_column(self) -> str:
         tab = self.tables[self.pick(n for n, t in self.tables.items()

@@ -98,8 +98,9 @@ def _converted(type_: TypeEngine[Any]) -> bool:
     """Whether CONVERT TO changes this type beyond its character set: TEXT types are widened,
     declared collations and character sets overridden (JSON is utf8mb4_bin LONGTEXT)."""
     type_ = type_._variant_mapping.get("mysql", type_)
-    return isinstance(type_, JSON) or isinstance(type_, String) and (
-        isinstance(type_, Text) or bool(type_.collation) or bool(getattr(type_, "charset", None)))
+    return isinstance(type_, (JSON, Text, mysql.TINYTEXT, mysql.MEDIUMTEXT, mysql.LONGTEXT)) or (
+        isinstance(type_, String)
+        and (bool(type_.collation) or bool(getattr(type_, "charset", None))))
 
 
 def _clauses(old: Mapping[str, str], new: Mapping[str, str]) -> list[str]:

@@ -6,8 +6,9 @@ schema, and the change lines `tool snapshot` must print between two schemas, wor
 the model alone (not from the tool's snapshot files).
 
 Every table has an ``id`` Integer primary key.  Foreign keys always point at ``id`` (of another
-table or their own) from a nullable Integer column without a server default, never form a cycle
-between tables, and such columns are not altered while they carry the foreign key.  Names come
+table or their own) from a nullable Integer column without a server default, and such columns
+are not altered while they carry the foreign key.  Keys may form cycles between tables; the key
+that closes one when it is drawn is declared ``use_alter=True``, as models do.  Names come
 from one counter (``t3``, ``c7``, ``k9``), so a name is never reused; the naming convention names
 indexes, unique and foreign keys (an index is named after its first column, so no two indexes of
 a table start with the same column).
@@ -62,7 +63,7 @@ WEIGHTS = {"add_table": 2, "drop_table": 1, "add_column": 3, "drop_column": 2, "
            "drop_fk": 2, "add_check": 2, "drop_check": 1, "change_check": 1, "change_fk": 1,
            "change_index": 1, "change_computed": 1, "change_identity": 1, "change_where": 1,
            "change_deferrable": 1, "change_primary_key": 1,
-           "change_sequence": 1, "table_options": 1}
+           "change_sequence": 1, "table_options": 1, "close_cycle": 2}
 # Server defaults per type family: ("lit", x) is server_default="x", ("sql", x) sa.text("x").
 # They satisfy every CHECK drawn below (numbers >= 1, strings longer than 1 character).
 DEFAULTS = {
@@ -120,6 +121,7 @@ class Tab:
     forms: dict[tuple[str, ...], str] = field(default_factory=dict)
     wheres: dict[tuple[str, ...], str] = field(default_factory=dict)
     deferred: set[str] = field(default_factory=set)  # DEFERRABLE INITIALLY DEFERRED keys
+    use_alter: set[str] = field(default_factory=set)  # keys that closed a cycle when drawn
     comment: str | None = None
     identity: tuple[int, int] | None = None  # IDENTITY (start, increment) of ``id``
     pk_extra: str | None = None  # a NOT NULL column the primary key has after ``id``
@@ -151,6 +153,9 @@ class Tab:
     def is_deferred(self, column: str) -> bool:
         return column in self.deferred and column in self.fks
 
+    def uses_alter(self, column: str) -> bool:
+        return column in self.use_alter and column in self.fks
+
     def leads_expression(self, column: str) -> bool:
         return any(cols[0] == column for cols in self.indexes if self.form(cols))
 
@@ -166,6 +171,19 @@ class Tab:
 
 
 Schema = dict[str, Tab]
+
+
+def reaches(schema: Schema, start: str, goal: str) -> bool:
+    """True when foreign keys lead from table ``start`` to table ``goal``."""
+    seen, todo = set(), [start]
+    while todo:
+        name = todo.pop()
+        if name == goal:
+            return True
+        if name not in seen and name in schema:
+            seen.add(name)
+            todo += [parent for parent, _ in schema[name].fks.values()]
+    return False
 
 
 # --- model code ----------------------------------------------------------------------------
@@ -241,6 +259,7 @@ def render(schema: Schema, own_types: dict[str, int] | None = None) -> str:
         for column, (parent, ondelete) in tab.fks.items():
             option = f", ondelete={ondelete!r}" if ondelete else ""
             option += ", deferrable=True, initially='DEFERRED'" if tab.is_deferred(column) else ""
+            option += ", use_alter=True" if tab.uses_alter(column) else ""
             items.append(f"sa.ForeignKeyConstraint([{column!r}], [{parent + '.id'!r}]{option})")
         items += [f"UniqueConstraint({', '.join(map(repr, u))})" for u in tab.uniques]
         items += [f"CheckConstraint({tab.check_sql(n)!r}, name={n!r})" for n in tab.checks]
@@ -282,7 +301,8 @@ def _objects(tab: Tab) -> dict[str, tuple[str, str, object]]:
     for column, target in tab.fks.items():
         parent = target[0].rpartition(".")[2]
         objects[f"fk_{t}_{column}_{parent}"] = ("foreign key", f" ({column})",
-                                                   (*target, tab.is_deferred(column)))
+                                                   (*target, tab.is_deferred(column),
+                                                    tab.uses_alter(column)))
     for cols in tab.uniques:
         objects[f"uq_{t}_{'_'.join(cols)}"] = ("unique constraint", f" ({', '.join(cols)})", cols)
     for name in tab.checks:
@@ -414,23 +434,23 @@ class Evolver:
         return self.draw(st.none() | st.sampled_from(options))
 
     # candidates ----------------------------------------------------------------------------
-    def reaches(self, start: str, goal: str) -> bool:
-        """True when foreign keys lead from table ``start`` to table ``goal``."""
-        seen, todo = set(), [start]
-        while todo:
-            name = todo.pop()
-            if name == goal:
-                return True
-            if name not in seen:
-                seen.add(name)
-                todo += [parent for parent, _ in self.tables[name].fks.values()]
-        return False
-
     def parents_for(self, child: str) -> list[str]:
-        """Tables a foreign key of ``child`` may point at: itself, or another table without a
-        cycle back to it, whose primary key is ``id`` alone."""
-        return [p for p in self.tables if (p == child or not self.reaches(p, child))
-                and not self.tables[p].pk_extra]
+        """Tables a foreign key of ``child`` may point at: those whose primary key is ``id``
+        alone (itself included; cycles too)."""
+        return [p for p in self.tables if not self.tables[p].pk_extra]
+
+    def pick_parent(self, child: str, parents: list[str]) -> str:
+        """One of ``parents``; half the time one that closes a cycle, where there is one (a
+        plain draw seldom does)."""
+        closing = [p for p in parents if p != child and reaches(self.tables, p, child)]
+        return self.pick(closing if closing and self.draw(st.booleans()) else parents)
+
+    def set_fk(self, tab: Tab, column: str, target: tuple[str, str | None]) -> None:
+        """Point ``column`` at ``target``; a key that closes a cycle is declared use_alter."""
+        tab.fks[column] = target
+        tab.use_alter.discard(column)
+        if target[0] != tab.name and reaches(self.tables, target[0], tab.name):
+            tab.use_alter.add(column)
 
     def referenced(self, name: str) -> bool:
         return any(parent == name for tab in self.tables.values()
@@ -492,6 +512,7 @@ class Evolver:
             ("add_fk", self.keyable),
         ):
             kinds += [kind] if self.columns(test) else []
+        kinds += ["close_cycle"] if self.cycle_candidates() else []
         kinds += ["add_index"] if any(self.free_first(x) for x in t.values()) else []
         kinds += ["add_unique"] if any(self.unique_candidates(x) for x in t.values()) else []
         kinds += ["change_deferrable"] if not self.mariadb and any(
@@ -522,6 +543,14 @@ class Evolver:
             options = []
         return [t for t in options if t != col.type]
 
+    def cycle_candidates(self) -> list[tuple[str, str]]:
+        """(table, parent) pairs where a new key from table to parent closes a cycle: parent
+        has a key that leads back to table."""
+        return [(name, parent) for name, tab in self.tables.items()
+                if len(tab.columns) < MAX_COLUMNS
+                for parent in self.parents_for(name)
+                if parent != name and reaches(self.tables, parent, name)]
+
     def unique_candidates(self, tab: Tab) -> list[tuple[str, ...]]:
         names = [c.name for c in tab.columns if c.family not in UNKEYED]
         sets = [(a,) for a in names] + [(a, b) for a in names for b in names if a != b]
@@ -541,7 +570,8 @@ class Evolver:
                          "seq": ("seq", f"s_{name}", self.pick((1, 1000)))}.get(family, (family,)))
         if family == "fk":
             col.type = ("int",)
-            tab.fks[col.name] = (self.pick(parents), self.pick(ONDELETE))
+            self.set_fk(tab, col.name, (self.pick_parent(tab.name, parents),
+                                        self.pick(ONDELETE)))
         elif family != "calc":
             col.nullable = self.draw(st.booleans())
             col.default = self.maybe(DEFAULTS[family]) if DEFAULTS[family] else None
@@ -702,19 +732,27 @@ class Evolver:
     def add_fk(self) -> str:
         tab, col = self.pick_column(self.keyable)
         checked = any(column == col.name for column, _ in tab.checks.values())
-        tab.fks[col.name] = (self.pick(self.parents_for(tab.name)),
-                             None if checked else self.pick(ONDELETE))
+        self.set_fk(tab, col.name, (self.pick_parent(tab.name, self.parents_for(tab.name)),
+                                    None if checked else self.pick(ONDELETE)))
         return f"+ fk {tab.name}.{col.name} -> {tab.fks[col.name]}"
+
+    def close_cycle(self) -> str:
+        """A new key column that closes a cycle of keys between tables (use_alter)."""
+        name, parent = self.pick(self.cycle_candidates())
+        tab, col = self.tables[name], Col(self.fresh("c"), ("int",))
+        tab.columns.append(col)
+        self.set_fk(tab, col.name, (parent, self.pick(ONDELETE)))
+        return f"+ column {name}.{col.name} -> {tab.fks[col.name]} (closes a cycle)"
 
     def change_fk(self) -> str:
         """Another parent table or ON DELETE action for an existing foreign key."""
         tab = self.tables[self.pick(n for n, t in self.tables.items() if t.fks)]
         column = self.pick(tab.fks)
         checked = any(c == column for c, _ in tab.checks.values())
-        before = tab.fks.pop(column)  # so the parents drawn cannot close a cycle through it
+        before = tab.fks.pop(column)  # so a cycle is judged without it
         options = [(parent, ondelete) for parent in self.parents_for(tab.name)
                    for ondelete in ((None,) if checked else ONDELETE)]
-        tab.fks[column] = self.pick([o for o in options if o != before] or [before])
+        self.set_fk(tab, column, self.pick([o for o in options if o != before] or [before]))
         return f"~ fk {tab.name}.{column} -> {tab.fks[column]}"
 
     def change_index(self) -> str:

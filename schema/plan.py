@@ -2,6 +2,8 @@
 
 The upgrade runs in this order (the downgrade is Alembic's ``reverse()`` of it):
 
+0. rename columns, then drop foreign keys that go away or change, before any key or index they
+   refer to (each for all tables, so the downgrade adds keys back while the new names hold);
 1. drop constraints and indexes that go away or change, so columns and tables are free;
 2. create new tables (referenced tables first) with their indexes;
 3. add and alter columns, change table comments;
@@ -18,7 +20,6 @@ them inside ``batch_alter_table`` and the same revision runs on SQLite.
 
 from __future__ import annotations
 
-import graphlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -49,6 +50,7 @@ from .operations import (
 )
 from .plan_columns import alter_column_ops, column_op, generated_present, primary_key_ops
 from .plan_indexes import OutsideBatch, expression_indexes_present, on_expressions
+from .plan_order import foreign_keys, table_order
 from .postgresql_safe import SafeForms, concurrent_index, not_valid
 from .rename_ops import RenameColumnOps, RenameTableOps
 from .sequences import sequence_ops, sequences
@@ -56,6 +58,7 @@ from .serialize import TableDict
 from .table_options import TableOptionsOps, mysql_options, option_problems
 
 PHASES = 7
+COLUMN_RENAMES, FOREIGN_KEY_DROPS = PHASES, PHASES + 1  # extra phases, run first (step 0)
 _CONSTRAINT_TYPES: dict[Kind, type] = {
     Kind.FOREIGN_KEY: ForeignKeyConstraint,
     Kind.UNIQUE: UniqueConstraint,
@@ -118,7 +121,8 @@ def plan_operations(
     changes = list(changes)
     old_tables = _Tables(old, unchanged, naming_convention=naming_convention)
     new_tables = _Tables(new, unchanged, naming_convention=naming_convention)
-    phases: list[dict[str, list[ops.MigrateOperation]]] = [defaultdict(list) for _ in range(PHASES)]
+    phases: list[dict[str, list[ops.MigrateOperation]]] = [
+        defaultdict(list) for _ in range(PHASES + 2)]
     created: list[str] = []
     dropped: list[str] = []
     columns_altered: dict[tuple[str, str], list[Change]] = defaultdict(list)
@@ -134,8 +138,8 @@ def plan_operations(
                                                  table.schema, serial))
         elif change.action is Action.RENAME:  # a column: first, so later steps see its name
             table = old_tables[change.table]
-            phases[0][change.table].insert(
-                0, RenameColumnOps(table, str(change.old), table.c[str(change.name)]))
+            phases[COLUMN_RENAMES][change.table].append(
+                RenameColumnOps(table, str(change.old), table.c[str(change.name)]))
         elif change.kind is Kind.TABLE and change.action is Action.ADD:
             created.append(change.table)
         elif change.kind is Kind.TABLE and change.action is Action.DROP:
@@ -169,16 +173,16 @@ def plan_operations(
     for items in phases[2].values():
         items[:] = [enum_ops.get(id(op), op) for op in items]
 
-    create_order, create_later = _dependency_order(created, new)
-    drop_order, drop_first = _dependency_order(dropped, old)
-    for key, names in create_later.items():  # foreign keys that close a cycle come last
+    create_order, create_later = table_order(created, new, old)
+    drop_order, drop_first = table_order(dropped, old, new)
+    for key, names in create_later.items():  # and foreign keys that close a cycle
         table = new_tables[key]
         phases[4][key].extend(AddForeignKeyOps(fk, needs_implicit_index(fk))
-                              for fk in _foreign_keys(table, names))
+                              for fk in foreign_keys(table, names))
     for key, names in drop_first.items():
         table = old_tables[key]
-        phases[0][key].extend(DropForeignKeyOps(fk, needs_implicit_index(fk))
-                              for fk in _foreign_keys(table, names))
+        phases[FOREIGN_KEY_DROPS][key].extend(DropForeignKeyOps(fk, needs_implicit_index(fk))
+                                              for fk in foreign_keys(table, names))
 
     # Named ENUM types are created before and dropped after everything that uses them.
     types_created, types_dropped = enum_type_ops(
@@ -199,11 +203,13 @@ def plan_operations(
     # dropped first: a sequence whose options change is re-created under the same name
     upgrade.extend([*sequences_dropped, *sequences_created])
     upgrade.extend(outside.drops)
-    for index, phase in enumerate(phases):
+    # renames and foreign-key drops run as phase 0 does: before any other column change
+    for index, phase in [(0, phases[COLUMN_RENAMES]), (0, phases[FOREIGN_KEY_DROPS]),
+                         *enumerate(phases[:PHASES])]:
         if index == 1:
             upgrade.extend(
                 CreateTableOps(new_tables[key],
-                               _foreign_keys(new_tables[key], create_later.get(key, ())))
+                               foreign_keys(new_tables[key], create_later.get(key, ())))
                 for key in create_order
             )
         for key in sorted(phase):
@@ -229,7 +235,7 @@ def plan_operations(
         if safe is not None and index == 4:  # once the constraints exist
             upgrade.extend(safe.validations)
     upgrade.extend(
-        DropTableOps(old_tables[key], _foreign_keys(old_tables[key], drop_first.get(key, ())))
+        DropTableOps(old_tables[key], foreign_keys(old_tables[key], drop_first.get(key, ())))
         for key in reversed(drop_order)
     )
     upgrade.extend(types_dropped)
@@ -257,12 +263,6 @@ def _serial_column(table: Table) -> str | None:
     if column is None or column.identity is not None or column.default is not None:
         return None
     return str(column.name)
-
-
-def _foreign_keys(table: Table, names: Iterable[str]) -> tuple[ForeignKeyConstraint, ...]:
-    wanted = set(names)
-    return tuple(sorted((fk for fk in table.foreign_key_constraints if str(fk.name) in wanted),
-                        key=lambda fk: str(fk.name)))
 
 
 def _constraint_op(
@@ -298,7 +298,7 @@ def _constraint_op(
                 safe.validations.append(not_valid(constraint))
             phases[4][key].append(AddForeignKeyOps(constraint, implicit))
         else:
-            phases[0][key].append(DropForeignKeyOps(constraint, implicit))
+            phases[FOREIGN_KEY_DROPS][key].append(DropForeignKeyOps(constraint, implicit))
     else:
         if adding and safe is not None and isinstance(constraint, CheckConstraint):
             safe.validations.append(not_valid(constraint))
@@ -364,36 +364,3 @@ def _find(candidates: Iterable[Any], item: dict[str, Any], field: str) -> Any:
             if value == item[field]:
                 return candidate
     raise SchemaToolError(f"internal error: no schema object for {item!r}")
-
-
-def _dependency_order(
-    keys: list[str], dicts: Mapping[str, TableDict | None]
-) -> tuple[list[str], dict[str, list[str]]]:
-    """``keys`` with referenced tables first, and the foreign keys to add separately.
-
-    Foreign keys marked ``use_alter``, and one foreign key per remaining cycle, are left out of
-    the order: they are added after all tables exist (and dropped before any is dropped).
-    """
-    wanted = set(keys)
-    edges: dict[str, dict[str, list[str]]] = {key: defaultdict(list) for key in wanted}
-    later: dict[str, list[str]] = defaultdict(list)
-    for key in sorted(wanted):
-        for fk in (dicts[key] or {}).get("foreign_keys", []):
-            target = fk["referred_table"]
-            if fk.get("use_alter"):
-                later[key].append(fk["name"])
-            elif target in wanted and target != key:
-                edges[key][target].append(fk["name"])
-    while True:
-        sorter: graphlib.TopologicalSorter[str] = graphlib.TopologicalSorter()
-        for key in sorted(wanted):
-            sorter.add(key, *sorted(edges[key]))
-        try:
-            return list(sorter.static_order()), dict(later)
-        except graphlib.CycleError as exc:
-            cycle = exc.args[1]  # each node precedes the next: cycle[1] refers to cycle[0]
-            later[cycle[1]].extend(edges[cycle[1]].pop(cycle[0]))
-            if any(name is None for name in later[cycle[1]]):
-                raise SchemaToolError(
-                    f"table {cycle[1]}: a foreign key in a cycle needs a name"
-                ) from None

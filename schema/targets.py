@@ -106,6 +106,17 @@ def feature_problems(
     return problems
 
 
+def unique_keys(data: TableDict) -> list[set[str]]:
+    """Column sets a foreign key may refer to: the primary key, unique constraints and unique
+    indexes that cover every row (not partial ones)."""
+    keys = [data.get("primary_key", {}).get("columns", [])]
+    keys += [unique["columns"] for unique in data.get("unique_constraints", [])]
+    keys += [index.get("columns", []) for index in data.get("indexes", [])
+             if index.get("unique") and not any(
+                 option.endswith("_where") for option in index.get("dialect_options", {}))]
+    return [set(columns) for columns in keys]
+
+
 def reference_problems(tables: Mapping[str, TableDict], databases: Iterable[str]) -> list[str]:
     """One message per foreign key whose referred columns are neither the referred table's
     primary key nor unique: PostgreSQL refuses to create it and SQLite fails at the first write
@@ -118,12 +129,7 @@ def reference_problems(tables: Mapping[str, TableDict], databases: Iterable[str]
             referred = tables.get(fk["referred_table"])
             if referred is None:  # not managed by the snapshot: the database decides
                 continue
-            keys = [referred.get("primary_key", {}).get("columns", [])]
-            keys += [unique["columns"] for unique in referred.get("unique_constraints", [])]
-            keys += [index.get("columns", []) for index in referred.get("indexes", [])
-                     if index.get("unique") and not any(
-                         option.endswith("_where") for option in index.get("dialect_options", {}))]
-            if set(fk["referred_columns"]) not in [set(columns) for columns in keys]:
+            if set(fk["referred_columns"]) not in unique_keys(referred):
                 problems.append(
                     f"table {key}: foreign key {fk['name']} refers to {fk['referred_table']} "
                     f"({', '.join(fk['referred_columns'])}), which is neither its primary key "

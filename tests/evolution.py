@@ -8,7 +8,10 @@ the model alone (not from the tool's snapshot files).
 Every table has an ``id`` Integer primary key.  Foreign keys always point at ``id`` (of another
 table or their own) from a nullable Integer column without a server default, and such columns
 are not altered while they carry the foreign key.  Keys may form cycles between tables; the key
-that closes one when it is drawn is declared ``use_alter=True``, as models do.  Names come
+that closes one when it is drawn is declared ``use_alter=True``, as models do.  Composite keys
+go from two new nullable Integer columns of one table to (``id``, an Integer column) of another
+table, which gets a unique constraint on those two for it; while referenced, that constraint
+stays and that column keeps its type, and rows hold NULL in the key's columns.  Names come
 from one counter (``t3``, ``c7``, ``k9``), so a name is never reused; the naming convention names
 indexes, unique and foreign keys (an index is named after its first column, so no two indexes of
 a table start with the same column).
@@ -63,7 +66,8 @@ WEIGHTS = {"add_table": 2, "drop_table": 1, "add_column": 3, "drop_column": 2, "
            "drop_fk": 2, "add_check": 2, "drop_check": 1, "change_check": 1, "change_fk": 1,
            "change_index": 1, "change_computed": 1, "change_identity": 1, "change_where": 1,
            "change_deferrable": 1, "change_primary_key": 1,
-           "change_sequence": 1, "table_options": 1, "close_cycle": 2}
+           "change_sequence": 1, "table_options": 1, "close_cycle": 2, "add_cfk": 2,
+           "drop_cfk": 1}
 # Server defaults per type family: ("lit", x) is server_default="x", ("sql", x) sa.text("x").
 # They satisfy every CHECK drawn below (numbers >= 1, strings longer than 1 character).
 DEFAULTS = {
@@ -122,6 +126,8 @@ class Tab:
     wheres: dict[tuple[str, ...], str] = field(default_factory=dict)
     deferred: set[str] = field(default_factory=set)  # DEFERRABLE INITIALLY DEFERRED keys
     use_alter: set[str] = field(default_factory=set)  # keys that closed a cycle when drawn
+    # composite keys: (col, col) -> (parent, parent column); they refer to (id, parent column)
+    cfks: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
     comment: str | None = None
     identity: tuple[int, int] | None = None  # IDENTITY (start, increment) of ``id``
     pk_extra: str | None = None  # a NOT NULL column the primary key has after ``id``
@@ -155,6 +161,10 @@ class Tab:
 
     def uses_alter(self, column: str) -> bool:
         return column in self.use_alter and column in self.fks
+
+    def keyed(self, column: str) -> bool:
+        """In a foreign key, single or composite."""
+        return column in self.fks or any(column in cols for cols in self.cfks)
 
     def leads_expression(self, column: str) -> bool:
         return any(cols[0] == column for cols in self.indexes if self.form(cols))
@@ -261,6 +271,8 @@ def render(schema: Schema, own_types: dict[str, int] | None = None) -> str:
             option += ", deferrable=True, initially='DEFERRED'" if tab.is_deferred(column) else ""
             option += ", use_alter=True" if tab.uses_alter(column) else ""
             items.append(f"sa.ForeignKeyConstraint([{column!r}], [{parent + '.id'!r}]{option})")
+        items += [f"sa.ForeignKeyConstraint({list(cols)!r}, [{parent + '.id'!r}, "
+                  f"{parent + '.' + column!r}])" for cols, (parent, column) in tab.cfks.items()]
         items += [f"UniqueConstraint({', '.join(map(repr, u))})" for u in tab.uniques]
         items += [f"CheckConstraint({tab.check_sql(n)!r}, name={n!r})" for n in tab.checks]
         items += [_index_source(tab, cols, u) for cols, u in tab.indexes.items()]
@@ -303,6 +315,10 @@ def _objects(tab: Tab) -> dict[str, tuple[str, str, object]]:
         objects[f"fk_{t}_{column}_{parent}"] = ("foreign key", f" ({column})",
                                                    (*target, tab.is_deferred(column),
                                                     tab.uses_alter(column)))
+    for cols, target in tab.cfks.items():
+        parent = target[0].rpartition(".")[2]
+        objects[f"fk_{t}_{'_'.join(cols)}_{parent}"] = ("foreign key", f" ({', '.join(cols)})",
+                                                        target)
     for cols in tab.uniques:
         objects[f"uq_{t}_{'_'.join(cols)}"] = ("unique constraint", f" ({', '.join(cols)})", cols)
     for name in tab.checks:
@@ -470,12 +486,15 @@ class Evolver:
     def checkable(self, tab: Tab, col: Col) -> bool:
         """MariaDB refuses a CHECK on a column whose foreign key has an ON DELETE action."""
         return (col.family not in ("dt", "enum", "calc", "bool", "json", "own", "seq")
-                and tab.fks.get(col.name, (None, None))[1] is None)
+                and tab.fks.get(col.name, (None, None))[1] is None
+                and not any(col.name in cols for cols in tab.cfks))
 
     def plain(self, tab: Tab, col: Col) -> bool:
         """Not a foreign key, generated or sequenced: its type, nullability and default can
         change."""
-        return col.name not in tab.fks and col.family not in ("calc", "seq")
+        return not tab.keyed(col.name) and col.family not in ("calc", "seq") and not any(
+            (tab.name, col.name) == target for t in self.tables.values()
+            for target in t.cfks.values())
 
     def keyable(self, tab: Tab, col: Col) -> bool:
         """Can get a foreign key: a nullable Integer without a default, not leading an index on
@@ -513,6 +532,8 @@ class Evolver:
         ):
             kinds += [kind] if self.columns(test) else []
         kinds += ["close_cycle"] if self.cycle_candidates() else []
+        kinds += ["add_cfk"] if any(len(x.columns) <= MAX_COLUMNS - 2 and self.cfk_parents(n)
+                                    for n, x in t.items()) else []
         kinds += ["add_index"] if any(self.free_first(x) for x in t.values()) else []
         kinds += ["add_unique"] if any(self.unique_candidates(x) for x in t.values()) else []
         kinds += ["change_deferrable"] if not self.mariadb and any(
@@ -520,9 +541,10 @@ class Evolver:
         kinds += ["change_where"] if any(x.indexes for x in t.values()) else []
         for kind, attr in (("drop_index", "indexes"), ("drop_unique", "uniques"),
                            ("drop_fk", "fks"), ("drop_check", "checks"), ("change_fk", "fks"),
+                           ("drop_cfk", "cfks"),
                            ("change_index", "indexes"),
                            ("change_check", "checks")):
-            kinds += [kind] if any(getattr(x, attr) for x in t.values()) else []
+            kinds += [kind] if any(self.droppable(x, attr) for x in t.values()) else []
         return kinds
 
     def new_types(self, tab: Tab, col: Col) -> list[tuple]:
@@ -550,6 +572,17 @@ class Evolver:
                 if len(tab.columns) < MAX_COLUMNS
                 for parent in self.parents_for(name)
                 if parent != name and reaches(self.tables, parent, name)]
+
+    def cfk_parents(self, child: str) -> list[tuple[str, str]]:
+        """(table, Integer column) pairs a composite key of ``child`` may refer to, with id."""
+        return [(name, c.name) for name, t in self.tables.items() if name != child
+                for c in t.columns if c.family == "int" and not t.keyed(c.name)]
+
+    def droppable(self, tab: Tab, attr: str) -> list:
+        """Items of ``tab.attr`` that can go: not a unique constraint a composite key needs."""
+        held = {("id", column) for t in self.tables.values() for parent, column in t.cfks.values()
+                if parent == tab.name}
+        return [item for item in getattr(tab, attr) if attr != "uniques" or item not in held]
 
     def unique_candidates(self, tab: Tab) -> list[tuple[str, ...]]:
         names = [c.name for c in tab.columns if c.family not in UNKEYED]
@@ -602,6 +635,7 @@ class Evolver:
         del self.tables[name]
         for tab in self.tables.values():
             tab.fks = {c: target for c, target in tab.fks.items() if target[0] != name}
+            tab.cfks = {c: target for c, target in tab.cfks.items() if target[0] != name}
         return f"- table {name}"
 
     def table_comment(self) -> str:
@@ -629,6 +663,10 @@ class Evolver:
         name = col.name
         tab.columns.remove(col)
         tab.fks.pop(name, None)
+        tab.cfks = {cols: target for cols, target in tab.cfks.items() if name not in cols}
+        for other in self.tables.values():  # keys that refer to it go with it
+            other.cfks = {cols: target for cols, target in other.cfks.items()
+                          if target != (tab.name, name)}
         tab.pk_extra = None if tab.pk_extra == name else tab.pk_extra
         tab.uniques = [u for u in tab.uniques if name not in u]
         tab.checks = {k: v for k, v in tab.checks.items() if v[0] != name}
@@ -711,7 +749,7 @@ class Evolver:
         tab.indexes[cols] = self.draw(st.booleans())
         # never an expression on a foreign key's column: MariaDB must find an index whose
         # leading column is the key's
-        forms = [] if first in tab.fks else ["desc"]
+        forms = [] if tab.keyed(first) else ["desc"]
         forms += ["lower"] if tab.col(first).family == "str" and not self.mariadb else []
         tab.forms.pop(cols, None)
         if form := self.maybe(forms) if forms else None:
@@ -735,6 +773,19 @@ class Evolver:
         self.set_fk(tab, col.name, (self.pick_parent(tab.name, self.parents_for(tab.name)),
                                     None if checked else self.pick(ONDELETE)))
         return f"+ fk {tab.name}.{col.name} -> {tab.fks[col.name]}"
+
+    def add_cfk(self) -> str:
+        """Two new columns with a composite key to (id, column) of another table, which gets a
+        unique constraint on them if it has none."""
+        name = self.pick(n for n, t in self.tables.items()
+                         if len(t.columns) <= MAX_COLUMNS - 2 and self.cfk_parents(n))
+        parent, column = self.pick(self.cfk_parents(name))
+        tab, cols = self.tables[name], (self.fresh("c"), self.fresh("c"))
+        tab.columns += [Col(c, ("int",)) for c in cols]
+        if ("id", column) not in self.tables[parent].uniques:
+            self.tables[parent].uniques.append(("id", column))
+        tab.cfks[cols] = (parent, column)
+        return f"+ composite fk {name}{cols} -> {parent}(id, {column})"
 
     def close_cycle(self) -> str:
         """A new key column that closes a cycle of keys between tables (use_alter)."""
@@ -788,20 +839,22 @@ class Evolver:
         return f"~ fk {tab.name}.{column} deferrable={tab.is_deferred(column)}"
 
     def drop_named(self, attr: str) -> str:
-        tab = self.tables[self.pick(n for n, t in self.tables.items() if getattr(t, attr))]
+        tab = self.tables[self.pick(n for n, t in self.tables.items() if self.droppable(t, attr))]
         items = getattr(tab, attr)
-        item = self.pick(items)
+        item = self.pick(self.droppable(tab, attr))
         if isinstance(items, dict):
             del items[item]
         else:
             items.remove(item)
-        label = {"indexes": "index", "uniques": "unique", "fks": "fk", "checks": "check"}[attr]
+        label = {"indexes": "index", "uniques": "unique", "fks": "fk", "checks": "check",
+                 "cfks": "composite fk"}[attr]
         return f"- {label} {tab.name} {item}"
 
     def edit(self, kind: str) -> str:
         if kind.startswith("drop_") and kind not in ("drop_table", "drop_column"):
             return self.drop_named({"drop_index": "indexes", "drop_unique": "uniques",
-                                    "drop_fk": "fks", "drop_check": "checks"}[kind])
+                                    "drop_fk": "fks", "drop_check": "checks",
+                                    "drop_cfk": "cfks"}[kind])
         return getattr(self, kind)()
 
 

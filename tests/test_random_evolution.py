@@ -107,7 +107,8 @@ def can_hold_rows(old: Tab, new: Tab | None) -> bool:
     before, after = {c.name: c for c in old.columns}, {c.name: c for c in new.columns}
     if any(not c.nullable and c.default is None for n, c in after.items() if n not in before):
         return False
-    if any(after[n].default for cols in new.unique_sets() for n in cols if n not in before):
+    if any(after[n].default for cols in new.unique_sets() for n in cols
+           if n in after.keys() - before.keys()):
         return False
     old_unique = {n for cols in old.unique_sets() for n in cols}
     return not any((not c.nullable and c.default is None) or (c.default and n in old_unique)
@@ -154,6 +155,9 @@ def _rows(name: str, old_schema: Schema, new_schema: Schema, filled: set[str]
         row: Row = {"id": i}
         for col in (c for c in old.columns if c.family != "calc"):
             targets = {tab.fks[col.name][0] for tab in sides if col.name in tab.fks}
+            if any(col.name in cols for tab in sides for cols in tab.cfks):
+                row[col.name] = None  # composite keys hold NULL
+                continue
             if not targets:
                 row[col.name] = sample_value(col.family, i)
                 continue

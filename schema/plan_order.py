@@ -1,0 +1,86 @@
+"""Which tables a revision creates (or drops) first, and which of their foreign keys are added
+after all of them (or dropped before): ``use_alter`` keys, one key per remaining cycle, and keys
+that need a unique constraint their existing parent gains (or loses) in the same step.
+"""
+
+from __future__ import annotations
+
+import graphlib
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+
+from sqlalchemy import ForeignKeyConstraint, Table
+
+from .errors import SchemaToolError
+from .serialize import TableDict
+from .targets import unique_keys
+
+
+def table_order(keys: list[str], tables: Mapping[str, TableDict | None],
+                other: Mapping[str, TableDict | None]) -> tuple[list[str], dict[str, list[str]]]:
+    """``keys`` (tables created from ``tables``, or dropped, ``other`` being the other side)
+    with referenced tables first, and the names of the foreign keys to handle apart, by table."""
+    order, apart = _dependency_order(keys, tables)
+    for key, names in _keys_not_in(keys, tables, other).items():
+        apart.setdefault(key, []).extend(name for name in names if name not in apart[key])
+    return order, apart
+
+
+def foreign_keys(table: Table, names: Iterable[str]) -> tuple[ForeignKeyConstraint, ...]:
+    """The foreign keys of ``table`` with these names, sorted by name."""
+    wanted = set(names)
+    return tuple(sorted((fk for fk in table.foreign_key_constraints if str(fk.name) in wanted),
+                        key=lambda fk: str(fk.name)))
+
+
+def _keys_not_in(keys: list[str], tables: Mapping[str, TableDict | None],
+                 other: Mapping[str, TableDict | None]) -> dict[str, list[str]]:
+    """Foreign keys of the tables ``keys`` (created or dropped) that refer to columns of a kept
+    table that are a key in ``tables`` but not in ``other``: the unique constraint they need is
+    added (or dropped) in this step too, so they come after (or go before) it."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for key in keys:
+        for fk in (tables[key] or {}).get("foreign_keys", []):
+            parent = other.get(fk["referred_table"])
+            if fk["referred_table"] not in keys and parent is not None and (
+                    set(fk["referred_columns"]) not in unique_keys(parent)):
+                if fk["name"] is None:
+                    raise SchemaToolError(
+                        f"table {key}: a foreign key to {fk['referred_table']} "
+                        f"({', '.join(fk['referred_columns'])}), which become unique in the same "
+                        "step, needs a name")
+                found[key].append(fk["name"])
+    return found
+
+
+def _dependency_order(
+    keys: list[str], dicts: Mapping[str, TableDict | None]
+) -> tuple[list[str], dict[str, list[str]]]:
+    """``keys`` with referenced tables first, and the foreign keys to add separately.
+
+    Foreign keys marked ``use_alter``, and one foreign key per remaining cycle, are left out of
+    the order: they are added after all tables exist (and dropped before any is dropped).
+    """
+    wanted = set(keys)
+    edges: dict[str, dict[str, list[str]]] = {key: defaultdict(list) for key in wanted}
+    later: dict[str, list[str]] = defaultdict(list)
+    for key in sorted(wanted):
+        for fk in (dicts[key] or {}).get("foreign_keys", []):
+            target = fk["referred_table"]
+            if fk.get("use_alter"):
+                later[key].append(fk["name"])
+            elif target in wanted and target != key:
+                edges[key][target].append(fk["name"])
+    while True:
+        sorter: graphlib.TopologicalSorter[str] = graphlib.TopologicalSorter()
+        for key in sorted(wanted):
+            sorter.add(key, *sorted(edges[key]))
+        try:
+            return list(sorter.static_order()), dict(later)
+        except graphlib.CycleError as exc:
+            cycle = exc.args[1]  # each node precedes the next: cycle[1] refers to cycle[0]
+            later[cycle[1]].extend(edges[cycle[1]].pop(cycle[0]))
+            if any(name is None for name in later[cycle[1]]):
+                raise SchemaToolError(
+                    f"table {cycle[1]}: a foreign key in a cycle needs a name"
+                ) from None

@@ -6,8 +6,8 @@ defaults, comments, indexes, unique, foreign key and CHECK constraints, named EN
 values are added, removed and reordered, stored generated columns whose expression changes,
 IDENTITY keys whose options change, Boolean columns with true()/false() defaults, descending,
 lower(...) and partial indexes, DEFERRABLE foreign keys, types with per-dialect variants, the
-models' own TypeDecorators and Sequences, composite primary keys, self-referencing keys and
-cycles of keys between tables (use_alter), tables in a second PostgreSQL schema, and MariaDB
+models' own TypeDecorators and Sequences, composite primary keys, self-referencing and
+composite foreign keys, cycles of keys between tables (use_alter), tables in a second PostgreSQL schema, and MariaDB
 table options: engine, character set, collation, row format).  On SQLite and PostgreSQL
 the project targets those two databases, so what MariaDB cannot do (indexes on expressions,
 DEFERRABLE) is drawn too.

@@ -13,8 +13,21 @@ from alembic.autogenerate import renderers
 from alembic.autogenerate.api import AutogenContext
 from alembic.autogenerate.render import _render_server_default, render_op
 from alembic.operations import ops
-from sqlalchemy import Column, ForeignKeyConstraint, PrimaryKeyConstraint, Table, UniqueConstraint
-from sqlalchemy.dialects import mysql
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ForeignKeyConstraint,
+    PrimaryKeyConstraint,
+    Sequence,
+    SmallInteger,
+    String,
+    Table,
+    UniqueConstraint,
+)
+from sqlalchemy import table as sa_table
+from sqlalchemy.dialects import mysql, postgresql
+
+_POSTGRESQL = postgresql.dialect()
 
 
 class CreateTableOps(ops.MigrateOperation):
@@ -279,36 +292,61 @@ def _render_identity_options(autogen_context: AutogenContext, op: IdentityOption
 
 
 class AutoincrementOps(ops.MigrateOperation):
-    """Turn AUTO_INCREMENT on or off for an existing column, on MariaDB/MySQL.
+    """Turn autoincrement on or off for an existing column: AUTO_INCREMENT on MariaDB/MySQL,
+    SERIAL on PostgreSQL (its default and the sequence it owns; turned on, the numbering goes on
+    after the highest value).  SQLite's integer primary key is its rowid whatever the models
+    say."""
 
-    SQLite's integer primary key is its rowid whatever the models say; PostgreSQL fixes SERIAL
-    when the table is created, so the plan refuses such a change when it is a target.
-    """
-
-    def __init__(self, op: ops.AlterColumnOp) -> None:
+    def __init__(self, op: ops.AlterColumnOp, serial: bool) -> None:
         self.op = op
+        self.serial = serial  # False: IDENTITY or its own Sequence numbers it on PostgreSQL
 
     @classmethod
     def of(cls, table: Table, column: Column[Any], on: bool) -> AutoincrementOps:
-        """AUTO_INCREMENT ``on`` or off for ``column`` (as it is before) of ``table``."""
+        """Autoincrement ``on`` or off for ``column`` (as it is before) of ``table``."""
         return cls(ops.AlterColumnOp(
             table.name, str(column.name), schema=table.schema, existing_type=column.type,
-            existing_nullable=column.nullable, autoincrement=on))
+            existing_nullable=column.nullable, autoincrement=on),
+            serial=column.identity is None and not isinstance(column.default, Sequence))
 
     def reverse(self) -> AutoincrementOps:
         reverse = ops.AlterColumnOp(
             self.op.table_name, self.op.column_name, schema=self.op.schema,
             existing_type=self.op.existing_type, existing_nullable=self.op.existing_nullable,
             autoincrement=not self.op.kw["autoincrement"])
-        return AutoincrementOps(reverse)
+        return AutoincrementOps(reverse, self.serial)
 
 
 @renderers.dispatch_for(AutoincrementOps)
 def _render_autoincrement(autogen_context: AutogenContext, op: AutoincrementOps) -> list[str]:
     [line] = render_op(autogen_context, op.op)
-    return ["# Only MariaDB/MySQL keep AUTO_INCREMENT as a column attribute.",
-            f"if op.get_bind().dialect.name in ('mysql', 'mariadb'): {line}"]
+    lines = ["# MariaDB/MySQL keep AUTO_INCREMENT as a column attribute.",
+             f"if op.get_bind().dialect.name in ('mysql', 'mariadb'): {line}"]
+    if op.serial:
+        lines += ["# PostgreSQL: SERIAL is a default and a sequence the column owns.",
+                  *(f"if op.get_bind().dialect.name == 'postgresql': op.execute({sql!r})"
+                    for sql in _serial_sql(op.op))]
+    return lines
 
+
+def _serial_sql(op: ops.AlterColumnOp) -> list[str]:
+    """The statements that make ``op``'s column a SERIAL (or a plain integer), identifiers
+    quoted by SQLAlchemy; the sequence gets the name PostgreSQL gives a SERIAL's."""
+    preparer = _POSTGRESQL.identifier_preparer
+    table = preparer.format_table(sa_table(op.table_name, schema=op.schema))
+    column = preparer.quote(op.column_name)
+    sequence = preparer.format_sequence(
+        Sequence(f"{op.table_name}_{op.column_name}_seq", schema=op.schema))
+    if not op.kw["autoincrement"]:
+        return [f"ALTER TABLE {table} ALTER COLUMN {column} DROP DEFAULT",
+                f"DROP SEQUENCE {sequence}"]
+    kind = "bigint" if isinstance(op.existing_type, BigInteger) else (
+        "smallint" if isinstance(op.existing_type, SmallInteger) else "integer")
+    literal = _POSTGRESQL.statement_compiler(_POSTGRESQL, None).render_literal_value(
+        sequence, String())
+    return [f"CREATE SEQUENCE {sequence} AS {kind} OWNED BY {table}.{column}",
+            f"ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT nextval({literal}::regclass)",
+            f"SELECT setval({literal}, COALESCE(MAX({column}), 0) + 1, false) FROM {table}"]
 
 
 class SQLiteOnlyOps(ops.MigrateOperation):

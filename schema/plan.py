@@ -166,7 +166,7 @@ def plan_operations(
     primary_key_ops(changes, old_tables, new_tables, phases)
     for (key, name), column_changes in columns_altered.items():
         phases[2][key].extend(
-            alter_column_ops(old_tables[key], new_tables[key], name, column_changes, databases))
+            alter_column_ops(old_tables[key], new_tables[key], name, column_changes))
     alters = [(key, op) for key, items in phases[2].items() for op in items
               if isinstance(op, ops.AlterColumnOp)]
     enum_ops = evolve_enum_columns(alters, old_tables, new_tables)

@@ -48,7 +48,6 @@ def column_op(
 
 def alter_column_ops(
     old_table: Table, new_table: Table, name: str, changes: list[Change],
-    databases: Iterable[str],
 ) -> list[ops.MigrateOperation]:
     old, new = old_table.c[name], new_table.c[name]
     touched = {change.attribute for change in changes}
@@ -79,7 +78,7 @@ def alter_column_ops(
     if "comment" in touched:
         kw["modify_comment"] = new.comment
     if "autoincrement" in touched:
-        identity.extend(_autoincrement_op(old_table, new_table, name, databases))
+        identity.extend(_autoincrement_op(old_table, new_table, name))
     if not kw:
         return identity
     return [*identity, ops.AlterColumnOp(
@@ -89,21 +88,14 @@ def alter_column_ops(
     )]
 
 
-def _autoincrement_op(old_table: Table, new_table: Table, name: str,
-                      databases: Iterable[str]) -> list[ops.MigrateOperation]:
+def _autoincrement_op(old_table: Table, new_table: Table, name: str
+                      ) -> list[ops.MigrateOperation]:
     """AUTO_INCREMENT on or off when the column's effective autoincrement changes ("auto" and
     True are the same for a lone integer primary key)."""
     old, new = old_table.c[name], new_table.c[name]
     now = new_table.autoincrement_column is new
     if (old_table.autoincrement_column is old) == now:
         return []
-    if "postgresql" in databases:
-        raise SchemaToolError(
-            f"column {new_table.name}.{name}: turning autoincrement {'on' if now else 'off'} for "
-            "an existing column is not supported on PostgreSQL (SERIAL is fixed when the table "
-            "is created); add a new column, or remove \"postgresql\" from [tool.schema] "
-            "databases if you do not deploy to it"
-        )
     return [AutoincrementOps.of(new_table, old, now)]
 
 

@@ -12,7 +12,7 @@ import warnings
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Identity, MetaData, Sequence, text
+from sqlalchemy import CheckConstraint, Column, Identity, MetaData, Sequence, text
 from sqlalchemy.engine import Dialect, Inspector
 from sqlalchemy.exc import SAWarning
 from sqlalchemy.sql.elements import TextClause
@@ -211,15 +211,26 @@ def default_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
                 reflected = reflected.replace("\\\\", "\\")
             elif mysql and column.server_default is not None:
                 reflected = _mysql_default(inspector, table.schema, table.name, column.name)
-            if reflected is not None and reflected.startswith("nextval(") and (
-                    column.server_default is None):
-                continue  # a SERIAL column's own sequence
+            serial = _serial(column, inspector.dialect)
+            if serial or isinstance(column.default, Sequence):  # nextval(...) of its sequence
+                if serial and not (reflected or "").startswith("nextval("):
+                    lines.append(f"column {table.name}.{column.name}: SERIAL (a nextval "
+                                 "default) is missing in the database")
+                continue
             expected = _default_sql(column.server_default, inspector.dialect)
             if normalize_default(reflected) != normalize_default(expected):
                 lines.append(f"column {table.name}.{column.name}: default is "
                              f"{reflected or 'none'} in the database, the snapshot says "
                              f"{expected or 'none'}")
     return lines
+
+
+def _serial(column: Column[Any], dialect: Dialect) -> bool:
+    """Whether PostgreSQL makes this column a SERIAL: the table's autoincrement column, numbered
+    neither by IDENTITY nor by a sequence or default of its own."""
+    return (dialect.name == "postgresql" and column.table.autoincrement_column is column
+            and column.identity is None and column.default is None
+            and column.server_default is None)
 
 
 _MYSQL_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "Z": "\x1a"}

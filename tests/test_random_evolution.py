@@ -7,10 +7,10 @@ values are added, removed and reordered, stored generated columns whose expressi
 IDENTITY keys whose options change, Boolean columns with true()/false() defaults, descending,
 lower(...) and partial indexes, DEFERRABLE foreign keys, types with per-dialect variants, the
 models' own TypeDecorators and Sequences, composite primary keys, self-referencing and
-composite foreign keys, cycles of keys between tables (use_alter), tables in a second PostgreSQL schema, and MariaDB
-table options: engine, character set, collation, row format).  On SQLite and PostgreSQL
-the project targets those two databases, so what MariaDB cannot do (indexes on expressions,
-DEFERRABLE) is drawn too.
+composite foreign keys, cycles of keys between tables (use_alter), tables in a second PostgreSQL
+schema, and MariaDB table options: engine, character set, collation, row format).  On SQLite
+and PostgreSQL the project targets those two databases, so what MariaDB cannot do (indexes on
+expressions, DEFERRABLE) is drawn too.
 Each example gets a fresh project folder and an empty database, and for every step:
 
 1. every table that can keep rows across the step and its downgrade gets two rows, valid under

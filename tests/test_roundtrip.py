@@ -245,3 +245,35 @@ def test_sequence_options_altered_in_place(project: Project) -> None:
         assert used == [1, 2, 3]
         assert after_upgrade == [5, 7]  # continues from 3, by the new increment
         assert after_downgrade == [8]
+
+
+def test_autoincrement_turned_back_on_numbers_after_the_highest(project: Project) -> None:
+    """Autoincrement turned off keeps the rows' numbers; turned on again (the downgrade), new
+    rows are numbered after the highest (PostgreSQL re-creates the SERIAL's sequence)."""
+    table = ('invoices = Table("invoices", metadata, Column("id", Integer, primary_key=True'
+             '{off}), Column("note", String(20)))\n')
+    project.write_models(table.format(off=""))
+    project.invoke("snapshot", "-m", "invoices")
+    project.invoke("apply")
+    engine = sa.create_engine(project.url, poolclass=sa.pool.NullPool)
+    invoices = sa.table("invoices", sa.column("id"), sa.column("note"))
+    try:
+        with engine.begin() as connection:
+            connection.execute(invoices.insert(), [{"note": "a"}, {"note": "b"}])
+        previous = project.root.parent / "previous"
+        shutil.copytree(project.root / "snapshots", previous)
+        project.write_models(table.format(off=", autoincrement=False"))
+        out = project.invoke("snapshot", "-m", "numbers by hand").out
+        assert "~ column invoices.id: autoincrement 'auto' -> false" in out, out
+        project.invoke("apply")
+        with engine.begin() as connection:
+            connection.execute(invoices.insert(), [{"id": 7, "note": "by hand"}])
+        project.migrate("downgrade", "-1")
+        assert project.drift(previous) == []
+        with engine.begin() as connection:
+            connection.execute(invoices.insert(), [{"note": "numbered"}])
+            numbered = connection.execute(
+                sa.select(invoices.c.id).where(invoices.c.note == "numbered")).scalar_one()
+    finally:
+        engine.dispose()
+    assert numbered == 8

@@ -16,24 +16,24 @@ from one counter (``t3``, ``c7``, ``k9``), so a name is never reused; the naming
 indexes, unique and foreign keys (an index is named after its first column, so no two indexes of
 a table start with the same column).
 
-An index's first column may be descending, or lower(...) of a String column where the project
-does not target MariaDB (never an expression on a foreign-key column: MariaDB must find an index
-whose leading column is the key's); any index may be partial (a condition on its first column,
-for PostgreSQL and SQLite; MariaDB ignores it).  Foreign keys may be DEFERRABLE INITIALLY
-DEFERRED where the project does not target MariaDB.  Columns may have types with MariaDB or
-PostgreSQL variants (INT UNSIGNED, MEDIUMTEXT, JSONB), the models' own TypeDecorator (one class
-per column, over a String whose length changes; a class stays in the models after its column is
-dropped, as projects keep them), or a Sequence of their own whose start changes.  A table
-without IDENTITY that no foreign key points at may get a composite primary key (``id`` and a
-NOT NULL column) and lose it again; while it has one, no foreign key may point at it.
-Tables may have MariaDB options (character set latin1, or utf8mb4 with a binary collation, or
-InnoDB with ROW_FORMAT=COMPACT) that change, in every project (elsewhere they must do nothing).
-A table's ``id`` may be an IDENTITY (BY DEFAULT, so rows can give their own ids) whose start
-and increment change; adding or removing IDENTITY is refused by the tool, so never drawn.
-ENUM columns each have their own named type (``e_c4``) whose value list always holds "a", the
-value rows use; generated columns are stored and computed from constants (MariaDB refuses an
-expression on an AUTO_INCREMENT column).  Neither is indexed, unique or CHECKed, since rows
-repeat their values.
+An index's first column may be descending, or lower(...) of a String column where the project does
+not target MariaDB (never an expression on a foreign-key column: MariaDB must find an index whose
+leading column is the key's); any index may be partial (a condition on its first column, for
+PostgreSQL and SQLite; MariaDB ignores it). Foreign keys may be DEFERRABLE INITIALLY DEFERRED where
+the project does not target MariaDB. Columns may have types with MariaDB or PostgreSQL variants
+(INT UNSIGNED, MEDIUMTEXT, JSONB), PostgreSQL's own types where the project targets PostgreSQL
+alone (ARRAY of Integer <-> BigInteger, INET <-> CIDR, TSVECTOR), the models' own TypeDecorator
+(one class per column, over a String whose length changes; a class stays in the models after its
+column is dropped, as projects keep them), or a Sequence of their own whose start changes. A table
+without IDENTITY that no foreign key points at may get a composite primary key (``id`` and a NOT
+NULL column) and lose it again; while it has one, no foreign key may point at it. Tables may have
+MariaDB options (character set latin1, or utf8mb4 with a binary collation, or InnoDB with
+ROW_FORMAT=COMPACT) that change, in every project (elsewhere they must do nothing). A table's
+``id`` may be an IDENTITY (BY DEFAULT, so rows can give their own ids) whose start and increment
+change; adding or removing IDENTITY is refused by the tool, so never drawn. ENUM columns each have
+their own named type (``e_c4``) whose value list always holds "a", the value rows use; generated
+columns are stored and computed from constants (MariaDB refuses an expression on an AUTO_INCREMENT
+column). Neither is indexed, unique or CHECKed, since rows repeat their values.
 
 What the databases themselves refuse is never drawn: Text columns in an index or unique
 constraint (MariaDB needs a key length), and a CHECK on a column whose foreign key has an ON
@@ -73,7 +73,8 @@ WEIGHTS = {"add_table": 2, "drop_table": 1, "add_column": 3, "drop_column": 2, "
 DEFAULTS = {
     "int": (("sql", "5"), ("sql", "7")), "big": (("sql", "5"), ("sql", "7")),
     "uint": (("sql", "5"), ("sql", "7")), "mtext": (("lit", "dv"), ("lit", "ok")),
-    "own": (("lit", "dv"),), "json": (), "seq": (),
+    "own": (("lit", "dv"),), "json": (), "seq": (), "arr": (), "tsv": (),
+    "net": (("lit", "10.0.0.0/8"),),
     "num": (("sql", "5"), ("sql", "7")), "dt": (("now",),),
     "str": (("lit", "dv"), ("lit", "it's"), ("lit", "a\\b")),
     "text": (("lit", "dv"), ("lit", "ok")), "enum": (("lit", "a"),),
@@ -82,9 +83,12 @@ DEFAULTS = {
 COMMENTS = ("first note", "second note", "owner's note")
 ONDELETE = (None, "CASCADE", "SET NULL")
 STRINGS = ("str", "text", "mtext")
+# PostgreSQL's own types, drawn where the project targets PostgreSQL alone: ("arr", "int"|"big")
+# an ARRAY of Integer or BigInteger, ("net", "INET"|"CIDR"), ("tsv",) a TSVECTOR
+POSTGRESQL_FAMILIES = ("arr", "net", "tsv")
 INTEGERS = ("int", "big", "uint")
 # never in an index, unique or CHECK (rows repeat values, or MariaDB needs a key length)
-UNKEYED = ("text", "mtext", "enum", "calc", "bool", "json", "seq")
+UNKEYED = ("text", "mtext", "enum", "calc", "bool", "json", "seq", "arr", "tsv")
 # Partial indexes: a condition on the index's first column (ignored by MariaDB).
 WHERES = ("IS NOT NULL", "IS NULL")
 # MariaDB table options (consistent sets; no engine without foreign keys, such as Aria)
@@ -206,6 +210,10 @@ VARIANTS = {
 
 
 def type_source(t: tuple) -> str:
+    if t[0] == "arr":
+        return f"postgresql.ARRAY({'Integer' if t[1] == 'int' else 'sa.BigInteger'})"
+    if t[0] in ("net", "tsv"):
+        return f"postgresql.{t[-1] if t[0] == 'net' else 'TSVECTOR'}"
     if t[0] in VARIANTS:
         return f"sa.{VARIANTS[t[0]]}"
     if t[0] == "own":
@@ -225,6 +233,10 @@ def type_source(t: tuple) -> str:
 
 def type_text(t: tuple) -> str:
     """The type as the snapshot writes it (an own type: its implementation)."""
+    if t[0] == "arr":
+        return f"postgresql.ARRAY(item_type={'Integer' if t[1] == 'int' else 'BigInteger'}())"
+    if t[0] in ("net", "tsv"):
+        return f"{type_source(t)}()"
     if t[0] in VARIANTS:
         return VARIANTS[t[0]]
     if t[0] == "own":
@@ -427,14 +439,15 @@ class Evolver:
     """The schema being evolved, and one method per kind of edit (``draw`` draws choices).
 
     With ``mariadb`` false the project targets SQLite and PostgreSQL only, so indexes on
-    lower(...) and DEFERRABLE foreign keys are drawn too (MariaDB has neither); with ``schemas``
-    (PostgreSQL only) a new table may be in schema ``s1``, with keys to and from other
-    schemas."""
+    lower(...) and DEFERRABLE foreign keys are drawn too (MariaDB has neither); with
+    ``postgresql`` (a project on PostgreSQL alone) a new table may be in schema ``s1``, with keys
+    to and from other schemas, and columns may have PostgreSQL's own types (ARRAY, INET/CIDR,
+    TSVECTOR)."""
 
-    def __init__(self, draw, mariadb: bool, schemas: bool) -> None:
+    def __init__(self, draw, mariadb: bool, postgresql: bool) -> None:
         self.draw = draw
         self.mariadb = mariadb
-        self.schemas = schemas
+        self.postgresql = postgresql
         self.tables: Schema = {}
         self.own_types: dict[str, int] = {}
         self.counter = itertools.count(1)
@@ -485,7 +498,8 @@ class Evolver:
 
     def checkable(self, tab: Tab, col: Col) -> bool:
         """MariaDB refuses a CHECK on a column whose foreign key has an ON DELETE action."""
-        return (col.family not in ("dt", "enum", "calc", "bool", "json", "own", "seq")
+        return (col.family not in ("dt", "enum", "calc", "bool", "json", "own", "seq",
+                                   *POSTGRESQL_FAMILIES)
                 and tab.fks.get(col.name, (None, None))[1] is None
                 and not any(col.name in cols for cols in tab.cfks))
 
@@ -561,6 +575,8 @@ class Evolver:
             options = [("num", p, s) for p, s in NUMERICS]
         elif f == "enum":
             options = [("enum", col.type[1], values) for values in ENUM_VALUES]
+        elif f in ("arr", "net"):
+            options = [(f, kind) for kind in {"arr": ("int", "big"), "net": ("INET", "CIDR")}[f]]
         else:
             options = []
         return [t for t in options if t != col.type]
@@ -591,7 +607,7 @@ class Evolver:
 
     # edits ---------------------------------------------------------------------------------
     def new_column(self, tab: Tab) -> str:
-        family = self.pick(FAMILIES)
+        family = self.pick(FAMILIES + (POSTGRESQL_FAMILIES if self.postgresql else ()))
         parents = self.parents_for(tab.name) + ([] if tab.name in self.tables else [tab.name])
         if family == "fk" and not parents:
             family = "int"
@@ -600,7 +616,9 @@ class Evolver:
                          "enum": ("enum", f"e_{name}", self.pick(ENUM_VALUES)),
                          "calc": ("calc", self.pick(FACTORS)),
                          "own": ("own", f"Own_{name}", self.pick(LENGTHS)),
-                         "seq": ("seq", f"s_{name}", self.pick((1, 1000)))}.get(family, (family,)))
+                         "seq": ("seq", f"s_{name}", self.pick((1, 1000))),
+                         "arr": ("arr", self.pick(("int", "big"))),
+                         "net": ("net", self.pick(("INET", "CIDR")))}.get(family, (family,)))
         if family == "fk":
             col.type = ("int",)
             self.set_fk(tab, col.name, (self.pick_parent(tab.name, parents),
@@ -616,7 +634,7 @@ class Evolver:
                 f"{' default ' + default_text(col.default) if col.default else ''}{fk}")
 
     def add_table(self) -> str:
-        schema = "s1." if self.schemas and self.draw(st.booleans()) else ""
+        schema = "s1." if self.postgresql and self.draw(st.booleans()) else ""
         tab = Tab(schema + self.fresh("t"), comment=self.maybe(COMMENTS),
                   identity=self.maybe(IDENTITIES), options=self.maybe(TABLE_OPTIONS) or ())
         columns = [self.new_column(tab) for _ in range(self.draw(st.integers(1, 4)))]
@@ -859,12 +877,12 @@ class Evolver:
 
 
 @st.composite
-def evolutions(draw, mariadb: bool, schemas: bool = False, min_steps: int = 8,
+def evolutions(draw, mariadb: bool, postgresql: bool = False, min_steps: int = 8,
                max_steps: int = 10) -> Evolution:
     """An initial schema of 1-3 tables, then steps of 1-4 edits that each change something;
-    ``mariadb``: whether the project targets MariaDB, ``schemas``: whether tables may be in
-    schema ``s1`` (see :class:`Evolver`)."""
-    evolver = Evolver(draw, mariadb, schemas)
+    ``mariadb``: whether the project targets MariaDB, ``postgresql``: whether it targets
+    PostgreSQL alone (see :class:`Evolver`)."""
+    evolver = Evolver(draw, mariadb, postgresql)
     steps = [Step(tuple(evolver.add_table() for _ in range(draw(st.integers(1, 3)))),
                   copy.deepcopy(evolver.tables), dict(evolver.own_types))]
     for _ in range(draw(st.integers(min_steps, max_steps))):

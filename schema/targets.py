@@ -85,6 +85,14 @@ def feature_problems(
                         "do not deploy to MariaDB/MySQL)"
                     )
             for fk in data.get("foreign_keys", []):
+                if data.get("schema") and "." not in fk["referred_table"]:
+                    problems.append(
+                        f"table {key}: foreign key {fk['name']} refers to {fk['referred_table']} "
+                        f"in the default schema, which MariaDB would look for in {data['schema']}"
+                        " (there a schema is a database, and names resolve in the table's own); "
+                        "give the referred table a schema, or remove \"mysql\" from "
+                        "[tool.schema] databases if you do not deploy to MariaDB/MySQL"
+                    )
                 if fk.get("deferrable") or fk.get("initially"):
                     problems.append(
                         f"table {key}: foreign key {fk['name']} is DEFERRABLE, which MariaDB "

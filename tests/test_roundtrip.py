@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import uuid
 from dataclasses import dataclass
 
 import pytest
@@ -277,3 +278,69 @@ def test_autoincrement_turned_back_on_numbers_after_the_highest(project: Project
     finally:
         engine.dispose()
     assert numbered == 8
+
+
+SCHEMA_MODELS = """
+growers = Table(
+    "growers", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("best_sale_id", Integer, ForeignKey("{schema}.sales.id")),
+)
+sales = Table(
+    "sales", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("grower_id", Integer),{extra}
+    schema="{schema}",
+)
+"""
+
+
+def test_tables_in_another_schema(project: Project) -> None:
+    """A table in another schema, referred to from the default one: created with its schema
+    (which the downgrade leaves, as it may hold other objects), altered, dropped.  On MariaDB a
+    schema is a database of the server, so each run names its own; a key from it to the default
+    schema is refused there (MariaDB would look for the table in the key's own database)."""
+    url = sa.engine.make_url(project.url)
+    if url.get_backend_name() == "sqlite":
+        pytest.skip("SQLite has no schemas (refused at snapshot time when it is a target)")
+    schema = f"reporting_{uuid.uuid4().hex[:10]}"
+    with (project.root / "pyproject.toml").open("a") as config:  # [tool.schema] is last
+        config.write('databases = ["postgresql", "mysql"]\n')
+    engine = sa.create_engine(project.url, poolclass=sa.pool.NullPool)
+    sales = sa.table("sales", sa.column("id"), sa.column("grower_id"), schema=schema)
+    try:
+        project.write_models(SCHEMA_MODELS.format(schema=schema, extra=""))
+        project.invoke("snapshot", "-m", "sales")
+        project.invoke("apply")
+        with engine.begin() as connection:
+            connection.exec_driver_sql("INSERT INTO growers (id) VALUES (1)")
+            connection.execute(sales.insert(), [{"id": 1, "grower_id": 1}])
+        previous = project.root.parent / "previous"
+        shutil.copytree(project.root / "snapshots", previous)
+        total = '\n    Column("total", Numeric(10, 2)),\n    Index(None, "total"),'
+        project.write_models(SCHEMA_MODELS.format(schema=schema, extra=total))
+        out = project.invoke("snapshot", "-m", "totals").out
+        assert f"+ column {schema}.sales.total" in out, out
+        applied = project.invoke("apply", check=False)
+        assert applied.code == 0 and "verified" in applied.out, applied.out + applied.err
+        project.migrate("downgrade", "-1")
+        assert project.drift(previous) == []
+        project.migrate("downgrade", "base")
+        with engine.connect() as connection:
+            assert sa.inspect(connection).get_table_names(schema=schema) == []
+        project.migrate("upgrade", "head")
+        assert project.drift() == []
+        with engine.connect() as connection:
+            assert connection.execute(sa.select(sa.func.count()).select_from(sales)).scalar() == 0
+        keyed = 'Column("grower_id", Integer, ForeignKey("growers.id"))'
+        project.write_models(SCHEMA_MODELS.format(schema=schema, extra="").replace(
+            'Column("grower_id", Integer)', keyed))
+        refused = project.invoke("snapshot", "-m", "key to the default schema", check=False)
+        assert refused.code == 2 and "which MariaDB would look for in" in refused.err, refused
+    finally:
+        with engine.begin() as connection:  # MariaDB: the schema is a database of the server
+            if url.get_backend_name() == "mysql":
+                connection.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 0")
+                quoted = connection.dialect.identifier_preparer.quote(schema)
+                connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {quoted}")
+        engine.dispose()

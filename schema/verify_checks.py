@@ -240,13 +240,30 @@ def _mysql_default(inspector: Inspector, schema: str | None, table: str, column:
                    ) -> str | None:
     """The default of a MariaDB column that SQLAlchemy reflects as none: it cannot parse a
     TEXT column's ``DEFAULT 'it\\'s'``, which MariaDB writes with backslash escapes."""
-    value = inspector.bind.execute(text(
-        "SELECT column_default FROM information_schema.columns WHERE table_schema = "
-        "COALESCE(:schema, DATABASE()) AND table_name = :table AND column_name = :column"),
-        {"schema": schema, "table": table, "column": column}).scalar()
+    value = _mysql_column_field(inspector, schema, table, column, "column_default")
     if value is None or value == "NULL":
         return None
     return re.sub(r"\\(.)", lambda m: _MYSQL_ESCAPES.get(m[1], m[1]), value)
+
+
+def mysql_comment(inspector: Inspector, schema: str | None, table: str, column: str
+                  ) -> str | None:
+    """A MariaDB column's comment from ``information_schema``: SQLAlchemy loses it, with the
+    default, on a TEXT column whose default it cannot parse (see ``_mysql_default``)."""
+    return _mysql_column_field(inspector, schema, table, column, "column_comment") or None
+
+
+def _mysql_column_field(inspector: Inspector, schema: str | None, table: str, column: str,
+                        field: str) -> Any:
+    """``column_default`` or ``column_comment`` of a MariaDB column (names bound as data)."""
+    return inspector.bind.execute(text(_MYSQL_FIELD_SQL[field]),
+                                  {"schema": schema, "table": table, "column": column}).scalar()
+
+
+_MYSQL_FIELD_SQL = {
+    field: f"SELECT {field} FROM information_schema.columns WHERE table_schema = "
+           "COALESCE(:schema, DATABASE()) AND table_name = :table AND column_name = :column"
+    for field in ("column_default", "column_comment")}
 
 
 def _default_sql(default: Any, dialect: Dialect) -> str | None:

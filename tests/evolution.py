@@ -32,8 +32,10 @@ ROW_FORMAT=COMPACT) that change, in every project (elsewhere they must do nothin
 ``id`` may be an IDENTITY (BY DEFAULT, so rows can give their own ids) whose start and increment
 change; adding or removing IDENTITY is refused by the tool, so never drawn. ENUM columns each have
 their own named type (``e_c4``) whose value list always holds "a", the value rows use; generated
-columns are stored and computed from constants (MariaDB refuses an expression on an AUTO_INCREMENT
-column). Neither is indexed, unique or CHECKed, since rows repeat their values.
+columns are computed from constants (MariaDB refuses an expression on an AUTO_INCREMENT
+column), stored, or virtual in projects on MariaDB (which target SQLite and MariaDB:
+PostgreSQL before 18 has no virtual columns). Neither is indexed, unique or CHECKed, since rows
+repeat their values.
 
 What the databases themselves refuse is never drawn: Text columns in an index or unique
 constraint (MariaDB needs a key length), and a CHECK on a column whose foreign key has an ON
@@ -102,7 +104,8 @@ class Col:
     name: str
     # ("int",) ("big",) ("str", n) ("text",) ("num", p, s) ("dt",) ("enum", name, values)
     # ("bool",): a Boolean (no CHECK: SQLAlchemy's default), server default true() or false()
-    # ("calc", factor): an Integer generated as factor * 10, stored (MariaDB refuses id)
+    # ("calc", factor, persisted): an Integer generated as factor * 10 (MariaDB refuses id),
+    # stored, or virtual where the project does not target PostgreSQL (before 18 it has none)
     # ("uint",) ("mtext",) ("json",): Integer, Text and JSON with a MariaDB or PostgreSQL variant
     # ("own", class, n): the models' own TypeDecorator over String(n)
     # ("seq", name, start): an Integer with its own Sequence
@@ -223,7 +226,7 @@ def type_source(t: tuple) -> str:
     if t[0] == "enum":
         return f"Enum({', '.join(map(repr, t[2]))}, name={t[1]!r})"
     if t[0] == "calc":
-        return f"Integer, Computed('{t[1]} * 10', persisted=True)"
+        return f"Integer, Computed('{t[1]} * 10', persisted={t[2]})"
     if t[0] == "num":
         return f"Numeric({t[1]}, {t[2]})"
     return f"String({t[1]})" if t[0] == "str" else {
@@ -399,7 +402,7 @@ def sequence_text(t: tuple) -> str:
 def computed_text(t: tuple) -> str:
     if t[0] != "calc":
         return "none"
-    return repr({"sqltext": f"{t[1]} * 10", "persisted": True})
+    return repr({"sqltext": f"{t[1]} * 10", "persisted": t[2]})
 
 
 def _show(value: object) -> str:
@@ -614,7 +617,7 @@ class Evolver:
         name = self.fresh("c")
         col = Col(name, {"str": ("str", self.pick(LENGTHS)), "num": ("num", *self.pick(NUMERICS)),
                          "enum": ("enum", f"e_{name}", self.pick(ENUM_VALUES)),
-                         "calc": ("calc", self.pick(FACTORS)),
+                         "calc": ("calc", self.pick(FACTORS), self.pick(self.storages())),
                          "own": ("own", f"Own_{name}", self.pick(LENGTHS)),
                          "seq": ("seq", f"s_{name}", self.pick((1, 1000))),
                          "arr": ("arr", self.pick(("int", "big"))),
@@ -746,10 +749,18 @@ class Evolver:
         col.type = ("seq", col.type[1], 1001 - col.type[2])
         return f"~ column {tab.name}.{col.name} sequence start {col.type[2]}"
 
+    def storages(self) -> tuple[bool, ...]:
+        """Whether a generated column may be stored (True) or virtual: only stored where
+        PostgreSQL is a target."""
+        return (True, False) if self.mariadb else (True,)
+
     def change_computed(self) -> str:
+        """Another expression, or (MariaDB projects) stored <-> virtual."""
         tab, col = self.pick_column(lambda x, c: c.family == "calc")
-        col.type = ("calc", next(f for f in FACTORS if f != col.type[1]))
-        return f"~ column {tab.name}.{col.name} generated as {col.type[1]} * 10"
+        col.type = self.pick([("calc", f, p) for f in FACTORS for p in self.storages()
+                              if ("calc", f, p) != col.type])
+        return (f"~ column {tab.name}.{col.name} generated as {col.type[1]} * 10"
+                f"{'' if col.type[2] else ' (virtual)'}")
 
     def change_check(self) -> str:
         tab = self.tables[self.pick(n for n, t in self.tables.items() if t.checks)]

@@ -295,8 +295,10 @@ def run_step(project: Project, engine: sa.Engine, index: int, old: Schema, step:
 
 def run_evolution(root: Path, url: str, evolution: Evolution) -> None:
     project = new_project(root / "proj", url)
-    # PostgreSQL runs target PostgreSQL alone (schemas), SQLite runs SQLite and PostgreSQL
-    targets = {"postgresql": '["postgresql"]', "sqlite": '["sqlite", "postgresql"]'}
+    # PostgreSQL runs target PostgreSQL alone (schemas, its types), SQLite runs SQLite and
+    # PostgreSQL (expression indexes, DEFERRABLE), MariaDB runs SQLite and MariaDB (virtual columns)
+    targets = {"postgresql": '["postgresql"]', "sqlite": '["sqlite", "postgresql"]',
+               "mysql": '["sqlite", "mysql"]'}
     if backend := targets.get(make_url(url).get_backend_name()):
         with (project.root / "pyproject.toml").open("a") as config:  # [tool.schema] is last
             config.write(f"databases = {backend}\n")

@@ -164,13 +164,13 @@ def _rows(name: str, old_schema: Schema, new_schema: Schema, filled: set[str]
             targets = {tab.fks[col.name][0] for tab in sides if col.name in tab.fks}
             if any(col.name in cols for tab in sides for cols in tab.cfks):
                 row[col.name] = None  # composite keys hold NULL
-                continue
-            if not targets:
+            elif not targets:
                 row[col.name] = sample_value(col.family, i)
                 continue
-            keeps_rows = all(t in filled and t in new_schema for t in targets)
-            row[col.name] = 1 if keeps_rows and col.name not in cyclic and (
-                i == 1 or col.name not in unique) else None
+            else:
+                keeps_rows = all(t in filled and t in new_schema for t in targets)
+                row[col.name] = 1 if keeps_rows and col.name not in cyclic and (
+                    i == 1 or col.name not in unique) else None
             not_null = [c for tab in sides for c in tab.columns
                         if c.name == col.name and not c.nullable]
             if row[col.name] is None and not_null:

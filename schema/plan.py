@@ -55,7 +55,7 @@ from .postgresql_safe import SafeForms, concurrent_index, not_valid
 from .rename_ops import RenameColumnOps, RenameTableOps
 from .sequences import sequence_ops, sequences
 from .serialize import TableDict
-from .table_options import TableOptionsOps, mysql_options, option_problems
+from .table_options import TableOptionsOps, option_problems
 
 PHASES = 7
 COLUMN_RENAMES, FOREIGN_KEY_DROPS = PHASES, PHASES + 1  # extra phases, run first (step 0)
@@ -250,11 +250,11 @@ def _table_options_op(change: Change, changes: list[Change], old_tables: _Tables
     problems = option_problems(change.table, change.old, change.new, databases)
     if problems:
         raise SchemaToolError(problems[0])
-    if mysql_options(change.old) != mysql_options(change.new):
-        renamed = {str(c.old): str(c.name) for c in changes if c.action is Action.RENAME
-                   and c.kind is Kind.COLUMN and c.table == change.table}
-        phases[2][change.table].insert(0, TableOptionsOps.between(
-            old_tables[change.table], new_tables[change.table], renamed))
+    renamed = {str(c.old): str(c.name) for c in changes if c.action is Action.RENAME
+               and c.kind is Kind.COLUMN and c.table == change.table}
+    op = TableOptionsOps.between(old_tables[change.table], new_tables[change.table], renamed)
+    if op.changes_anything():
+        phases[2][change.table].insert(0, op)
 
 
 def _serial_column(table: Table) -> str | None:

@@ -39,7 +39,7 @@ _RESETS = {"mysql_row_format": "DEFAULT", "mysql_pack_keys": "DEFAULT",
            "mysql_delay_key_write": "0", "mysql_key_block_size": "0", "mysql_min_rows": "0",
            "mysql_max_rows": "0", "mysql_avg_row_length": "0", "mysql_auto_increment": "1",
            "mysql_comment": ""}
-_MIGRATED = {*CHARSET_OPTIONS, *COLLATE_OPTIONS, "mysql_engine", *_RESETS}
+MIGRATED_OPTIONS = {*CHARSET_OPTIONS, *COLLATE_OPTIONS, "mysql_engine", *_RESETS}
 # The next AUTO_INCREMENT value changes by itself; a table comment is compared by Alembic.
 _UNVERIFIED = {"mysql_auto_increment", "mysql_comment"}
 _PLAIN = re.compile(r"^\w+$")
@@ -93,6 +93,11 @@ class TableOptionsOps(ops.MigrateOperation):
     def reverse(self) -> TableOptionsOps:
         return TableOptionsOps(self.table_name, self.schema, self.new, self.old, self.restore)
 
+    def changes_anything(self) -> bool:
+        """False when only options left to the snapshot changed (those of a database that is
+        not a target, which ``option_problems`` lets through)."""
+        return bool(_clauses(self.old, self.new))
+
 
 def _converted(type_: TypeEngine[Any]) -> bool:
     """Whether CONVERT TO changes this type beyond its character set: TEXT types are widened,
@@ -131,12 +136,13 @@ def _render_table_options(autogen_context: AutogenContext, op: TableOptionsOps) 
             f"sa.table({op.table_name!r}, schema={op.schema!r}))")
     # one ALTER TABLE: MariaDB copies the table once for all the options
     clauses = " + ',' + ".join(_clauses(op.old, op.new))
-    lines = [f"op.execute('ALTER TABLE ' + {name} + {clauses})"]
+    lines = [f"op.execute('ALTER TABLE ' + {name} + {clauses})"] if clauses else []
+    comment = ["# MariaDB/MySQL table options."]
     if _charset(op.old) != _charset(op.new):
         lines += [line for column in op.restore for line in render_op(autogen_context, column)]
-    return ["# MariaDB/MySQL table options.  CONVERT TO re-encodes the text columns and widens "
-            "TEXT types,", "# so their declared types are set again after it.",
-            *(f"{_ON_MYSQL} {line}" for line in lines)]
+        comment = ["# MariaDB/MySQL table options.  CONVERT TO re-encodes the text columns and "
+                   "widens TEXT types,", "# so their declared types are set again after it."]
+    return [*comment, *(f"{_ON_MYSQL} {line}" for line in lines)]
 
 
 def option_problems(change_table: str, old: Mapping[str, Any] | None,
@@ -150,7 +156,7 @@ def option_problems(change_table: str, old: Mapping[str, Any] | None,
         if old.get(key) == new.get(key):
             continue
         database = key.split("_", 1)[0]
-        if key in _MIGRATED:
+        if key in MIGRATED_OPTIONS:
             continue
         if database in targets or (database == "mariadb" and "mysql" in targets):
             verb = "removing" if key not in new else "adding" if key not in old else "changing"

@@ -6,6 +6,8 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
+from ..table_options import MIGRATED_OPTIONS
+
 
 class Action(enum.Enum):
     """What happens to an object."""
@@ -80,11 +82,11 @@ class Change:
 
 
 def _no_ddl(old: dict[str, Any] | None, new: dict[str, Any] | None) -> str:
-    """Changed table options no revision changes: only MariaDB/MySQL's are migrated (the plan
-    refuses the others when their database is a target)."""
+    """Changed table options no revision changes: only some MariaDB/MySQL ones are migrated
+    (the plan refuses the others when their database is a target)."""
     old, new = old or {}, new or {}
     keys = sorted(key for key in old.keys() | new.keys()
-                  if old.get(key) != new.get(key) and not key.startswith("mysql_"))
+                  if old.get(key) != new.get(key) and key not in MIGRATED_OPTIONS)
     return f" (snapshot only, no DDL: {', '.join(keys)})" if keys else ""
 
 

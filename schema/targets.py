@@ -75,6 +75,11 @@ def feature_problems(
     targets = set(databases)
     problems = []
     for key, data in tables:
+        if "sqlite" in targets and data.get("schema"):  # first: it rules out the rest
+            problems.append(
+                f"table {key}: SQLite has no schemas (remove \"sqlite\" from [tool.schema] "
+                "databases if you do not deploy to SQLite)"
+            )
         if "mysql" in targets:
             problems += value_problems([(key, data)])
             for index in data.get("indexes", []):
@@ -99,11 +104,6 @@ def feature_problems(
                         "cannot do (remove \"mysql\" from [tool.schema] databases if you do not "
                         "deploy to MariaDB/MySQL)"
                     )
-        if "sqlite" in targets and data.get("schema"):
-            problems.append(
-                f"table {key}: SQLite has no schemas (remove \"sqlite\" from [tool.schema] "
-                "databases if you do not deploy to SQLite)"
-            )
         if "postgresql" in targets:
             for column in data["columns"]:
                 if column.get("computed", {}).get("persisted") is False:

@@ -35,6 +35,7 @@ from .verify_checks import (
     primary_key_drift,
     sequence_drift,
 )
+from .verify_types import collation_drift, declared_collation
 
 # Tables that belong to the migration machinery, not to the models.
 BOOKKEEPING_TABLES = frozenset({"alembic_version", HISTORY_TABLE})
@@ -111,6 +112,7 @@ def schema_drift(
     lines.extend(autoincrement_drift(inspector, metadata))
     lines.extend(partial_index_drift(inspector, metadata))
     lines.extend(option_drift(inspector, metadata))
+    lines.extend(collation_drift(inspector, metadata))
     return lines
 
 
@@ -129,6 +131,9 @@ def unverifiable(dialect: Dialect, metadata: MetaData) -> list[str]:
     if computed and dialect.name == "sqlite":
         notes.append(f"sqlite does not report generated column expressions: {computed} not "
                      "verified")
+    collated = sum(1 for column in columns if declared_collation(column.type, dialect.name))
+    if collated and dialect.name == "sqlite":
+        notes.append(f"sqlite does not report collations: {collated} not verified")
     if expression_indexes and dialect.name == "sqlite":
         notes.append(f"sqlite does not report indexes on expressions: {expression_indexes} not "
                      "verified")

@@ -1,0 +1,36 @@
+"""Column collations, which Alembic's type comparison leaves out: PostgreSQL and MariaDB report
+them with the reflected type (MariaDB only where a column's differs from its table's);
+SQLite does not, so ``unverifiable`` says so there."""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData, String
+from sqlalchemy.engine import Inspector
+
+
+def collation_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
+    """One line per string column whose collation is not the one its type declares for this
+    database (a ``with_variant`` type's variant for it)."""
+    if inspector.dialect.name not in ("postgresql", "mysql"):
+        return []
+    lines = []
+    for table in metadata.tables.values():
+        if not inspector.has_table(table.name, schema=table.schema):
+            continue
+        wanted = {str(column.name): declared_collation(column.type, inspector.dialect.name)
+                  for column in table.columns}
+        for live in inspector.get_columns(table.name, schema=table.schema):
+            expected = wanted.get(live["name"], False)
+            found = getattr(live["type"], "collation", False)
+            if expected is False or found is False or expected == found:
+                continue
+            lines.append(f"column {table.name}.{live['name']}: collation is {found or 'default'} "
+                         f"in the database, the snapshot says {expected or 'default'}")
+    return lines
+
+
+def declared_collation(type_: object, dialect: str) -> str | None | bool:
+    """The collation ``type_`` declares on this database: None for the default, False where
+    the type has none."""
+    type_ = getattr(type_, "_variant_mapping", {}).get(dialect, type_)
+    return type_.collation if isinstance(type_, String) else False

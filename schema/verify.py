@@ -35,7 +35,7 @@ from .verify_checks import (
     primary_key_drift,
     sequence_drift,
 )
-from .verify_types import collation_drift, declared_collation
+from .verify_types import collation_drift, declared_collation, same_float
 
 # Tables that belong to the migration machinery, not to the models.
 BOOKKEEPING_TABLES = frozenset({"alembic_version", HISTORY_TABLE})
@@ -97,6 +97,8 @@ def schema_drift(
                                 UserWarning)
         diffs = _flatten(compare_metadata(context, metadata))
     inspector = inspect(connection)  # one inspector: its cache serves every check below
+    diffs = [diff for diff in diffs if not (  # FLOAT(24) reads back as REAL on PostgreSQL
+        diff[0] == "modify_type" and same_float(connection.dialect.name, diff[5], diff[6]))]
     if connection.dialect.name == "mysql":  # comments SQLAlchemy could not read (TEXT defaults)
         diffs = [diff for diff in diffs if not (
             diff[0] == "modify_comment" and diff[5] is None

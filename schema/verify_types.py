@@ -1,10 +1,11 @@
-"""Column collations, which Alembic's type comparison leaves out: PostgreSQL and MariaDB report
-them with the reflected type (MariaDB only where a column's differs from its table's);
-SQLite does not, so ``unverifiable`` says so there."""
+"""What Alembic's type comparison gets wrong: it leaves collations out (PostgreSQL and MariaDB
+report them with the reflected type, MariaDB only where a column's differs from its table's;
+SQLite does not, so ``unverifiable`` says so there), and takes PostgreSQL's REAL for another
+type than the ``Float(precision=24)`` that made it."""
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData, String
+from sqlalchemy import DOUBLE_PRECISION, REAL, Float, MetaData, String
 from sqlalchemy.engine import Inspector
 
 
@@ -34,3 +35,15 @@ def declared_collation(type_: object, dialect: str) -> str | None | bool:
     the type has none."""
     type_ = getattr(type_, "_variant_mapping", {}).get(dialect, type_)
     return type_.collation if isinstance(type_, String) else False
+
+
+def same_float(dialect: str, live: object, expected: object) -> bool:
+    """Whether a reflected floating-point type is what ``Float(precision=p)`` creates:
+    PostgreSQL makes FLOAT(1..24) a REAL and FLOAT(25..53) (or FLOAT) a DOUBLE PRECISION, and
+    reports those names, which Alembic's comparison takes for another type."""
+    expected = getattr(expected, "_variant_mapping", {}).get(dialect, expected)
+    if dialect != "postgresql" or type(expected) is not Float:
+        return False
+    precision = expected.precision
+    wanted = REAL if precision is not None and precision <= 24 else DOUBLE_PRECISION
+    return isinstance(live, wanted)

@@ -20,9 +20,14 @@ def collation_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
             continue
         wanted = {str(column.name): declared_collation(column.type, inspector.dialect.name)
                   for column in table.columns}
+        # MariaDB leaves out a column's collation when it is its table's
+        table_default = (inspector.get_table_options(table.name, schema=table.schema)
+                         .get("mysql_collate") if inspector.dialect.name == "mysql" else None)
         for live in inspector.get_columns(table.name, schema=table.schema):
             expected = wanted.get(live["name"], False)
             found = getattr(live["type"], "collation", False)
+            if found is None and expected:
+                found = table_default
             if expected is False or found is False or expected == found:
                 continue
             lines.append(f"column {table.name}.{live['name']}: collation is {found or 'default'} "

@@ -21,21 +21,21 @@ not target MariaDB (never an expression on a foreign-key column: MariaDB must fi
 leading column is the key's); any index may be partial (a condition on its first column, for
 PostgreSQL and SQLite; MariaDB ignores it). Foreign keys may be DEFERRABLE INITIALLY DEFERRED where
 the project does not target MariaDB. Columns may have types with MariaDB or PostgreSQL variants
-(INT UNSIGNED, MEDIUMTEXT, JSONB), PostgreSQL's own types where the project targets PostgreSQL
-alone (ARRAY of Integer <-> BigInteger, INET <-> CIDR, TSVECTOR), the models' own TypeDecorator
-(one class per column, over a String whose length changes; a class stays in the models after its
-column is dropped, as projects keep them), or a Sequence of their own whose start changes. A table
-without IDENTITY that no foreign key points at may get a composite primary key (``id`` and a NOT
-NULL column) and lose it again; while it has one, no foreign key may point at it. Tables may have
-MariaDB options (character set latin1, or utf8mb4 with a binary collation, or InnoDB with
-ROW_FORMAT=COMPACT) that change, in every project (elsewhere they must do nothing). A table's
-``id`` may be an IDENTITY (BY DEFAULT, so rows can give their own ids) whose start and increment
-change; adding or removing IDENTITY is refused by the tool, so never drawn. ENUM columns each have
-their own named type (``e_c4``) whose value list always holds "a", the value rows use; generated
-columns are computed from constants (MariaDB refuses an expression on an AUTO_INCREMENT
-column), stored, or virtual in projects on MariaDB (which target SQLite and MariaDB:
-PostgreSQL before 18 has no virtual columns). Neither is indexed, unique or CHECKed, since rows
-repeat their values.
+(INT UNSIGNED, MEDIUMTEXT, JSONB, binary collations), PostgreSQL's own types where the project
+targets PostgreSQL alone (ARRAY of Integer <-> BigInteger, INET <-> CIDR, TSVECTOR), the models'
+own TypeDecorator (one class per column, over a String whose length changes; a class stays in the
+models after its column is dropped, as projects keep them), or a Sequence of their own whose start
+changes. A table without IDENTITY that no foreign key points at may get a composite primary key
+(``id`` and a NOT NULL column) and lose it again; while it has one, no foreign key may point at it.
+Tables may have MariaDB options (character set latin1, or utf8mb4 with a binary collation, or
+InnoDB with ROW_FORMAT=COMPACT) that change, in every project (elsewhere they must do nothing). A
+table's ``id`` may be an IDENTITY (BY DEFAULT, so rows can give their own ids) whose start and
+increment change; adding or removing IDENTITY is refused by the tool, so never drawn. ENUM columns
+each have their own named type (``e_c4``) whose value list always holds "a", the value rows use;
+generated columns are computed from constants (MariaDB refuses an expression on an AUTO_INCREMENT
+column), stored, or virtual in projects on MariaDB (which target SQLite and MariaDB: PostgreSQL
+before 18 has no virtual columns). Neither is indexed, unique or CHECKed, since rows repeat their
+values.
 
 What the databases themselves refuse is never drawn: Text columns in an index or unique
 constraint (MariaDB needs a key length), and a CHECK on a column whose foreign key has an ON
@@ -55,7 +55,7 @@ MAX_TABLES, MAX_COLUMNS = 5, 6
 LENGTHS = (8, 16, 32, 64)
 NUMERICS = ((6, 2), (8, 2), (10, 2), (12, 0), (8, 0))
 FAMILIES = ("int", "str", "fk", "big", "num", "text", "dt", "fk", "enum", "calc", "bool", "uint",
-            "mtext", "json", "own", "seq")
+            "mtext", "json", "own", "seq", "cstr")
 # Value lists of ENUM columns: "a" is always there (the test's rows use it).
 ENUM_VALUES = (("a", "b"), ("a", "b", "c"), ("b", "a"), ("a", "c"), ("a", "b", "c", "d"))
 FACTORS = (2, 3)  # generated columns are factor * 10
@@ -79,12 +79,13 @@ DEFAULTS = {
     "net": (("lit", "10.0.0.0/8"),),
     "num": (("sql", "5"), ("sql", "7")), "dt": (("now",),),
     "str": (("lit", "dv"), ("lit", "it's"), ("lit", "a\\b")),
+    "cstr": (("lit", "dv"),),
     "text": (("lit", "dv"), ("lit", "ok")), "enum": (("lit", "a"),),
     "bool": (("true",), ("false",)),
 }
 COMMENTS = ("first note", "second note", "owner's note")
 ONDELETE = (None, "CASCADE", "SET NULL")
-STRINGS = ("str", "text", "mtext")
+STRINGS = ("str", "cstr", "text", "mtext")
 # PostgreSQL's own types, drawn where the project targets PostgreSQL alone: ("arr", "int"|"big")
 # an ARRAY of Integer or BigInteger, ("net", "INET"|"CIDR"), ("tsv",) a TSVECTOR
 POSTGRESQL_FAMILIES = ("arr", "net", "tsv")
@@ -103,6 +104,7 @@ TABLE_OPTIONS = ((("mysql_charset", "latin1"),),
 class Col:
     name: str
     # ("int",) ("big",) ("str", n) ("text",) ("num", p, s) ("dt",) ("enum", name, values)
+    # ("cstr", n): a String(n) with a binary collation on MariaDB and PostgreSQL (variants)
     # ("bool",): a Boolean (no CHECK: SQLAlchemy's default), server default true() or false()
     # ("calc", factor, persisted): an Integer generated as factor * 10 (MariaDB refuses id),
     # stored, or virtual where the project does not target PostgreSQL (before 18 it has none)
@@ -213,6 +215,9 @@ VARIANTS = {
 
 
 def type_source(t: tuple) -> str:
+    if t[0] == "cstr":
+        return (f"String({t[1]}).with_variant(mysql.VARCHAR({t[1]}, collation='utf8mb4_bin'), "
+                f"'mysql').with_variant(postgresql.VARCHAR({t[1]}, collation='C'), 'postgresql')")
     if t[0] == "arr":
         return f"postgresql.ARRAY({'Integer' if t[1] == 'int' else 'sa.BigInteger'})"
     if t[0] in ("net", "tsv"):
@@ -236,6 +241,10 @@ def type_source(t: tuple) -> str:
 
 def type_text(t: tuple) -> str:
     """The type as the snapshot writes it (an own type: its implementation)."""
+    if t[0] == "cstr":  # PostgreSQL's VARCHAR is SQLAlchemy's own
+        return (f"String(length={t[1]}).with_variant(mysql.VARCHAR(length={t[1]}, "
+                f"collation='utf8mb4_bin'), 'mysql').with_variant(VARCHAR(length={t[1]}, "
+                "collation='C'), 'postgresql')")
     if t[0] == "arr":
         return f"postgresql.ARRAY(item_type={'Integer' if t[1] == 'int' else 'BigInteger'}())"
     if t[0] in ("net", "tsv"):
@@ -569,7 +578,8 @@ class Evolver:
             col.name in cols for cols in tab.unique_sets() + list(tab.indexes))
         f = col.family
         if f in STRINGS:
-            options = [("str", n) for n in LENGTHS] + ([] if indexed else [("text",), ("mtext",)])
+            options = [(f, n) for f in ("str", "cstr") for n in LENGTHS]
+            options += [] if indexed else [("text",), ("mtext",)]
         elif f in INTEGERS:
             options = [(i,) for i in INTEGERS]
         elif f == "own":
@@ -615,7 +625,8 @@ class Evolver:
         if family == "fk" and not parents:
             family = "int"
         name = self.fresh("c")
-        col = Col(name, {"str": ("str", self.pick(LENGTHS)), "num": ("num", *self.pick(NUMERICS)),
+        col = Col(name, {"str": ("str", self.pick(LENGTHS)), "cstr": ("cstr", self.pick(LENGTHS)),
+                         "num": ("num", *self.pick(NUMERICS)),
                          "enum": ("enum", f"e_{name}", self.pick(ENUM_VALUES)),
                          "calc": ("calc", self.pick(FACTORS), self.pick(self.storages())),
                          "own": ("own", f"Own_{name}", self.pick(LENGTHS)),

@@ -191,7 +191,7 @@ class NetworkText(sa.types.TypeDecorator):
 
 
 def _data_type(t: tuple) -> sa.types.TypeEngine:
-    if t[0] == "str":
+    if t[0] in ("str", "cstr"):
         return sa.String(t[1])
     if t[0] == "num":
         return sa.Numeric(*t[1:])

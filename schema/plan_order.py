@@ -47,8 +47,8 @@ def _keys_not_in(keys: list[str], tables: Mapping[str, TableDict | None],
                 if fk["name"] is None:
                     raise SchemaToolError(
                         f"table {key}: a foreign key to {fk['referred_table']} "
-                        f"({', '.join(fk['referred_columns'])}), which become unique in the same "
-                        "step, needs a name")
+                        f"({', '.join(fk['referred_columns'])}), whose unique constraint comes "
+                        "or goes in the same step, needs a name")
                 found[key].append(fk["name"])
     return found
 

@@ -27,6 +27,8 @@ from sqlalchemy import (
 from sqlalchemy import table as sa_table
 from sqlalchemy.dialects import mysql, postgresql
 
+from .sequences import serial_numbered, serial_sequence
+
 _POSTGRESQL = postgresql.dialect()
 
 
@@ -307,7 +309,7 @@ class AutoincrementOps(ops.MigrateOperation):
         return cls(ops.AlterColumnOp(
             table.name, str(column.name), schema=table.schema, existing_type=column.type,
             existing_nullable=column.nullable, autoincrement=on),
-            serial=column.identity is None and not isinstance(column.default, Sequence))
+            serial=serial_numbered(column))
 
     def reverse(self) -> AutoincrementOps:
         reverse = ops.AlterColumnOp(
@@ -336,7 +338,7 @@ def _serial_sql(op: ops.AlterColumnOp) -> list[str]:
     table = preparer.format_table(sa_table(op.table_name, schema=op.schema))
     column = preparer.quote(op.column_name)
     sequence = preparer.format_sequence(
-        Sequence(f"{op.table_name}_{op.column_name}_seq", schema=op.schema))
+        Sequence(serial_sequence(op.table_name, op.column_name), schema=op.schema))
     if not op.kw["autoincrement"]:
         return [f"ALTER TABLE {table} ALTER COLUMN {column} DROP DEFAULT",
                 f"DROP SEQUENCE {sequence}"]

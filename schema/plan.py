@@ -53,7 +53,7 @@ from .plan_indexes import OutsideBatch, expression_indexes_present, on_expressio
 from .plan_order import foreign_keys, table_order
 from .postgresql_safe import SafeForms, concurrent_index, not_valid
 from .rename_ops import RenameColumnOps, RenameTableOps
-from .sequences import sequence_ops, sequences
+from .sequences import sequence_ops, sequences, serial_column
 from .serialize import TableDict
 from .table_options import TableOptionsOps, option_problems
 
@@ -258,11 +258,9 @@ def _table_options_op(change: Change, changes: list[Change], old_tables: _Tables
 
 
 def _serial_column(table: Table) -> str | None:
-    """The column PostgreSQL made a SERIAL (with its own sequence) when it created the table."""
-    column = table.autoincrement_column
-    if column is None or column.identity is not None or column.default is not None:
-        return None
-    return str(column.name)
+    """The name of the column PostgreSQL made a SERIAL when it created the table."""
+    column = serial_column(table)
+    return None if column is None else str(column.name)
 
 
 def _constraint_op(

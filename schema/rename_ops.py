@@ -14,6 +14,8 @@ from alembic.operations import ops
 from sqlalchemy import Column, Table
 from sqlalchemy.dialects import postgresql
 
+from .sequences import serial_column, serial_sequence
+
 
 class RenameTableOps(ops.MigrateOperation):
     """``rename_table``: the rows stay.  Indexes and constraints keep their names; those whose
@@ -35,8 +37,8 @@ def _render_rename_table(autogen_context: AutogenContext, op: RenameTableOps) ->
     schema = f", schema={op.schema!r}" if op.schema else ""
     lines = [f"op.rename_table({op.old!r}, {op.new!r}{schema})"]
     if op.serial:
-        lines += _rename_sequence(f"{op.old}_{op.serial}_seq", f"{op.new}_{op.serial}_seq",
-                                  op.schema)
+        lines += _rename_sequence(serial_sequence(op.old, op.serial),
+                                  serial_sequence(op.new, op.serial), op.schema)
     return lines
 
 
@@ -72,9 +74,8 @@ def _render_rename_column(autogen_context: AutogenContext, op: RenameColumnOps) 
         existing_type=column.type, existing_nullable=column.nullable,
         existing_server_default=column.server_default, existing_comment=column.comment,
     ))
-    serial = table.autoincrement_column
-    if serial is not None and serial.identity is None and serial.default is None and (
-            str(serial.name) in (op.old, str(column.name))):
-        lines += _rename_sequence(f"{table.name}_{op.old}_seq",
-                                  f"{table.name}_{column.name}_seq", table.schema)
+    serial = serial_column(table)
+    if serial is not None and str(serial.name) in (op.old, str(column.name)):
+        lines += _rename_sequence(serial_sequence(table.name, op.old),
+                                  serial_sequence(table.name, str(column.name)), table.schema)
     return lines

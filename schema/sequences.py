@@ -10,6 +10,7 @@ from typing import Any
 from alembic.autogenerate import renderers
 from alembic.autogenerate.api import AutogenContext
 from alembic.operations import ops
+from sqlalchemy import Column, Table
 
 
 class SequenceOps(ops.MigrateOperation):
@@ -79,6 +80,23 @@ def sequence_ops(before: dict[str, dict[str, Any]], after: dict[str, dict[str, A
     dropped = [SequenceOps(before[key], create=False) for key in sorted(before)
                if after.get(key) != before[key] and key not in altered]
     return created, dropped
+
+
+def serial_numbered(column: Column[Any]) -> bool:
+    """Whether PostgreSQL makes ``column`` a SERIAL when it is its table's autoincrement
+    column: it has no IDENTITY and no default of its own (such as a Sequence)."""
+    return column.identity is None and column.default is None
+
+
+def serial_column(table: Table) -> Column[Any] | None:
+    """The column PostgreSQL makes a SERIAL (with its own sequence) when it creates the table."""
+    column = table.autoincrement_column
+    return column if column is not None and serial_numbered(column) else None
+
+
+def serial_sequence(table: str, column: str) -> str:
+    """The name PostgreSQL gives a SERIAL's sequence."""
+    return f"{table}_{column}_seq"
 
 
 def sequences(tables: Iterable[dict[str, Any] | None]) -> dict[str, dict[str, Any]]:

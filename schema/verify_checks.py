@@ -19,6 +19,7 @@ from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.sql.schema import DefaultClause
 
 from .enums import enum_key, native_enum
+from .sequences import serial_column
 
 
 def autoincrement_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
@@ -228,8 +229,7 @@ def default_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
 def _serial(column: Column[Any], dialect: Dialect) -> bool:
     """Whether PostgreSQL makes this column a SERIAL: the table's autoincrement column, numbered
     neither by IDENTITY nor by a sequence or default of its own."""
-    return (dialect.name == "postgresql" and column.table.autoincrement_column is column
-            and column.identity is None and column.default is None
+    return (dialect.name == "postgresql" and serial_column(column.table) is column
             and column.server_default is None)
 
 

@@ -184,6 +184,12 @@ def option_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
         return []
     connection = inspector.bind
     engine = connection.exec_driver_sql("SELECT @@default_storage_engine").scalar()
+    # each database's default character set and collation, read once (bound: names are data)
+    # (a database not there yet has no row; its tables are skipped below)
+    defaults = {schema: connection.execute(text(
+        "SELECT default_character_set_name, default_collation_name FROM "
+        "information_schema.schemata WHERE schema_name = COALESCE(:s, DATABASE())"),
+        {"s": schema}).first() for schema in {table.schema for table in metadata.tables.values()}}
     lines = []
     for table in metadata.tables.values():
         if not inspector.has_table(table.name, schema=table.schema):
@@ -194,11 +200,8 @@ def option_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
         wanted = {key: value for key, value in declared.items()
                   if key not in (*CHARSET_OPTIONS, *COLLATE_OPTIONS, *_UNVERIFIED)}
         wanted.setdefault("mysql_engine", engine)
-        if charset is None and collate is None:  # bound parameters: a schema name is data here
-            charset, collate = connection.execute(text(
-                "SELECT default_character_set_name, default_collation_name FROM "
-                "information_schema.schemata WHERE schema_name = COALESCE(:s, DATABASE())"),
-                {"s": table.schema}).one()
+        if charset is None and collate is None:
+            charset, collate = defaults[table.schema]  # type: ignore[misc]
         wanted["mysql_default charset"] = charset or str(collate).split("_")[0]
         if collate:
             wanted["mysql_collate"] = collate

@@ -11,13 +11,14 @@ PostgreSQL dialect, so reviewers read exactly what will run.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from alembic.autogenerate import renderers
 from alembic.autogenerate.api import AutogenContext
 from alembic.autogenerate.render import render_op
 from alembic.operations import ops
-from sqlalchemy import Enum, String, Table
+from sqlalchemy import DefaultClause, Enum, String, Table
 from sqlalchemy.dialects import postgresql
 
 from .expressions import text_to_type
@@ -102,6 +103,16 @@ def _literal(value: str) -> str:
     return str(processor(value))
 
 
+def _default_sql(table: Table, column: str) -> str | None:
+    """The SQL of the column's server default in ``table``, as PostgreSQL's DDL writes it."""
+    default = table.c[column].server_default
+    if not isinstance(default, DefaultClause):
+        return None
+    if isinstance(default.arg, str):
+        return _literal(default.arg)
+    return str(default.arg.compile(dialect=_PG))
+
+
 def _convert(table: Table, column: str, enum: Enum | None = None,
              current: Table | None = None) -> list[str]:
     """Statements that give ``table.column`` its type in ``table`` on PostgreSQL, converting
@@ -113,38 +124,97 @@ def _convert(table: Table, column: str, enum: Enum | None = None,
     target = _type_name(enum) if enum is not None else str(
         table.c[column].type.compile(dialect=_PG))
     alter = f"ALTER TABLE {quote.format_table(table)} ALTER COLUMN {name}"
-    default = table.c[column].server_default
+    default = _default_sql(table, column)
     had_default = current is not None and current.c[column].server_default is not None
     statements = [f"{alter} DROP DEFAULT"] if default is not None or had_default else []
     statements.append(f"{alter} TYPE {target} USING {name}::text::{target}")
-    if default is not None and isinstance(default.arg, str):
-        statements.append(f"{alter} SET DEFAULT {_literal(default.arg)}")
+    if default is not None:
+        statements.append(f"{alter} SET DEFAULT {default}")
     return statements
 
 
-def _change_values(old: Enum, new: Enum, columns: list[tuple[Table, str, Table]]) -> list[str]:
-    """SQL that turns PostgreSQL type ``old`` into ``new``; ``columns`` use it: (table on the new
-    side, column name, table on the old side)."""
-    old_values, new_values = list(old.enums), list(new.enums)
-    if [v for v in new_values if v in old_values] == old_values:  # only additions
-        statements = []
-        for index, value in enumerate(new_values):
-            if value not in old_values:
-                anchor = (f"AFTER {_literal(new_values[index - 1])}" if index
-                          else f"BEFORE {_literal(new_values[1])}")
-                statements.append(f"ALTER TYPE {_type_name(new)} ADD VALUE IF NOT EXISTS "
-                                  f"{_literal(value)} {anchor}")
+def _only_added(old: Enum, new: Enum) -> bool:
+    """Whether ``new`` is ``old`` with values added (in any place), none removed or moved."""
+    return [value for value in new.enums if value in old.enums] == list(old.enums)
+
+
+def _add_values(old: Enum, new: Enum) -> list[str]:
+    """``ALTER TYPE ... ADD VALUE`` for each value ``new`` adds, each placed after the value
+    before it (added already, as they go in order) or, first, before the first old one."""
+    statements = []
+    for index, value in enumerate(new.enums):
+        if value not in old.enums:
+            anchor = (f" AFTER {_literal(new.enums[index - 1])}" if index
+                      else f" BEFORE {_literal(old.enums[0])}" if old.enums else "")
+            statements.append(f"ALTER TYPE {_type_name(new)} ADD VALUE IF NOT EXISTS "
+                              f"{_literal(value)}{anchor}")
+    return statements
+
+
+@dataclass(frozen=True)
+class ValuesChange:
+    """One direction of a change of an ENUM type's values: the type before and after, the
+    columns that keep the type (table after, column name, table before), and whether the
+    revision uses an added value (then PostgreSQL must add it outside the transaction)."""
+
+    old: Enum
+    new: Enum
+    columns: tuple[tuple[Table, str, Table], ...]
+    uses_added: bool
+
+    def opening(self) -> list[str]:
+        """What runs first: add the values, or create the new type and move the columns that
+        keep it over; those that leave it or go away stay with ``<name>__old`` meanwhile."""
+        if _only_added(self.old, self.new):
+            return _add_values(self.old, self.new)
+        statements = [
+            f"ALTER TYPE {_type_name(self.old)} RENAME TO "
+            f"{_PG.identifier_preparer.quote(f'{self.old.name}__old')}",
+            f"CREATE TYPE {_type_name(self.new)} AS ENUM "
+            f"({', '.join(_literal(value) for value in self.new.enums)})",
+        ]
+        for table, column, current in self.columns:
+            statements.extend(_convert(table, column, self.new, current))
         return statements
-    statements = [
-        f"ALTER TYPE {_type_name(old)} RENAME TO "
-        f"{_PG.identifier_preparer.quote(f'{old.name}__old')}",
-        f"CREATE TYPE {_type_name(new)} AS ENUM "
-        f"({', '.join(_literal(value) for value in new_values)})",
-    ]
-    for table, column, current in columns:
-        statements.extend(_convert(table, column, new, current))
-    statements.append(f"DROP TYPE {_type_name(old, '__old')}")
-    return statements
+
+    def closing(self) -> list[str]:
+        """What runs last, once no column uses the old type any more."""
+        if _only_added(self.old, self.new):
+            return []
+        return [f"DROP TYPE {_type_name(self.old, '__old')}"]
+
+
+class EnumValuesOps(ops.MigrateOperation):
+    """Change a PostgreSQL ENUM type's values, in two parts around the rest of the revision:
+    ``opening`` (first) and not (last).  Both do nothing on other databases, where the columns'
+    own alter_column changes the values.  The downgrade runs the change the other way round:
+    ``reverse()`` swaps the directions and the parts."""
+
+    def __init__(self, forward: ValuesChange, backward: ValuesChange, opening: bool) -> None:
+        self.forward = forward
+        self.backward = backward
+        self.opening = opening
+
+    def reverse(self) -> EnumValuesOps:
+        return EnumValuesOps(self.backward, self.forward, not self.opening)
+
+
+@renderers.dispatch_for(EnumValuesOps)
+def _render_enum_values(autogen_context: AutogenContext, op: EnumValuesOps) -> list[str]:
+    change = op.forward
+    statements = change.opening() if op.opening else change.closing()
+    if not statements:
+        return []
+    executes = [f"op.execute({statement!r})" for statement in statements]
+    name = str(change.new.name)
+    if op.opening and change.uses_added and _only_added(change.old, change.new):
+        return [f"# PostgreSQL adds values to {name} outside the revision's transaction: the "
+                "revision uses them, which it may not before they are committed.",
+                f"if {_IS_PG}:", "with op.get_context().autocommit_block():", *executes, "", ""]
+    comment = (f"# PostgreSQL changes the values of ENUM type {name} here; other databases the "
+               "columns." if op.opening else f"# PostgreSQL drops {name}'s old type, now unused.")
+    return [comment,
+            *(f"if {_IS_PG}: {execute}" for execute in executes)]
 
 
 class EnumColumnOps(ops.MigrateOperation):
@@ -201,40 +271,69 @@ class TableLookup(Protocol):
     def __getitem__(self, key: str) -> Table: ...
 
 
-def evolve_enum_columns(
-    alters: list[tuple[str, ops.AlterColumnOp]], old_tables: TableLookup,
-    new_tables: TableLookup,
-) -> dict[int, EnumColumnOps]:
-    """Wrap alter_column operations whose type is or becomes a native ENUM, by ``id(op)``.
+@dataclass
+class EnumEvolution:
+    """How a revision changes native ENUM columns and types: wrapped alter_column operations
+    (by ``id`` of the original), and the value changes' opening and closing parts."""
 
-    When a type's values change, its PostgreSQL SQL goes with the first of its columns; the
-    others carry only their alter_column for databases where the ENUM is in the column.  A column
-    switching to or from an ENUM is converted through text on PostgreSQL.
+    columns: dict[int, EnumColumnOps] = field(default_factory=dict)
+    opening: list[EnumValuesOps] = field(default_factory=list)
+    closing: list[EnumValuesOps] = field(default_factory=list)
+
+
+def evolve_enums(
+    alters: list[tuple[str, ops.AlterColumnOp]], old_tables: TableLookup,
+    new_tables: TableLookup, before: dict[EnumKey, Enum], after: dict[EnumKey, Enum],
+    changed: tuple[Iterable[Table], Iterable[Table]],
+) -> EnumEvolution:
+    """Wrap alter_column operations whose type is or becomes a native ENUM, and change the
+    values of types (``before`` -> ``after``) that keep their name.
+
+    A column keeping its type leaves the type to the value change on PostgreSQL and carries its
+    alter_column for the databases where the ENUM is in the column.  A column switching to or
+    from an ENUM is converted through text on PostgreSQL.  ``changed``: the changed tables
+    before and after, which may use a value a change adds.
     """
-    same_type: dict[EnumKey, list[tuple[str, ops.AlterColumnOp]]] = {}
-    wrapped = {}
+    keeping: dict[EnumKey, list[tuple[str, ops.AlterColumnOp]]] = {}
+    evolution = EnumEvolution()
     for key, alter in alters:
-        old, new = native_enum(alter.existing_type), native_enum(alter.modify_type)
+        old = native_enum(alter.existing_type)
+        new = native_enum(alter.modify_type) if alter.modify_type is not None else old
         if old is not None and new is not None and enum_key(old) == enum_key(new):
-            same_type.setdefault(enum_key(new), []).append((key, alter))
+            keeping.setdefault(enum_key(new), []).append((key, alter))
+            evolution.columns[id(alter)] = EnumColumnOps(alter, [], [])
         elif old is not None or new is not None:
             name = alter.column_name
-            wrapped[id(alter)] = EnumColumnOps(
+            evolution.columns[id(alter)] = EnumColumnOps(
                 alter, _convert(new_tables[key], name, new, old_tables[key]),
                 _convert(old_tables[key], name, old, new_tables[key]),
             )
-    for entries in same_type.values():
-        old = native_enum(entries[0][1].existing_type)
-        new = native_enum(entries[0][1].modify_type)
-        assert old is not None and new is not None
-        new_columns = [(new_tables[key], alter.column_name, old_tables[key])
-                       for key, alter in entries]
-        old_columns = [(old_tables[key], alter.column_name, new_tables[key])
-                       for key, alter in entries]
-        for index, (_, alter) in enumerate(entries):
-            wrapped[id(alter)] = EnumColumnOps(
-                alter,
-                _change_values(old, new, new_columns) if index == 0 else [],
-                _change_values(new, old, old_columns) if index == 0 else [],
-            )
-    return wrapped
+    for type_key in sorted(before.keys() & after.keys(), key=str):
+        old, new = before[type_key], after[type_key]
+        if list(old.enums) == list(new.enums):
+            continue
+        entries = keeping.get(type_key, [])
+        forward = ValuesChange(
+            old, new, tuple((new_tables[key], alter.column_name, old_tables[key])
+                            for key, alter in entries),
+            _uses_values(changed[1], type_key, set(new.enums) - set(old.enums)))
+        backward = ValuesChange(
+            new, old, tuple((old_tables[key], alter.column_name, new_tables[key])
+                            for key, alter in entries),
+            _uses_values(changed[0], type_key, set(old.enums) - set(new.enums)))
+        evolution.opening.append(EnumValuesOps(forward, backward, opening=True))
+        evolution.closing.append(EnumValuesOps(forward, backward, opening=False))
+    return evolution
+
+
+def _uses_values(tables: Iterable[Table], type_key: EnumKey, values: set[str]) -> bool:
+    """Whether a server default of a column of this type names one of ``values``."""
+    literals = {_literal(value) for value in values}
+    for table in tables:
+        for column in table.columns:
+            enum = native_enum(column.type)
+            if enum is not None and enum_key(enum) == type_key:
+                default = _default_sql(table, str(column.name))
+                if default is not None and any(literal in default for literal in literals):
+                    return True
+    return False

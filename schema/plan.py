@@ -12,7 +12,9 @@ The upgrade runs in this order (the downgrade is Alembic's ``reverse()`` of it):
 6. drop columns;
 7. drop tables (referencing tables first).
 
-Named ENUM types are created before step 1 and dropped after step 7.
+Named ENUM types are created before step 1 and dropped after step 7.  A type whose values
+change gets them between steps 1 and 2, and the old type, renamed, goes after step 7 (see
+``enums.EnumValuesOps``).
 
 Column and constraint operations are grouped per table in ``ModifyTableOps`` so Alembic renders
 them inside ``batch_alter_table`` and the same revision runs on SQLite.
@@ -35,7 +37,7 @@ from sqlalchemy import (
 
 from .config import KNOWN_DATABASES
 from .diff import Action, Change, Kind
-from .enums import enum_type_ops, enum_types, evolve_enum_columns
+from .enums import enum_type_ops, enum_types, evolve_enums
 from .errors import SchemaToolError
 from .load import InvalidSnapshotData, build_table
 from .operations import (
@@ -169,9 +171,13 @@ def plan_operations(
             alter_column_ops(old_tables[key], new_tables[key], name, column_changes))
     alters = [(key, op) for key, items in phases[2].items() for op in items
               if isinstance(op, ops.AlterColumnOp)]
-    enum_ops = evolve_enum_columns(alters, old_tables, new_tables)
+    types_before = enum_types([*unchanged.values(), *old.values()])
+    types_after = enum_types([*unchanged.values(), *new.values()])
+    enums = evolve_enums(alters, old_tables, new_tables, types_before, types_after, (
+        [old_tables[key] for key, data in old.items() if data is not None],
+        [new_tables[key] for key, data in new.items() if data is not None]))
     for items in phases[2].values():
-        items[:] = [enum_ops.get(id(op), op) for op in items]
+        items[:] = [enums.columns.get(id(op), op) for op in items]
 
     create_order, create_later = table_order(created, new, old)
     drop_order, drop_first = table_order(dropped, old, new)
@@ -185,10 +191,7 @@ def plan_operations(
                                               for fk in foreign_keys(table, names))
 
     # Named ENUM types are created before and dropped after everything that uses them.
-    types_created, types_dropped = enum_type_ops(
-        enum_types([*unchanged.values(), *old.values()]),
-        enum_types([*unchanged.values(), *new.values()]),
-    )
+    types_created, types_dropped = enum_type_ops(types_before, types_after)
     schemas_before = {t.get("schema") for t in [*unchanged.values(), *old.values()] if t}
     upgrade: list[ops.MigrateOperation] = [
         CreateSchemaOps(schema) for schema in sorted(
@@ -207,6 +210,7 @@ def plan_operations(
     for index, phase in [(0, phases[COLUMN_RENAMES]), (0, phases[FOREIGN_KEY_DROPS]),
                          *enumerate(phases[:PHASES])]:
         if index == 1:
+            upgrade.extend(enums.opening)  # once renamed, and the old indexes dropped
             upgrade.extend(
                 CreateTableOps(new_tables[key],
                                foreign_keys(new_tables[key], create_later.get(key, ())))
@@ -238,6 +242,7 @@ def plan_operations(
         DropTableOps(old_tables[key], foreign_keys(old_tables[key], drop_first.get(key, ())))
         for key in reversed(drop_order)
     )
+    upgrade.extend(enums.closing)
     upgrade.extend(types_dropped)
     return ops.UpgradeOps(ops=upgrade)
 

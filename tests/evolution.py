@@ -31,7 +31,8 @@ Tables may have MariaDB options (character set latin1, or utf8mb4 with a binary 
 InnoDB with ROW_FORMAT=COMPACT) that change, in every project (elsewhere they must do nothing). A
 table's ``id`` may be an IDENTITY (BY DEFAULT, so rows can give their own ids) whose start and
 increment change; adding or removing IDENTITY is refused by the tool, so never drawn. ENUM columns
-each have their own named type (``e_c4``) whose value list always holds "a", the value rows use;
+have a named type (``e_c4``), often one that other columns share (a column may also take another
+column's type), whose value list always holds "a", the value rows use, and changes for all of them;
 generated columns are computed from constants (MariaDB refuses an expression on an AUTO_INCREMENT
 column), stored, or virtual in projects on MariaDB (which target SQLite and MariaDB: PostgreSQL
 before 18 has no virtual columns). Neither is indexed, unique or CHECKed, since rows repeat their
@@ -55,7 +56,7 @@ MAX_TABLES, MAX_COLUMNS = 5, 6
 LENGTHS = (8, 16, 32, 64)
 NUMERICS = ((6, 2), (8, 2), (10, 2), (12, 0), (8, 0))
 FAMILIES = ("int", "str", "fk", "big", "num", "text", "dt", "fk", "enum", "calc", "bool", "uint",
-            "mtext", "json", "own", "seq", "cstr")
+            "mtext", "json", "own", "seq", "cstr", "enum")
 # Value lists of ENUM columns: "a" is always there (the test's rows use it).
 ENUM_VALUES = (("a", "b"), ("a", "b", "c"), ("b", "a"), ("a", "c"), ("a", "b", "c", "d"))
 FACTORS = (2, 3)  # generated columns are factor * 10
@@ -69,7 +70,8 @@ WEIGHTS = {"add_table": 2, "drop_table": 1, "add_column": 3, "drop_column": 2, "
            "change_index": 1, "change_computed": 1, "change_identity": 1, "change_where": 1,
            "change_deferrable": 1, "change_primary_key": 1,
            "change_sequence": 1, "table_options": 1, "close_cycle": 2, "add_cfk": 2,
-           "drop_cfk": 1}
+           "drop_cfk": 1, "share_enum": 2,
+           "change_enum": 3}
 # Server defaults per type family: ("lit", x) is server_default="x", ("sql", x) sa.text("x").
 # They satisfy every CHECK drawn below (numbers >= 1, strings longer than 1 character).
 DEFAULTS = {
@@ -558,6 +560,9 @@ class Evolver:
         ):
             kinds += [kind] if self.columns(test) else []
         kinds += ["close_cycle"] if self.cycle_candidates() else []
+        enums = {c.type for _, c in self.enum_columns()}
+        kinds += ["change_enum"] if enums else []
+        kinds += ["share_enum"] if len(enums) > 1 else []
         kinds += ["add_cfk"] if any(len(x.columns) <= MAX_COLUMNS - 2 and self.cfk_parents(n)
                                     for n, x in t.items()) else []
         kinds += ["add_index"] if any(self.free_first(x) for x in t.values()) else []
@@ -627,7 +632,7 @@ class Evolver:
         name = self.fresh("c")
         col = Col(name, {"str": ("str", self.pick(LENGTHS)), "cstr": ("cstr", self.pick(LENGTHS)),
                          "num": ("num", *self.pick(NUMERICS)),
-                         "enum": ("enum", f"e_{name}", self.pick(ENUM_VALUES)),
+                         "enum": self.enum_type(name),
                          "calc": ("calc", self.pick(FACTORS), self.pick(self.storages())),
                          "own": ("own", f"Own_{name}", self.pick(LENGTHS)),
                          "seq": ("seq", f"s_{name}", self.pick((1, 1000))),
@@ -691,7 +696,9 @@ class Evolver:
         return self.tables[table], self.tables[table].col(column)
 
     def drop_column(self) -> str:
-        tab, col = self.pick_column(lambda x, c: True)
+        return self.remove_column(*self.pick_column(lambda x, c: True))
+
+    def remove_column(self, tab: Tab, col: Col) -> str:
         name = col.name
         tab.columns.remove(col)
         tab.fks.pop(name, None)
@@ -717,8 +724,55 @@ class Evolver:
 
     def alter_type(self) -> str:
         tab, col = self.pick_column(lambda x, c: self.plain(x, c) and self.new_types(x, c))
-        col.type = self.pick(self.new_types(tab, col))
+        old, col.type = col.type, self.pick(self.new_types(tab, col))
+        if col.family == "enum":  # new values for every column of the (shared) type
+            self.retype_enum(old, col.type)
         self.note_type(col)
+        return f"~ column {tab.name}.{col.name} type {type_text(col.type)}"
+
+    def retype_enum(self, old: tuple, new: tuple) -> None:
+        for _, col in self.enum_columns():
+            col.type = new if col.type == old else col.type
+
+    def change_enum(self) -> str:
+        """Other values for an ENUM type, in all the columns that share it; often a column of
+        the type comes, goes or takes another type in the same step, as PostgreSQL keeps the
+        old type until the end of the step for those (a rare draw otherwise)."""
+        old = self.pick({c.type for _, c in self.enum_columns()})
+        new = ("enum", old[1], self.pick([v for v in ENUM_VALUES if v != old[2]]))
+        self.retype_enum(old, new)
+        edit = f"~ enum {new[1]} values {new[2]}"
+        users = [(t, c) for t, c in self.enum_columns() if c.type == new]
+        rooms = [n for n, t in self.tables.items() if len(t.columns) < MAX_COLUMNS]
+        also = self.pick(["", "add", "drop", "switch"])
+        if also == "add" and rooms:
+            tab, col = self.tables[self.pick(rooms)], Col(self.fresh("c"), new)
+            tab.columns.append(col)
+            edit += f"; + column {tab.name}.{col.name} {type_text(new)}"
+        elif also == "drop":
+            tab, col = self.pick(users)
+            edit += "; " + self.remove_column(tab, col)
+        elif also == "switch":
+            tab, col = self.pick(users)
+            col.type = ("enum", self.fresh("e_"), self.pick(ENUM_VALUES))
+            edit += f"; ~ column {tab.name}.{col.name} type {type_text(col.type)}"
+        return edit
+
+    def enum_columns(self) -> list[tuple[Tab, Col]]:
+        return [(t, c) for t in self.tables.values() for c in t.columns if c.family == "enum"]
+
+    def enum_type(self, name: str) -> tuple:
+        """A new ENUM type for column ``name``, or half the time one a column has already:
+        PostgreSQL's columns then share one type."""
+        existing = sorted({c.type for _, c in self.enum_columns()})
+        if existing and self.draw(st.booleans()):
+            return self.pick(existing)
+        return ("enum", f"e_{name}", self.pick(ENUM_VALUES))
+
+    def share_enum(self) -> str:
+        """A column takes another column's ENUM type (PostgreSQL converts it)."""
+        tab, col = self.pick(self.enum_columns())
+        col.type = self.pick(sorted({c.type for _, c in self.enum_columns()} - {col.type}))
         return f"~ column {tab.name}.{col.name} type {type_text(col.type)}"
 
     def nullable_changeable(self, tab: Tab, col: Col) -> bool:

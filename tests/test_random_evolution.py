@@ -2,8 +2,9 @@
 
 Hypothesis draws an evolution (``tests/evolution.py``): an initial schema of SQLAlchemy Core
 tables, then steps of one to four edits each (tables, columns, types, nullability, server
-defaults, comments, indexes, unique, foreign key and CHECK constraints, named ENUM columns whose
-values are added, removed and reordered, stored generated columns whose expression changes,
+defaults, comments, indexes, unique, foreign key and CHECK constraints, named ENUM types shared by
+several columns, whose values are added, removed and reordered while columns of the type come,
+go or take another type, stored generated columns whose expression changes,
 IDENTITY keys whose options change, Boolean columns with true()/false() defaults, descending,
 lower(...) and partial indexes, DEFERRABLE foreign keys, types with per-dialect variants, the
 models' own TypeDecorators and Sequences, composite primary keys, self-referencing and

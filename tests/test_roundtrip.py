@@ -348,3 +348,34 @@ def test_tables_in_another_schema(project: Project) -> None:
                 quoted = connection.dialect.identifier_preparer.quote(schema)
                 connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {quoted}")
         engine.dispose()
+
+
+ENUM_MODELS = """
+growers = Table(
+    "growers", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("status", Enum({values}, name="grow_status"), server_default={default!r}),
+)
+"""
+ASYNC_DRIVERS = {"postgresql": "postgresql+asyncpg", "mysql": "mysql+aiomysql"}
+
+
+@pytest.mark.parametrize("database_url", ["postgresql", "mysql"], indirect=True)
+def test_enum_values_through_async_drivers(project: Project) -> None:
+    """ENUM value changes through asyncpg and aiomysql: a value added and used as the default
+    (PostgreSQL adds it in an autocommit block), then one removed (a rewrite)."""
+    url = sa.engine.make_url(project.url)
+    project.url = url.set(drivername=ASYNC_DRIVERS[url.get_backend_name()]).render_as_string(
+        hide_password=False)
+    steps = [("'active', 'paused'", "active"), ("'dormant', 'active', 'paused'", "dormant"),
+             ("'dormant', 'active'", "dormant")]
+    for index, (values, default) in enumerate(steps):
+        project.write_models(ENUM_MODELS.format(values=values, default=default))
+        project.invoke("snapshot", "-m", f"step {index}", *ALLOW)
+        assert "verified" in project.invoke("apply").out
+        if index:
+            project.migrate("downgrade", "-1")
+            assert project.drift(project.root.parent / f"step{index - 1}") == []
+            project.migrate("upgrade", "head")
+            assert project.drift() == []
+        shutil.copytree(project.root / "snapshots", project.root.parent / f"step{index}")

@@ -13,8 +13,8 @@ The upgrade runs in this order (the downgrade is Alembic's ``reverse()`` of it):
 7. drop tables (referencing tables first).
 
 Named ENUM types are created before step 1 and dropped after step 7.  A type whose values
-change gets them between steps 1 and 2, and the old type, renamed, goes after step 7 (see
-``enums.EnumValuesOps``).
+change is re-created first, the columns that keep it move over between steps 1 and 2, and the
+old type goes last (see ``enum_values``).
 
 Column and constraint operations are grouped per table in ``ModifyTableOps`` so Alembic renders
 them inside ``batch_alter_table`` and the same revision runs on SQLite.
@@ -37,7 +37,8 @@ from sqlalchemy import (
 
 from .config import KNOWN_DATABASES
 from .diff import Action, Change, Kind
-from .enums import enum_type_ops, enum_types, evolve_enums
+from .enum_values import enum_value_ops
+from .enums import enum_type_ops, enum_types, evolve_enum_columns
 from .errors import SchemaToolError
 from .load import InvalidSnapshotData, build_table
 from .operations import (
@@ -120,7 +121,7 @@ def plan_operations(
     PostgreSQL's non-blocking forms (see ``postgresql_safe``).
     """
     unchanged = unchanged or {}
-    changes = list(changes)
+    changes, databases = list(changes), tuple(databases)
     old_tables = _Tables(old, unchanged, naming_convention=naming_convention)
     new_tables = _Tables(new, unchanged, naming_convention=naming_convention)
     phases: list[dict[str, list[ops.MigrateOperation]]] = [
@@ -173,11 +174,14 @@ def plan_operations(
               if isinstance(op, ops.AlterColumnOp)]
     types_before = enum_types([*unchanged.values(), *old.values()])
     types_after = enum_types([*unchanged.values(), *new.values()])
-    enums = evolve_enums(alters, old_tables, new_tables, types_before, types_after, (
-        [old_tables[key] for key, data in old.items() if data is not None],
-        [new_tables[key] for key, data in new.items() if data is not None]))
+    enum_columns, keeping = evolve_enum_columns(alters, old_tables, new_tables,
+                                                "postgresql" in databases)
     for items in phases[2].values():
-        items[:] = [enums.columns.get(id(op), op) for op in items]
+        items[:] = [enum_columns.get(id(op), op) for op in items]
+    values = enum_value_ops(types_before, types_after, keeping, (old_tables, new_tables), (
+        [old_tables[key] for key, data in old.items() if data is not None],
+        [new_tables[key] for key, data in new.items() if data is not None]),
+        "postgresql" in databases)
 
     create_order, create_later = table_order(created, new, old)
     drop_order, drop_first = table_order(dropped, old, new)
@@ -193,10 +197,10 @@ def plan_operations(
     # Named ENUM types are created before and dropped after everything that uses them.
     types_created, types_dropped = enum_type_ops(types_before, types_after)
     schemas_before = {t.get("schema") for t in [*unchanged.values(), *old.values()] if t}
-    upgrade: list[ops.MigrateOperation] = [
-        CreateSchemaOps(schema) for schema in sorted(
-            {t["schema"] for t in new.values() if t and t.get("schema")} - schemas_before)
-    ]
+    # first: PostgreSQL may have to add ENUM values outside the transaction, before all else
+    upgrade: list[ops.MigrateOperation] = list(values.opening)
+    upgrade.extend(CreateSchemaOps(schema) for schema in sorted(
+        {t["schema"] for t in new.values() if t and t.get("schema")} - schemas_before))
     upgrade.extend(types_created)
     upgrade.extend(renamed_tables)
     sequences_created, sequences_dropped = sequence_ops(
@@ -210,7 +214,7 @@ def plan_operations(
     for index, phase in [(0, phases[COLUMN_RENAMES]), (0, phases[FOREIGN_KEY_DROPS]),
                          *enumerate(phases[:PHASES])]:
         if index == 1:
-            upgrade.extend(enums.opening)  # once renamed, and the old indexes dropped
+            upgrade.extend(values.converting)  # once renamed, and the old indexes dropped
             upgrade.extend(
                 CreateTableOps(new_tables[key],
                                foreign_keys(new_tables[key], create_later.get(key, ())))
@@ -242,8 +246,8 @@ def plan_operations(
         DropTableOps(old_tables[key], foreign_keys(old_tables[key], drop_first.get(key, ())))
         for key in reversed(drop_order)
     )
-    upgrade.extend(enums.closing)
     upgrade.extend(types_dropped)
+    upgrade.extend(values.closing)  # last, so that the downgrade opens with it
     return ops.UpgradeOps(ops=upgrade)
 
 

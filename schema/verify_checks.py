@@ -282,6 +282,12 @@ def _default_sql(default: Any, dialect: Dialect) -> str | None:
 _SQL_WORDS = frozenset("and or not between is null in any array like ilike true false".split())
 # Spellings a database substitutes when it stores an expression (MariaDB: length -> octet_length).
 _SYNONYMS = {"octet_length": "length", "lcase": "lower", "ucase": "upper"}
+# A PostgreSQL cast: one (quoted, schema-qualified) name or a known type of several words, so
+# that what follows it (``'a'::grow_status OR id > 0``) is not taken for part of the type.
+_LENGTH = r"(?:\(\d+(?:,\s*\d+)?\))?"
+_PG_CAST = re.compile(
+    rf'::(?:"[^"]+"|\w+)(?:\.(?:"[^"]+"|\w+))?{_LENGTH}'
+    rf"(?:\s+(?:varying|precision|with(?:out)?\s+time\s+zone))?{_LENGTH}(?:\[\])?")
 _TERM = re.compile(r"[A-Za-z_][\w$]*|\d+(?:\.\d+)?|'(?:[^']|'')*'")
 
 
@@ -292,7 +298,7 @@ def check_terms(sqltext: str) -> set[str]:
     two comparisons and adds casts, MariaDB adds backquotes), so bodies are compared by the terms
     they mention: a changed column, function or bound is caught, a respelling is not drift.
     """
-    text = re.sub(r"::[\w ]+(\(\d+(,\s*\d+)?\))?(\[\])?", "", sqltext)
+    text = _PG_CAST.sub("", sqltext)
     terms = set()
     for term in _TERM.findall(text):
         lowered = term.lower()

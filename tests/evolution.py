@@ -35,8 +35,9 @@ have a named type (``e_c4``), often one that other columns share (a column may a
 column's type), whose value list always holds "a", the value rows use, and changes for all of them;
 generated columns are computed from constants (MariaDB refuses an expression on an AUTO_INCREMENT
 column), stored, or virtual in projects on MariaDB (which target SQLite and MariaDB: PostgreSQL
-before 18 has no virtual columns). Neither is indexed, unique or CHECKed, since rows repeat their
-values.
+before 18 has no virtual columns). Neither is indexed or unique, since rows repeat their values;
+an ENUM column may have a CHECK that names the value "a" (PostgreSQL types it by the ENUM, so
+the tool re-creates it around conversions).
 
 What the databases themselves refuse is never drawn: Text columns in an index or unique
 constraint (MariaDB needs a key length), and a CHECK on a column whose foreign key has an ON
@@ -92,7 +93,7 @@ STRINGS = ("str", "cstr", "text", "mtext")
 # an ARRAY of Integer or BigInteger, ("net", "INET"|"CIDR"), ("tsv",) a TSVECTOR
 POSTGRESQL_FAMILIES = ("arr", "net", "tsv")
 INTEGERS = ("int", "big", "uint")
-# never in an index, unique or CHECK (rows repeat values, or MariaDB needs a key length)
+# never in an index or unique (rows repeat values, or MariaDB needs a key length)
 UNKEYED = ("text", "mtext", "enum", "calc", "bool", "json", "seq", "arr", "tsv")
 # Partial indexes: a condition on the index's first column (ignored by MariaDB).
 WHERES = ("IS NOT NULL", "IS NULL")
@@ -184,6 +185,8 @@ class Tab:
         column, k = self.checks[name]
         if self.col(column).family in STRINGS:
             return f"length({column}) > {k}"
+        if self.col(column).family == "enum":  # a value every list has (PostgreSQL types it)
+            return f"{column} {'=' if k else '>='} 'a' OR {column} IS NULL"
         return f"{column} >= {k}"
 
     def unique_sets(self) -> list[tuple[str, ...]]:
@@ -512,7 +515,7 @@ class Evolver:
 
     def checkable(self, tab: Tab, col: Col) -> bool:
         """MariaDB refuses a CHECK on a column whose foreign key has an ON DELETE action."""
-        return (col.family not in ("dt", "enum", "calc", "bool", "json", "own", "seq",
+        return (col.family not in ("dt", "calc", "bool", "json", "own", "seq",
                                    *POSTGRESQL_FAMILIES)
                 and tab.fks.get(col.name, (None, None))[1] is None
                 and not any(col.name in cols for cols in tab.cfks))

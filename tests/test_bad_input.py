@@ -398,3 +398,30 @@ def test_snapshot_dry_run_writes_nothing(snapshotted: Project) -> None:
     assert "growers.name" in result.out and "String(length=60)" in result.out
     assert "nothing written" in result.out
     assert written_files(snapshotted) == before
+
+
+UNNAMED_CHECK = '''
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+growers = sa.Table(
+    "growers", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("status", sa.Enum({values}, name="grow_status")),
+    sa.CheckConstraint("status <> 'paused'"),
+)
+'''
+
+
+def test_unnamed_check_on_an_enum_column_whose_values_change(sqlite_project: Project) -> None:
+    """PostgreSQL must drop and re-create the CHECK around the column's conversion: it needs a
+    name to do so, which the error asks for before anything is written."""
+    models = sqlite_project.root / "models.py"
+    models.write_text(UNNAMED_CHECK.format(values="'active', 'paused', 'archived'"))
+    sqlite_project.run("snapshot", "-m", "init")
+    models.write_text(UNNAMED_CHECK.format(values="'active', 'paused'"))
+    before = written_files(sqlite_project)
+    result = sqlite_project.run("snapshot", "-m", "archived goes", "--allow-destructive", "ok",
+                                check=False)
+    assert_bad_input(result, "table growers", "CHECK constraint on column status", "needs a name")
+    assert written_files(sqlite_project) == before

@@ -24,7 +24,6 @@ from alembic.autogenerate import renderers
 from alembic.autogenerate.api import AutogenContext
 from alembic.operations import ops
 from sqlalchemy import Enum, Table
-from sqlalchemy.dialects import postgresql
 
 from .enums import (
     IS_PG,
@@ -41,8 +40,6 @@ from .enums import (
     only_added,
     type_name,
 )
-
-_PG = postgresql.dialect()
 
 
 class Part(enum.Enum):
@@ -85,7 +82,7 @@ class ValuesChange:
             return _add_values(self.old, self.new) if part is Part.OPEN else []
         if part is Part.OPEN:
             return [f"ALTER TYPE {type_name(self.old)} RENAME TO "
-                    f"{_PG.identifier_preparer.quote(f'{self.old.name}__old')}",
+                    f"{type_name(self.old, '__old', qualified=False)}",
                     f"CREATE TYPE {type_name(self.new)} AS ENUM "
                     f"({', '.join(literal(value) for value in self.new.enums)})"]
         if part is Part.CLOSE:

@@ -92,10 +92,13 @@ def enum_type_ops(before: dict[EnumKey, Enum], after: dict[EnumKey, Enum]
     return created, dropped
 
 
-def type_name(enum: Enum, suffix: str = "") -> str:
-    """The type's name (with ``suffix``) for PostgreSQL's SQL, schema-qualified and quoted."""
-    name = _PG.identifier_preparer.quote(f"{enum.name}{suffix}")
-    if enum.schema:
+def type_name(enum: Enum, suffix: str = "", qualified: bool = True) -> str:
+    """The type's name for PostgreSQL's SQL, quoted and (if ``qualified``) with its schema;
+    with ``suffix``, the name is shortened first so that the whole fits in 63 bytes, as
+    PostgreSQL would otherwise cut the suffix off."""
+    base = str(enum.name).encode()[: 63 - len(suffix.encode())].decode(errors="ignore")
+    name = _PG.identifier_preparer.quote(f"{base}{suffix}")
+    if enum.schema and qualified:
         return f"{_PG.identifier_preparer.quote_schema(enum.schema)}.{name}"
     return name
 

@@ -95,8 +95,19 @@ def serial_column(table: Table) -> Column[Any] | None:
 
 
 def serial_sequence(table: str, column: str) -> str:
-    """The name PostgreSQL gives a SERIAL's sequence."""
-    return f"{table}_{column}_seq"
+    """The name PostgreSQL gives a SERIAL's sequence: ``<table>_<column>_seq``, the longer of
+    table and column shortened first until it fits in 63 bytes (its ``makeObjectName``)."""
+    first, second = table.encode(), column.encode()
+    available = 63 - len("_seq") - 1
+    keep_first, keep_second = len(first), len(second)
+    while keep_first + keep_second > available:
+        if keep_first > keep_second:
+            keep_first -= 1
+        else:
+            keep_second -= 1
+    # never cut a character in two
+    return (f"{first[:keep_first].decode(errors='ignore')}_"
+            f"{second[:keep_second].decode(errors='ignore')}_seq")
 
 
 def sequences(tables: Iterable[dict[str, Any] | None]) -> dict[str, dict[str, Any]]:

@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
+from .enums import native_enum
+from .expressions import text_to_type
 from .serialize import TableDict
 from .table_options import value_problems
 
@@ -38,6 +40,10 @@ def _names(data: TableDict) -> Iterator[tuple[str, str]]:
     yield "table", data["name"]
     for column in data["columns"]:
         yield "column", column["name"]
+        if "Enum(" in column["type"] and (enum := native_enum(text_to_type(column["type"]))):
+            yield "ENUM type", str(enum.name)
+        if column.get("sequence"):
+            yield "sequence", column["sequence"]["name"]
     if data.get("primary_key", {}).get("name"):
         yield "primary key", data["primary_key"]["name"]
     for section, label in (("foreign_keys", "foreign key"), ("unique_constraints", "unique "

@@ -19,7 +19,7 @@ from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.sql.schema import DefaultClause
 
 from .enums import enum_key, native_enum
-from .sequences import serial_column
+from .sequences import serial_column, serial_sequence
 
 
 def autoincrement_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
@@ -122,9 +122,9 @@ def sequence_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
     lines = [f"sequence {name}: missing from the database" for _, name in sorted(
         expected - live, key=str)]
     extra = live - expected
-    if extra:  # SERIAL columns' own sequences (<table>_<column>_seq) are not stray
+    if extra:  # SERIAL and IDENTITY columns' own sequences are not stray
         implicit = {
-            (schema, f"{table}_{column['name']}_seq") for schema in schemas
+            (schema, serial_sequence(table, column["name"])) for schema in schemas
             for table in inspector.get_table_names(schema=schema)
             for column in inspector.get_columns(table, schema=schema)
         }

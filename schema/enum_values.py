@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from alembic.autogenerate import renderers
 from alembic.autogenerate.api import AutogenContext
 from alembic.operations import ops
-from sqlalchemy import Enum, Table
+from sqlalchemy import CheckConstraint, Enum, Table
 
 from .enums import (
     IS_PG,
@@ -145,8 +145,9 @@ def enum_value_ops(
     """The value changes of the types that keep their name (``before`` -> ``after``).
 
     ``keeping``: the alter_column operations of the columns that keep each type; ``tables``:
-    the old and new side's tables; ``changed``: the changed tables before and after, which may
-    use a value a change adds; ``postgresql``: whether PostgreSQL is a target.
+    the old and new side's tables; ``changed``: the changed tables before and after, whose
+    defaults, CHECKs and index conditions may use a value a change adds; ``postgresql``:
+    whether PostgreSQL is a target.
     """
     old_tables, new_tables = tables
     changes = ValueChanges()
@@ -175,13 +176,16 @@ def enum_value_ops(
 
 
 def _uses_values(tables: Iterable[Table], type_key: EnumKey, values: set[str]) -> bool:
-    """Whether a server default of a column of this type names one of ``values``."""
+    """Whether a server default of a column of this type, or a CHECK or index condition of
+    these tables (which may compare such a column), names one of ``values``."""
     literals = {literal(value) for value in values}
     for table in tables:
+        texts = [str(c.sqltext) for c in table.constraints if isinstance(c, CheckConstraint)]
+        texts += [str(index.dialect_options["postgresql"].get("where")) for index in table.indexes]
         for column in table.columns:
             enum = native_enum(column.type)
             if enum is not None and enum_key(enum) == type_key:
-                default = default_sql(table, str(column.name))
-                if default is not None and any(text in default for text in literals):
-                    return True
+                texts.append(default_sql(table, str(column.name)) or "")
+        if any(text in sql for text in literals for sql in texts):
+            return True
     return False

@@ -652,8 +652,12 @@ class Evolver:
         col.comment = self.maybe(COMMENTS)
         tab.columns.append(col)
         fk = f" -> {tab.fks[col.name]}" if col.name in tab.fks else ""
+        check = ""
+        if family == "enum" and self.draw(st.booleans()):  # there when its values change
+            tab.checks[check := self.fresh("k")] = (col.name, self.pick([0, 1]))
+            check = f" check {tab.check_sql(check)}"
         return (f"{col.name} {type_text(col.type)}{'' if col.nullable else ' not null'}"
-                f"{' default ' + default_text(col.default) if col.default else ''}{fk}")
+                f"{' default ' + default_text(col.default) if col.default else ''}{fk}{check}")
 
     def add_table(self) -> str:
         schema = "s1." if self.postgresql and self.draw(st.booleans()) else ""

@@ -30,14 +30,15 @@ changes. A table without IDENTITY that no foreign key points at may get a compos
 Tables may have MariaDB options (character set latin1, or utf8mb4 with a binary collation, or
 InnoDB with ROW_FORMAT=COMPACT) that change, in every project (elsewhere they must do nothing). A
 table's ``id`` may be an IDENTITY (BY DEFAULT, so rows can give their own ids) whose start and
-increment change; adding or removing IDENTITY is refused by the tool, so never drawn. ENUM columns
-have a named type (``e_c4``), often one that other columns share (a column may also take another
-column's type), whose value list always holds "a", the value rows use, and changes for all of them;
-generated columns are computed from constants (MariaDB refuses an expression on an AUTO_INCREMENT
-column), stored, or virtual in projects on MariaDB (which target SQLite and MariaDB: PostgreSQL
-before 18 has no virtual columns). Neither is indexed or unique, since rows repeat their values;
-an ENUM column may have a CHECK that names the value "a" (PostgreSQL types it by the ENUM, so
-the tool re-creates it around conversions).
+increment change; adding or removing IDENTITY is refused by the tool, so never drawn. Another
+table's ``id`` may have autoincrement turned off (the application numbers rows) and on again. ENUM
+columns have a named type (``e_c4``), often one that other columns share (a column may also take
+another column's type), whose value list always holds "a", the value rows use, and changes for all
+of them; generated columns are computed from constants (MariaDB refuses an expression on an
+AUTO_INCREMENT column), stored, or virtual in projects on MariaDB (which target SQLite and MariaDB:
+PostgreSQL before 18 has no virtual columns). Neither is indexed or unique, since rows repeat their
+values; an ENUM column may have a CHECK that names the value "a" (PostgreSQL types it by the ENUM,
+so the tool re-creates it around conversions).
 
 What the databases themselves refuse is never drawn: Text columns in an index or unique
 constraint (MariaDB needs a key length), and a CHECK on a column whose foreign key has an ON
@@ -69,6 +70,7 @@ WEIGHTS = {"add_table": 2, "drop_table": 1, "add_column": 3, "drop_column": 2, "
            "add_index": 2, "drop_index": 1, "add_unique": 2, "drop_unique": 1, "add_fk": 4,
            "drop_fk": 2, "add_check": 2, "drop_check": 1, "change_check": 1, "change_fk": 1,
            "change_index": 1, "change_computed": 1, "change_identity": 1, "change_where": 1,
+           "change_autoincrement": 1,
            "change_deferrable": 1, "change_primary_key": 1,
            "change_sequence": 1, "table_options": 1, "close_cycle": 2, "add_cfk": 2,
            "drop_cfk": 1, "share_enum": 2,
@@ -143,6 +145,7 @@ class Tab:
     comment: str | None = None
     identity: tuple[int, int] | None = None  # IDENTITY (start, increment) of ``id``
     pk_extra: str | None = None  # a NOT NULL column the primary key has after ``id``
+    manual_ids: bool = False  # ``id`` has autoincrement=False: the application numbers rows
     options: tuple[tuple[str, str], ...] = ()  # MariaDB table options, sorted by key
 
     def col(self, name: str) -> Col:
@@ -288,7 +291,8 @@ def render(schema: Schema, own_types: dict[str, int] | None = None) -> str:
     for tab in schema.values():
         identity = (f"sa.Identity(start={tab.identity[0]}, increment={tab.identity[1]}), "
                     if tab.identity else "")
-        items = [f'Column("id", Integer, {identity}primary_key=True)']
+        manual = ", autoincrement=False" if tab.manual_ids else ""
+        items = [f'Column("id", Integer, {identity}primary_key=True{manual})']
         for c in tab.columns:
             extra = "" if c.nullable else ", nullable=False"
             extra += ", primary_key=True" if c.name == tab.pk_extra else ""
@@ -379,6 +383,10 @@ def expected_changes(old: Schema, new: Schema) -> list[str]:
         if a.identity != b.identity:
             lines.append(f"~ column {name}.id: identity {identity_text(a.identity)} -> "
                          f"{identity_text(b.identity)}")
+        if a.manual_ids != b.manual_ids:
+            auto = ("false", "'auto'")
+            lines.append(f"~ column {name}.id: autoincrement {auto[not a.manual_ids]} -> "
+                         f"{auto[not b.manual_ids]}")
         before, after = {c.name: c for c in a.columns}, {c.name: c for c in b.columns}
         lines += [f"+ column {name}.{c}" for c in after.keys() - before.keys()]
         lines += [f"- column {name}.{c}" for c in before.keys() - after.keys()]
@@ -548,6 +556,8 @@ class Evolver:
             return kinds
         kinds += ["drop_table", "table_comment", "table_options"]
         kinds += ["change_identity"] if any(x.identity for x in t.values()) else []
+        kinds += ["change_autoincrement"] if any(
+            x.identity is None and x.pk_extra is None for x in t.values()) else []
         kinds += ["change_primary_key"] if any(
             x.pk_extra or self.pk_candidates(x) for x in t.values()) else []
         kinds += ["add_column"] if any(len(x.columns) < MAX_COLUMNS for x in t.values()) else []
@@ -808,6 +818,13 @@ class Evolver:
         tab.pk_extra = self.pick([c for c in (None, *self.pk_candidates(tab))
                                   if c != tab.pk_extra])
         return f"~ table {tab.name} primary key (id, {tab.pk_extra})"
+
+    def change_autoincrement(self) -> str:
+        """``id`` numbered by the database (SERIAL, AUTO_INCREMENT) or by the application."""
+        tab = self.tables[self.pick(n for n, t in self.tables.items()
+                                    if t.identity is None and t.pk_extra is None)]
+        tab.manual_ids = not tab.manual_ids
+        return f"~ table {tab.name} id autoincrement {not tab.manual_ids}"
 
     def change_identity(self) -> str:
         """Other IDENTITY options (adding or removing IDENTITY is refused, so never drawn)."""

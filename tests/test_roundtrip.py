@@ -379,3 +379,21 @@ def test_enum_values_through_async_drivers(project: Project) -> None:
             project.migrate("upgrade", "head")
             assert project.drift() == []
         shutil.copytree(project.root / "snapshots", project.root.parent / f"step{index}")
+
+
+def test_autoincrement_toggled_on_a_key_others_refer_to(project: Project) -> None:
+    """MariaDB refuses to MODIFY a column a foreign key refers to in a way that changes its
+    type; turning AUTO_INCREMENT off and on must not."""
+    tables = ('invoices = Table("invoices", metadata, Column("id", Integer, primary_key=True'
+              '{off}))\nlines = Table("lines", metadata, Column("id", Integer, primary_key=True),'
+              ' Column("invoice_id", Integer, ForeignKey("invoices.id")))\n')
+    project.write_models(tables.format(off=""))
+    project.invoke("snapshot", "-m", "invoices")
+    project.invoke("apply")
+    previous = project.root.parent / "previous"
+    shutil.copytree(project.root / "snapshots", previous)
+    project.write_models(tables.format(off=", autoincrement=False"))
+    project.invoke("snapshot", "-m", "numbers by hand")
+    assert "verified" in project.invoke("apply").out
+    project.migrate("downgrade", "-1")
+    assert project.drift(previous) == []

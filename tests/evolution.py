@@ -19,31 +19,32 @@ a table start with the same column).
 An index's first column may be descending, or lower(...) of a String column where the project does
 not target MariaDB (never an expression on a foreign-key column: MariaDB must find an index whose
 leading column is the key's); any index may be partial (a condition on its first column, for
-PostgreSQL and SQLite; MariaDB ignores it). Foreign keys may be DEFERRABLE INITIALLY DEFERRED where
-the project does not target MariaDB. Columns may have types with MariaDB or PostgreSQL variants
-(INT UNSIGNED, MEDIUMTEXT, JSONB, binary collations), PostgreSQL's own types where the project
-targets PostgreSQL alone (ARRAY of Integer <-> BigInteger, INET <-> CIDR, TSVECTOR), the models'
-own TypeDecorator (one class per column, over a String whose length changes; a class stays in the
-models after its column is dropped, as projects keep them), or a Sequence of their own whose start
-changes. A table without IDENTITY that no foreign key points at may get a composite primary key
-(``id`` and a NOT NULL column) and lose it again; while it has one, no foreign key may point at it.
-Tables may have MariaDB options (character set latin1, or utf8mb4 with a binary collation, or
-InnoDB with ROW_FORMAT=COMPACT) that change, in every project (elsewhere they must do nothing). A
-table's ``id`` may be an IDENTITY (BY DEFAULT, so rows can give their own ids) whose start and
-increment change; adding or removing IDENTITY is refused by the tool, so never drawn. Another
-table's ``id`` may have autoincrement turned off (the application numbers rows) and on again. ENUM
-columns have a named type (``e_c4``), often one that other columns share (a column may also take
-another column's type), whose value list always holds "a", the value rows use, and changes for all
-of them; generated columns are computed from constants (MariaDB refuses an expression on an
-AUTO_INCREMENT column), stored, or virtual in projects on MariaDB (which target SQLite and MariaDB:
-PostgreSQL before 18 has no virtual columns). Neither is indexed or unique, since rows repeat their
-values; an ENUM column may have a CHECK that names the value "a" (PostgreSQL types it by the ENUM,
-so the tool re-creates it around conversions).
+PostgreSQL and SQLite; MariaDB ignores it). Foreign keys have ON DELETE or ON UPDATE actions, and
+may be DEFERRABLE INITIALLY DEFERRED where the project does not target MariaDB. Columns may have
+types with MariaDB or PostgreSQL variants (INT UNSIGNED, MEDIUMTEXT, JSONB, binary collations),
+PostgreSQL's own types where the project targets PostgreSQL alone (ARRAY of Integer <-> BigInteger,
+INET <-> CIDR, TSVECTOR), the models' own TypeDecorator (one class per column, over a String whose
+length changes; a class stays in the models after its column is dropped, as projects keep them), or
+a Sequence of their own whose start changes. A table without IDENTITY that no foreign key points at
+may get a composite primary key (``id`` and a NOT NULL column) and lose it again; while it has one,
+no foreign key may point at it. Tables may have MariaDB options (character set latin1, or utf8mb4
+with a binary collation, or InnoDB with ROW_FORMAT=COMPACT) that change, in every project
+(elsewhere they must do nothing). A table's ``id`` may be an IDENTITY (BY DEFAULT, so rows can give
+their own ids) whose start and increment change; adding or removing IDENTITY is refused by the
+tool, so never drawn. Another table's ``id`` may have autoincrement turned off (the application
+numbers rows) and on again. ENUM columns have a named type (``e_c4``), often one that other columns
+share (a column may also take another column's type), whose value list always holds "a", the value
+rows use, and changes for all of them; generated columns are computed from constants (MariaDB
+refuses an expression on an AUTO_INCREMENT column), stored, or virtual in projects on MariaDB
+(which target SQLite and MariaDB: PostgreSQL before 18 has no virtual columns). Neither is indexed
+or unique, since rows repeat their values; an ENUM column may have a CHECK that names the value "a"
+(PostgreSQL types it by the ENUM, so the tool re-creates it around conversions).
 
 What the databases themselves refuse is never drawn: Text columns in an index or unique
 constraint (MariaDB needs a key length), and a CHECK on a column whose foreign key has an ON
-DELETE action (MariaDB error 1901).  String lengths, numeric precisions, server defaults and the
-CHECK thresholds are chosen so that the test's rows fit every type and constraint drawn.
+DELETE or ON UPDATE action (MariaDB error 1901).  String lengths, numeric precisions, server
+defaults and the CHECK thresholds are chosen so that the test's rows fit every type and
+constraint drawn.
 """
 
 from __future__ import annotations
@@ -89,7 +90,8 @@ DEFAULTS = {
     "bool": (("true",), ("false",)),
 }
 COMMENTS = ("first note", "second note", "owner's note")
-ONDELETE = (None, "CASCADE", "SET NULL")
+# Referential actions of a foreign key: ON DELETE ..., or the one ON UPDATE action drawn.
+ACTIONS = (None, "CASCADE", "SET NULL", "ON UPDATE CASCADE")
 STRINGS = ("str", "cstr", "text", "mtext")
 # PostgreSQL's own types, drawn where the project targets PostgreSQL alone: ("arr", "int"|"big")
 # an ARRAY of Integer or BigInteger, ("net", "INET"|"CIDR"), ("tsv",) a TSVECTOR
@@ -299,8 +301,10 @@ def render(schema: Schema, own_types: dict[str, int] | None = None) -> str:
             extra += f", server_default={default_source(c.default)}" if c.default else ""
             extra += f", comment={c.comment!r}" if c.comment else ""
             items.append(f"Column({c.name!r}, {type_source(c.type)}{extra})")
-        for column, (parent, ondelete) in tab.fks.items():
-            option = f", ondelete={ondelete!r}" if ondelete else ""
+        for column, (parent, action) in tab.fks.items():
+            option = (f", onupdate={action.removeprefix('ON UPDATE ')!r}"
+                      if action and action.startswith("ON UPDATE ") else
+                      f", ondelete={action!r}" if action else "")
             option += ", deferrable=True, initially='DEFERRED'" if tab.is_deferred(column) else ""
             option += ", use_alter=True" if tab.uses_alter(column) else ""
             items.append(f"sa.ForeignKeyConstraint([{column!r}], [{parent + '.id'!r}]{option})")
@@ -522,7 +526,7 @@ class Evolver:
         return [(t.name, c.name) for t in self.tables.values() for c in t.columns if test(t, c)]
 
     def checkable(self, tab: Tab, col: Col) -> bool:
-        """MariaDB refuses a CHECK on a column whose foreign key has an ON DELETE action."""
+        """MariaDB refuses a CHECK on a column whose foreign key has a referential action."""
         return (col.family not in ("dt", "calc", "bool", "json", "own", "seq",
                                    *POSTGRESQL_FAMILIES)
                 and tab.fks.get(col.name, (None, None))[1] is None
@@ -654,7 +658,7 @@ class Evolver:
         if family == "fk":
             col.type = ("int",)
             self.set_fk(tab, col.name, (self.pick_parent(tab.name, parents),
-                                        self.pick(ONDELETE)))
+                                        self.pick(ACTIONS)))
         elif family != "calc":
             col.nullable = self.draw(st.booleans())
             col.default = self.maybe(DEFAULTS[family]) if DEFAULTS[family] else None
@@ -889,7 +893,7 @@ class Evolver:
         tab, col = self.pick_column(self.keyable)
         checked = any(column == col.name for column, _ in tab.checks.values())
         self.set_fk(tab, col.name, (self.pick_parent(tab.name, self.parents_for(tab.name)),
-                                    None if checked else self.pick(ONDELETE)))
+                                    None if checked else self.pick(ACTIONS)))
         return f"+ fk {tab.name}.{col.name} -> {tab.fks[col.name]}"
 
     def add_cfk(self) -> str:
@@ -910,17 +914,17 @@ class Evolver:
         name, parent = self.pick(self.cycle_candidates())
         tab, col = self.tables[name], Col(self.fresh("c"), ("int",))
         tab.columns.append(col)
-        self.set_fk(tab, col.name, (parent, self.pick(ONDELETE)))
+        self.set_fk(tab, col.name, (parent, self.pick(ACTIONS)))
         return f"+ column {name}.{col.name} -> {tab.fks[col.name]} (closes a cycle)"
 
     def change_fk(self) -> str:
-        """Another parent table or ON DELETE action for an existing foreign key."""
+        """Another parent table or referential action for an existing foreign key."""
         tab = self.tables[self.pick(n for n, t in self.tables.items() if t.fks)]
         column = self.pick(tab.fks)
         checked = any(c == column for c, _ in tab.checks.values())
         before = tab.fks.pop(column)  # so a cycle is judged without it
         options = [(parent, ondelete) for parent in self.parents_for(tab.name)
-                   for ondelete in ((None,) if checked else ONDELETE)]
+                   for ondelete in ((None,) if checked else ACTIONS)]
         self.set_fk(tab, column, self.pick([o for o in options if o != before] or [before]))
         return f"~ fk {tab.name}.{column} -> {tab.fks[column]}"
 

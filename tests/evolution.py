@@ -5,16 +5,18 @@ draws a whole evolution (an initial schema, then steps of several edits each), t
 schema, and the change lines `tool snapshot` must print between two schemas, worked out here from
 the model alone (not from the tool's snapshot files).
 
-Every table has an ``id`` Integer primary key.  Foreign keys always point at ``id`` (of another
-table or their own) from a nullable Integer column without a server default, and such columns
-are not altered while they carry the foreign key.  Keys may form cycles between tables; the key
-that closes one when it is drawn is declared ``use_alter=True``, as models do.  Composite keys
-go from two new nullable Integer columns of one table to (``id``, an Integer column) of another
-table, which gets a unique constraint on those two for it; while referenced, that constraint
-stays and that column keeps its type, and rows hold NULL in the key's columns.  Names come
-from one counter (``t3``, ``c7``, ``k9``), so a name is never reused; the naming convention names
-indexes, unique and foreign keys (an index is named after its first column, so no two indexes of
-a table start with the same column).
+Columns are Integer, BigInteger, SmallInteger, String, Text, Numeric, Float, DateTime, Time,
+Boolean, Enum, JSON, Uuid or LargeBinary, among others below; integers change to one another,
+strings in length and kind, numerics in precision. Every table has an ``id`` Integer primary key.
+Foreign keys always point at ``id`` (of another table or their own) from a nullable Integer column
+without a server default, and such columns are not altered while they carry the foreign key. Keys
+may form cycles between tables; the key that closes one when it is drawn is declared
+``use_alter=True``, as models do. Composite keys go from two new nullable Integer columns of one
+table to (``id``, an Integer column) of another table, which gets a unique constraint on those two
+for it; while referenced, that constraint stays and that column keeps its type, and rows hold NULL
+in the key's columns. Names come from one counter (``t3``, ``c7``, ``k9``), so a name is never
+reused; the naming convention names indexes, unique and foreign keys (an index is named after its
+first column, so no two indexes of a table start with the same column).
 
 An index's first column may be descending, or lower(...) of a String column where the project does
 not target MariaDB (never an expression on a foreign-key column: MariaDB must find an index whose
@@ -59,7 +61,7 @@ MAX_TABLES, MAX_COLUMNS = 5, 6
 LENGTHS = (8, 16, 32, 64)
 NUMERICS = ((6, 2), (8, 2), (10, 2), (12, 0), (8, 0))
 FAMILIES = ("int", "str", "fk", "big", "num", "text", "dt", "fk", "enum", "calc", "bool", "uint",
-            "mtext", "json", "own", "seq", "cstr", "enum")
+            "mtext", "json", "own", "seq", "cstr", "enum", "small", "uuid", "time", "bin", "flt")
 # Value lists of ENUM columns: "a" is always there (the test's rows use it).
 ENUM_VALUES = (("a", "b"), ("a", "b", "c"), ("b", "a"), ("a", "c"), ("a", "b", "c", "d"))
 FACTORS = (2, 3)  # generated columns are factor * 10
@@ -84,6 +86,8 @@ DEFAULTS = {
     "own": (("lit", "dv"),), "json": (), "seq": (), "arr": (), "tsv": (),
     "net": (("lit", "10.0.0.0/8"),),
     "num": (("sql", "5"), ("sql", "7")), "dt": (("now",),),
+    "small": (("sql", "5"), ("sql", "7")), "flt": (("sql", "5"),), "uuid": (), "time": (),
+    "bin": (),
     "str": (("lit", "dv"), ("lit", "it's"), ("lit", "a\\b")),
     "cstr": (("lit", "dv"),),
     "text": (("lit", "dv"), ("lit", "ok")), "enum": (("lit", "a"),),
@@ -96,9 +100,9 @@ STRINGS = ("str", "cstr", "text", "mtext")
 # PostgreSQL's own types, drawn where the project targets PostgreSQL alone: ("arr", "int"|"big")
 # an ARRAY of Integer or BigInteger, ("net", "INET"|"CIDR"), ("tsv",) a TSVECTOR
 POSTGRESQL_FAMILIES = ("arr", "net", "tsv")
-INTEGERS = ("int", "big", "uint")
+INTEGERS = ("int", "big", "uint", "small")
 # never in an index or unique (rows repeat values, or MariaDB needs a key length)
-UNKEYED = ("text", "mtext", "enum", "calc", "bool", "json", "seq", "arr", "tsv")
+UNKEYED = ("text", "mtext", "enum", "calc", "bool", "json", "seq", "arr", "tsv", "bin")
 # Partial indexes: a condition on the index's first column (ignored by MariaDB).
 WHERES = ("IS NOT NULL", "IS NULL")
 # MariaDB table options (consistent sets; no engine without foreign keys, such as Aria)
@@ -111,6 +115,8 @@ TABLE_OPTIONS = ((("mysql_charset", "latin1"),),
 class Col:
     name: str
     # ("int",) ("big",) ("str", n) ("text",) ("num", p, s) ("dt",) ("enum", name, values)
+    # ("small",) ("uuid",) ("time",) ("bin",) ("flt",): SmallInteger, Uuid, Time, LargeBinary,
+    # Float
     # ("cstr", n): a String(n) with a binary collation on MariaDB and PostgreSQL (variants)
     # ("bool",): a Boolean (no CHECK: SQLAlchemy's default), server default true() or false()
     # ("calc", factor, persisted): an Integer generated as factor * 10 (MariaDB refuses id),
@@ -246,6 +252,8 @@ def type_source(t: tuple) -> str:
         return f"Numeric({t[1]}, {t[2]})"
     return f"String({t[1]})" if t[0] == "str" else {
         "int": "Integer", "big": "sa.BigInteger", "text": "Text", "dt": "DateTime",
+        "small": "sa.SmallInteger", "uuid": "sa.Uuid", "time": "sa.Time", "bin": "sa.LargeBinary",
+        "flt": "sa.Float",
         "bool": "Boolean"}[t[0]]
 
 
@@ -269,6 +277,8 @@ def type_text(t: tuple) -> str:
         return f"Numeric(precision={t[1]}, scale={t[2]})"
     return f"String(length={t[1]})" if t[0] == "str" else {
         "int": "Integer()", "big": "BigInteger()", "text": "Text()", "dt": "DateTime()",
+        "small": "SmallInteger()", "uuid": "Uuid()", "time": "Time()", "bin": "LargeBinary()",
+        "flt": "Float()",
         "calc": "Integer()", "bool": "Boolean()", "seq": "Integer()"}[t[0]]
 
 
@@ -527,7 +537,8 @@ class Evolver:
 
     def checkable(self, tab: Tab, col: Col) -> bool:
         """MariaDB refuses a CHECK on a column whose foreign key has a referential action."""
-        return (col.family not in ("dt", "calc", "bool", "json", "own", "seq",
+        return (col.family not in ("dt", "calc", "bool", "json", "own", "seq", "uuid", "time",
+                                   "bin",
                                    *POSTGRESQL_FAMILIES)
                 and tab.fks.get(col.name, (None, None))[1] is None
                 and not any(col.name in cols for cols in tab.cfks))

@@ -1,17 +1,17 @@
 """Random schemas, evolved by random edits, through the real CLI on SQLite, PostgreSQL and MariaDB.
 
 Hypothesis draws an evolution (``tests/evolution.py``): an initial schema of SQLAlchemy Core
-tables, then steps of one to four edits each (tables, columns, types, nullability, server defaults,
-comments, indexes, unique, foreign key and CHECK constraints, named ENUM types shared by several
-columns, whose values are added, removed and reordered while columns of the type come, go or take
-another type, stored generated columns whose expression changes, IDENTITY keys whose options
-change, autoincrement turned off and on, Boolean columns with true()/false() defaults, descending,
-lower(...) and partial indexes, DEFERRABLE foreign keys, types with per-dialect variants, the
-models' own TypeDecorators and Sequences, composite primary keys, self-referencing and composite
-foreign keys, cycles of keys between tables (use_alter), tables in a second PostgreSQL schema, and
-MariaDB table options: engine, character set, collation, row format). On SQLite and PostgreSQL the
-project targets those two databases, so what MariaDB cannot do (indexes on expressions, DEFERRABLE)
-is drawn too.
+tables, then steps of one to four edits each (tables, columns of many types and their type changes,
+nullability, server defaults, comments, indexes, unique, foreign key and CHECK constraints, named
+ENUM types shared by several columns, whose values are added, removed and reordered while columns
+of the type come, go or take another type, stored generated columns whose expression changes,
+IDENTITY keys whose options change, autoincrement turned off and on, Boolean columns with
+true()/false() defaults, descending, lower(...) and partial indexes, DEFERRABLE foreign keys, types
+with per-dialect variants, the models' own TypeDecorators and Sequences, composite primary keys,
+self-referencing and composite foreign keys, cycles of keys between tables (use_alter), tables in a
+second PostgreSQL schema, and MariaDB table options: engine, character set, collation, row format).
+On SQLite and PostgreSQL the project targets those two databases, so what MariaDB cannot do
+(indexes on expressions, DEFERRABLE) is drawn too.
 Each example gets a fresh project folder and an empty database, and for every step:
 
 1. every table that can keep rows across the step and its downgrade gets two rows, valid under
@@ -31,9 +31,11 @@ SCHEMA_EVOLUTION_EXAMPLES=N runs N examples instead.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import time
+import uuid
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -119,8 +121,16 @@ def can_hold_rows(old: Tab, new: Tab | None) -> bool:
 
 def sample_value(family: str, i: int) -> Any:
     """Row ``i``'s value: fits every type of its family drawn, passes every CHECK drawn."""
-    if family in ("int", "big", "uint", "seq"):
+    if family in ("int", "big", "uint", "seq", "small"):
         return 10 + i
+    if family == "flt":
+        return 10.0 + i
+    if family == "uuid":
+        return uuid.UUID(int=i)
+    if family == "time":
+        return dt.time(12, 30, i)
+    if family == "bin":
+        return f"ab{i}".encode()
     if family == "num":
         return Decimal(10 + i)
     if family == "dt":
@@ -204,6 +214,8 @@ def _data_type(t: tuple) -> sa.types.TypeEngine:
         return {"arr": postgresql.ARRAY(sa.BigInteger), "net": NetworkText(),
                 "tsv": postgresql.TSVECTOR()}[t[0]]
     return {"int": sa.Integer, "big": sa.BigInteger, "text": sa.Text, "dt": sa.DateTime,
+            "small": sa.SmallInteger, "uuid": sa.Uuid, "time": sa.Time, "bin": sa.LargeBinary,
+            "flt": sa.Float,
             "bool": sa.Boolean, "uint": sa.Integer, "mtext": sa.Text, "json": sa.JSON,
             "seq": sa.Integer}[t[0]]()
 

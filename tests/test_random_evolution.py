@@ -51,7 +51,8 @@ from sqlalchemy.engine import make_url
 from schema.verify import BOOKKEEPING_TABLES
 
 from .conftest import ALLOW, MODELS_HEADER, Project, new_project
-from .evolution import Evolution, Schema, Step, Tab, evolutions, expected_changes, reaches
+from .evolution import Evolution, Step, evolutions
+from .evolution_schema import Schema, Tab, expected_changes, reaches
 
 EXAMPLES = int(os.environ.get("SCHEMA_EVOLUTION_EXAMPLES", "12"))
 MIN_STEPS = 100  # per database, in the default CI run

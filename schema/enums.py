@@ -160,8 +160,9 @@ def dependents(table: Table, current: Table, column: str, postgresql: bool) -> l
     found: list[Dependent] = []
     checks = {(c.name, str(c.sqltext)) for c in current.constraints
               if isinstance(c, CheckConstraint)}
-    for check in sorted((c for c in table.constraints if isinstance(c, CheckConstraint)),
-                        key=lambda c: str(c.name)):
+    # not the CHECKs Boolean and Enum types make where they are emulated: never on PostgreSQL
+    for check in sorted((c for c in table.constraints if isinstance(c, CheckConstraint)
+                         and not getattr(c, "_type_bound", False)), key=lambda c: str(c.name)):
         if _mentions(str(check.sqltext), column) and (check.name, str(check.sqltext)) in checks:
             if check.name is None and postgresql:
                 raise SchemaToolError(

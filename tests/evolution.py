@@ -18,10 +18,11 @@ first column, so no two indexes of a table start with the same column).
 
 An index's first column may be descending, or lower(...) of a String column where the project does
 not target MariaDB (never an expression on a foreign-key column: MariaDB must find an index whose
-leading column is the key's); any index may be partial (a condition on its first column, for
-PostgreSQL and SQLite; MariaDB ignores it). Foreign keys have ON DELETE or ON UPDATE actions, and
-may be DEFERRABLE INITIALLY DEFERRED where the project does not target MariaDB. Columns may have
-types with MariaDB or PostgreSQL variants (INT UNSIGNED, MEDIUMTEXT, JSONB, binary collations),
+leading column is the key's); any index may have a MariaDB prefix length (on a String first column)
+or PostgreSQL's USING btree, and may be partial (a condition on its first column, for PostgreSQL
+and SQLite; MariaDB ignores it). Foreign keys have ON DELETE or ON UPDATE actions, and may be
+DEFERRABLE INITIALLY DEFERRED where the project does not target MariaDB. Columns may have types
+with MariaDB or PostgreSQL variants (INT UNSIGNED, MEDIUMTEXT, JSONB, binary collations),
 PostgreSQL's own types where the project targets PostgreSQL alone (ARRAY of Integer <-> BigInteger,
 INET <-> CIDR, TSVECTOR), the models' own TypeDecorator (one class per column, over a String whose
 length changes; a class stays in the models after its column is dropped, as projects keep them), or
@@ -83,7 +84,7 @@ WEIGHTS = {"add_table": 2, "drop_table": 1, "add_column": 3, "drop_column": 2, "
            "add_index": 2, "drop_index": 1, "add_unique": 2, "drop_unique": 1, "add_fk": 4,
            "drop_fk": 2, "add_check": 2, "drop_check": 1, "change_check": 1, "change_fk": 1,
            "change_index": 1, "change_computed": 1, "change_identity": 1, "change_where": 1,
-           "change_autoincrement": 1,
+           "change_autoincrement": 1, "change_index_extra": 1,
            "change_deferrable": 1, "change_primary_key": 1,
            "change_sequence": 1, "table_options": 1, "close_cycle": 2, "add_cfk": 2,
            "drop_cfk": 1, "share_enum": 2,
@@ -268,7 +269,8 @@ class Evolver:
         kinds += ["add_unique"] if any(self.unique_candidates(x) for x in t.values()) else []
         kinds += ["change_deferrable"] if not self.mariadb and any(
             x.fks for x in t.values()) else []
-        kinds += ["change_where"] if any(x.indexes for x in t.values()) else []
+        kinds += ["change_where", "change_index_extra"] if any(
+            x.indexes for x in t.values()) else []
         for kind, attr in (("drop_index", "indexes"), ("drop_unique", "uniques"),
                            ("drop_fk", "fks"), ("drop_check", "checks"), ("change_fk", "fks"),
                            ("drop_cfk", "cfks"),
@@ -561,7 +563,10 @@ class Evolver:
         tab.wheres.pop(cols, None)
         if where := self.maybe(WHERES):
             tab.wheres[cols] = where
-        shown = "".join(f" {x}" for x in (form, where and f"where {where}") if x)
+        tab.extras.pop(cols, None)
+        if extra := self.maybe(self.index_extras(tab, cols)):
+            tab.extras[cols] = extra
+        shown = "".join(f" {x}" for x in (form, where and f"where {where}", extra) if x)
         return f"+ {'unique ' if tab.indexes[cols] else ''}index{shown} {tab.name}{cols}"
 
     def add_unique(self, tab: Tab | None = None) -> str:
@@ -619,12 +624,29 @@ class Evolver:
         options = [((cols[0], *more), u) for more in [()] + [(o,) for o in others]
                    for u in (False, True)]
         new_cols, tab.indexes[new_cols] = self.pick(o for o in options if o != (cols, unique))
-        for attr in (tab.forms, tab.wheres):  # the first column, so its form, stays
+        for attr in (tab.forms, tab.wheres, tab.extras):  # the first column stays
             value = attr.pop(cols, None)
             attr.pop(new_cols, None)  # left by an index dropped before
             if value:
                 attr[new_cols] = value
         return f"~ index {tab.name}{cols} -> {new_cols} unique={tab.indexes[new_cols]}"
+
+    def index_extras(self, tab: Tab, cols: tuple[str, ...]) -> list[str]:
+        """Per-dialect options the index may have: a MariaDB prefix length on a String first
+        column (not an expression), PostgreSQL's index method."""
+        plain_string = tab.col(cols[0]).family in ("str", "cstr") and tab.form(cols) is None
+        return ["btree", *(["len"] if plain_string else [])]
+
+    def change_index_extra(self) -> str:
+        """An index gets or loses a per-dialect option (the other databases ignore it)."""
+        tab = self.tables[self.pick(n for n, t in self.tables.items() if t.indexes)]
+        cols = self.pick(tab.indexes)
+        extra = self.pick([e for e in (None, *self.index_extras(tab, cols))
+                           if e != tab.extra(cols)])
+        tab.extras[cols] = extra
+        if extra is None:
+            del tab.extras[cols]
+        return f"~ index {tab.name}{cols} option {extra}"
 
     def change_where(self) -> str:
         """An index becomes partial, or its condition changes, or it covers every row again."""

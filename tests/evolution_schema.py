@@ -47,6 +47,9 @@ class Tab:
     # or "lower" (func.lower(column(...))), and partial indexes: columns -> condition on it
     forms: dict[tuple[str, ...], str] = field(default_factory=dict)
     wheres: dict[tuple[str, ...], str] = field(default_factory=dict)
+    # per-dialect index options: "len" (mysql_length of 4 on a String first column) or "btree"
+    # (postgresql_using)
+    extras: dict[tuple[str, ...], str] = field(default_factory=dict)
     deferred: set[str] = field(default_factory=set)  # DEFERRABLE INITIALLY DEFERRED keys
     use_alter: set[str] = field(default_factory=set)  # keys that closed a cycle when drawn
     # composite keys: (col, col) -> (parent, parent column); they refer to (id, parent column)
@@ -79,6 +82,9 @@ class Tab:
 
     def where(self, cols: tuple[str, ...]) -> str | None:
         return self.wheres.get(cols) if cols in self.indexes else None
+
+    def extra(self, cols: tuple[str, ...]) -> str | None:
+        return self.extras.get(cols) if cols in self.indexes else None
 
     def is_deferred(self, column: str) -> bool:
         return column in self.deferred and column in self.fks
@@ -239,6 +245,8 @@ def _index_source(tab: Tab, cols: tuple[str, ...], unique: bool) -> str:
     convention would give it.  A partial index has the same condition for PostgreSQL and
     SQLite."""
     options = ", unique=True" if unique else ""
+    options += {None: "", "len": f", mysql_length={{{cols[0]!r}: 4}}",
+                "btree": ", postgresql_using='btree'"}[tab.extra(cols)]
     if where := tab.where(cols):
         condition = f"sa.text({f'{cols[0]} {where}'!r})"
         options += f", postgresql_where={condition}, sqlite_where={condition}"
@@ -275,10 +283,14 @@ def _objects(tab: Tab) -> dict[str, tuple[str, str, object]]:
         kind = "unique index" if unique else "index"
         form = tab.form(cols)
         first = {None: cols[0], "desc": f"{cols[0]} DESC", "lower": f"lower({cols[0]})"}[form]
-        shown = f" ({', '.join((first, *cols[1:]))})"
+        options = {None: [], "len": [f"mysql_length={{{cols[0]!r}: 4}}"],
+                   "btree": ["postgresql_using=btree"]}[tab.extra(cols)]
         if where := tab.where(cols):
-            shown += f" postgresql_where={cols[0]} {where}, sqlite_where={cols[0]} {where}"
-        objects[f"ix_{tab.label}_{cols[0]}"] = (kind, shown, (cols, unique, form, where))
+            options.append(f"postgresql_where={cols[0]} {where}, sqlite_where={cols[0]} {where}")
+        shown = f" ({', '.join((first, *cols[1:]))})"
+        shown += f" {', '.join(options)}" if options else ""
+        objects[f"ix_{tab.label}_{cols[0]}"] = (kind, shown, (cols, unique, form, where,
+                                                              tab.extra(cols)))
     return objects
 
 

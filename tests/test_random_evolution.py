@@ -6,12 +6,13 @@ nullability, server defaults, comments, indexes, unique, foreign key and CHECK c
 ENUM types shared by several columns, whose values are added, removed and reordered while columns
 of the type come, go or take another type, stored generated columns whose expression changes,
 IDENTITY keys whose options change, autoincrement turned off and on, Boolean columns with
-true()/false() defaults, descending, lower(...) and partial indexes, DEFERRABLE foreign keys, types
-with per-dialect variants, the models' own TypeDecorators and Sequences, composite primary keys,
-self-referencing and composite foreign keys, cycles of keys between tables (use_alter), tables in a
-second PostgreSQL schema, and MariaDB table options: engine, character set, collation, row format).
-On SQLite and PostgreSQL the project targets those two databases, so what MariaDB cannot do
-(indexes on expressions, DEFERRABLE) is drawn too.
+true()/false() defaults, descending, lower(...) and partial indexes, mysql_length and
+postgresql_using, DEFERRABLE foreign keys, types with per-dialect variants, the models' own
+TypeDecorators and Sequences, composite primary keys, self-referencing and composite foreign keys,
+cycles of keys between tables (use_alter), tables in a second PostgreSQL schema, and MariaDB table
+options: engine, character set, collation, row format). On SQLite and PostgreSQL the project
+targets those two databases, so what MariaDB cannot do (indexes on expressions, DEFERRABLE) is
+drawn too.
 Each example gets a fresh project folder and an empty database, and for every step:
 
 1. every table that can keep rows across the step and its downgrade gets two rows, valid under

@@ -35,6 +35,10 @@ REPO = Path(__file__).resolve().parent.parent
 # new source would be taken for it, so none are written.
 sys.dont_write_bytecode = True
 
+# The async driver of each backend, for tests that run the same revisions through it.
+ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg",
+                 "mysql": "mysql+aiomysql"}
+
 # These tests are about migrating every change; the additive-only policy has tests of its own.
 ALLOW = ("--allow-destructive", "reviewed: a test of migrating every change")
 

@@ -13,7 +13,7 @@ from schema.load import load_table
 from schema.project import Project as SchemaProject
 from schema.serialize import dump_table, metadata_to_dicts, table_to_dict
 
-from .conftest import REPO, Project
+from .conftest import ASYNC_DRIVERS, REPO, Project
 
 APP_SCRIPT = textwrap.dedent('''
     import asyncio
@@ -116,10 +116,6 @@ def test_quick_start_apply_uses_alembic_ini_default(repo_copy: Project) -> None:
     assert "sqlite:///./cultivar_async.db" in done.stdout
     assert "verified" in done.stdout
     assert (repo_copy.root / "cultivar_async.db").exists()
-
-
-ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg",
-                 "mysql": "mysql+aiomysql"}
 
 
 def test_cultivar_revision_runs_on_every_database(repo_copy: Project, database_url: str) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pytest
 import sqlalchemy as sa
 
-from .conftest import ALLOW, Project
+from .conftest import ALLOW, ASYNC_DRIVERS, Project
 
 GROWERS = '''
 growers = Table(
@@ -357,7 +357,6 @@ growers = Table(
     Column("status", Enum({values}, name="grow_status"), server_default={default!r}),
 )
 """
-ASYNC_DRIVERS = {"postgresql": "postgresql+asyncpg", "mysql": "mysql+aiomysql"}
 
 
 @pytest.mark.parametrize("database_url", ["postgresql", "mysql"], indirect=True)

@@ -23,7 +23,8 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import AddConstraint, CreateIndex, DropConstraint, DropIndex
 
 from .errors import SchemaToolError
-from .expressions import text_to_type
+from .expressions import default_to_sql, text_to_type
+from .plan_indexes import index_shape
 from .serialize import TableDict
 
 EnumKey = tuple[str | None, str]
@@ -118,11 +119,7 @@ def only_added(old: Enum, new: Enum) -> bool:
 def default_sql(table: Table, column: str) -> str | None:
     """The SQL of the column's server default in ``table``, as PostgreSQL's DDL writes it."""
     default = table.c[column].server_default
-    if not isinstance(default, DefaultClause):
-        return None
-    if isinstance(default.arg, str):
-        return literal(default.arg)
-    return str(default.arg.compile(dialect=_PG))
+    return default_to_sql(default, _PG) if isinstance(default, DefaultClause) else None
 
 
 def convert(table: Table, column: str, enum: Enum | None = None,
@@ -171,19 +168,14 @@ def dependents(table: Table, current: Table, column: str, postgresql: bool) -> l
                     "dropped and re-created around the conversion)")
             if check.name is not None:
                 found.append(check)
-    indexes = {_index_shape(index) for index in current.indexes}
+    indexes = {index_shape(index) for index in current.indexes}
     for index in sorted(table.indexes, key=lambda index: str(index.name)):
         conditions = [str(e) for e in index.expressions if not isinstance(e, Column)]
         where = index.dialect_options["postgresql"].get("where")
         conditions.append("" if where is None else str(where))
-        if _mentions(" ".join(conditions), column) and _index_shape(index) in indexes:
+        if _mentions(" ".join(conditions), column) and index_shape(index) in indexes:
             found.append(index)
     return found
-
-
-def _index_shape(index: Index) -> tuple[object, ...]:
-    return (index.name, bool(index.unique), tuple(str(e) for e in index.expressions),
-            tuple(sorted((k, str(v)) for k, v in index.dialect_kwargs.items())))
 
 
 def around(statements: list[str], items: Iterable[Dependent]) -> list[str]:

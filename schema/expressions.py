@@ -230,6 +230,18 @@ def default_to_text(default: object) -> str:
     raise ExpressionError(f"cannot record server default {arg!r}")
 
 
+def default_to_sql(default: object, dialect: sa.Dialect) -> str | None:
+    """A server default (a ``DefaultClause`` or its argument) as ``dialect``'s DDL writes it."""
+    arg = default.arg if isinstance(default, DefaultClause) else default
+    if arg is None:
+        return None
+    if isinstance(arg, str):
+        return "'" + arg.replace("'", "''") + "'"
+    if isinstance(arg, elements.TextClause):
+        return arg.text
+    return str(arg.compile(dialect=dialect))  # type: ignore[attr-defined]
+
+
 def text_to_default(text: str) -> DefaultClause:
     """Parse a recorded server default back into a ``DefaultClause``."""
     node = _parse(text)

@@ -52,7 +52,12 @@ from .operations import (
     needs_implicit_index,
 )
 from .plan_columns import alter_column_ops, column_op, generated_present, primary_key_ops
-from .plan_indexes import OutsideBatch, expression_indexes_present, on_expressions
+from .plan_indexes import (
+    OutsideBatch,
+    expression_indexes_present,
+    index_shape,
+    on_expressions,
+)
 from .plan_order import foreign_keys, table_order
 from .postgresql_safe import SafeForms, concurrent_index, not_valid
 from .rename_ops import RenameColumnOps, RenameTableOps
@@ -346,17 +351,18 @@ def _lasting_index_columns(old: Table, new: Table) -> list[list[str]]:
     unchanged: they serve foreign keys all through a step.  An index whose dialect options
     change (a partial index's condition, ignored by MariaDB) is dropped and created again, so
     it does not last."""
-    def shapes(table: Table) -> set[tuple[object, ...]]:
-        found: set[tuple[object, ...]] = {
-            ("index", index.name, bool(index.unique), tuple(str(c.name) for c in index.columns),
-             tuple(str(e) for e in index.expressions),
-             tuple(sorted((k, str(v)) for k, v in index.dialect_kwargs.items())))
-            for index in table.indexes}
-        found |= {("unique", c.name, True, tuple(str(col.name) for col in c.columns))
-                  for c in table.constraints if isinstance(c, UniqueConstraint)}
-        found.add(("pk", None, True, tuple(str(c.name) for c in table.primary_key.columns)))
+    def shapes(table: Table) -> dict[tuple[object, ...], tuple[str, ...]]:
+        """Each index, unique constraint and primary key by its shape, with its columns."""
+        found = {("index", *index_shape(index)): tuple(str(c.name) for c in index.columns)
+                 for index in table.indexes}
+        found.update({("unique", c.name, *(str(col.name) for col in c.columns)):
+                      tuple(str(col.name) for col in c.columns)
+                      for c in table.constraints if isinstance(c, UniqueConstraint)})
+        key = tuple(str(c.name) for c in table.primary_key.columns)
+        found[("pk", *key)] = key
         return found
-    return [list(shape[3]) for shape in shapes(old) & shapes(new)]  # type: ignore[arg-type]
+    before = shapes(old)
+    return [list(columns) for shape, columns in shapes(new).items() if shape in before]
 
 
 def _find(candidates: Iterable[Any], item: dict[str, Any], field: str) -> Any:

@@ -25,6 +25,13 @@ class OutsideBatch:
     creates: list[ops.MigrateOperation] = field(default_factory=list)
 
 
+def index_shape(index: Index) -> tuple[object, ...]:
+    """What defines an index: name, uniqueness, elements and dialect options (a partial
+    index's condition among them).  Two sides with the same shape have the same index."""
+    return (index.name, bool(index.unique), tuple(str(e) for e in index.expressions),
+            tuple(sorted((k, str(v)) for k, v in index.dialect_kwargs.items())))
+
+
 def on_expressions(index: Index) -> bool:
     """True when some element of the index is not a plain column."""
     return any(not isinstance(element, Column) for element in index.expressions)

@@ -15,10 +15,9 @@ from typing import Any
 from sqlalchemy import CheckConstraint, Column, Identity, MetaData, Sequence, text
 from sqlalchemy.engine import Dialect, Inspector
 from sqlalchemy.exc import SAWarning
-from sqlalchemy.sql.elements import TextClause
-from sqlalchemy.sql.schema import DefaultClause
 
 from .enums import enum_key, native_enum
+from .expressions import default_to_sql
 from .sequences import serial_column, serial_sequence
 
 
@@ -269,14 +268,7 @@ _MYSQL_FIELD_SQL = {
 def _default_sql(default: Any, dialect: Dialect) -> str | None:
     if isinstance(default, Identity) and not dialect.supports_identity_columns:
         return None  # reported by unverifiable(): this database has no IDENTITY to compare
-    arg = default.arg if isinstance(default, DefaultClause) else default
-    if arg is None:
-        return None
-    if isinstance(arg, str):
-        return "'" + arg.replace("'", "''") + "'"
-    if isinstance(arg, TextClause):
-        return arg.text
-    return str(arg.compile(dialect=dialect))
+    return default_to_sql(default, dialect)
 
 
 _SQL_WORDS = frozenset("and or not between is null in any array like ilike true false".split())

@@ -2,8 +2,10 @@
 
 The upgrade runs in this order (the downgrade is Alembic's ``reverse()`` of it):
 
-0. rename columns, then drop foreign keys that go away or change, before any key or index they
-   refer to (each for all tables, so the downgrade adds keys back while the new names hold);
+0. rename tables, then columns (in place, outside batch blocks: the databases rewrite the CHECKs
+   and index expressions that name them, as the diff does), then drop foreign keys that go
+   away or change, before any key or index they refer to (each for all tables, so the
+   downgrade adds keys back while the new names hold);
 1. drop constraints and indexes that go away or change, so columns and tables are free;
 2. create new tables (referenced tables first) with their indexes;
 3. add and alter columns, change table comments;
@@ -61,12 +63,12 @@ from .plan_indexes import (
 from .plan_order import foreign_keys, table_order
 from .postgresql_safe import SafeForms, concurrent_index, not_valid
 from .rename_ops import RenameColumnOps, RenameTableOps
-from .sequences import sequence_ops, sequences, serial_column
+from .sequences import owned_sequence_column, sequence_ops, sequences
 from .serialize import TableDict
 from .table_options import TableOptionsOps, option_problems
 
 PHASES = 7
-COLUMN_RENAMES, FOREIGN_KEY_DROPS = PHASES, PHASES + 1  # extra phases, run first (step 0)
+FOREIGN_KEY_DROPS = PHASES  # an extra phase, run first (as step 0)
 _CONSTRAINT_TYPES: dict[Kind, type] = {
     Kind.FOREIGN_KEY: ForeignKeyConstraint,
     Kind.UNIQUE: UniqueConstraint,
@@ -130,23 +132,27 @@ def plan_operations(
     old_tables = _Tables(old, unchanged, naming_convention=naming_convention)
     new_tables = _Tables(new, unchanged, naming_convention=naming_convention)
     phases: list[dict[str, list[ops.MigrateOperation]]] = [
-        defaultdict(list) for _ in range(PHASES + 2)]
+        defaultdict(list) for _ in range(PHASES + 1)]
     created: list[str] = []
     dropped: list[str] = []
     columns_altered: dict[tuple[str, str], list[Change]] = defaultdict(list)
     guarded: set[tuple[str, str, str]] = set()  # (table, foreign key, op) guarded
     renamed_tables: list[ops.MigrateOperation] = []
+    renamed_columns: list[ops.MigrateOperation] = []  # in place, outside batch blocks
     safe = SafeForms() if safe_postgresql else None
     outside = OutsideBatch()
     for change in changes:
         if change.action is Action.RENAME and change.kind is Kind.TABLE:
             table = old_tables[change.table]  # old columns, new name
-            serial = _serial_column(table)
+            # the table is renamed before its columns: the sequence has the old column name
+            serial = next((str(c.old) for c in changes if c.action is Action.RENAME
+                           and c.kind is Kind.COLUMN and c.table == change.table
+                           and c.name == _serial_column(table)), _serial_column(table))
             renamed_tables.append(RenameTableOps(str(change.old).rsplit(".", 1)[-1], table.name,
                                                  table.schema, serial))
         elif change.action is Action.RENAME:  # a column: first, so later steps see its name
             table = old_tables[change.table]
-            phases[COLUMN_RENAMES][change.table].append(
+            renamed_columns.append(
                 RenameColumnOps(table, str(change.old), table.c[str(change.name)]))
         elif change.kind is Kind.TABLE and change.action is Action.ADD:
             created.append(change.table)
@@ -207,7 +213,7 @@ def plan_operations(
     upgrade.extend(CreateSchemaOps(schema) for schema in sorted(
         {t["schema"] for t in new.values() if t and t.get("schema")} - schemas_before))
     upgrade.extend(types_created)
-    upgrade.extend(renamed_tables)
+    upgrade.extend([*renamed_tables, *renamed_columns])  # so later steps see the new names
     sequences_created, sequences_dropped = sequence_ops(
         sequences([*unchanged.values(), *old.values()]),
         sequences([*unchanged.values(), *new.values()]),
@@ -215,9 +221,8 @@ def plan_operations(
     # dropped first: a sequence whose options change is re-created under the same name
     upgrade.extend([*sequences_dropped, *sequences_created])
     upgrade.extend(outside.drops)
-    # renames and foreign-key drops run as phase 0 does: before any other column change
-    for index, phase in [(0, phases[COLUMN_RENAMES]), (0, phases[FOREIGN_KEY_DROPS]),
-                         *enumerate(phases[:PHASES])]:
+    # foreign-key drops run as phase 0 does: before any other column change
+    for index, phase in [(0, phases[FOREIGN_KEY_DROPS]), *enumerate(phases[:PHASES])]:
         if index == 1:
             upgrade.extend(values.converting)  # once renamed, and the old indexes dropped
             upgrade.extend(
@@ -272,8 +277,9 @@ def _table_options_op(change: Change, changes: list[Change], old_tables: _Tables
 
 
 def _serial_column(table: Table) -> str | None:
-    """The name of the column PostgreSQL made a SERIAL when it created the table."""
-    column = serial_column(table)
+    """The name of the column whose sequence PostgreSQL named after the table (a SERIAL or
+    an IDENTITY)."""
+    column = owned_sequence_column(table)
     return None if column is None else str(column.name)
 
 

@@ -94,6 +94,15 @@ def serial_column(table: Table) -> Column[Any] | None:
     return column if column is not None and serial_numbered(column) else None
 
 
+def owned_sequence_column(table: Table) -> Column[Any] | None:
+    """The column whose sequence PostgreSQL creates and names after the table and column
+    (``<table>_<column>_seq``): a SERIAL or an IDENTITY.  Renames leave that name behind."""
+    column = table.autoincrement_column
+    if column is None or column.default is not None:
+        return None
+    return column if column.identity is not None or serial_numbered(column) else None
+
+
 def serial_sequence(table: str, column: str) -> str:
     """The name PostgreSQL gives a SERIAL's sequence: ``<table>_<column>_seq``, the longer of
     table and column shortened first until it fits in 63 bytes (its ``makeObjectName``)."""

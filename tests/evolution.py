@@ -56,14 +56,16 @@ from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
+from .evolution_changes import expected_changes
 from .evolution_schema import (
     STRINGS,
     Col,
+    Renaming,
     Schema,
     Tab,
     default_text,
-    expected_changes,
     reaches,
+    rename,
     render,
     type_text,
 )
@@ -88,7 +90,7 @@ WEIGHTS = {"add_table": 2, "drop_table": 1, "add_column": 3, "drop_column": 2, "
            "change_deferrable": 1, "change_primary_key": 1,
            "change_sequence": 1, "table_options": 1, "close_cycle": 2, "add_cfk": 2,
            "drop_cfk": 1, "share_enum": 2,
-           "change_enum": 3}
+           "change_enum": 3, "rename_table": 1, "rename_column": 2}
 # Server defaults per type family: ("lit", x) is server_default="x", ("sql", x) sa.text("x").
 # They satisfy every CHECK drawn below (numbers >= 1, strings longer than 1 character).
 DEFAULTS = {
@@ -160,6 +162,7 @@ class Evolver:
         self.mariadb = mariadb
         self.postgresql = postgresql
         self.tables: Schema = {}
+        self.start: Schema = {}  # the schema before the step being drawn
         self.own_types: dict[str, int] = {}
         self.counter = itertools.count(1)
 
@@ -260,6 +263,8 @@ class Evolver:
         ):
             kinds += [kind] if self.columns(test) else []
         kinds += ["close_cycle"] if self.cycle_candidates() else []
+        kinds += ["rename_table"] if self.renamable_tables() else []
+        kinds += ["rename_column"] if self.renamable_columns() else []
         enums = {c.type for _, c in self.enum_columns()}
         kinds += ["change_enum"] if enums else []
         kinds += ["share_enum"] if len(enums) > 1 else []
@@ -318,6 +323,20 @@ class Evolver:
         held = {("id", column) for t in self.tables.values() for parent, column in t.cfks.values()
                 if parent == tab.name}
         return [item for item in getattr(tab, attr) if attr != "uniques" or item not in held]
+
+    def renamable_tables(self) -> list[str]:
+        """Tables that were there before this step under the same name: a second rename in
+        one step would be a drop and an add (the hint would name a table the snapshot lacks)."""
+        return [name for name in self.tables if name in self.start]
+
+    def renamable_columns(self) -> list[tuple[str, str]]:
+        """(table, column) pairs whose column was there before this step under that name."""
+        found = []
+        for name, tab in self.tables.items():
+            was = name if name in self.start else tab.old_key
+            before = {c.name for c in self.start[was].columns} if was in self.start else set()
+            found += [(name, c.name) for c in tab.columns if c.name in before]
+        return found
 
     def unique_candidates(self, tab: Tab) -> list[tuple[str, ...]]:
         names = [c.name for c in tab.columns if c.family not in UNKEYED]
@@ -498,6 +517,22 @@ class Evolver:
         name = self.fresh("k")
         tab.checks[name] = (col.name, self.pick([0, 1]))
         return f"+ check {tab.name}.{name}: {tab.check_sql(name)}"
+
+    def rename_table(self) -> str:
+        """A new name (info renamed_from); keys of other tables follow it."""
+        old = self.pick(self.renamable_tables())
+        new = (f"{self.tables[old].schema}." if self.tables[old].schema else "") + self.fresh("t")
+        self.tables = rename(self.tables, Renaming({old: new}))
+        self.tables[new].renamed_from = old.rpartition(".")[2]
+        return f"~ table {old} renamed {new}"
+
+    def rename_column(self) -> str:
+        """A new column name (info renamed_from); indexes, keys and CHECKs follow it."""
+        table, old = self.pick(self.renamable_columns())
+        new = self.fresh("c")
+        self.tables = rename(self.tables, Renaming(columns={table: {old: new}}))
+        self.tables[table].col(new).renamed_from = old
+        return f"~ column {table}.{old} renamed {new}"
 
     def change_primary_key(self) -> str:
         """``id`` alone becomes (id, column) or back, or another column joins ``id``."""
@@ -694,6 +729,7 @@ def evolutions(draw, mariadb: bool, postgresql: bool = False, min_steps: int = 8
     steps = [Step(tuple(evolver.add_table() for _ in range(draw(st.integers(1, 3)))),
                   copy.deepcopy(evolver.tables), dict(evolver.own_types))]
     for _ in range(draw(st.integers(min_steps, max_steps))):
+        evolver.start = steps[-1].schema
         before, edits, count = steps[-1].schema, [], draw(st.integers(1, 4))
         while len(edits) < count or not expected_changes(before, evolver.tables):
             kinds = [kind for kind in evolver.applicable() for _ in range(WEIGHTS[kind])]

@@ -1,12 +1,13 @@
 """The schema model of the random evolution (``tests/evolution.py`` draws its edits).
 
-A small model of SQLAlchemy Core tables (:class:`Tab`, :class:`Col`), the model code of a
-schema, and the change lines `tool snapshot` must print between two schemas, worked out here from
-the model alone (not from the tool's snapshot files).
+A small model of SQLAlchemy Core tables (:class:`Tab`, :class:`Col`), renames of its tables and
+columns, and the model code of a schema (``tests/evolution_changes.py`` works out the change lines
+`tool snapshot` must print between two schemas).
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 
 STRINGS = ("str", "cstr", "text", "mtext")
@@ -29,6 +30,7 @@ class Col:
     nullable: bool = True
     default: tuple | None = None
     comment: str | None = None
+    renamed_from: str | None = None  # info={"renamed_from": ...}, left in the models after use
 
     @property
     def family(self) -> str:
@@ -59,6 +61,7 @@ class Tab:
     pk_extra: str | None = None  # a NOT NULL column the primary key has after ``id``
     manual_ids: bool = False  # ``id`` has autoincrement=False: the application numbers rows
     options: tuple[tuple[str, str], ...] = ()  # MariaDB table options, sorted by key
+    renamed_from: str | None = None  # the table's old name (without schema), as for Col
 
     def col(self, name: str) -> Col:
         return next(c for c in self.columns if c.name == name)
@@ -71,6 +74,13 @@ class Tab:
     @property
     def schema(self) -> str | None:
         return self.name.rpartition(".")[0] or None
+
+    @property
+    def old_key(self) -> str | None:
+        """The key of the table ``renamed_from`` names (the same schema)."""
+        if self.renamed_from is None:
+            return None
+        return f"{self.schema}.{self.renamed_from}" if self.schema else self.renamed_from
 
     @property
     def label(self) -> str:
@@ -99,11 +109,14 @@ class Tab:
     def leads_expression(self, column: str) -> bool:
         return any(cols[0] == column for cols in self.indexes if self.form(cols))
 
-    def check_sql(self, name: str) -> str:
+    def check_sql(self, name: str, renamed: dict[str, str] | None = None) -> str:
+        """The CHECK's SQL, its column under the name ``renamed`` (old -> new) gives it."""
         column, k = self.checks[name]
-        if self.col(column).family in STRINGS:
+        family = self.col(column).family
+        column = (renamed or {}).get(column, column)
+        if family in STRINGS:
             return f"length({column}) > {k}"
-        if self.col(column).family == "enum":  # a value every list has (PostgreSQL types it)
+        if family == "enum":  # a value every list has (PostgreSQL types it)
             return f"{column} {'=' if k else '>='} 'a' OR {column} IS NULL"
         return f"{column} >= {k}"
 
@@ -113,6 +126,73 @@ class Tab:
 
 
 Schema = dict[str, Tab]
+
+
+@dataclass
+class Renaming:
+    """Renames of tables (old key -> new key) and columns (old table key -> {old: new})."""
+
+    tables: dict[str, str] = field(default_factory=dict)
+    columns: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def table(self, name: str) -> str:
+        return self.tables.get(name, name)
+
+    def column(self, table: str, name: str) -> str:
+        return self.columns.get(table, {}).get(name, name)
+
+    def inverse(self) -> Renaming:
+        return Renaming({new: old for old, new in self.tables.items()},
+                        {self.table(t): {new: old for old, new in names.items()}
+                         for t, names in self.columns.items()})
+
+
+def rename(schema: Schema, renaming: Renaming) -> Schema:
+    """A copy of ``schema`` under new names, foreign keys of other tables following."""
+    return {renaming.table(name): _renamed(tab, renaming) for name, tab in schema.items()}
+
+
+def _renamed(old: Tab, renaming: Renaming) -> Tab:
+    tab = copy.deepcopy(old)
+
+    def col(name: str) -> str:
+        return renaming.column(old.name, name)
+
+    def cols(names: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(map(col, names))
+
+    tab.name = renaming.table(old.name)
+    for c in tab.columns:
+        c.name = col(c.name)
+    tab.fks = {col(c): (renaming.table(p), a) for c, (p, a) in tab.fks.items()}
+    tab.cfks = {cols(k): (renaming.table(p), renaming.column(p, c))  # type: ignore[misc]
+                for k, (p, c) in tab.cfks.items()}
+    tab.uniques = [cols(u) for u in tab.uniques]
+    tab.checks = {k: (col(c), n) for k, (c, n) in tab.checks.items()}
+    for attr in ("indexes", "forms", "wheres", "extras"):
+        setattr(tab, attr, {cols(k): v for k, v in getattr(tab, attr).items()})
+    tab.deferred, tab.use_alter = set(map(col, tab.deferred)), set(map(col, tab.use_alter))
+    tab.pk_extra = tab.pk_extra and col(tab.pk_extra)
+    return tab
+
+
+def declared_renames(old: Schema, new: Schema) -> Renaming:
+    """The renames `tool snapshot` applies between ``old`` and ``new``: a hint whose old name
+    is only in ``old`` and whose new name is only in ``new`` (others are moot)."""
+    renaming = Renaming()
+    for name, tab in new.items():
+        was = tab.old_key
+        if was and was in old and was not in new and name not in old:
+            renaming.tables[was] = name
+    for name, tab in new.items():
+        was = next((o for o, n in renaming.tables.items() if n == name), name)
+        if was not in old:
+            continue
+        before, after = {c.name for c in old[was].columns}, {c.name for c in tab.columns}
+        for c in tab.columns:
+            if c.renamed_from in before - after and c.name not in before:
+                renaming.columns.setdefault(was, {})[c.renamed_from] = c.name
+    return renaming
 
 
 def reaches(schema: Schema, start: str, goal: str) -> bool:
@@ -217,6 +297,7 @@ def render(schema: Schema, own_types: dict[str, int] | None = None) -> str:
             extra += ", primary_key=True" if c.name == tab.pk_extra else ""
             extra += f", server_default={default_source(c.default)}" if c.default else ""
             extra += f", comment={c.comment!r}" if c.comment else ""
+            extra += f", info={{'renamed_from': {c.renamed_from!r}}}" if c.renamed_from else ""
             items.append(f"Column({c.name!r}, {type_source(c.type)}{extra})")
         for column, (parent, action) in tab.fks.items():
             option = (f", onupdate={action.removeprefix('ON UPDATE ')!r}"
@@ -232,6 +313,8 @@ def render(schema: Schema, own_types: dict[str, int] | None = None) -> str:
         items += [_index_source(tab, cols, u) for cols, u in tab.indexes.items()]
         if tab.comment:
             items.append(f"comment={tab.comment!r}")
+        if tab.renamed_from:
+            items.append(f"info={{'renamed_from': {tab.renamed_from!r}}}")
         items += [f"{key}={value!r}" for key, value in tab.options]
         body = "".join(f"    {item},\n" for item in items)
         if tab.schema:
@@ -256,107 +339,3 @@ def _index_source(tab: Tab, cols: tuple[str, ...], unique: bool) -> str:
     first = {"desc": "sa.desc", "lower": "func.lower"}[form] + f"(column({cols[0]!r}))"
     rest = "".join(f", {c!r}" for c in cols[1:])
     return f"Index('ix_{tab.label}_{cols[0]}', {first}{rest}{options})"
-
-
-# --- expected change lines -----------------------------------------------------------------
-
-def _objects(tab: Tab) -> dict[str, tuple[str, str, object]]:
-    """Named constraints and indexes: name -> (kind, columns shown, definition)."""
-    t = tab.table
-    objects: dict[str, tuple[str, str, object]] = {}
-    key = ("id", tab.pk_extra) if tab.pk_extra else ("id",)
-    objects[f"pk_{t}"] = ("primary key", f" ({', '.join(key)})", key)
-    for column, target in tab.fks.items():
-        parent = target[0].rpartition(".")[2]
-        objects[f"fk_{t}_{column}_{parent}"] = ("foreign key", f" ({column})",
-                                                   (*target, tab.is_deferred(column),
-                                                    tab.uses_alter(column)))
-    for cols, target in tab.cfks.items():
-        parent = target[0].rpartition(".")[2]
-        objects[f"fk_{t}_{'_'.join(cols)}_{parent}"] = ("foreign key", f" ({', '.join(cols)})",
-                                                        target)
-    for cols in tab.uniques:
-        objects[f"uq_{t}_{'_'.join(cols)}"] = ("unique constraint", f" ({', '.join(cols)})", cols)
-    for name in tab.checks:
-        objects[f"ck_{t}_{name}"] = ("check constraint", "", tab.check_sql(name))
-    for cols, unique in tab.indexes.items():
-        kind = "unique index" if unique else "index"
-        form = tab.form(cols)
-        first = {None: cols[0], "desc": f"{cols[0]} DESC", "lower": f"lower({cols[0]})"}[form]
-        options = {None: [], "len": [f"mysql_length={{{cols[0]!r}: 4}}"],
-                   "btree": ["postgresql_using=btree"]}[tab.extra(cols)]
-        if where := tab.where(cols):
-            options.append(f"postgresql_where={cols[0]} {where}, sqlite_where={cols[0]} {where}")
-        shown = f" ({', '.join((first, *cols[1:]))})"
-        shown += f" {', '.join(options)}" if options else ""
-        objects[f"ix_{tab.label}_{cols[0]}"] = (kind, shown, (cols, unique, form, where,
-                                                              tab.extra(cols)))
-    return objects
-
-
-def expected_changes(old: Schema, new: Schema) -> list[str]:
-    """The lines `tool snapshot` prints for ``old`` -> ``new``, sorted."""
-    lines = []
-    for name in old.keys() | new.keys():
-        if name not in old or name not in new:
-            lines.append(f"{'+' if name in new else '-'} table {name}")
-            continue
-        a, b = old[name], new[name]
-        if a.comment != b.comment:
-            lines.append(f"~ table {name}: comment {_show(a.comment)} -> {_show(b.comment)}")
-        if a.options != b.options:
-            lines.append(f"~ table {name}: dialect_options {_show(dict(a.options) or None)} -> "
-                         f"{_show(dict(b.options) or None)}")
-        if a.identity != b.identity:
-            lines.append(f"~ column {name}.id: identity {identity_text(a.identity)} -> "
-                         f"{identity_text(b.identity)}")
-        if a.manual_ids != b.manual_ids:
-            auto = ("false", "'auto'")
-            lines.append(f"~ column {name}.id: autoincrement {auto[not a.manual_ids]} -> "
-                         f"{auto[not b.manual_ids]}")
-        before, after = {c.name: c for c in a.columns}, {c.name: c for c in b.columns}
-        lines += [f"+ column {name}.{c}" for c in after.keys() - before.keys()]
-        lines += [f"- column {name}.{c}" for c in before.keys() - after.keys()]
-        for c in before.keys() & after.keys():
-            x, y = before[c], after[c]
-            own = x.family == y.family == "own"  # the same class: its implementation changes
-            for attribute, was, now in (
-                ("impl" if own else "type", type_text(x.type), type_text(y.type)),
-                ("computed", computed_text(x.type), computed_text(y.type)),
-                ("sequence", sequence_text(x.type), sequence_text(y.type)),
-                ("nullable", _show(x.nullable), _show(y.nullable)),
-                ("server_default", default_text(x.default), default_text(y.default)),
-                ("comment", _show(x.comment), _show(y.comment)),
-            ):
-                if was != now:
-                    lines.append(f"~ column {name}.{c}: {attribute} {was} -> {now}")
-        was_objects, now_objects = _objects(a), _objects(b)
-        for sign, mine, other in (("-", was_objects, now_objects), ("+", now_objects, was_objects)):
-            for obj, (kind, cols, definition) in mine.items():
-                if obj not in other or other[obj][2] != definition:
-                    lines.append(f"{sign} {kind} {obj} on {name}{cols}")
-    return sorted(lines)
-
-
-def identity_text(identity: tuple[int, int] | None) -> str:
-    if identity is None:
-        return "none"
-    return repr({"always": False, "start": identity[0], "increment": identity[1]})
-
-
-def sequence_text(t: tuple) -> str:
-    return repr({"name": t[1], "start": t[2]}) if t[0] == "seq" else "none"
-
-
-def computed_text(t: tuple) -> str:
-    if t[0] != "calc":
-        return "none"
-    return repr({"sqltext": f"{t[1]} * 10", "persisted": t[2]})
-
-
-def _show(value: object) -> str:
-    if value is None:
-        return "none"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return repr(value)

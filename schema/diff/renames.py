@@ -3,7 +3,10 @@
 A rename is declared, never guessed: ``info={"renamed_from": "old"}`` on a model's Table or
 Column, or ``--rename-table OLD=NEW`` / ``--rename-column TABLE.OLD=NEW`` on `tool snapshot`.
 The old snapshot is rewritten under the new names before the ordinary diff, so what remains
-(constraint names that follow the table name, say) shows up as ordinary changes.  Drops and adds
+(constraint names that follow the table name, say) shows up as ordinary changes.  SQL texts
+that name a renamed column (CHECKs, generated columns, index expressions and conditions) are
+rewritten too, as PostgreSQL, SQLite 3.25+ and MariaDB 10.5+ rewrite them on RENAME COLUMN: a
+CHECK is not dropped and added only because its column was renamed.  Drops and adds
 that look alike are reported by :func:`look_alikes` so `tool snapshot` can refuse to lose data
 silently.
 """
@@ -11,11 +14,13 @@ silently.
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import MetaData
+from sqlalchemy.engine import default
 
 from ..serialize import TableDict, table_key
 from .changes import Action, Change, Kind
@@ -124,10 +129,57 @@ def rename_old_side(old: Mapping[str, TableDict | None],
                 if "columns" in item:
                     item["columns"] = type(item["columns"])(
                         to_new.get(c, c) for c in item["columns"])
+        _rename_in_texts(data, to_new)
     for data in result.values():
         for fk in (data or {}).get("foreign_keys", []):
             _follow(fk, renames)
     return result
+
+
+# SQL text as tokens: string literals, quoted identifiers, bare words, any other character
+_TOKENS = re.compile(r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|`(?:[^`]|``)*`|[^\W\d]\w*|.""", re.S)
+_QUOTE = default.DefaultDialect().identifier_preparer
+
+
+def rename_in_sql(text: str, to_new: Mapping[str, str]) -> str:
+    """``text`` with the column names in ``to_new`` (old -> new) replaced, quoted as SQLAlchemy
+    writes them; string literals, function names (a word before ``(``) and PostgreSQL casts
+    (``::text``) stay."""
+    out, tokens = [], [m.group() for m in _TOKENS.finditer(text)]
+    for i, token in enumerate(tokens):
+        name = token
+        if token[0] in "\"`" and len(token) > 1:
+            name = token[1:-1].replace(token[0] * 2, token[0])
+        elif not (token[0].isalpha() or token[0] == "_"):
+            name = None
+        after = "".join(tokens[i + 1:i + 3]).lstrip()
+        cast = "".join(tokens[max(i - 2, 0):i]) == "::"
+        if name in to_new and not after.startswith("(") and not cast:
+            token = _QUOTE.quote(to_new[name])
+        out.append(token)
+    return "".join(out)
+
+
+def _rename_in_texts(data: TableDict, to_new: Mapping[str, str]) -> None:
+    """Column names in a table's SQL texts and in the index options that name columns
+    (``*_where`` conditions, ``postgresql_include``, ``mysql_length``/``postgresql_ops`` keys),
+    renamed in place."""
+    for column in data["columns"]:
+        if "computed" in column:
+            column["computed"]["sqltext"] = rename_in_sql(column["computed"]["sqltext"], to_new)
+    for check in data.get("check_constraints") or []:
+        check["sqltext"] = rename_in_sql(check["sqltext"], to_new)
+    for index in data.get("indexes") or []:
+        if "expressions" in index:
+            index["expressions"] = [rename_in_sql(e, to_new) for e in index["expressions"]]
+        options = index.get("dialect_options") or {}
+        for key, value in options.items():
+            if key.endswith("_where") and isinstance(value, str):
+                options[key] = rename_in_sql(value, to_new)
+            elif key.endswith("_include") and isinstance(value, list):
+                options[key] = type(value)(to_new.get(v, v) for v in value)
+            elif isinstance(value, dict):
+                options[key] = {to_new.get(k, k): v for k, v in value.items()}
 
 
 def _follow(fk: dict[str, Any], renames: Renames) -> None:

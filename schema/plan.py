@@ -110,6 +110,10 @@ class _Tables:
     def __contains__(self, key: object) -> bool:
         return any(side.get(key) is not None for side in self._sides)  # type: ignore[arg-type]
 
+    def keys(self) -> list[str]:
+        return sorted({key for side in self._sides for key, data in side.items()
+                       if data is not None})
+
 
 def plan_operations(
     changes: Iterable[Change],
@@ -178,6 +182,12 @@ def plan_operations(
         else:
             _constraint_op(change, old_tables, new_tables, phases, guarded, safe, outside)
     primary_key_ops(changes, old_tables, new_tables, phases)
+    for key, fks in _rebuilt_references(changes, old_tables, new_tables).items():
+        before = {str(fk.name): fk for fk in old_tables[key].foreign_key_constraints}
+        phases[FOREIGN_KEY_DROPS][key].extend(
+            DropForeignKeyOps(before[str(fk.name)], needs_implicit_index(before[str(fk.name)]))
+            for fk in fks)
+        phases[4][key].extend(AddForeignKeyOps(fk, needs_implicit_index(fk)) for fk in fks)
     for (key, name), column_changes in columns_altered.items():
         phases[2][key].extend(
             alter_column_ops(old_tables[key], new_tables[key], name, column_changes))
@@ -327,6 +337,34 @@ def _constraint_op(
         phases[3 if adding else 0][key].append(op)
 
 
+def _rebuilt_references(changes: list[Change], old_tables: _Tables, new_tables: _Tables
+                        ) -> dict[str, list[ForeignKeyConstraint]]:
+    """Foreign keys of tables that keep them, by table, whose referred unique constraint or
+    unique index is dropped (and added again, under a new name, say): PostgreSQL will not
+    drop what a foreign key depends on, MariaDB not the index it refers through, so the key
+    is dropped first and added back once the new one exists."""
+    found: dict[str, list[ForeignKeyConstraint]] = defaultdict(list)
+    keys_changed = {(c.table, (c.old or c.new or {}).get("name")) for c in changes
+                    if c.kind is Kind.FOREIGN_KEY}
+    for change in changes:
+        if change.action is not Action.DROP or change.table not in new_tables or not (
+                change.kind is Kind.UNIQUE or change.kind is Kind.INDEX
+                and change.old.get("unique")):
+            continue
+        columns = set(change.old.get("columns") or ())
+        parent = new_tables[change.table]
+        for child in new_tables.keys():
+            if child not in old_tables:
+                continue
+            before = {str(fk.name) for fk in old_tables[child].foreign_key_constraints}
+            found[child] += [
+                fk for fk in new_tables[child].foreign_key_constraints
+                if fk.referred_table is parent and str(fk.name) in before
+                and (child, str(fk.name)) not in keys_changed and fk not in found[child]
+                and {e.column.name for e in fk.elements} == columns]
+    return found
+
+
 def _guard(op: ops.MigrateOperation, sides: tuple[Table | None, Table | None],
            columns: list[str], guarded: set[tuple[str, str, str]]) -> ops.MigrateOperation:
     """Wrap an index operation on the leading columns of a MariaDB foreign key that no index
@@ -340,15 +378,16 @@ def _guard(op: ops.MigrateOperation, sides: tuple[Table | None, Table | None],
     lasting = _lasting_index_columns(old, new)
     direction = "drop" if isinstance(op, (ops.DropIndexOp, ops.DropConstraintOp)) else "create"
     old_keys = {str(fk.name) for fk in old.foreign_key_constraints}
+    own = [(str(fk.name), [str(c.name) for c in fk.columns])
+           for fk in new.foreign_key_constraints if fk.name and str(fk.name) in old_keys]
     guards = []
-    for fk in sorted(new.foreign_key_constraints, key=lambda fk: str(fk.name)):
-        fk_columns = [str(c.name) for c in fk.columns]
-        key = (str(new.name), str(fk.name), direction)
-        if (fk.name and str(fk.name) in old_keys and columns[: len(fk_columns)] == fk_columns
+    for name, fk_columns in sorted(own):
+        key = (str(new.name), name, direction)
+        if (columns[: len(fk_columns)] == fk_columns
                 and not any(lead[: len(fk_columns)] == fk_columns for lead in lasting)
                 and key not in guarded):
             guarded.add(key)
-            guards.append((str(fk.name), fk_columns))
+            guards.append((name, fk_columns))
     return ForeignKeyIndexGuardOps(op, guards) if guards else op
 
 

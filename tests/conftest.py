@@ -24,6 +24,7 @@ from alembic import command
 from click.testing import CliRunner
 from sqlalchemy.engine import make_url
 
+from schema.config import load_config
 from schema.database import run_on_connection
 from schema.project import Project as SchemaProject
 from schema.store import SnapshotStore
@@ -114,12 +115,15 @@ class Project:
         getattr(command, direction)(config, target)
 
     def drift(self, snapshots: Path | None = None) -> list[str]:
-        """Differences between the database and a snapshot folder (default: the project's)."""
+        """Differences between the database and a snapshot folder (default: the project's),
+        skipping the tables ``ignore_tables`` leaves to others, as ``tool apply`` does."""
+        ignores = load_config(self.root).ignores
         store = SnapshotStore(snapshots or self.root / "snapshots")
         manifest = store.read_manifest()
         assert manifest is not None
         metadata = snapshot_metadata(store, manifest)
-        return run_on_connection(self.url, lambda connection: schema_drift(connection, metadata))
+        return run_on_connection(self.url,
+                                 lambda connection: schema_drift(connection, metadata, ignores))
 
     def alembic(self, *args: str, check: bool = True) -> Result:
         """Plain ``python -m alembic ARGS`` in the project folder."""

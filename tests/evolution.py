@@ -41,6 +41,13 @@ refuses an expression on an AUTO_INCREMENT column), stored, or virtual in projec
 or unique, since rows repeat their values; an ENUM column may have a CHECK that names the value "a"
 (PostgreSQL types it by the ENUM, so the tool re-creates it around conversions).
 
+Tables and columns are renamed (``info={"renamed_from": ...}``, left in the models afterwards
+as projects do) once per step at most, with keys, indexes and CHECKs following the new names;
+columns also take Unicode, DateTime and Time with or without time zone, and Interval; indexes
+of projects not on MariaDB may INCLUDE ``id`` (PostgreSQL).  The project ignores ``legacy_*``:
+a ``legacy_notes`` table with a row is in the database from the start and must stay as it is;
+the models declare it now and then, which changes nothing.
+
 What the databases themselves refuse is never drawn: Text columns in an index or unique
 constraint (MariaDB needs a key length), and a CHECK on a column whose foreign key has an ON
 DELETE or ON UPDATE action (MariaDB error 1901).  String lengths, numeric precisions, server
@@ -74,7 +81,8 @@ MAX_TABLES, MAX_COLUMNS = 5, 6
 LENGTHS = (8, 16, 32, 64)
 NUMERICS = ((6, 2), (8, 2), (10, 2), (12, 0), (8, 0))
 FAMILIES = ("int", "str", "fk", "big", "num", "text", "dt", "fk", "enum", "calc", "bool", "uint",
-            "mtext", "json", "own", "seq", "cstr", "enum", "small", "uuid", "time", "bin", "flt")
+            "mtext", "json", "own", "seq", "cstr", "enum", "small", "uuid", "time", "bin", "flt",
+            "ustr", "dtz", "ttz", "ival")
 # Value lists of ENUM columns: "a" is always there (the test's rows use it).
 ENUM_VALUES = (("a", "b"), ("a", "b", "c"), ("b", "a"), ("a", "c"), ("a", "b", "c", "d"))
 FACTORS = (2, 3)  # generated columns are factor * 10
@@ -90,7 +98,7 @@ WEIGHTS = {"add_table": 2, "drop_table": 1, "add_column": 3, "drop_column": 2, "
            "change_deferrable": 1, "change_primary_key": 1,
            "change_sequence": 1, "table_options": 1, "close_cycle": 2, "add_cfk": 2,
            "drop_cfk": 1, "share_enum": 2,
-           "change_enum": 3, "rename_table": 1, "rename_column": 2}
+           "change_enum": 3, "rename_table": 1, "rename_column": 2, "legacy_model": 1}
 # Server defaults per type family: ("lit", x) is server_default="x", ("sql", x) sa.text("x").
 # They satisfy every CHECK drawn below (numbers >= 1, strings longer than 1 character).
 DEFAULTS = {
@@ -100,6 +108,7 @@ DEFAULTS = {
     "net": (("lit", "10.0.0.0/8"),),
     "num": (("sql", "5"), ("sql", "7")), "dt": (("now",),),
     "small": (("sql", "5"), ("sql", "7")), "flt": (("sql", "5"),), "uuid": (), "time": (),
+    "dtz": (("now",),), "ttz": (), "ival": (), "ustr": (("lit", "dv"),),
     "bin": (),
     "str": (("lit", "dv"), ("lit", "it's"), ("lit", "a\\b")),
     "cstr": (("lit", "dv"),),
@@ -123,6 +132,13 @@ TABLE_OPTIONS = ((("mysql_charset", "latin1"),),
                  (("mysql_engine", "InnoDB"), ("mysql_row_format", "COMPACT")))
 
 
+# A table the project's ``ignore_tables = ["legacy_*"]`` leaves to others: in the database from
+# the start, sometimes declared in the models too; never in a snapshot or revision.
+LEGACY_TABLE = "legacy_notes"
+LEGACY_MODEL = (f'\n{LEGACY_TABLE} = Table({LEGACY_TABLE!r}, metadata, Column("id", Integer, '
+                'primary_key=True), Column("note", String(20)))\n')
+
+
 # --- the strategy --------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -130,9 +146,10 @@ class Step:
     edits: tuple[str, ...]
     schema: Schema
     own_types: dict[str, int]  # TypeDecorator classes the models define: name -> length
+    legacy: bool = False  # the models declare the table others manage (ignore_tables)
 
     def models(self) -> str:
-        return render(self.schema, self.own_types)
+        return render(self.schema, self.own_types) + (LEGACY_MODEL if self.legacy else "")
 
 
 @dataclass(frozen=True)
@@ -163,6 +180,7 @@ class Evolver:
         self.postgresql = postgresql
         self.tables: Schema = {}
         self.start: Schema = {}  # the schema before the step being drawn
+        self.legacy = False
         self.own_types: dict[str, int] = {}
         self.counter = itertools.count(1)
 
@@ -213,6 +231,7 @@ class Evolver:
     def checkable(self, tab: Tab, col: Col) -> bool:
         """MariaDB refuses a CHECK on a column whose foreign key has a referential action."""
         return (col.family not in ("dt", "calc", "bool", "json", "own", "seq", "uuid", "time",
+                                   "dtz", "ttz", "ival",
                                    "bin",
                                    *POSTGRESQL_FAMILIES)
                 and tab.fks.get(col.name, (None, None))[1] is None
@@ -244,7 +263,7 @@ class Evolver:
         kinds = ["add_table"] if len(t) < MAX_TABLES else []
         if not t:
             return kinds
-        kinds += ["drop_table", "table_comment", "table_options"]
+        kinds += ["drop_table", "table_comment", "table_options", "legacy_model"]
         kinds += ["change_identity"] if any(x.identity for x in t.values()) else []
         kinds += ["change_autoincrement"] if any(
             x.identity is None and x.pk_extra is None for x in t.values()) else []
@@ -289,10 +308,12 @@ class Evolver:
             col.name in cols for cols in tab.unique_sets() + list(tab.indexes))
         f = col.family
         if f in STRINGS:
-            options = [(f, n) for f in ("str", "cstr") for n in LENGTHS]
+            options = [(f, n) for f in ("str", "cstr", "ustr") for n in LENGTHS]
             options += [] if indexed else [("text",), ("mtext",)]
         elif f in INTEGERS:
             options = [(i,) for i in INTEGERS]
+        elif f in ("dt", "dtz", "time", "ttz"):  # with and without time zone
+            options = [("dt",), ("dtz",)] if f.startswith("dt") else [("time",), ("ttz",)]
         elif f == "own":
             options = [("own", col.type[1], n) for n in LENGTHS]
         elif f == "num":
@@ -351,6 +372,7 @@ class Evolver:
             family = "int"
         name = self.fresh("c")
         col = Col(name, {"str": ("str", self.pick(LENGTHS)), "cstr": ("cstr", self.pick(LENGTHS)),
+                         "ustr": ("ustr", self.pick(LENGTHS)),
                          "num": ("num", *self.pick(NUMERICS)),
                          "enum": self.enum_type(name),
                          "calc": ("calc", self.pick(FACTORS), self.pick(self.storages())),
@@ -518,6 +540,11 @@ class Evolver:
         tab.checks[name] = (col.name, self.pick([0, 1]))
         return f"+ check {tab.name}.{name}: {tab.check_sql(name)}"
 
+    def legacy_model(self) -> str:
+        """The models declare the ignored table, or stop declaring it: no change either way."""
+        self.legacy = not self.legacy
+        return f"{'+' if self.legacy else '-'} model of ignored {LEGACY_TABLE}"
+
     def rename_table(self) -> str:
         """A new name (info renamed_from); keys of other tables follow it."""
         old = self.pick(self.renamable_tables())
@@ -668,9 +695,10 @@ class Evolver:
 
     def index_extras(self, tab: Tab, cols: tuple[str, ...]) -> list[str]:
         """Per-dialect options the index may have: a MariaDB prefix length on a String first
-        column (not an expression), PostgreSQL's index method."""
-        plain_string = tab.col(cols[0]).family in ("str", "cstr") and tab.form(cols) is None
-        return ["btree", *(["len"] if plain_string else [])]
+        column (not an expression), PostgreSQL's index method, or (projects not on MariaDB)
+        PostgreSQL's INCLUDE of ``id``."""
+        plain_string = tab.col(cols[0]).family in ("str", "cstr", "ustr") and tab.form(cols) is None
+        return ["btree", *(["len"] if plain_string else []), *([] if self.mariadb else ["incl"])]
 
     def change_index_extra(self) -> str:
         """An index gets or loses a per-dialect option (the other databases ignore it)."""
@@ -734,5 +762,6 @@ def evolutions(draw, mariadb: bool, postgresql: bool = False, min_steps: int = 8
         while len(edits) < count or not expected_changes(before, evolver.tables):
             kinds = [kind for kind in evolver.applicable() for _ in range(WEIGHTS[kind])]
             edits.append(evolver.edit(draw(st.sampled_from(kinds))))
-        steps.append(Step(tuple(edits), copy.deepcopy(evolver.tables), dict(evolver.own_types)))
+        steps.append(Step(tuple(edits), copy.deepcopy(evolver.tables), dict(evolver.own_types),
+                          evolver.legacy))
     return Evolution(tuple(steps))

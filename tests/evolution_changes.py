@@ -47,7 +47,8 @@ def _objects(tab: Tab, renaming: Renaming) -> dict[str, tuple[str, str, object]]
         lead = texts[0]
         first = {None: lead, "desc": f"{lead} DESC", "lower": f"lower({lead})"}[form]
         options = {None: [], "len": [f"mysql_length={{{lead!r}: 4}}"],
-                   "btree": ["postgresql_using=btree"]}[tab.extra(columns)]
+                   "btree": ["postgresql_using=btree"],
+                   "incl": ["postgresql_include=['id']"]}[tab.extra(columns)]
         if where := tab.where(columns):
             options.append(f"postgresql_where={lead} {where}, sqlite_where={lead} {where}")
         shown = f" ({', '.join((first, *texts[1:]))})"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 
-STRINGS = ("str", "cstr", "text", "mtext")
+STRINGS = ("str", "cstr", "ustr", "text", "mtext")
 
 
 @dataclass
@@ -49,8 +49,8 @@ class Tab:
     # or "lower" (func.lower(column(...))), and partial indexes: columns -> condition on it
     forms: dict[tuple[str, ...], str] = field(default_factory=dict)
     wheres: dict[tuple[str, ...], str] = field(default_factory=dict)
-    # per-dialect index options: "len" (mysql_length of 4 on a String first column) or "btree"
-    # (postgresql_using)
+    # per-dialect index options: "len" (mysql_length of 4 on a String first column), "btree"
+    # (postgresql_using) or "incl" (postgresql_include=['id'])
     extras: dict[tuple[str, ...], str] = field(default_factory=dict)
     deferred: set[str] = field(default_factory=set)  # DEFERRABLE INITIALLY DEFERRED keys
     use_alter: set[str] = field(default_factory=set)  # keys that closed a cycle when drawn
@@ -237,8 +237,11 @@ def type_source(t: tuple) -> str:
         return f"Integer, Computed('{t[1]} * 10', persisted={t[2]})"
     if t[0] == "num":
         return f"Numeric({t[1]}, {t[2]})"
+    if t[0] == "ustr":
+        return f"sa.Unicode({t[1]})"
     return f"String({t[1]})" if t[0] == "str" else {
         "int": "Integer", "big": "sa.BigInteger", "text": "Text", "dt": "DateTime",
+        "dtz": "DateTime(timezone=True)", "ttz": "sa.Time(timezone=True)", "ival": "sa.Interval",
         "small": "sa.SmallInteger", "uuid": "sa.Uuid", "time": "sa.Time", "bin": "sa.LargeBinary",
         "flt": "sa.Float",
         "bool": "Boolean"}[t[0]]
@@ -262,8 +265,11 @@ def type_text(t: tuple) -> str:
         return type_source(t)
     if t[0] == "num":
         return f"Numeric(precision={t[1]}, scale={t[2]})"
+    if t[0] == "ustr":
+        return f"Unicode(length={t[1]})"
     return f"String(length={t[1]})" if t[0] == "str" else {
         "int": "Integer()", "big": "BigInteger()", "text": "Text()", "dt": "DateTime()",
+        "dtz": "DateTime(timezone=True)", "ttz": "Time(timezone=True)", "ival": "Interval()",
         "small": "SmallInteger()", "uuid": "Uuid()", "time": "Time()", "bin": "LargeBinary()",
         "flt": "Float()",
         "calc": "Integer()", "bool": "Boolean()", "seq": "Integer()"}[t[0]]
@@ -329,7 +335,8 @@ def _index_source(tab: Tab, cols: tuple[str, ...], unique: bool) -> str:
     SQLite."""
     options = ", unique=True" if unique else ""
     options += {None: "", "len": f", mysql_length={{{cols[0]!r}: 4}}",
-                "btree": ", postgresql_using='btree'"}[tab.extra(cols)]
+                "btree": ", postgresql_using='btree'",
+                "incl": ", postgresql_include=['id']"}[tab.extra(cols)]
     if where := tab.where(cols):
         condition = f"sa.text({f'{cols[0]} {where}'!r})"
         options += f", postgresql_where={condition}, sqlite_where={condition}"

@@ -34,7 +34,6 @@ from schema.config import load_config
 from schema.database import run_on_connection
 from schema.serialize import table_key
 from schema.store import SnapshotStore
-from schema.verify import schema_drift, snapshot_metadata
 
 from .conftest import ALLOW, Project, new_project
 
@@ -135,18 +134,6 @@ def configure(project: Project, options: dict[str, Any]) -> None:
     path.write_text(text, encoding="utf-8")
     table = tomllib.loads(text)["tool"]["schema"]
     assert {key: table.get(key) for key in options} == options
-
-
-def drift(project: Project, snapshots: Path | None = None) -> list[str]:
-    """``Project.drift``, skipping the tables ``ignore_tables`` leaves to others, as ``tool
-    apply`` does."""
-    ignores = load_config(project.root).ignores
-    store = SnapshotStore(snapshots or project.root / "snapshots")
-    manifest = store.read_manifest()
-    assert manifest is not None
-    metadata = snapshot_metadata(store, manifest)
-    return run_on_connection(project.url,
-                             lambda connection: schema_drift(connection, metadata, ignores))
 
 
 def ignored_tables(project: Project, source: str) -> list[sa.Table]:
@@ -254,16 +241,16 @@ def test_golden(case: Case, database_url: str, tmp_path: Path) -> None:
     assert applied.code == 0 and "verified" in applied.out, f"apply after:\n{applied.out}"
     # The downgrade check below proves something only if verification can tell them apart.
     if make_url(database_url).get_backend_name() not in case.unchanged_on:
-        assert drift(project, previous) != [], (
+        assert project.drift(previous) != [], (
             "verification cannot tell the upgraded database from the before snapshot, so "
             "neither this upgrade nor the downgrade below is really verified")
     kept = [name for name in case.rows if name in manifest.tables]
     assert row_counts(project, kept) == {name: len(case.rows[name]) for name in kept}
 
     project.migrate("downgrade", "-1")
-    assert drift(project, previous) == [], "downgrade -1 does not give back the before schema"
+    assert project.drift(previous) == [], "downgrade -1 does not give back the before schema"
     project.migrate("upgrade", "head")
-    assert drift(project) == [], "upgrade head does not give the after schema again"
+    assert project.drift() == [], "upgrade head does not give the after schema again"
     assert live_columns(project, legacy) == legacy_columns, "an ignored table was touched"
     checked = project.invoke("check", check=False)
     assert checked.code == 0, f"tool check:\n{checked.out}{checked.err}"

@@ -12,7 +12,7 @@ from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Column, MetaData, inspect
+from sqlalchemy import Column, MetaData, Table, event, inspect
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import SAWarning
 from sqlalchemy.sql.elements import ClauseElement, TextClause
@@ -60,6 +60,13 @@ def metadata_of(tables: Mapping[str, TableDict], convention: Mapping[str, str]) 
     return metadata
 
 
+def _unquote_nextval(inspector: Any, table: Table, column_info: dict[str, Any]) -> None:
+    default = column_info.get("default")
+    if inspector.dialect.name == "postgresql" and isinstance(default, str) and \
+            default.startswith("nextval('") and "''" in default:
+        column_info["default"] = default.replace("''", "'")
+
+
 def schema_drift(
     connection: Connection, metadata: MetaData, ignore: Callable[[str], bool] | None = None
 ) -> list[str]:
@@ -95,7 +102,13 @@ def schema_drift(
                                 SAWarning)
         warnings.filterwarnings("ignore", "autogenerate skipping metadata-specified expression",
                                 UserWarning)
-        diffs = _flatten(compare_metadata(context, metadata))
+        # Alembic looks up a SERIAL's sequence from its nextval('...') text without undoing
+        # SQL's doubled quotes: a table named with a quote would fail the lookup
+        event.listen(Table, "column_reflect", _unquote_nextval, insert=True)
+        try:
+            diffs = _flatten(compare_metadata(context, metadata))
+        finally:
+            event.remove(Table, "column_reflect", _unquote_nextval)
     inspector = inspect(connection)  # one inspector: its cache serves every check below
     diffs = [diff for diff in diffs if not (  # FLOAT(24) reads back as REAL on PostgreSQL
         diff[0] == "modify_type" and same_float(connection.dialect.name, diff[5], diff[6]))]

@@ -162,7 +162,8 @@ def enum_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
 
 _NOW = {"now()", "current_timestamp", "current_timestamp()", "localtimestamp", "getdate()"}
 _BOOLEANS = {"true": "1", "false": "0"}
-_CAST = re.compile(r"::[\w .\"]+(\(\d+(,\s*\d+)?\))?(\[\])?$")
+# a PostgreSQL cast at the end: type names quoted ("e_c3's", doubled quotes inside) or not
+_CAST = re.compile(r'::(?:"(?:[^"]|"")*"|[\w .])+(\(\d+(,\s*\d+)?\))?(\[\])?$')
 
 
 def normalize_default(text: str | None) -> str | None:
@@ -278,7 +279,7 @@ _SYNONYMS = {"octet_length": "length", "lcase": "lower", "ucase": "upper"}
 # that what follows it (``'a'::grow_status OR id > 0``) is not taken for part of the type.
 _LENGTH = r"(?:\(\d+(?:,\s*\d+)?\))?"
 _PG_CAST = re.compile(
-    rf'::(?:"[^"]+"|\w+)(?:\.(?:"[^"]+"|\w+))?{_LENGTH}'
+    rf'::(?:"(?:[^"]|"")+"|\w+)(?:\.(?:"(?:[^"]|"")+"|\w+))?{_LENGTH}'
     rf"(?:\s+(?:varying|precision|with(?:out)?\s+time\s+zone))?{_LENGTH}(?:\[\])?")
 _TERM = re.compile(r"[A-Za-z_][\w$]*|\d+(?:\.\d+)?|'(?:[^']|'')*'")
 

@@ -14,7 +14,10 @@ table to (``id``, an Integer column) of another table, which gets a unique const
 for it; while referenced, that constraint stays and that column keeps its type, and rows hold NULL
 in the key's columns. Names come from one counter (``t3``, ``c7``, ``k9``), so a name is never
 reused; the naming convention names indexes, unique and foreign keys (an index is named after its
-first column, so no two indexes of a table start with the same column).
+first column, so no two indexes of a table start with the same column).  New tables and columns
+often get odd names instead: a reserved word (``order``), capitals (``C7``), a quote (``c7's``),
+a space (``c7 x``) or a non-ASCII letter (``äc7``); CHECKs, index conditions and expressions
+only name plain columns (SQL text would have to quote the others per database).
 
 An index's first column may be descending, or lower(...) of a String column where the project does
 not target MariaDB (never an expression on a foreign-key column: MariaDB must find an index whose
@@ -139,6 +142,15 @@ LEGACY_MODEL = (f'\n{LEGACY_TABLE} = Table({LEGACY_TABLE!r}, metadata, Column("i
                 'primary_key=True), Column("note", String(20)))\n')
 
 
+# Reserved words taken as table or column names (once each per evolution).
+RESERVED = ("order", "select", "group", "user", "check", "table")
+
+
+def plain_name(name: str) -> bool:
+    """A name SQL text may hold unquoted on every database (``c7``; ``order`` is not)."""
+    return name.isascii() and name.isidentifier() and name.islower() and name not in RESERVED
+
+
 # --- the strategy --------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -181,11 +193,24 @@ class Evolver:
         self.tables: Schema = {}
         self.start: Schema = {}  # the schema before the step being drawn
         self.legacy = False
+        self.used: set[str] = set()  # reserved words taken as names
         self.own_types: dict[str, int] = {}
         self.counter = itertools.count(1)
 
-    def fresh(self, prefix: str) -> str:
-        return f"{prefix}{next(self.counter)}"
+    def fresh(self, prefix: str, odd: bool = False) -> str:
+        """A new name; with ``odd``, often a reserved word, or with capitals, a quote, a space
+        or a non-ASCII letter (never in SQL text the models write: CHECKs, index conditions
+        and expressions name plain columns only)."""
+        name = f"{prefix}{next(self.counter)}"
+        if not odd or self.draw(st.booleans()):
+            return name
+        reserved = [word for word in RESERVED if word not in self.used]
+        form = self.pick(["upper", "quote", "space", "umlaut"] + (["reserved"] if reserved else []))
+        if form == "reserved":
+            self.used.add(word := reserved[0])
+            return word
+        return {"upper": name.upper(), "quote": f"{name}'s", "space": f"{name} x",
+                "umlaut": f"ä{name}"}[form]
 
     def pick(self, options):
         return self.draw(st.sampled_from(sorted(options) if isinstance(options, set) else
@@ -234,7 +259,7 @@ class Evolver:
                                    "dtz", "ttz", "ival",
                                    "bin",
                                    *POSTGRESQL_FAMILIES)
-                and tab.fks.get(col.name, (None, None))[1] is None
+                and plain_name(col.name) and tab.fks.get(col.name, (None, None))[1] is None
                 and not any(col.name in cols for cols in tab.cfks))
 
     def plain(self, tab: Tab, col: Col) -> bool:
@@ -293,8 +318,8 @@ class Evolver:
         kinds += ["add_unique"] if any(self.unique_candidates(x) for x in t.values()) else []
         kinds += ["change_deferrable"] if not self.mariadb and any(
             x.fks for x in t.values()) else []
-        kinds += ["change_where", "change_index_extra"] if any(
-            x.indexes for x in t.values()) else []
+        kinds += ["change_index_extra"] if any(x.indexes for x in t.values()) else []
+        kinds += ["change_where"] if any(self.wherable(x) for x in t.values()) else []
         for kind, attr in (("drop_index", "indexes"), ("drop_unique", "uniques"),
                            ("drop_fk", "fks"), ("drop_check", "checks"), ("change_fk", "fks"),
                            ("drop_cfk", "cfks"),
@@ -370,13 +395,13 @@ class Evolver:
         parents = self.parents_for(tab.name) + ([] if tab.name in self.tables else [tab.name])
         if family == "fk" and not parents:
             family = "int"
-        name = self.fresh("c")
+        name = self.fresh("c", odd=True)
         col = Col(name, {"str": ("str", self.pick(LENGTHS)), "cstr": ("cstr", self.pick(LENGTHS)),
                          "ustr": ("ustr", self.pick(LENGTHS)),
                          "num": ("num", *self.pick(NUMERICS)),
                          "enum": self.enum_type(name),
                          "calc": ("calc", self.pick(FACTORS), self.pick(self.storages())),
-                         "own": ("own", f"Own_{name}", self.pick(LENGTHS)),
+                         "own": ("own", self.fresh("Own_"), self.pick(LENGTHS)),
                          "seq": ("seq", f"s_{name}", self.pick((1, 1000))),
                          "arr": ("arr", self.pick(("int", "big"))),
                          "net": ("net", self.pick(("INET", "CIDR")))}.get(family, (family,)))
@@ -392,7 +417,7 @@ class Evolver:
         tab.columns.append(col)
         fk = f" -> {tab.fks[col.name]}" if col.name in tab.fks else ""
         check = ""
-        if family == "enum" and self.draw(st.booleans()):  # there when its values change
+        if family == "enum" and plain_name(name) and self.draw(st.booleans()):  # for conversions
             tab.checks[check := self.fresh("k")] = (col.name, self.pick([0, 1]))
             check = f" check {tab.check_sql(check)}"
         return (f"{col.name} {type_text(col.type)}{'' if col.nullable else ' not null'}"
@@ -400,7 +425,7 @@ class Evolver:
 
     def add_table(self) -> str:
         schema = "s1." if self.postgresql and self.draw(st.booleans()) else ""
-        tab = Tab(schema + self.fresh("t"), comment=self.maybe(COMMENTS),
+        tab = Tab(schema + self.fresh("t", odd=True), comment=self.maybe(COMMENTS),
                   identity=self.maybe(IDENTITIES), options=self.maybe(TABLE_OPTIONS) or ())
         columns = [self.new_column(tab) for _ in range(self.draw(st.integers(1, 4)))]
         self.tables[tab.name] = tab
@@ -617,13 +642,14 @@ class Evolver:
         tab.indexes[cols] = self.draw(st.booleans())
         # never an expression on a foreign key's column: MariaDB must find an index whose
         # leading column is the key's
-        forms = [] if tab.keyed(first) else ["desc"]
-        forms += ["lower"] if tab.col(first).family == "str" and not self.mariadb else []
+        forms = [] if tab.keyed(first) or not plain_name(first) else ["desc"]
+        forms += ["lower"] if tab.col(first).family == "str" and not self.mariadb and \
+            plain_name(first) else []
         tab.forms.pop(cols, None)
         if form := self.maybe(forms) if forms else None:
             tab.forms[cols] = form
         tab.wheres.pop(cols, None)
-        if where := self.maybe(WHERES):
+        if where := self.maybe(WHERES) if plain_name(first) else None:
             tab.wheres[cols] = where
         tab.extras.pop(cols, None)
         if extra := self.maybe(self.index_extras(tab, cols)):
@@ -711,10 +737,14 @@ class Evolver:
             del tab.extras[cols]
         return f"~ index {tab.name}{cols} option {extra}"
 
+    def wherable(self, tab: Tab) -> list[tuple[str, ...]]:
+        """Indexes that may have a condition: on a first column SQL text can name plainly."""
+        return [cols for cols in tab.indexes if plain_name(cols[0])]
+
     def change_where(self) -> str:
         """An index becomes partial, or its condition changes, or it covers every row again."""
-        tab = self.tables[self.pick(n for n, t in self.tables.items() if t.indexes)]
-        cols = self.pick(tab.indexes)
+        tab = self.tables[self.pick(n for n, t in self.tables.items() if self.wherable(t))]
+        cols = self.pick(self.wherable(tab))
         where = self.pick([w for w in (None, *WHERES) if w != tab.where(cols)])
         tab.wheres[cols] = where
         if where is None:

@@ -325,7 +325,7 @@ def render(schema: Schema, own_types: dict[str, int] | None = None) -> str:
         body = "".join(f"    {item},\n" for item in items)
         if tab.schema:
             body += f"    schema={tab.schema!r},\n"
-        out.append(f"{tab.table} = Table(\n    {tab.table!r}, metadata,\n{body})\n")
+        out.append(f"Table(\n    {tab.table!r}, metadata,\n{body})\n")
     return "\n".join(out)
 
 
@@ -345,4 +345,4 @@ def _index_source(tab: Tab, cols: tuple[str, ...], unique: bool) -> str:
         return f"Index(None, {', '.join(map(repr, cols))}{options})"
     first = {"desc": "sa.desc", "lower": "func.lower"}[form] + f"(column({cols[0]!r}))"
     rest = "".join(f", {c!r}" for c in cols[1:])
-    return f"Index('ix_{tab.label}_{cols[0]}', {first}{rest}{options})"
+    return f"Index({f'ix_{tab.label}_{cols[0]}'!r}, {first}{rest}{options})"

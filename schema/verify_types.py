@@ -6,6 +6,7 @@ type than the ``Float(precision=24)`` that made it."""
 from __future__ import annotations
 
 from sqlalchemy import DOUBLE_PRECISION, REAL, Float, MetaData, String
+from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Inspector
 
 
@@ -35,6 +36,37 @@ def collation_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
     return lines
 
 
+def float_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
+    """One line per ``Float`` column stored in single precision where double is declared, or
+    the other way round: Alembic's comparison takes REAL and DOUBLE for the same type."""
+    dialect = inspector.dialect.name
+    if dialect not in ("postgresql", "mysql"):
+        return []
+    lines = []
+    for table in metadata.tables.values():
+        if not inspector.has_table(table.name, schema=table.schema):
+            continue
+        declared = {str(c.name): getattr(c.type, "_variant_mapping", {}).get(dialect, c.type)
+                    for c in table.columns}
+        for live in inspector.get_columns(table.name, schema=table.schema):
+            expected = declared.get(live["name"])
+            if type(expected) is not Float or not isinstance(live["type"], Float):
+                continue
+            double = (DOUBLE_PRECISION, mysql.DOUBLE)
+            if isinstance(live["type"], double) != _double(expected, dialect):
+                lines.append(f"column {table.name}.{live['name']}: {live['type']} in the "
+                             f"database, the snapshot says {expected}")
+    return lines
+
+
+def _double(type_: Float, dialect: str) -> bool:
+    """Whether ``type_`` is stored in double precision: PostgreSQL makes a FLOAT without
+    precision one, MariaDB a FLOAT(25..53)."""
+    if type_.precision is None:
+        return dialect == "postgresql"
+    return type_.precision > 24
+
+
 def declared_collation(type_: object, dialect: str) -> str | None | bool:
     """The collation ``type_`` declares on this database: None for the default, False where
     the type has none."""
@@ -44,11 +76,16 @@ def declared_collation(type_: object, dialect: str) -> str | None | bool:
 
 def same_float(dialect: str, live: object, expected: object) -> bool:
     """Whether a reflected floating-point type is what ``Float(precision=p)`` creates:
-    PostgreSQL makes FLOAT(1..24) a REAL and FLOAT(25..53) (or FLOAT) a DOUBLE PRECISION, and
-    reports those names, which Alembic's comparison takes for another type."""
+    PostgreSQL makes FLOAT(1..24) a REAL and FLOAT(25..53) (or FLOAT) a DOUBLE PRECISION,
+    MariaDB FLOAT(25..53) a DOUBLE, and they report those names, which Alembic's comparison
+    takes for another type."""
     expected = getattr(expected, "_variant_mapping", {}).get(dialect, expected)
-    if dialect != "postgresql" or type(expected) is not Float:
+    if type(expected) is not Float:
         return False
     precision = expected.precision
+    if dialect == "mysql":
+        return precision is not None and precision > 24 and isinstance(live, mysql.DOUBLE)
+    if dialect != "postgresql":
+        return False
     wanted = REAL if precision is not None and precision <= 24 else DOUBLE_PRECISION
     return isinstance(live, wanted)

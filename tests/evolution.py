@@ -85,7 +85,7 @@ LENGTHS = (8, 16, 32, 64)
 NUMERICS = ((6, 2), (8, 2), (10, 2), (12, 0), (8, 0))
 FAMILIES = ("int", "str", "fk", "big", "num", "text", "dt", "fk", "enum", "calc", "bool", "uint",
             "mtext", "json", "own", "seq", "cstr", "enum", "small", "uuid", "time", "bin", "flt",
-            "ustr", "dtz", "ttz", "ival")
+            "ustr", "dtz", "ttz", "ival", "ltext", "tiny", "dbl")
 # Value lists of ENUM columns: "a" is always there (the test's rows use it).
 ENUM_VALUES = (("a", "b"), ("a", "b", "c"), ("b", "a"), ("a", "c"), ("a", "b", "c", "d"))
 FACTORS = (2, 3)  # generated columns are factor * 10
@@ -107,6 +107,7 @@ WEIGHTS = {"add_table": 2, "drop_table": 1, "add_column": 3, "drop_column": 2, "
 DEFAULTS = {
     "int": (("sql", "5"), ("sql", "7")), "big": (("sql", "5"), ("sql", "7")),
     "uint": (("sql", "5"), ("sql", "7")), "mtext": (("lit", "dv"), ("lit", "ok")),
+    "ltext": (("lit", "dv"),), "tiny": (("sql", "5"),), "dbl": (("sql", "5"),),
     "own": (("lit", "dv"),), "json": (), "seq": (), "arr": (), "tsv": (),
     "net": (("lit", "10.0.0.0/8"),),
     "num": (("sql", "5"), ("sql", "7")), "dt": (("now",),),
@@ -124,9 +125,9 @@ ACTIONS = (None, "CASCADE", "SET NULL", "ON UPDATE CASCADE")
 # PostgreSQL's own types, drawn where the project targets PostgreSQL alone: ("arr", "int"|"big")
 # an ARRAY of Integer or BigInteger, ("net", "INET"|"CIDR"), ("tsv",) a TSVECTOR
 POSTGRESQL_FAMILIES = ("arr", "net", "tsv")
-INTEGERS = ("int", "big", "uint", "small")
+INTEGERS = ("int", "big", "uint", "small", "tiny")
 # never in an index or unique (rows repeat values, or MariaDB needs a key length)
-UNKEYED = ("text", "mtext", "enum", "calc", "bool", "json", "seq", "arr", "tsv", "bin")
+UNKEYED = ("text", "mtext", "ltext", "enum", "calc", "bool", "json", "seq", "arr", "tsv", "bin")
 # Partial indexes: a condition on the index's first column (ignored by MariaDB).
 WHERES = ("IS NOT NULL", "IS NULL")
 # MariaDB table options (consistent sets; no engine without foreign keys, such as Aria)
@@ -334,9 +335,11 @@ class Evolver:
         f = col.family
         if f in STRINGS:
             options = [(f, n) for f in ("str", "cstr", "ustr") for n in LENGTHS]
-            options += [] if indexed else [("text",), ("mtext",)]
+            options += [] if indexed else [("text",), ("mtext",), ("ltext",)]
         elif f in INTEGERS:
             options = [(i,) for i in INTEGERS]
+        elif f in ("flt", "dbl"):  # single and double precision
+            options = [("flt",), ("dbl",)]
         elif f in ("dt", "dtz", "time", "ttz"):  # with and without time zone
             options = [("dt",), ("dtz",)] if f.startswith("dt") else [("time",), ("ttz",)]
         elif f == "own":

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 
-STRINGS = ("str", "cstr", "ustr", "text", "mtext")
+STRINGS = ("str", "cstr", "ustr", "text", "mtext", "ltext")
 
 
 @dataclass
@@ -23,7 +23,9 @@ class Col:
     # ("bool",): a Boolean (no CHECK: SQLAlchemy's default), server default true() or false()
     # ("calc", factor, persisted): an Integer generated as factor * 10 (MariaDB refuses id),
     # stored, or virtual where the project does not target PostgreSQL (before 18 it has none)
-    # ("uint",) ("mtext",) ("json",): Integer, Text and JSON with a MariaDB or PostgreSQL variant
+    # ("uint",) ("mtext",) ("json",) ("ltext",) ("tiny",): Integer, Text, JSON, Text and
+    # SmallInteger with a MariaDB or PostgreSQL variant (INT UNSIGNED, MEDIUMTEXT, JSONB,
+    # LONGTEXT, TINYINT); ("dbl",): Float(precision=53)
     # ("own", class, n): the models' own TypeDecorator over String(n)
     # ("seq", name, start): an Integer with its own Sequence
     type: tuple
@@ -213,6 +215,8 @@ def reaches(schema: Schema, start: str, goal: str) -> bool:
 VARIANTS = {
     "uint": "Integer().with_variant(mysql.INTEGER(unsigned=True), 'mysql')",
     "mtext": "Text().with_variant(mysql.MEDIUMTEXT(), 'mysql')",
+    "ltext": "Text().with_variant(mysql.LONGTEXT(), 'mysql')",
+    "tiny": "SmallInteger().with_variant(mysql.TINYINT(), 'mysql')",
     "json": "JSON().with_variant(postgresql.JSONB(), 'postgresql')",
 }
 
@@ -242,6 +246,7 @@ def type_source(t: tuple) -> str:
     return f"String({t[1]})" if t[0] == "str" else {
         "int": "Integer", "big": "sa.BigInteger", "text": "Text", "dt": "DateTime",
         "dtz": "DateTime(timezone=True)", "ttz": "sa.Time(timezone=True)", "ival": "sa.Interval",
+        "dbl": "sa.Float(precision=53)",
         "small": "sa.SmallInteger", "uuid": "sa.Uuid", "time": "sa.Time", "bin": "sa.LargeBinary",
         "flt": "sa.Float",
         "bool": "Boolean"}[t[0]]
@@ -270,6 +275,7 @@ def type_text(t: tuple) -> str:
     return f"String(length={t[1]})" if t[0] == "str" else {
         "int": "Integer()", "big": "BigInteger()", "text": "Text()", "dt": "DateTime()",
         "dtz": "DateTime(timezone=True)", "ttz": "Time(timezone=True)", "ival": "Interval()",
+        "dbl": "Float(precision=53)",
         "small": "SmallInteger()", "uuid": "Uuid()", "time": "Time()", "bin": "LargeBinary()",
         "flt": "Float()",
         "calc": "Integer()", "bool": "Boolean()", "seq": "Integer()"}[t[0]]

@@ -124,9 +124,9 @@ def can_hold_rows(old: Tab, new: Tab | None) -> bool:
 
 def sample_value(family: str, i: int) -> Any:
     """Row ``i``'s value: fits every type of its family drawn, passes every CHECK drawn."""
-    if family in ("int", "big", "uint", "seq", "small"):
+    if family in ("int", "big", "uint", "seq", "small", "tiny"):
         return 10 + i
-    if family == "flt":
+    if family in ("flt", "dbl"):
         return 10.0 + i
     if family == "uuid":
         return uuid.UUID(int=i)
@@ -242,6 +242,7 @@ def _data_type(t: tuple) -> sa.types.TypeEngine:
             "small": sa.SmallInteger, "uuid": sa.Uuid, "bin": sa.LargeBinary,
             "flt": sa.Float, "ival": sa.Interval,
             "bool": sa.Boolean, "uint": sa.Integer, "mtext": sa.Text, "json": sa.JSON,
+            "ltext": sa.Text, "tiny": sa.SmallInteger, "dbl": sa.Float,
             "seq": sa.Integer}[t[0]]()
 
 

@@ -117,7 +117,7 @@ DEFAULTS = {
     "str": (("lit", "dv"), ("lit", "it's"), ("lit", "a\\b")),
     "cstr": (("lit", "dv"),),
     "text": (("lit", "dv"), ("lit", "ok")), "enum": (("lit", "a"),),
-    "bool": (("true",), ("false",)),
+    "bool": (("true",), ("false",)), "cbool": (("true",), ("false",)),
 }
 COMMENTS = ("first note", "second note", "owner's note")
 # Referential actions of a foreign key: ON DELETE ..., or the one ON UPDATE action drawn.
@@ -127,7 +127,8 @@ ACTIONS = (None, "CASCADE", "SET NULL", "ON UPDATE CASCADE")
 POSTGRESQL_FAMILIES = ("arr", "net", "tsv")
 INTEGERS = ("int", "big", "uint", "small", "tiny")
 # never in an index or unique (rows repeat values, or MariaDB needs a key length)
-UNKEYED = ("text", "mtext", "ltext", "enum", "calc", "bool", "json", "seq", "arr", "tsv", "bin")
+UNKEYED = ("text", "mtext", "ltext", "enum", "calc", "bool", "cbool", "json", "seq", "arr", "tsv",
+           "bin")
 # Partial indexes: a condition on the index's first column (ignored by MariaDB).
 WHERES = ("IS NOT NULL", "IS NULL")
 # MariaDB table options (consistent sets; no engine without foreign keys, such as Aria)
@@ -256,9 +257,8 @@ class Evolver:
 
     def checkable(self, tab: Tab, col: Col) -> bool:
         """MariaDB refuses a CHECK on a column whose foreign key has a referential action."""
-        return (col.family not in ("dt", "calc", "bool", "json", "own", "seq", "uuid", "time",
-                                   "dtz", "ttz", "ival",
-                                   "bin",
+        return (col.family not in ("dt", "calc", "bool", "cbool", "json", "own", "seq", "uuid",
+                                   "time", "dtz", "ttz", "ival", "bin",
                                    *POSTGRESQL_FAMILIES)
                 and plain_name(col.name) and tab.fks.get(col.name, (None, None))[1] is None
                 and not any(col.name in cols for cols in tab.cfks))
@@ -338,6 +338,8 @@ class Evolver:
             options += [] if indexed else [("text",), ("mtext",), ("ltext",)]
         elif f in INTEGERS:
             options = [(i,) for i in INTEGERS]
+        elif f in ("bool", "cbool"):  # the type's own CHECK (SQLite, MariaDB) comes or goes
+            options = [("bool",), ("cbool", f"b_{col.name}")]
         elif f in ("flt", "dbl"):  # single and double precision
             options = [("flt",), ("dbl",)]
         elif f in ("dt", "dtz", "time", "ttz"):  # with and without time zone

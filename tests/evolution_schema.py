@@ -21,6 +21,7 @@ class Col:
     # Float
     # ("cstr", n): a String(n) with a binary collation on MariaDB and PostgreSQL (variants)
     # ("bool",): a Boolean (no CHECK: SQLAlchemy's default), server default true() or false()
+    # ("cbool", name): a Boolean with create_constraint=True, its CHECK named so
     # ("calc", factor, persisted): an Integer generated as factor * 10 (MariaDB refuses id),
     # stored, or virtual where the project does not target PostgreSQL (before 18 it has none)
     # ("uint",) ("mtext",) ("json",) ("ltext",) ("tiny",): Integer, Text, JSON, Text and
@@ -243,6 +244,8 @@ def type_source(t: tuple) -> str:
         return f"Numeric({t[1]}, {t[2]})"
     if t[0] == "ustr":
         return f"sa.Unicode({t[1]})"
+    if t[0] == "cbool":
+        return f"Boolean(create_constraint=True, name={t[1]!r})"
     return f"String({t[1]})" if t[0] == "str" else {
         "int": "Integer", "big": "sa.BigInteger", "text": "Text", "dt": "DateTime",
         "dtz": "DateTime(timezone=True)", "ttz": "sa.Time(timezone=True)", "ival": "sa.Interval",
@@ -272,6 +275,8 @@ def type_text(t: tuple) -> str:
         return f"Numeric(precision={t[1]}, scale={t[2]})"
     if t[0] == "ustr":
         return f"Unicode(length={t[1]})"
+    if t[0] == "cbool":
+        return type_source(t)
     return f"String(length={t[1]})" if t[0] == "str" else {
         "int": "Integer()", "big": "BigInteger()", "text": "Text()", "dt": "DateTime()",
         "dtz": "DateTime(timezone=True)", "ttz": "Time(timezone=True)", "ival": "Interval()",

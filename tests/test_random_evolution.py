@@ -142,7 +142,7 @@ def sample_value(family: str, i: int) -> Any:
         return datetime(2020, 1, i, 12, 30)
     if family == "enum":
         return "a"  # in every value list drawn
-    if family == "bool":
+    if family in ("bool", "cbool"):
         return i == 1
     if family == "arr":
         return [10 + i]
@@ -242,7 +242,7 @@ def _data_type(t: tuple) -> sa.types.TypeEngine:
             "small": sa.SmallInteger, "uuid": sa.Uuid, "bin": sa.LargeBinary,
             "flt": sa.Float, "ival": sa.Interval,
             "bool": sa.Boolean, "uint": sa.Integer, "mtext": sa.Text, "json": sa.JSON,
-            "ltext": sa.Text, "tiny": sa.SmallInteger, "dbl": sa.Float,
+            "ltext": sa.Text, "tiny": sa.SmallInteger, "dbl": sa.Float, "cbool": sa.Boolean,
             "seq": sa.Integer}[t[0]]()
 
 

@@ -49,7 +49,6 @@ from .operations import (
     CreateTableOps,
     DropForeignKeyOps,
     DropTableOps,
-    ForeignKeyIndexGuardOps,
     SQLiteOnlyOps,
     needs_implicit_index,
 )
@@ -57,9 +56,9 @@ from .plan_columns import alter_column_ops, column_op, generated_present, primar
 from .plan_indexes import (
     OutsideBatch,
     expression_indexes_present,
-    index_shape,
     on_expressions,
 )
+from .plan_keys import guard_index_op, rebuilt_references
 from .plan_order import foreign_keys, table_order
 from .postgresql_safe import SafeForms, concurrent_index, not_valid
 from .rename_ops import RenameColumnOps, RenameTableOps
@@ -182,7 +181,7 @@ def plan_operations(
         else:
             _constraint_op(change, old_tables, new_tables, phases, guarded, safe, outside)
     primary_key_ops(changes, old_tables, new_tables, phases)
-    for key, fks in _rebuilt_references(changes, old_tables, new_tables).items():
+    for key, fks in rebuilt_references(changes, old_tables, new_tables).items():
         before = {str(fk.name): fk for fk in old_tables[key].foreign_key_constraints}
         phases[FOREIGN_KEY_DROPS][key].extend(
             DropForeignKeyOps(before[str(fk.name)], needs_implicit_index(before[str(fk.name)]))
@@ -309,7 +308,7 @@ def _constraint_op(
         index = _find(table.indexes, item, "columns")
         op: ops.MigrateOperation = (
             ops.CreateIndexOp.from_index(index) if adding else ops.DropIndexOp.from_index(index))
-        op = _guard(op, sides, [str(c.name) for c in index.columns], guarded)
+        op = guard_index_op(op, sides, [str(c.name) for c in index.columns], guarded)
         if adding and safe is not None and isinstance(op, ops.CreateIndexOp):
             safe.indexes.append(concurrent_index(index))
         elif on_expressions(index):
@@ -333,81 +332,8 @@ def _constraint_op(
         op = (ops.AddConstraintOp.from_constraint(constraint) if adding
               else ops.DropConstraintOp.from_constraint(constraint))
         if isinstance(constraint, UniqueConstraint):  # an index too, on MariaDB
-            op = _guard(op, sides, [str(c.name) for c in constraint.columns], guarded)
+            op = guard_index_op(op, sides, [str(c.name) for c in constraint.columns], guarded)
         phases[3 if adding else 0][key].append(op)
-
-
-def _rebuilt_references(changes: list[Change], old_tables: _Tables, new_tables: _Tables
-                        ) -> dict[str, list[ForeignKeyConstraint]]:
-    """Foreign keys of tables that keep them, by table, whose referred unique constraint or
-    unique index is dropped (and added again, under a new name, say): PostgreSQL will not
-    drop what a foreign key depends on, MariaDB not the index it refers through, so the key
-    is dropped first and added back once the new one exists."""
-    found: dict[str, list[ForeignKeyConstraint]] = defaultdict(list)
-    keys_changed = {(c.table, (c.old or c.new or {}).get("name")) for c in changes
-                    if c.kind is Kind.FOREIGN_KEY}
-    for change in changes:
-        if change.action is not Action.DROP or change.table not in new_tables or not (
-                change.kind is Kind.UNIQUE or change.kind is Kind.INDEX
-                and change.old.get("unique")):
-            continue
-        columns = set(change.old.get("columns") or ())
-        parent = new_tables[change.table]
-        for child in new_tables.keys():
-            if child not in old_tables:
-                continue
-            before = {str(fk.name) for fk in old_tables[child].foreign_key_constraints}
-            found[child] += [
-                fk for fk in new_tables[child].foreign_key_constraints
-                if fk.referred_table is parent and str(fk.name) in before
-                and (child, str(fk.name)) not in keys_changed and fk not in found[child]
-                and {e.column.name for e in fk.elements} == columns]
-    return found
-
-
-def _guard(op: ops.MigrateOperation, sides: tuple[Table | None, Table | None],
-           columns: list[str], guarded: set[tuple[str, str, str]]) -> ops.MigrateOperation:
-    """Wrap an index operation on the leading columns of a MariaDB foreign key that no index
-    lasting through the step (in both ``sides``, unchanged) serves: while it runs, the foreign
-    key may have no other index (see ForeignKeyIndexGuardOps).  The reverse operation is
-    wrapped too, so the downgrade is guarded the same way.  Only the first drop and the first
-    create per foreign key are wrapped: the foreign key's own index serves in between."""
-    old, new = sides
-    if old is None or new is None:
-        return op
-    lasting = _lasting_index_columns(old, new)
-    direction = "drop" if isinstance(op, (ops.DropIndexOp, ops.DropConstraintOp)) else "create"
-    old_keys = {str(fk.name) for fk in old.foreign_key_constraints}
-    own = [(str(fk.name), [str(c.name) for c in fk.columns])
-           for fk in new.foreign_key_constraints if fk.name and str(fk.name) in old_keys]
-    guards = []
-    for name, fk_columns in sorted(own):
-        key = (str(new.name), name, direction)
-        if (columns[: len(fk_columns)] == fk_columns
-                and not any(lead[: len(fk_columns)] == fk_columns for lead in lasting)
-                and key not in guarded):
-            guarded.add(key)
-            guards.append((name, fk_columns))
-    return ForeignKeyIndexGuardOps(op, guards) if guards else op
-
-
-def _lasting_index_columns(old: Table, new: Table) -> list[list[str]]:
-    """Column lists of the indexes, unique constraints and primary key that both sides have
-    unchanged: they serve foreign keys all through a step.  An index whose dialect options
-    change (a partial index's condition, ignored by MariaDB) is dropped and created again, so
-    it does not last."""
-    def shapes(table: Table) -> dict[tuple[object, ...], tuple[str, ...]]:
-        """Each index, unique constraint and primary key by its shape, with its columns."""
-        found = {("index", *index_shape(index)): tuple(str(c.name) for c in index.columns)
-                 for index in table.indexes}
-        found.update({("unique", c.name, *(str(col.name) for col in c.columns)):
-                      tuple(str(col.name) for col in c.columns)
-                      for c in table.constraints if isinstance(c, UniqueConstraint)})
-        key = tuple(str(c.name) for c in table.primary_key.columns)
-        found[("pk", *key)] = key
-        return found
-    before = shapes(old)
-    return [list(columns) for shape, columns in shapes(new).items() if shape in before]
 
 
 def _find(candidates: Iterable[Any], item: dict[str, Any], field: str) -> Any:

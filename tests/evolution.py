@@ -67,6 +67,29 @@ from dataclasses import dataclass
 from hypothesis import strategies as st
 
 from .evolution_changes import expected_changes
+from .evolution_draws import (
+    ACTIONS,
+    COMMENTS,
+    DEFAULTS,
+    ENUM_VALUES,
+    FACTORS,
+    FAMILIES,
+    IDENTITIES,
+    INTEGERS,
+    LEGACY_MODEL,
+    LEGACY_TABLE,
+    LENGTHS,
+    MAX_COLUMNS,
+    MAX_TABLES,
+    NUMERICS,
+    POSTGRESQL_FAMILIES,
+    RESERVED,
+    TABLE_OPTIONS,
+    UNKEYED,
+    WEIGHTS,
+    plain_name,
+)
+from .evolution_keys import KeyEdits
 from .evolution_schema import (
     STRINGS,
     Col,
@@ -79,79 +102,6 @@ from .evolution_schema import (
     render,
     type_text,
 )
-
-MAX_TABLES, MAX_COLUMNS = 5, 6
-LENGTHS = (8, 16, 32, 64)
-NUMERICS = ((6, 2), (8, 2), (10, 2), (12, 0), (8, 0))
-FAMILIES = ("int", "str", "fk", "big", "num", "text", "dt", "fk", "enum", "calc", "bool", "uint",
-            "mtext", "json", "own", "seq", "cstr", "enum", "small", "uuid", "time", "bin", "flt",
-            "ustr", "dtz", "ttz", "ival", "ltext", "tiny", "dbl")
-# Value lists of ENUM columns: "a" is always there (the test's rows use it).
-ENUM_VALUES = (("a", "b"), ("a", "b", "c"), ("b", "a"), ("a", "c"), ("a", "b", "c", "d"))
-FACTORS = (2, 3)  # generated columns are factor * 10
-# IDENTITY options (start, increment) of a table's id column; None is plain autoincrement.
-IDENTITIES = ((100, 1), (1000, 1), (100, 5))
-# How often each applicable kind of edit is drawn (relative weights).
-WEIGHTS = {"add_table": 2, "drop_table": 1, "add_column": 3, "drop_column": 2, "alter_type": 2,
-           "alter_nullable": 2, "alter_default": 2, "column_comment": 1, "table_comment": 1,
-           "add_index": 2, "drop_index": 1, "add_unique": 2, "drop_unique": 1, "add_fk": 4,
-           "drop_fk": 2, "add_check": 2, "drop_check": 1, "change_check": 1, "change_fk": 1,
-           "change_index": 1, "change_computed": 1, "change_identity": 1, "change_where": 1,
-           "change_autoincrement": 1, "change_index_extra": 1,
-           "change_deferrable": 1, "change_primary_key": 1,
-           "change_sequence": 1, "table_options": 1, "close_cycle": 2, "add_cfk": 2,
-           "drop_cfk": 1, "share_enum": 2,
-           "change_enum": 3, "rename_table": 1, "rename_column": 2, "legacy_model": 1}
-# Server defaults per type family: ("lit", x) is server_default="x", ("sql", x) sa.text("x").
-# They satisfy every CHECK drawn below (numbers >= 1, strings longer than 1 character).
-DEFAULTS = {
-    "int": (("sql", "5"), ("sql", "7")), "big": (("sql", "5"), ("sql", "7")),
-    "uint": (("sql", "5"), ("sql", "7")), "mtext": (("lit", "dv"), ("lit", "ok")),
-    "ltext": (("lit", "dv"),), "tiny": (("sql", "5"),), "dbl": (("sql", "5"),),
-    "own": (("lit", "dv"),), "json": (), "seq": (), "arr": (), "tsv": (),
-    "net": (("lit", "10.0.0.0/8"),),
-    "num": (("sql", "5"), ("sql", "7")), "dt": (("now",),),
-    "small": (("sql", "5"), ("sql", "7")), "flt": (("sql", "5"),), "uuid": (), "time": (),
-    "dtz": (("now",),), "ttz": (), "ival": (), "ustr": (("lit", "dv"),),
-    "bin": (),
-    "str": (("lit", "dv"), ("lit", "it's"), ("lit", "a\\b")),
-    "cstr": (("lit", "dv"),),
-    "text": (("lit", "dv"), ("lit", "ok")), "enum": (("lit", "a"),),
-    "bool": (("true",), ("false",)), "cbool": (("true",), ("false",)),
-}
-COMMENTS = ("first note", "second note", "owner's note")
-# Referential actions of a foreign key: ON DELETE ..., or the one ON UPDATE action drawn.
-ACTIONS = (None, "CASCADE", "SET NULL", "ON UPDATE CASCADE")
-# PostgreSQL's own types, drawn where the project targets PostgreSQL alone: ("arr", "int"|"big")
-# an ARRAY of Integer or BigInteger, ("net", "INET"|"CIDR"), ("tsv",) a TSVECTOR
-POSTGRESQL_FAMILIES = ("arr", "net", "tsv")
-INTEGERS = ("int", "big", "uint", "small", "tiny")
-# never in an index or unique (rows repeat values, or MariaDB needs a key length)
-UNKEYED = ("text", "mtext", "ltext", "enum", "calc", "bool", "cbool", "json", "seq", "arr", "tsv",
-           "bin")
-# Partial indexes: a condition on the index's first column (ignored by MariaDB).
-WHERES = ("IS NOT NULL", "IS NULL")
-# MariaDB table options (consistent sets; no engine without foreign keys, such as Aria)
-TABLE_OPTIONS = ((("mysql_charset", "latin1"),),
-                 (("mysql_charset", "utf8mb4"), ("mysql_collate", "utf8mb4_bin")),
-                 (("mysql_engine", "InnoDB"), ("mysql_row_format", "COMPACT")))
-
-
-# A table the project's ``ignore_tables = ["legacy_*"]`` leaves to others: in the database from
-# the start, sometimes declared in the models too; never in a snapshot or revision.
-LEGACY_TABLE = "legacy_notes"
-LEGACY_MODEL = (f'\n{LEGACY_TABLE} = Table({LEGACY_TABLE!r}, metadata, Column("id", Integer, '
-                'primary_key=True), Column("note", String(20)))\n')
-
-
-# Reserved words taken as table or column names (once each per evolution).
-RESERVED = ("order", "select", "group", "user", "check", "table")
-
-
-def plain_name(name: str) -> bool:
-    """A name SQL text may hold unquoted on every database (``c7``; ``order`` is not)."""
-    return name.isascii() and name.isidentifier() and name.islower() and name not in RESERVED
-
 
 # --- the strategy --------------------------------------------------------------------------
 
@@ -179,7 +129,7 @@ class Evolution:
         printer.text(repr(self))
 
 
-class Evolver:
+class Evolver(KeyEdits):
     """The schema being evolved, and one method per kind of edit (``draw`` draws choices).
 
     With ``mariadb`` false the project targets SQLite and PostgreSQL only, so indexes on
@@ -637,142 +587,6 @@ class Evolver:
         column, k = tab.checks[name]
         tab.checks[name] = (column, 1 - k)
         return f"~ check {tab.name}.{name}: {tab.check_sql(name)}"
-
-    def add_index(self, tab: Tab | None = None) -> str:
-        tab = tab or self.tables[self.pick(n for n, t in self.tables.items()
-                                           if self.free_first(t))]
-        first = self.pick(self.free_first(tab))
-        others = [c.name for c in tab.columns if c.family not in UNKEYED and c.name != first]
-        cols = (first, *([self.pick(others)] if others and self.draw(st.booleans()) else []))
-        tab.indexes[cols] = self.draw(st.booleans())
-        # never an expression on a foreign key's column: MariaDB must find an index whose
-        # leading column is the key's
-        forms = [] if tab.keyed(first) or not plain_name(first) else ["desc"]
-        forms += ["lower"] if tab.col(first).family == "str" and not self.mariadb and \
-            plain_name(first) else []
-        tab.forms.pop(cols, None)
-        if form := self.maybe(forms) if forms else None:
-            tab.forms[cols] = form
-        tab.wheres.pop(cols, None)
-        if where := self.maybe(WHERES) if plain_name(first) else None:
-            tab.wheres[cols] = where
-        tab.extras.pop(cols, None)
-        if extra := self.maybe(self.index_extras(tab, cols)):
-            tab.extras[cols] = extra
-        shown = "".join(f" {x}" for x in (form, where and f"where {where}", extra) if x)
-        return f"+ {'unique ' if tab.indexes[cols] else ''}index{shown} {tab.name}{cols}"
-
-    def add_unique(self, tab: Tab | None = None) -> str:
-        tab = tab or self.tables[self.pick(n for n, t in self.tables.items()
-                                           if self.unique_candidates(t))]
-        cols = self.pick(self.unique_candidates(tab))
-        tab.uniques.append(cols)
-        return f"+ unique {tab.name}{cols}"
-
-    def add_fk(self) -> str:
-        tab, col = self.pick_column(self.keyable)
-        checked = any(column == col.name for column, _ in tab.checks.values())
-        self.set_fk(tab, col.name, (self.pick_parent(tab.name, self.parents_for(tab.name)),
-                                    None if checked else self.pick(ACTIONS)))
-        return f"+ fk {tab.name}.{col.name} -> {tab.fks[col.name]}"
-
-    def add_cfk(self) -> str:
-        """Two new columns with a composite key to (id, column) of another table, which gets a
-        unique constraint on them if it has none."""
-        name = self.pick(n for n, t in self.tables.items()
-                         if len(t.columns) <= MAX_COLUMNS - 2 and self.cfk_parents(n))
-        parent, column = self.pick(self.cfk_parents(name))
-        tab, cols = self.tables[name], (self.fresh("c"), self.fresh("c"))
-        tab.columns += [Col(c, ("int",)) for c in cols]
-        if ("id", column) not in self.tables[parent].uniques:
-            self.tables[parent].uniques.append(("id", column))
-        tab.cfks[cols] = (parent, column)
-        return f"+ composite fk {name}{cols} -> {parent}(id, {column})"
-
-    def close_cycle(self) -> str:
-        """A new key column that closes a cycle of keys between tables (use_alter)."""
-        name, parent = self.pick(self.cycle_candidates())
-        tab, col = self.tables[name], Col(self.fresh("c"), ("int",))
-        tab.columns.append(col)
-        self.set_fk(tab, col.name, (parent, self.pick(ACTIONS)))
-        return f"+ column {name}.{col.name} -> {tab.fks[col.name]} (closes a cycle)"
-
-    def change_fk(self) -> str:
-        """Another parent table or referential action for an existing foreign key."""
-        tab = self.tables[self.pick(n for n, t in self.tables.items() if t.fks)]
-        column = self.pick(tab.fks)
-        checked = any(c == column for c, _ in tab.checks.values())
-        before = tab.fks.pop(column)  # so a cycle is judged without it
-        options = [(parent, ondelete) for parent in self.parents_for(tab.name)
-                   for ondelete in ((None,) if checked else ACTIONS)]
-        self.set_fk(tab, column, self.pick([o for o in options if o != before] or [before]))
-        return f"~ fk {tab.name}.{column} -> {tab.fks[column]}"
-
-    def change_index(self) -> str:
-        """The same index name (same first column): other columns or uniqueness."""
-        tab = self.tables[self.pick(n for n, t in self.tables.items() if t.indexes)]
-        cols = self.pick(tab.indexes)
-        unique = tab.indexes.pop(cols)
-        others = [c.name for c in tab.columns if c.family not in UNKEYED and c.name != cols[0]]
-        options = [((cols[0], *more), u) for more in [()] + [(o,) for o in others]
-                   for u in (False, True)]
-        new_cols, tab.indexes[new_cols] = self.pick(o for o in options if o != (cols, unique))
-        for attr in (tab.forms, tab.wheres, tab.extras):  # the first column stays
-            value = attr.pop(cols, None)
-            attr.pop(new_cols, None)  # left by an index dropped before
-            if value:
-                attr[new_cols] = value
-        return f"~ index {tab.name}{cols} -> {new_cols} unique={tab.indexes[new_cols]}"
-
-    def index_extras(self, tab: Tab, cols: tuple[str, ...]) -> list[str]:
-        """Per-dialect options the index may have: a MariaDB prefix length on a String first
-        column (not an expression), PostgreSQL's index method, or (projects not on MariaDB)
-        PostgreSQL's INCLUDE of ``id``."""
-        plain_string = tab.col(cols[0]).family in ("str", "cstr", "ustr") and tab.form(cols) is None
-        return ["btree", *(["len"] if plain_string else []), *([] if self.mariadb else ["incl"])]
-
-    def change_index_extra(self) -> str:
-        """An index gets or loses a per-dialect option (the other databases ignore it)."""
-        tab = self.tables[self.pick(n for n, t in self.tables.items() if t.indexes)]
-        cols = self.pick(tab.indexes)
-        extra = self.pick([e for e in (None, *self.index_extras(tab, cols))
-                           if e != tab.extra(cols)])
-        tab.extras[cols] = extra
-        if extra is None:
-            del tab.extras[cols]
-        return f"~ index {tab.name}{cols} option {extra}"
-
-    def wherable(self, tab: Tab) -> list[tuple[str, ...]]:
-        """Indexes that may have a condition: on a first column SQL text can name plainly."""
-        return [cols for cols in tab.indexes if plain_name(cols[0])]
-
-    def change_where(self) -> str:
-        """An index becomes partial, or its condition changes, or it covers every row again."""
-        tab = self.tables[self.pick(n for n, t in self.tables.items() if self.wherable(t))]
-        cols = self.pick(self.wherable(tab))
-        where = self.pick([w for w in (None, *WHERES) if w != tab.where(cols)])
-        tab.wheres[cols] = where
-        if where is None:
-            del tab.wheres[cols]
-        return f"~ index {tab.name}{cols} where {where}"
-
-    def change_deferrable(self) -> str:
-        tab = self.tables[self.pick(n for n, t in self.tables.items() if t.fks)]
-        column = self.pick(tab.fks)
-        tab.deferred ^= {column}
-        return f"~ fk {tab.name}.{column} deferrable={tab.is_deferred(column)}"
-
-    def drop_named(self, attr: str) -> str:
-        tab = self.tables[self.pick(n for n, t in self.tables.items() if self.droppable(t, attr))]
-        items = getattr(tab, attr)
-        item = self.pick(self.droppable(tab, attr))
-        if isinstance(items, dict):
-            del items[item]
-        else:
-            items.remove(item)
-        label = {"indexes": "index", "uniques": "unique", "fks": "fk", "checks": "check",
-                 "cfks": "composite fk"}[attr]
-        return f"- {label} {tab.name} {item}"
 
     def edit(self, kind: str) -> str:
         if kind.startswith("drop_") and kind not in ("drop_table", "drop_column"):

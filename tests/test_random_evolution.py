@@ -52,8 +52,9 @@ from sqlalchemy.engine import make_url
 from schema.verify import BOOKKEEPING_TABLES
 
 from .conftest import ALLOW, MODELS_HEADER, Project, new_project
-from .evolution import LEGACY_TABLE, Evolution, Step, evolutions
+from .evolution import Evolution, Step, evolutions
 from .evolution_changes import expected_changes
+from .evolution_draws import LEGACY_TABLE
 from .evolution_schema import Renaming, Schema, Tab, declared_renames, reaches, rename
 
 EXAMPLES = int(os.environ.get("SCHEMA_EVOLUTION_EXAMPLES", "12"))

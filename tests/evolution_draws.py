@@ -1,0 +1,76 @@
+"""What the random evolution draws from: types, lengths, defaults, referential actions, table
+options, names (``tests/evolution.py`` has the strategy and what each draw means)."""
+
+from __future__ import annotations
+
+MAX_TABLES, MAX_COLUMNS = 5, 6
+LENGTHS = (8, 16, 32, 64)
+NUMERICS = ((6, 2), (8, 2), (10, 2), (12, 0), (8, 0))
+FAMILIES = ("int", "str", "fk", "big", "num", "text", "dt", "fk", "enum", "calc", "bool", "uint",
+            "mtext", "json", "own", "seq", "cstr", "enum", "small", "uuid", "time", "bin", "flt",
+            "ustr", "dtz", "ttz", "ival", "ltext", "tiny", "dbl")
+# Value lists of ENUM columns: "a" is always there (the test's rows use it).
+ENUM_VALUES = (("a", "b"), ("a", "b", "c"), ("b", "a"), ("a", "c"), ("a", "b", "c", "d"))
+FACTORS = (2, 3)  # generated columns are factor * 10
+# IDENTITY options (start, increment) of a table's id column; None is plain autoincrement.
+IDENTITIES = ((100, 1), (1000, 1), (100, 5))
+# How often each applicable kind of edit is drawn (relative weights).
+WEIGHTS = {"add_table": 2, "drop_table": 1, "add_column": 3, "drop_column": 2, "alter_type": 2,
+           "alter_nullable": 2, "alter_default": 2, "column_comment": 1, "table_comment": 1,
+           "add_index": 2, "drop_index": 1, "add_unique": 2, "drop_unique": 1, "add_fk": 4,
+           "drop_fk": 2, "add_check": 2, "drop_check": 1, "change_check": 1, "change_fk": 1,
+           "change_index": 1, "change_computed": 1, "change_identity": 1, "change_where": 1,
+           "change_autoincrement": 1, "change_index_extra": 1,
+           "change_deferrable": 1, "change_primary_key": 1,
+           "change_sequence": 1, "table_options": 1, "close_cycle": 2, "add_cfk": 2,
+           "drop_cfk": 1, "share_enum": 2,
+           "change_enum": 3, "rename_table": 1, "rename_column": 2, "legacy_model": 1}
+# Server defaults per type family: ("lit", x) is server_default="x", ("sql", x) sa.text("x").
+# They satisfy every CHECK drawn below (numbers >= 1, strings longer than 1 character).
+DEFAULTS = {
+    "int": (("sql", "5"), ("sql", "7")), "big": (("sql", "5"), ("sql", "7")),
+    "uint": (("sql", "5"), ("sql", "7")), "mtext": (("lit", "dv"), ("lit", "ok")),
+    "ltext": (("lit", "dv"),), "tiny": (("sql", "5"),), "dbl": (("sql", "5"),),
+    "own": (("lit", "dv"),), "json": (), "seq": (), "arr": (), "tsv": (),
+    "net": (("lit", "10.0.0.0/8"),),
+    "num": (("sql", "5"), ("sql", "7")), "dt": (("now",),),
+    "small": (("sql", "5"), ("sql", "7")), "flt": (("sql", "5"),), "uuid": (), "time": (),
+    "dtz": (("now",),), "ttz": (), "ival": (), "ustr": (("lit", "dv"),),
+    "bin": (),
+    "str": (("lit", "dv"), ("lit", "it's"), ("lit", "a\\b")),
+    "cstr": (("lit", "dv"),),
+    "text": (("lit", "dv"), ("lit", "ok")), "enum": (("lit", "a"),),
+    "bool": (("true",), ("false",)), "cbool": (("true",), ("false",)),
+}
+COMMENTS = ("first note", "second note", "owner's note")
+# Referential actions of a foreign key: ON DELETE ..., or the one ON UPDATE action drawn.
+ACTIONS = (None, "CASCADE", "SET NULL", "ON UPDATE CASCADE")
+# PostgreSQL's own types, drawn where the project targets PostgreSQL alone: ("arr", "int"|"big")
+# an ARRAY of Integer or BigInteger, ("net", "INET"|"CIDR"), ("tsv",) a TSVECTOR
+POSTGRESQL_FAMILIES = ("arr", "net", "tsv")
+INTEGERS = ("int", "big", "uint", "small", "tiny")
+# never in an index or unique (rows repeat values, or MariaDB needs a key length)
+UNKEYED = ("text", "mtext", "ltext", "enum", "calc", "bool", "cbool", "json", "seq", "arr", "tsv",
+           "bin")
+# Partial indexes: a condition on the index's first column (ignored by MariaDB).
+WHERES = ("IS NOT NULL", "IS NULL")
+# MariaDB table options (consistent sets; no engine without foreign keys, such as Aria)
+TABLE_OPTIONS = ((("mysql_charset", "latin1"),),
+                 (("mysql_charset", "utf8mb4"), ("mysql_collate", "utf8mb4_bin")),
+                 (("mysql_engine", "InnoDB"), ("mysql_row_format", "COMPACT")))
+
+
+# A table the project's ``ignore_tables = ["legacy_*"]`` leaves to others: in the database from
+# the start, sometimes declared in the models too; never in a snapshot or revision.
+LEGACY_TABLE = "legacy_notes"
+LEGACY_MODEL = (f'\n{LEGACY_TABLE} = Table({LEGACY_TABLE!r}, metadata, Column("id", Integer, '
+                'primary_key=True), Column("note", String(20)))\n')
+
+
+# Reserved words taken as table or column names (once each per evolution).
+RESERVED = ("order", "select", "group", "user", "check", "table")
+
+
+def plain_name(name: str) -> bool:
+    """A name SQL text may hold unquoted on every database (``c7``; ``order`` is not)."""
+    return name.isascii() and name.isidentifier() and name.islower() and name not in RESERVED

@@ -58,7 +58,8 @@ def rebuilt_references(changes: list[Change], old_tables: Tables, new_tables: Ta
 
 
 def guard_index_op(op: ops.MigrateOperation, sides: tuple[Table | None, Table | None],
-           columns: list[str], guarded: set[tuple[str, str, str]]) -> ops.MigrateOperation:
+                   columns: list[str], guarded: set[tuple[str, str, str]]
+                   ) -> ops.MigrateOperation:
     """Wrap an index operation on the leading columns of a MariaDB foreign key that no index
     lasting through the step (in both ``sides``, unchanged) serves: while it runs, the foreign
     key may have no other index (see ForeignKeyIndexGuardOps).  The reverse operation is

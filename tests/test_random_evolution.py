@@ -9,8 +9,9 @@ IDENTITY keys whose options change, autoincrement turned off and on, Boolean col
 true()/false() defaults, descending, lower(...) and partial indexes, mysql_length and
 postgresql_using, DEFERRABLE foreign keys, types with per-dialect variants, the models' own
 TypeDecorators and Sequences, composite primary keys, self-referencing and composite foreign keys,
-cycles of keys between tables (use_alter), tables in a second PostgreSQL schema, and MariaDB table
-options: engine, character set, collation, row format). On SQLite and PostgreSQL the project
+cycles of keys between tables (use_alter), tables in a second PostgreSQL schema, MariaDB table
+options: engine, character set, collation, row format, table and column renames, and odd names:
+reserved words, capitals, quotes, spaces, non-ASCII letters). On SQLite and PostgreSQL the project
 targets those two databases, so what MariaDB cannot do (indexes on expressions, DEFERRABLE) is
 drawn too.
 Each example gets a fresh project folder and an empty database, and for every step:
@@ -19,12 +20,13 @@ Each example gets a fresh project folder and an empty database, and for every st
    the old and the new schema (foreign keys, NOT NULL, unique, CHECK);
 2. `tool snapshot` prints exactly the change lines worked out from the models;
 3. `tool apply` upgrades and verifies; the rows are all there, unchanged in every column that
-   both schemas have;
+   both schemas have (a renamed one read under its new name);
 4. `alembic downgrade -1` gives back exactly the previous snapshot, rows intact;
 5. `alembic upgrade head` gives the new snapshot again, rows intact;
 
-and `tool check` passes after the last step.  A failure notes the failing step's edits, rows and
-models before and after: that is the reproduction.
+and `tool check` passes after the last step.  A table the project ignores (``legacy_*``) is in
+the database with a row from the start and must be untouched after every step.  A failure
+notes the failing step's edits, rows and models before and after: that is the reproduction.
 
 CI runs a fixed, derandomized set of examples (at least 100 steps per database);
 SCHEMA_EVOLUTION_EXAMPLES=N runs N examples instead.

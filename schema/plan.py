@@ -53,11 +53,7 @@ from .operations import (
     needs_implicit_index,
 )
 from .plan_columns import alter_column_ops, column_op, generated_present, primary_key_ops
-from .plan_indexes import (
-    OutsideBatch,
-    expression_indexes_present,
-    on_expressions,
-)
+from .plan_indexes import OutsideBatch, expression_indexes_present, on_expressions
 from .plan_keys import guard_index_op, rebuilt_references
 from .plan_order import foreign_keys, table_order
 from .postgresql_safe import SafeForms, concurrent_index, not_valid
@@ -147,10 +143,11 @@ def plan_operations(
     for change in changes:
         if change.action is Action.RENAME and change.kind is Kind.TABLE:
             table = old_tables[change.table]  # old columns, new name
+            serial = _serial_column(table)
             # the table is renamed before its columns: the sequence has the old column name
             serial = next((str(c.old) for c in changes if c.action is Action.RENAME
                            and c.kind is Kind.COLUMN and c.table == change.table
-                           and c.name == _serial_column(table)), _serial_column(table))
+                           and c.name == serial), serial)
             renamed_tables.append(RenameTableOps(str(change.old).rsplit(".", 1)[-1], table.name,
                                                  table.schema, serial))
         elif change.action is Action.RENAME:  # a column: first, so later steps see its name
@@ -184,8 +181,8 @@ def plan_operations(
     for key, fks in rebuilt_references(changes, old_tables, new_tables).items():
         before = {str(fk.name): fk for fk in old_tables[key].foreign_key_constraints}
         phases[FOREIGN_KEY_DROPS][key].extend(
-            DropForeignKeyOps(before[str(fk.name)], needs_implicit_index(before[str(fk.name)]))
-            for fk in fks)
+            DropForeignKeyOps(old, needs_implicit_index(old))
+            for old in (before[str(fk.name)] for fk in fks))
         phases[4][key].extend(AddForeignKeyOps(fk, needs_implicit_index(fk)) for fk in fks)
     for (key, name), column_changes in columns_altered.items():
         phases[2][key].extend(

@@ -90,17 +90,16 @@ def serial_numbered(column: Column[Any]) -> bool:
 
 def serial_column(table: Table) -> Column[Any] | None:
     """The column PostgreSQL makes a SERIAL (with its own sequence) when it creates the table."""
-    column = table.autoincrement_column
-    return column if column is not None and serial_numbered(column) else None
+    column = owned_sequence_column(table)
+    return column if column is not None and column.identity is None else None
 
 
 def owned_sequence_column(table: Table) -> Column[Any] | None:
     """The column whose sequence PostgreSQL creates and names after the table and column
-    (``<table>_<column>_seq``): a SERIAL or an IDENTITY.  Renames leave that name behind."""
+    (``<table>_<column>_seq``): a SERIAL or an IDENTITY, the autoincrement column without a
+    default of its own (such as a Sequence).  Renames leave that name behind."""
     column = table.autoincrement_column
-    if column is None or column.default is not None:
-        return None
-    return column if column.identity is not None or serial_numbered(column) else None
+    return column if column is not None and column.default is None else None
 
 
 def serial_sequence(table: str, column: str) -> str:

@@ -310,10 +310,15 @@ def change_lines(output: str) -> list[str]:
     return sorted(line for line in output.splitlines() if line.startswith(CHANGE_SIGNS))
 
 
+def under_old_names(old: Schema, new: Schema) -> tuple[Renaming, Schema]:
+    """The renames from ``old`` to ``new``, and ``new`` under the old names (for the rows)."""
+    renaming = declared_renames(old, new)
+    return renaming, rename(new, renaming.inverse())
+
+
 def run_step(project: Project, engine: sa.Engine, index: int, old: Schema, step: Step) -> None:
     new = step.schema
-    renaming = declared_renames(old, new)
-    back = rename(new, renaming.inverse())  # ``new`` under the old names, for the rows
+    renaming, back = under_old_names(old, new)
     rows = plan_rows(old, back)
     replace_rows(engine, old, rows)
     previous = project.root.parent / "previous"
@@ -366,7 +371,7 @@ def run_evolution(root: Path, url: str, evolution: Evolution) -> None:
             try:
                 run_step(project, engine, index, previous.schema, step)
             except BaseException:
-                back = rename(step.schema, declared_renames(previous.schema, step.schema).inverse())
+                _, back = under_old_names(previous.schema, step.schema)
                 note(f"failing step {index} on {engine.dialect.name}: {'; '.join(step.edits)}\n"
                      f"rows inserted before it: {plan_rows(previous.schema, back)}\n"
                      f"--- models before ---\n{MODELS_HEADER}{previous.models()}\n"

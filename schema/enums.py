@@ -10,7 +10,6 @@ PostgreSQL dialect, so reviewers read exactly what will run.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Protocol
 
@@ -23,7 +22,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import AddConstraint, CreateIndex, DropConstraint, DropIndex
 
 from .errors import SchemaToolError
-from .expressions import default_to_sql, text_to_type
+from .expressions import default_to_sql, mentions, text_to_type
 from .plan_indexes import index_shape
 from .serialize import TableDict
 
@@ -145,10 +144,6 @@ def convert(table: Table, column: str, enum: Enum | None = None,
 Dependent = CheckConstraint | Index
 
 
-def _mentions(text: str, column: str) -> bool:
-    return re.search(rf"(?<!\w){re.escape(column)}(?!\w)", text) is not None
-
-
 def dependents(table: Table, current: Table, column: str, postgresql: bool) -> list[Dependent]:
     """CHECK constraints and indexes of ``table``, the same in ``current``, whose condition or
     expressions name ``column``.  PostgreSQL stores their ENUM literals with the old type, so a
@@ -160,7 +155,7 @@ def dependents(table: Table, current: Table, column: str, postgresql: bool) -> l
     # not the CHECKs Boolean and Enum types make where they are emulated: never on PostgreSQL
     for check in sorted((c for c in table.constraints if isinstance(c, CheckConstraint)
                          and not getattr(c, "_type_bound", False)), key=lambda c: str(c.name)):
-        if _mentions(str(check.sqltext), column) and (check.name, str(check.sqltext)) in checks:
+        if mentions(str(check.sqltext), column) and (check.name, str(check.sqltext)) in checks:
             if check.name is None and postgresql:
                 raise SchemaToolError(
                     f"table {table.name}: a CHECK constraint on column {column}, which "
@@ -173,7 +168,7 @@ def dependents(table: Table, current: Table, column: str, postgresql: bool) -> l
         conditions = [str(e) for e in index.expressions if not isinstance(e, Column)]
         where = index.dialect_options["postgresql"].get("where")
         conditions.append("" if where is None else str(where))
-        if _mentions(" ".join(conditions), column) and index_shape(index) in indexes:
+        if mentions(" ".join(conditions), column) and index_shape(index) in indexes:
             found.append(index)
     return found
 

@@ -12,6 +12,7 @@ import enum
 import functools
 import importlib
 import inspect
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -295,3 +296,8 @@ def _literal(node: ast.expr, call: Callable[[ast.Call], Any] | None) -> Any:
     if isinstance(node, ast.Call) and call is not None:
         return call(node)
     raise ExpressionError(f"unexpected {type(node).__name__} in a recorded expression")
+
+
+def mentions(text: str, column: str) -> bool:
+    """Whether SQL ``text`` names ``column`` (as a word: a false match only costs a re-creation)."""
+    return re.search(rf"(?<!\w){re.escape(column)}(?!\w)", text) is not None

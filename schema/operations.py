@@ -7,27 +7,17 @@ key also drops the index MariaDB/MySQL made for it, so downgrades restore the sc
 
 from __future__ import annotations
 
-from typing import Any
-
 from alembic.autogenerate import renderers
 from alembic.autogenerate.api import AutogenContext
-from alembic.autogenerate.render import _render_server_default, render_op
+from alembic.autogenerate.render import render_op
 from alembic.operations import ops
 from sqlalchemy import (
-    BigInteger,
-    Column,
     ForeignKeyConstraint,
     PrimaryKeyConstraint,
-    Sequence,
-    SmallInteger,
-    String,
     Table,
     UniqueConstraint,
 )
-from sqlalchemy import table as sa_table
 from sqlalchemy.dialects import mysql, postgresql
-
-from .sequences import serial_numbered, serial_sequence
 
 _POSTGRESQL = postgresql.dialect()
 
@@ -268,111 +258,61 @@ def _render_guarded(autogen_context: AutogenContext, op: ForeignKeyIndexGuardOps
 
 
 
-class IdentityOptionsOps(ops.MigrateOperation):
-    """New IDENTITY options for a column (``ALTER COLUMN ... SET ...``), on PostgreSQL only.
+class SetAsideOps(ops.MigrateOperation):
+    """An object set aside before a change and added back after it, on some databases only.
 
-    SQLite and MariaDB have no IDENTITY columns, only plain autoincrement, so they keep no
-    options to change.  ``op`` is the ``alter_column`` with the old identity as
-    ``existing_server_default``, which Alembic's renderer leaves out when the default changes
-    (PostgreSQL would then try to add a second identity).
+    On SQLite, around a batch table rebuild: generated columns (Alembic's rebuild copies every
+    column with ``INSERT ... SELECT``, which SQLite refuses for a generated column, and
+    SQLAlchemy reads generated columns back from the CREATE TABLE text, which an earlier ``ADD
+    COLUMN`` can garble) and indexes on expressions (SQLite cannot reflect them, so the rebuilt
+    table would come back without them).  On PostgreSQL, around a column's type change:
+    generated columns that read it, which PostgreSQL will not convert under them.  On
+    PostgreSQL and MariaDB, around the type change of a foreign key's column, which they refuse
+    under the key.  Added back, the object is defined from the snapshot (a generated column's
+    values are computed again).
     """
 
-    def __init__(self, op: ops.AlterColumnOp) -> None:
+    def __init__(self, op: ops.MigrateOperation, dialects: tuple[str, ...], what: str,
+                 why: str) -> None:
         self.op = op
-
-    def reverse(self) -> IdentityOptionsOps:
-        return IdentityOptionsOps(self.op.reverse())
-
-
-@renderers.dispatch_for(IdentityOptionsOps)
-def _render_identity_options(autogen_context: AutogenContext, op: IdentityOptionsOps) -> list[str]:
-    [line] = render_op(autogen_context, op.op)
-    existing = _render_server_default(op.op.existing_server_default, autogen_context)
-    line = f"{line[:-1]},\n{' ' * 11}existing_server_default={existing})"
-    return ["# IDENTITY options exist on PostgreSQL only.",
-            f"if op.get_bind().dialect.name == 'postgresql': {line}"]
-
-
-class AutoincrementOps(ops.MigrateOperation):
-    """Turn autoincrement on or off for an existing column: AUTO_INCREMENT on MariaDB/MySQL,
-    SERIAL on PostgreSQL (its default and the sequence it owns; turned on, the numbering goes on
-    after the highest value).  SQLite's integer primary key is its rowid whatever the models
-    say."""
-
-    def __init__(self, op: ops.AlterColumnOp, serial: bool) -> None:
-        self.op = op
-        self.serial = serial  # False: IDENTITY or its own Sequence numbers it on PostgreSQL
-
-    @classmethod
-    def of(cls, table: Table, column: Column[Any], on: bool) -> AutoincrementOps:
-        """Autoincrement ``on`` or off for ``column`` (as it is before) of ``table``."""
-        return cls(ops.AlterColumnOp(
-            table.name, str(column.name), schema=table.schema, existing_type=column.type,
-            existing_nullable=column.nullable, autoincrement=on),
-            serial=serial_numbered(column))
-
-    def reverse(self) -> AutoincrementOps:
-        reverse = ops.AlterColumnOp(
-            self.op.table_name, self.op.column_name, schema=self.op.schema,
-            existing_type=self.op.existing_type, existing_nullable=self.op.existing_nullable,
-            autoincrement=not self.op.kw["autoincrement"])
-        return AutoincrementOps(reverse, self.serial)
-
-
-@renderers.dispatch_for(AutoincrementOps)
-def _render_autoincrement(autogen_context: AutogenContext, op: AutoincrementOps) -> list[str]:
-    [line] = render_op(autogen_context, op.op)
-    lines = ["# MariaDB/MySQL keep AUTO_INCREMENT as a column attribute.",
-             f"if op.get_bind().dialect.name in ('mysql', 'mariadb'): {line}"]
-    if op.serial:
-        lines += ["# PostgreSQL: SERIAL is a default and a sequence the column owns.",
-                  *(f"if op.get_bind().dialect.name == 'postgresql': op.execute({sql!r})"
-                    for sql in _serial_sql(op.op))]
-    return lines
-
-
-def _serial_sql(op: ops.AlterColumnOp) -> list[str]:
-    """The statements that make ``op``'s column a SERIAL (or a plain integer), identifiers
-    quoted by SQLAlchemy; the sequence gets the name PostgreSQL gives a SERIAL's."""
-    preparer = _POSTGRESQL.identifier_preparer
-    table = preparer.format_table(sa_table(op.table_name, schema=op.schema))
-    column = preparer.quote(op.column_name)
-    sequence = preparer.format_sequence(
-        Sequence(serial_sequence(op.table_name, op.column_name), schema=op.schema))
-    if not op.kw["autoincrement"]:
-        return [f"ALTER TABLE {table} ALTER COLUMN {column} DROP DEFAULT",
-                f"DROP SEQUENCE {sequence}"]
-    kind = "bigint" if isinstance(op.existing_type, BigInteger) else (
-        "smallint" if isinstance(op.existing_type, SmallInteger) else "integer")
-    literal = _POSTGRESQL.statement_compiler(_POSTGRESQL, None).render_literal_value(
-        sequence, String())
-    return [f"CREATE SEQUENCE {sequence} AS {kind} OWNED BY {table}.{column}",
-            f"ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT nextval({literal}::regclass)",
-            f"SELECT setval({literal}, COALESCE(MAX({column}), 0) + 1, false) FROM {table}"]
-
-
-class SQLiteOnlyOps(ops.MigrateOperation):
-    """Set an object aside before a batch table rebuild and add it back after, on SQLite only.
-
-    Generated columns: Alembic's rebuild copies every column with ``INSERT ... SELECT``, which
-    SQLite refuses for a generated column, and SQLAlchemy reads generated columns back from the
-    CREATE TABLE text, which an earlier ``ADD COLUMN`` can garble.  Indexes on expressions:
-    SQLite cannot reflect them, so the rebuilt table would come back without them.  Taken out
-    before the rebuild and added after it, the object is defined from the snapshot.
-    """
-
-    def __init__(self, op: ops.MigrateOperation, what: str = "generated column") -> None:
-        self.op = op
+        self.dialects = dialects
         self.what = what
+        self.why = why
 
-    def reverse(self) -> SQLiteOnlyOps:
-        return SQLiteOnlyOps(self.op.reverse(), self.what)
+    def reverse(self) -> SetAsideOps:
+        return SetAsideOps(self.op.reverse(), self.dialects, self.what, self.why)
 
 
-@renderers.dispatch_for(SQLiteOnlyOps)
-def _render_sqlite_only(autogen_context: AutogenContext, op: SQLiteOnlyOps) -> list[str]:
-    adding = isinstance(op.op, (ops.AddColumnOp, ops.CreateIndexOp))
+SQLITE = ("sqlite",)
+POSTGRESQL = ("postgresql",)
+NOT_SQLITE = ("postgresql", "mysql", "mariadb")
+_DIALECT_NAMES = {SQLITE: "SQLite", POSTGRESQL: "PostgreSQL",
+                  NOT_SQLITE: "PostgreSQL and MariaDB/MySQL"}
+
+
+def runs_on_sqlite(op: ops.MigrateOperation) -> bool:
+    """Whether SQLite runs ``op`` (one set aside for other databases it does not)."""
+    return not isinstance(op, SetAsideOps) or "sqlite" in op.dialects
+
+
+INDEX = "index on expressions"
+
+
+def aside_for_rebuild(op: ops.MigrateOperation, what: str = "generated column") -> SetAsideOps:
+    """``op`` setting a generated column or an index on expressions aside for SQLite's table
+    rebuild, or adding it back after."""
+    return SetAsideOps(op, SQLITE, what, "the table rebuild")
+
+
+@renderers.dispatch_for(SetAsideOps)
+def _render_set_aside(autogen_context: AutogenContext, op: SetAsideOps) -> list[str]:
+    adding = isinstance(op.op, (ops.AddColumnOp, ops.CreateIndexOp, ops.AddConstraintOp,
+                                AddForeignKeyOps))
     verb = "re-created after" if adding else "set aside for"
-    return [f"# SQLite: {op.what} {verb} the table rebuild.",
-            *(f"if op.get_bind().dialect.name == 'sqlite': {line}"
-              for line in render_op(autogen_context, op.op))]
+    condition = (f"if op.get_bind().dialect.name == {op.dialects[0]!r}:" if len(op.dialects) == 1
+                 else f"if op.get_bind().dialect.name in {op.dialects!r}:")
+    lines = render_op(autogen_context, op.op)
+    comment = f"# {_DIALECT_NAMES[op.dialects]}: {op.what} {verb} {op.why}."
+    if len(lines) == 1:  # one statement
+        return [comment, f"{condition} {lines[0]}"]
+    return [comment, condition, *lines, ""]  # a block (an empty line ends it)

@@ -44,17 +44,25 @@ from .enums import enum_type_ops, enum_types, evolve_enum_columns
 from .errors import SchemaToolError
 from .load import InvalidSnapshotData, build_table
 from .operations import (
+    INDEX,
     AddForeignKeyOps,
     CreateSchemaOps,
     CreateTableOps,
     DropForeignKeyOps,
     DropTableOps,
-    SQLiteOnlyOps,
+    aside_for_rebuild,
     needs_implicit_index,
+    runs_on_sqlite,
 )
-from .plan_columns import alter_column_ops, column_op, generated_present, primary_key_ops
+from .plan_columns import (
+    alter_column_ops,
+    column_op,
+    generated_present,
+    generated_reader_ops,
+    primary_key_ops,
+)
 from .plan_indexes import OutsideBatch, expression_indexes_present, on_expressions
-from .plan_keys import guard_index_op, rebuilt_references
+from .plan_keys import guard_index_op, rebuilt_reference_ops
 from .plan_order import foreign_keys, table_order
 from .postgresql_safe import SafeForms, concurrent_index, not_valid
 from .rename_ops import RenameColumnOps, RenameTableOps
@@ -178,12 +186,13 @@ def plan_operations(
         else:
             _constraint_op(change, old_tables, new_tables, phases, guarded, safe, outside)
     primary_key_ops(changes, old_tables, new_tables, phases)
-    for key, fks in rebuilt_references(changes, old_tables, new_tables).items():
-        before = {str(fk.name): fk for fk in old_tables[key].foreign_key_constraints}
-        phases[FOREIGN_KEY_DROPS][key].extend(
-            DropForeignKeyOps(old, needs_implicit_index(old))
-            for old in (before[str(fk.name)] for fk in fks))
-        phases[4][key].extend(AddForeignKeyOps(fk, needs_implicit_index(fk)) for fk in fks)
+    for key, (drops, adds) in rebuilt_reference_ops(changes, old_tables, new_tables).items():
+        phases[FOREIGN_KEY_DROPS][key].extend(drops)
+        phases[4][key].extend(adds)
+    if "postgresql" in databases:
+        for key, (drops, adds) in generated_reader_ops(changes, old_tables, new_tables).items():
+            phases[0][key].extend(drops)
+            phases[3][key][:0] = adds  # before anything new on them
     for (key, name), column_changes in columns_altered.items():
         phases[2][key].extend(
             alter_column_ops(old_tables[key], new_tables[key], name, column_changes))
@@ -238,19 +247,22 @@ def plan_operations(
             )
         for key in sorted(phase):
             table = new_tables[key] if new.get(key) is not None else old_tables[key]
-            generated = generated_present(old_tables, new_tables, key, index, phase[key])
-            expression_indexes = expression_indexes_present(
-                old_tables.get(key), new_tables.get(key), key, index, changes)
-            upgrade.extend(SQLiteOnlyOps(ops.DropIndexOp.from_index(ix), "index on expressions")
+            generated: list[Any] = []
+            expression_indexes: list[Any] = []
+            if any(runs_on_sqlite(op) for op in phase[key]):  # else no table rebuild there
+                generated = generated_present(old_tables, new_tables, key, index, phase[key])
+                expression_indexes = expression_indexes_present(
+                    old_tables.get(key), new_tables.get(key), key, index, changes)
+            upgrade.extend(aside_for_rebuild(ops.DropIndexOp.from_index(ix), INDEX)
                            for ix in expression_indexes)
             upgrade.append(ops.ModifyTableOps(table.name, [
-                *(SQLiteOnlyOps(ops.DropColumnOp.from_column_and_tablename(
+                *(aside_for_rebuild(ops.DropColumnOp.from_column_and_tablename(
                     table.schema, table.name, column)) for column in generated),
                 *phase[key],
-                *(SQLiteOnlyOps(ops.AddColumnOp.from_column_and_tablename(
+                *(aside_for_rebuild(ops.AddColumnOp.from_column_and_tablename(
                     table.schema, table.name, column)) for column in generated),
             ], schema=table.schema))
-            upgrade.extend(SQLiteOnlyOps(ops.CreateIndexOp.from_index(ix), "index on expressions")
+            upgrade.extend(aside_for_rebuild(ops.CreateIndexOp.from_index(ix), INDEX)
                            for ix in expression_indexes)
         if index == 3:
             upgrade.extend(outside.creates)

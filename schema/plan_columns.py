@@ -10,12 +10,20 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from alembic.operations import ops
-from sqlalchemy import CheckConstraint, Column, Table
+from sqlalchemy import CheckConstraint, Column, Constraint, Index, Table, UniqueConstraint
 
+from .autoincrement_ops import AutoincrementKeptOps, AutoincrementOps, IdentityOptionsOps
 from .diff import Action, Change, Kind
 from .errors import SchemaToolError
-from .expressions import text_to_type
-from .operations import AutoincrementOps, CheckedColumnOps, IdentityOptionsOps, PrimaryKeyOps
+from .expressions import mentions, text_to_type
+from .operations import (
+    POSTGRESQL,
+    CheckedColumnOps,
+    PrimaryKeyOps,
+    SetAsideOps,
+)
+from .plan_indexes import index_shape
+from .sequences import serial_numbered
 from .serialize import table_key
 
 
@@ -81,11 +89,14 @@ def alter_column_ops(
         identity.extend(_autoincrement_op(old_table, new_table, name))
     if not kw:
         return identity
-    return [*identity, ops.AlterColumnOp(
+    alter = ops.AlterColumnOp(
         new_table.name, name, schema=new_table.schema,
         existing_type=existing_type, existing_nullable=old.nullable,
         existing_server_default=old.server_default, existing_comment=old.comment, **kw,
-    )]
+    )
+    if old_table.autoincrement_column is old and new_table.autoincrement_column is new:
+        return [*identity, AutoincrementKeptOps(alter, serial_numbered(new))]
+    return [*identity, alter]
 
 
 def _autoincrement_op(old_table: Table, new_table: Table, name: str
@@ -134,6 +145,71 @@ def generated_present(old_tables: TableLookup, new_tables: TableLookup, key: str
         present = [*new, *(c for c in old if str(c.name) not in kept and phase <= 5)]
     dropped = {op.column_name for op in operations if isinstance(op, ops.DropColumnOp)}
     return [c for c in present if c.computed is not None and str(c.name) not in dropped]
+
+
+def retyped_columns(changes: Iterable[Change]) -> set[tuple[str, str]]:
+    """(table, column) of the columns whose database type changes (ENUM values included)."""
+    return {(c.table, str(c.name)) for c in changes if c.kind is Kind.COLUMN
+            and c.action is Action.ALTER and c.attribute in ("type", "impl")}
+
+
+def generated_reader_ops(changes: list[Change], old_tables: TableLookup,
+                         new_tables: TableLookup) -> dict[str, tuple[list[ops.MigrateOperation],
+                                                                     list[ops.MigrateOperation]]]:
+    """By table, PostgreSQL operations that set aside the generated columns (unchanged) that
+    read a column whose type changes, before the change, and add them back after it with the
+    indexes and constraints on them (PostgreSQL drops those with the column): PostgreSQL will
+    not change the type of a column a generated column reads.  Added back, such a column comes
+    last in the table and its values are computed again."""
+    retyped = retyped_columns(changes)
+    altered = {(c.table, str(c.name)) for c in changes if c.kind is Kind.COLUMN}
+    found = {}
+    for key in sorted({table for table, _ in retyped}):
+        old, new = old_tables[key], new_tables[key]
+        readers = [column for column in new.columns if column.computed is not None
+                   and (key, str(column.name)) not in altered and str(column.name) in old.c
+                   and any(mentions(str(column.computed.sqltext), name)
+                           for table, name in retyped if table == key)]
+        if not readers:
+            continue
+        drops: list[ops.MigrateOperation] = []
+        adds: list[ops.MigrateOperation] = []
+        for column in readers:
+            on_it = _on_column(old, new, str(column.name))
+            drops += [ops.DropIndexOp.from_index(item) if isinstance(item, Index)
+                      else ops.DropConstraintOp.from_constraint(item) for item in on_it]
+            drops.append(ops.DropColumnOp.from_column_and_tablename(
+                old.schema, old.name, old.c[str(column.name)]))
+            adds.append(ops.AddColumnOp.from_column_and_tablename(new.schema, new.name, column))
+            adds += [ops.CreateIndexOp.from_index(item) if isinstance(item, Index)
+                     else ops.AddConstraintOp.from_constraint(item) for item in on_it]
+        why = "the type change of a column it reads"
+        found[key] = ([SetAsideOps(op, POSTGRESQL, "generated column", why) for op in drops],
+                      [SetAsideOps(op, POSTGRESQL, "generated column", why) for op in adds])
+    return found
+
+
+def _on_column(old: Table, new: Table, column: str) -> list[Index | Constraint]:
+    """Indexes, unique and CHECK constraints of ``new``, the same in ``old``, on ``column``."""
+    found: list[Index | Constraint] = []
+    for index in sorted(new.indexes, key=lambda index: str(index.name)):
+        texts = " ".join(str(e) for e in index.expressions if not isinstance(e, Column))
+        if ((column in index.columns or mentions(texts, column))
+                and index_shape(index) in {index_shape(ix) for ix in old.indexes}):
+            found.append(index)
+    kept = {(type(c), c.name, str(getattr(c, "sqltext", "")), tuple(c.columns.keys()))
+            for c in old.constraints}
+    for constraint in sorted(new.constraints, key=lambda c: str(c.name)):
+        on = (mentions(str(constraint.sqltext), column) if isinstance(constraint, CheckConstraint)
+              else isinstance(constraint, UniqueConstraint) and column in constraint.columns)
+        if on and (type(constraint), constraint.name, str(getattr(constraint, "sqltext", "")),
+                   tuple(constraint.columns.keys())) in kept:
+            if constraint.name is None:
+                raise SchemaToolError(
+                    f"table {new.name}: a constraint on generated column {column}, which "
+                    "PostgreSQL drops and adds back around a type change, needs a name")
+            found.append(constraint)
+    return found
 
 
 def primary_key_ops(

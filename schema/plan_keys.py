@@ -1,9 +1,10 @@
-"""Foreign keys through index changes: MariaDB needs an index for every foreign key, and
-PostgreSQL will not drop the unique constraint or index a foreign key refers through.
+"""Foreign keys through index and type changes: MariaDB needs an index for every foreign key,
+refuses to change the type of a key's column, and PostgreSQL will not drop the unique constraint
+or index a foreign key refers through.
 
 ``guard_index_op`` keeps a MariaDB key served while an index on its columns is dropped and
-created again; ``rebuilt_references`` lists the keys of other tables to drop before, and add back
-after, the unique constraint or index they refer through is re-created.
+created again; ``rebuilt_reference_ops`` drops the keys to drop before, and add back after, the
+unique constraint or index they refer through is re-created or a column of theirs changes type.
 """
 
 from __future__ import annotations
@@ -12,10 +13,18 @@ from collections import defaultdict
 from typing import Protocol
 
 from alembic.operations import ops
-from sqlalchemy import ForeignKeyConstraint, Table, UniqueConstraint
+from sqlalchemy import Table, UniqueConstraint
 
 from .diff import Action, Change, Kind
-from .operations import ForeignKeyIndexGuardOps
+from .operations import (
+    NOT_SQLITE,
+    AddForeignKeyOps,
+    DropForeignKeyOps,
+    ForeignKeyIndexGuardOps,
+    SetAsideOps,
+    needs_implicit_index,
+)
+from .plan_columns import retyped_columns
 from .plan_indexes import index_shape
 
 
@@ -29,31 +38,65 @@ class Tables(Protocol):
     def keys(self) -> list[str]: ...
 
 
-def rebuilt_references(changes: list[Change], old_tables: Tables, new_tables: Tables
-                       ) -> dict[str, list[ForeignKeyConstraint]]:
-    """Foreign keys of tables that keep them, by table, whose referred unique constraint or
-    unique index is dropped (and added again, under a new name, say): PostgreSQL will not
-    drop what a foreign key depends on, MariaDB not the index it refers through, so the key
-    is dropped first and added back once the new one exists."""
-    found: dict[str, list[ForeignKeyConstraint]] = defaultdict(list)
+def rebuilt_reference_ops(changes: list[Change], old_tables: Tables, new_tables: Tables
+                          ) -> dict[str, tuple[list[ops.MigrateOperation],
+                                               list[ops.MigrateOperation]]]:
+    """By table, operations that drop foreign keys both sides have unchanged first, and add
+    them back at the end of the step:
+
+    - keys whose referred unique constraint or unique index is dropped (and added again, under
+      a new name, say): PostgreSQL will not drop what a foreign key depends on, MariaDB not the
+      index it refers through;
+    - on PostgreSQL and MariaDB, keys with a column, on either side, whose type changes:
+      MariaDB refuses to change it under the key (errors 1832/1833), PostgreSQL to convert one
+      side of a key to an ENUM type the other side does not have yet.  (Django's schema editor
+      does the same.)  SQLite checks keys by value only.
+    """
+    found: dict[str, tuple[list[ops.MigrateOperation], list[ops.MigrateOperation]]] = {}
+    through = _dropped_unique_columns(changes, new_tables)
+    retyped = retyped_columns(changes)
+    if not through and not retyped:
+        return found  # the common case: no need to build every table
     keys_changed = {(c.table, (c.old or c.new or {}).get("name")) for c in changes
                     if c.kind is Kind.FOREIGN_KEY}
+    # parents by full name, from the keys' own text: the other tables are never built
+    parents = {new_tables[key].fullname: key for key in {*through, *(t for t, _ in retyped)}
+               if key in new_tables}
+    for child in new_tables.keys():
+        if child not in old_tables:
+            continue
+        before = {str(fk.name): fk for fk in old_tables[child].foreign_key_constraints}
+        for fk in new_tables[child].foreign_key_constraints:
+            if str(fk.name) not in before or (child, str(fk.name)) in keys_changed:
+                continue
+            parent_name, _, _ = fk.elements[0].target_fullname.rpartition(".")
+            parent = parents.get(parent_name)
+            referred = {e.target_fullname.rpartition(".")[2] for e in fk.elements}
+            if not ((parent is not None and referred in through.get(parent, []))
+                    or any((child, str(c.name)) in retyped for c in fk.columns)
+                    or any((parent, name) in retyped for name in referred)):
+                continue
+            old = before[str(fk.name)]
+            drop: ops.MigrateOperation = DropForeignKeyOps(old, needs_implicit_index(old))
+            add: ops.MigrateOperation = AddForeignKeyOps(fk, needs_implicit_index(fk))
+            if parent is None or referred not in through.get(parent, []):
+                drop, add = (SetAsideOps(op, NOT_SQLITE, "foreign key",
+                                         "the type change of its columns") for op in (drop, add))
+            drops, adds = found.setdefault(child, ([], []))
+            drops.append(drop)
+            adds.append(add)
+    return found
+
+
+def _dropped_unique_columns(changes: list[Change], new_tables: Tables
+                            ) -> dict[str, list[set[str]]]:
+    """The columns of each unique constraint or unique index dropped from a table that stays."""
+    found: dict[str, list[set[str]]] = defaultdict(list)
     for change in changes:
-        if change.action is not Action.DROP or change.table not in new_tables or not (
+        if change.action is Action.DROP and change.table in new_tables and (
                 change.kind is Kind.UNIQUE or change.kind is Kind.INDEX
                 and change.old.get("unique")):
-            continue
-        columns = set(change.old.get("columns") or ())
-        parent = new_tables[change.table]
-        for child in new_tables.keys():
-            if child not in old_tables:
-                continue
-            before = {str(fk.name) for fk in old_tables[child].foreign_key_constraints}
-            found[child] += [
-                fk for fk in new_tables[child].foreign_key_constraints
-                if fk.referred_table is parent and str(fk.name) in before
-                and (child, str(fk.name)) not in keys_changed and fk not in found[child]
-                and {e.column.name for e in fk.elements} == columns]
+            found[change.table].append(set(change.old.get("columns") or ()))
     return found
 
 

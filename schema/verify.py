@@ -35,7 +35,13 @@ from .verify_checks import (
     primary_key_drift,
     sequence_drift,
 )
-from .verify_types import collation_drift, declared_collation, float_drift, same_float
+from .verify_types import (
+    collation_drift,
+    declared_collation,
+    float_drift,
+    same_float,
+    serial_type_drift,
+)
 
 # Tables that belong to the migration machinery, not to the models.
 BOOKKEEPING_TABLES = frozenset({"alembic_version", HISTORY_TABLE})
@@ -128,6 +134,7 @@ def schema_drift(
     lines.extend(partial_index_drift(inspector, metadata))
     lines.extend(option_drift(inspector, metadata))
     lines.extend(collation_drift(inspector, metadata))
+    lines.extend(serial_type_drift(inspector, metadata))
     lines.extend(float_drift(inspector, metadata))
     return lines
 

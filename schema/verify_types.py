@@ -1,13 +1,17 @@
 """What Alembic's type comparison gets wrong: it leaves collations out (PostgreSQL and MariaDB
 report them with the reflected type, MariaDB only where a column's differs from its table's;
 SQLite does not, so ``unverifiable`` says so there), and takes PostgreSQL's REAL for another
-type than the ``Float(precision=24)`` that made it."""
+type than the ``Float(precision=24)`` that made it.  Nor does it look at the integer type of
+a PostgreSQL SERIAL's sequence, which a column's type change leaves behind."""
 
 from __future__ import annotations
 
-from sqlalchemy import DOUBLE_PRECISION, REAL, Float, MetaData, String
+from sqlalchemy import DOUBLE_PRECISION, REAL, Float, MetaData, String, text
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Inspector
+
+from .autoincrement_ops import sequence_type
+from .sequences import serial_column, serial_sequence
 
 
 def collation_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
@@ -89,3 +93,23 @@ def same_float(dialect: str, live: object, expected: object) -> bool:
         return False
     wanted = REAL if precision is not None and precision <= 24 else DOUBLE_PRECISION
     return isinstance(live, wanted)
+
+
+def serial_type_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
+    """One line per PostgreSQL SERIAL whose sequence has another integer type than its column:
+    a sequence left at integer stops the numbering of a BigInteger column at 2**31 - 1."""
+    if inspector.dialect.name != "postgresql":
+        return []
+    query = text("SELECT data_type FROM pg_sequences WHERE sequencename = :name "
+                 "AND schemaname = COALESCE(:schema, current_schema())")
+    lines = []
+    for table in metadata.tables.values():
+        column = serial_column(table)
+        if column is None or not inspector.has_table(table.name, schema=table.schema):
+            continue
+        name = serial_sequence(table.name, str(column.name))
+        found = inspector.bind.execute(query, {"name": name, "schema": table.schema}).scalar()
+        if found is not None and found != sequence_type(column.type):
+            lines.append(f"sequence {name}: {found} in the database, the snapshot's column "
+                         f"{table.name}.{column.name} needs {sequence_type(column.type)}")
+    return lines

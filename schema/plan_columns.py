@@ -92,7 +92,9 @@ def alter_column_ops(
     alter = ops.AlterColumnOp(
         new_table.name, name, schema=new_table.schema,
         existing_type=existing_type, existing_nullable=old.nullable,
-        existing_server_default=old.server_default, existing_comment=old.comment, **kw,
+        # an IDENTITY is no default: MariaDB's MODIFY could not restate it (AUTO_INCREMENT is)
+        existing_server_default=None if old.identity is not None else old.server_default,
+        existing_comment=old.comment, **kw,
     )
     if old_table.autoincrement_column is old and new_table.autoincrement_column is new:
         return [*identity, AutoincrementKeptOps(alter, serial_numbered(new))]

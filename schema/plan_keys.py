@@ -44,9 +44,9 @@ def rebuilt_reference_ops(changes: list[Change], old_tables: Tables, new_tables:
     """By table, operations that drop foreign keys both sides have unchanged first, and add
     them back at the end of the step:
 
-    - keys whose referred unique constraint or unique index is dropped (and added again, under
-      a new name, say): PostgreSQL will not drop what a foreign key depends on, MariaDB not the
-      index it refers through;
+    - keys whose referred primary key, unique constraint or unique index is dropped (and added
+      again, under a new name, say): PostgreSQL will not drop what a foreign key depends on,
+      MariaDB not the index it refers through;
     - on PostgreSQL and MariaDB, keys with a column, on either side, whose type changes:
       MariaDB refuses to change it under the key (errors 1832/1833), PostgreSQL to convert one
       side of a key to an ENUM type the other side does not have yet.  (Django's schema editor
@@ -90,11 +90,12 @@ def rebuilt_reference_ops(changes: list[Change], old_tables: Tables, new_tables:
 
 def _dropped_unique_columns(changes: list[Change], new_tables: Tables
                             ) -> dict[str, list[set[str]]]:
-    """The columns of each unique constraint or unique index dropped from a table that stays."""
+    """The columns of each primary key, unique constraint or unique index dropped from a table
+    that stays (and perhaps added again: a name that follows the table's, say)."""
     found: dict[str, list[set[str]]] = defaultdict(list)
     for change in changes:
         if change.action is Action.DROP and change.table in new_tables and (
-                change.kind is Kind.UNIQUE or change.kind is Kind.INDEX
+                change.kind in (Kind.UNIQUE, Kind.PRIMARY_KEY) or change.kind is Kind.INDEX
                 and change.old.get("unique")):
             found[change.table].append(set(change.old.get("columns") or ()))
     return found

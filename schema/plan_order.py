@@ -13,7 +13,7 @@ from sqlalchemy import ForeignKeyConstraint, Table
 
 from .errors import SchemaToolError
 from .serialize import TableDict
-from .targets import unique_keys
+from .targets import unique_key_items
 
 
 def table_order(keys: list[str], tables: Mapping[str, TableDict | None],
@@ -35,15 +35,17 @@ def foreign_keys(table: Table, names: Iterable[str]) -> tuple[ForeignKeyConstrai
 
 def _keys_not_in(keys: list[str], tables: Mapping[str, TableDict | None],
                  other: Mapping[str, TableDict | None]) -> dict[str, list[str]]:
-    """Foreign keys of the tables ``keys`` (created or dropped) that refer to columns of a kept
-    table that are a key in ``tables`` but not in ``other``: the unique constraint they need is
-    added (or dropped) in this step too, so they come after (or go before) it."""
+    """Foreign keys of the tables ``keys`` (created or dropped) that refer to columns of a
+    changed table that are not a key there, the same, on both sides: the primary key or unique
+    constraint they need is added (or dropped, or re-created under a new name) in this step
+    too, so they come after (or go before) it."""
     found: dict[str, list[str]] = defaultdict(list)
     for key in keys:
         for fk in (tables[key] or {}).get("foreign_keys", []):
             parent = other.get(fk["referred_table"])
             if fk["referred_table"] not in keys and parent is not None and (
-                    set(fk["referred_columns"]) not in unique_keys(parent)):
+                    set(fk["referred_columns"]) not in _lasting_keys(
+                        parent, tables.get(fk["referred_table"]))):
                 if fk["name"] is None:
                     raise SchemaToolError(
                         f"table {key}: a foreign key to {fk['referred_table']} "
@@ -51,6 +53,12 @@ def _keys_not_in(keys: list[str], tables: Mapping[str, TableDict | None],
                         "or goes in the same step, needs a name")
                 found[key].append(fk["name"])
     return found
+
+
+def _lasting_keys(one: TableDict, other: TableDict | None) -> list[set[str]]:
+    """The column sets of the keys a foreign key may refer to that both sides have, the same."""
+    kept = unique_key_items(other or {})
+    return [set(item.get("columns", [])) for item in unique_key_items(one) if item in kept]
 
 
 def _dependency_order(

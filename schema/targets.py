@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from .enums import native_enum
 from .expressions import text_to_type
@@ -123,12 +124,15 @@ def feature_problems(
 def unique_keys(data: TableDict) -> list[set[str]]:
     """Column sets a foreign key may refer to: the primary key, unique constraints and unique
     indexes that cover every row (not partial ones)."""
-    keys = [data.get("primary_key", {}).get("columns", [])]
-    keys += [unique["columns"] for unique in data.get("unique_constraints", [])]
-    keys += [index.get("columns", []) for index in data.get("indexes", [])
-             if index.get("unique") and not any(
-                 option.endswith("_where") for option in index.get("dialect_options", {}))]
-    return [set(columns) for columns in keys]
+    return [set(key.get("columns", [])) for key in unique_key_items(data)]
+
+
+def unique_key_items(data: TableDict) -> list[dict[str, Any]]:
+    """The snapshot items of ``unique_keys``: primary key, unique constraints and indexes."""
+    items = [data.get("primary_key", {}), *data.get("unique_constraints", [])]
+    items += [index for index in data.get("indexes", []) if index.get("unique") and not any(
+        option.endswith("_where") for option in index.get("dialect_options", {}))]
+    return items
 
 
 def reference_problems(tables: Mapping[str, TableDict], databases: Iterable[str]) -> list[str]:

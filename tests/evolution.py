@@ -241,6 +241,7 @@ class Evolver(KeyEdits):
             return kinds
         kinds += ["drop_table", "table_comment", "table_options", "legacy_model"]
         kinds += ["change_identity"] if any(x.identity for x in t.values()) else []
+        kinds += ["widen_id"]
         kinds += ["change_autoincrement"] if any(
             x.identity is None and x.pk_extra is None for x in t.values()) else []
         kinds += ["change_primary_key"] if any(
@@ -555,6 +556,13 @@ class Evolver(KeyEdits):
                                     if t.identity is None and t.pk_extra is None)]
         tab.manual_ids = not tab.manual_ids
         return f"~ table {tab.name} id autoincrement {not tab.manual_ids}"
+
+    def widen_id(self) -> str:
+        """``id`` BigInteger (Integer on SQLite, which numbers only INTEGER keys) or Integer
+        again, and with it the key columns that refer to it."""
+        tab = self.tables[self.pick(self.tables)]
+        tab.big_id = not tab.big_id
+        return f"~ table {tab.name} id {'BigInteger' if tab.big_id else 'Integer'}"
 
     def change_identity(self) -> str:
         """Other IDENTITY options (adding or removing IDENTITY is refused, so never drawn)."""

@@ -5,9 +5,11 @@ snapshot files."""
 from __future__ import annotations
 
 from .evolution_schema import (
+    BIG_KEY,
     Renaming,
     Schema,
     Tab,
+    column_type,
     declared_renames,
     default_text,
     rename,
@@ -81,6 +83,9 @@ def expected_changes(old: Schema, new: Schema) -> list[str]:
         if a.identity != b.identity:
             lines.append(f"~ column {name}.id: identity {identity_text(a.identity)} -> "
                          f"{identity_text(b.identity)}")
+        if a.big_id != b.big_id:
+            types = [type_text(BIG_KEY if big else ("int",)) for big in (a.big_id, b.big_id)]
+            lines.append(f"~ column {name}.id: type {types[0]} -> {types[1]}")
         if a.manual_ids != b.manual_ids:
             auto = ("false", "'auto'")
             lines.append(f"~ column {name}.id: autoincrement {auto[not a.manual_ids]} -> "
@@ -92,7 +97,8 @@ def expected_changes(old: Schema, new: Schema) -> list[str]:
             x, y = before[c], after[c]
             own = x.family == y.family == "own"  # the same class: its implementation changes
             for attribute, was, now in (
-                ("impl" if own else "type", type_text(x.type), type_text(y.type)),
+                ("impl" if own else "type", type_text(column_type(old, a, x)),
+                 type_text(column_type(new, b, y))),
                 ("computed", computed_text(x.type), computed_text(y.type)),
                 ("sequence", sequence_text(x.type), sequence_text(y.type)),
                 ("nullable", _show(x.nullable), _show(y.nullable)),

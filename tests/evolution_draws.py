@@ -24,7 +24,8 @@ WEIGHTS = {"add_table": 2, "drop_table": 1, "add_column": 3, "drop_column": 2, "
            "change_deferrable": 1, "change_primary_key": 1,
            "change_sequence": 1, "table_options": 1, "close_cycle": 2, "add_cfk": 2,
            "drop_cfk": 1, "share_enum": 2,
-           "change_enum": 3, "rename_table": 1, "rename_column": 2, "legacy_model": 1}
+           "change_enum": 3, "rename_table": 1, "rename_column": 2, "legacy_model": 1,
+           "widen_id": 1}
 # Server defaults per type family: ("lit", x) is server_default="x", ("sql", x) sa.text("x").
 # They satisfy every CHECK drawn below (numbers >= 1, strings longer than 1 character).
 DEFAULTS = {

@@ -63,6 +63,7 @@ class Tab:
     identity: tuple[int, int] | None = None  # IDENTITY (start, increment) of ``id``
     pk_extra: str | None = None  # a NOT NULL column the primary key has after ``id``
     manual_ids: bool = False  # ``id`` has autoincrement=False: the application numbers rows
+    big_id: bool = False  # ``id`` is BigInteger (Integer on SQLite), and so are keys to it
     options: tuple[tuple[str, str], ...] = ()  # MariaDB table options, sorted by key
     renamed_from: str | None = None  # the table's old name (without schema), as for Col
 
@@ -214,12 +215,25 @@ def reaches(schema: Schema, start: str, goal: str) -> bool:
 # --- model code ----------------------------------------------------------------------------
 
 VARIANTS = {
+    "bigk": "BigInteger().with_variant(Integer(), 'sqlite')",  # SQLite numbers INTEGER keys
     "uint": "Integer().with_variant(mysql.INTEGER(unsigned=True), 'mysql')",
     "mtext": "Text().with_variant(mysql.MEDIUMTEXT(), 'mysql')",
     "ltext": "Text().with_variant(mysql.LONGTEXT(), 'mysql')",
     "tiny": "SmallInteger().with_variant(mysql.TINYINT(), 'mysql')",
     "json": "JSON().with_variant(postgresql.JSONB(), 'postgresql')",
 }
+
+
+BIG_KEY = ("bigk",)
+
+
+def column_type(schema: Schema, tab: Tab, col: Col) -> tuple:
+    """The column's type: a key column referring to a BigInteger ``id`` is BigInteger too."""
+    parents = [parent for column, (parent, _) in tab.fks.items() if column == col.name]
+    parents += [parent for pair, (parent, _) in tab.cfks.items() if pair[0] == col.name]
+    if any(parent in schema and schema[parent].big_id for parent in parents):
+        return BIG_KEY
+    return col.type
 
 
 def type_source(t: tuple) -> str:
@@ -308,14 +322,15 @@ def render(schema: Schema, own_types: dict[str, int] | None = None) -> str:
         identity = (f"sa.Identity(start={tab.identity[0]}, increment={tab.identity[1]}), "
                     if tab.identity else "")
         manual = ", autoincrement=False" if tab.manual_ids else ""
-        items = [f'Column("id", Integer, {identity}primary_key=True{manual})']
+        id_type = type_source(BIG_KEY) if tab.big_id else "Integer"
+        items = [f'Column("id", {id_type}, {identity}primary_key=True{manual})']
         for c in tab.columns:
             extra = "" if c.nullable else ", nullable=False"
             extra += ", primary_key=True" if c.name == tab.pk_extra else ""
             extra += f", server_default={default_source(c.default)}" if c.default else ""
             extra += f", comment={c.comment!r}" if c.comment else ""
             extra += f", info={{'renamed_from': {c.renamed_from!r}}}" if c.renamed_from else ""
-            items.append(f"Column({c.name!r}, {type_source(c.type)}{extra})")
+            items.append(f"Column({c.name!r}, {type_source(column_type(schema, tab, c))}{extra})")
         for column, (parent, action) in tab.fks.items():
             option = (f", onupdate={action.removeprefix('ON UPDATE ')!r}"
                       if action and action.startswith("ON UPDATE ") else

@@ -301,3 +301,16 @@ def _literal(node: ast.expr, call: Callable[[ast.Call], Any] | None) -> Any:
 def mentions(text: str, column: str) -> bool:
     """Whether SQL ``text`` names ``column`` (as a word: a false match only costs a re-creation)."""
     return re.search(rf"(?<!\w){re.escape(column)}(?!\w)", text) is not None
+
+
+def index_column(element: str, column_names: set[str] | list[str]) -> tuple[str, str] | None:
+    """(column, "ASC"/"DESC"/"") when a snapshot's index element is a column, perhaps ordered:
+    ``name``, ``name DESC``, or the name quoted as SQL writes it (``"order" DESC``); None for
+    any other SQL expression."""
+    name, _, order = element.rpartition(" ")
+    if order.upper() not in ("ASC", "DESC"):
+        name, order = element, ""
+    if len(name) > 1 and name[0] == name[-1] == '"' and name[1:-1].replace('""', '"') in (
+            column_names):
+        name = name[1:-1].replace('""', '"')
+    return (name, order.upper()) if name in column_names else None

@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import conv
 
 from .errors import SchemaToolError, SnapshotFileError
-from .expressions import ExpressionError, text_to_default, text_to_type
+from .expressions import ExpressionError, index_column, text_to_default, text_to_type
 from .serialize import TableDict
 
 SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -290,11 +290,13 @@ def _build_column(data: dict[str, Any], stored_types: bool) -> Column[Any]:
 
 
 def _index_element(expression: str, column_names: set[str]) -> Any:
-    """``name``, ``name DESC`` on a column (so reflection can match it), or SQL text."""
-    name, _, order = expression.rpartition(" ")
-    if order.upper() in ("ASC", "DESC") and name in column_names:
-        return desc(column(name)) if order.upper() == "DESC" else asc(column(name))
-    return expression if expression in column_names else text(expression)
+    """``name``, ``name DESC`` on a column (so reflection can match it, and each database
+    quotes the name its own way), or SQL text."""
+    found = index_column(expression, column_names)
+    if found is None:
+        return text(expression)
+    name, order = found
+    return desc(column(name)) if order == "DESC" else asc(column(name)) if order else name
 
 
 def _options(options: dict[str, Any]) -> dict[str, Any]:

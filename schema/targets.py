@@ -7,13 +7,12 @@ revision is written, not at deploy time.  ``[tool.schema] databases`` lists the 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from .enums import native_enum
-from .expressions import text_to_type
+from .expressions import index_column, text_to_type
 from .serialize import TableDict
 from .table_options import value_problems
 
@@ -72,9 +71,6 @@ def name_problems(tables: Iterable[tuple[str, TableDict]], databases: Iterable[s
     return problems
 
 
-_PLAIN_ELEMENT = re.compile(r"^[\w$]+( (ASC|DESC))?$", re.IGNORECASE)
-
-
 def feature_problems(
     tables: Iterable[tuple[str, TableDict]], databases: Iterable[str]
 ) -> list[str]:
@@ -90,7 +86,8 @@ def feature_problems(
         if "mysql" in targets:
             problems += value_problems([(key, data)])
             for index in data.get("indexes", []):
-                if any(not _PLAIN_ELEMENT.match(e) for e in index.get("expressions", [])):
+                names = [column["name"] for column in data.get("columns", [])]
+                if any(index_column(e, names) is None for e in index.get("expressions", [])):
                     problems.append(
                         f"table {key}: index {index['name']} indexes an expression, which "
                         "MariaDB cannot do (remove \"mysql\" from [tool.schema] databases if you "

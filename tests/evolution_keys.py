@@ -22,10 +22,7 @@ class KeyEdits:
         tab.indexes[cols] = self.draw(st.booleans())
         # never an expression on a foreign key's column: MariaDB must find an index whose
         # leading column is the key's
-        # an expression makes every column of the index SQL text, which MariaDB cannot quote
-        # (the tool refuses such an index there)
-        texts = all(map(plain_name, cols)) or not self.mariadb
-        forms = [] if tab.keyed(first) or not plain_name(first) or not texts else ["desc"]
+        forms = [] if tab.keyed(first) or not plain_name(first) else ["desc"]
         forms += ["lower"] if tab.col(first).family == "str" and not self.mariadb and \
             plain_name(first) else []
         tab.forms.pop(cols, None)
@@ -90,10 +87,8 @@ class KeyEdits:
         """The same index name (same first column): other columns or uniqueness."""
         tab = self.tables[self.pick(n for n, t in self.tables.items() if t.indexes)]
         cols = self.pick(tab.indexes)
-        quoting = self.mariadb and tab.form(cols)  # see add_index
         unique = tab.indexes.pop(cols)
-        others = [c.name for c in tab.columns if c.family not in UNKEYED and c.name != cols[0]
-                  and (plain_name(c.name) or not quoting)]
+        others = [c.name for c in tab.columns if c.family not in UNKEYED and c.name != cols[0]]
         options = [((cols[0], *more), u) for more in [()] + [(o,) for o in others]
                    for u in (False, True)]
         new_cols, tab.indexes[new_cols] = self.pick(o for o in options if o != (cols, unique))

@@ -51,7 +51,16 @@ def column_op(
               and c.name and column in list(c.columns)]
     if checks:
         op = CheckedColumnOps(op, checks)  # type: ignore[arg-type]
-    phases[2 if adding else 5][change.table].append(op)
+    # generated columns are added after, and dropped before, the columns they may read
+    found = phases[2 if adding else 5][change.table]
+    generated = [i for i, other in enumerate(found) if isinstance(other, ops.AddColumnOp)
+                 and other.column.computed is not None]
+    if not adding and column.computed is not None:
+        found.insert(0, op)
+    elif adding and column.computed is None and generated:
+        found.insert(generated[0], op)
+    else:
+        found.append(op)
 
 
 def alter_column_ops(

@@ -96,6 +96,7 @@ from .evolution_schema import (
     Renaming,
     Schema,
     Tab,
+    computed_sql,
     default_text,
     reaches,
     rename,
@@ -200,6 +201,7 @@ class Evolver(KeyEdits):
         if tab.identity or self.referenced(tab.name):
             return []
         return [c.name for c in tab.columns if not c.nullable and self.plain(tab, c)
+                and self.unread(tab, c)
                 and c.family in ("int", "big", "uint", "str", "own")]
 
     def columns(self, test) -> list[tuple[str, str]]:
@@ -224,6 +226,7 @@ class Evolver(KeyEdits):
         """Can get a foreign key: a nullable Integer without a default, not leading an index on
         an expression, in a table that has possible parents."""
         return (self.plain(tab, col) and col.family == "int" and col.nullable
+                and self.unread(tab, col)
                 and col.default is None and not tab.leads_expression(col.name)
                 and bool(self.parents_for(tab.name)))
 
@@ -248,7 +251,7 @@ class Evolver(KeyEdits):
             x.pk_extra or self.pk_candidates(x) for x in t.values()) else []
         kinds += ["add_column"] if any(len(x.columns) < MAX_COLUMNS for x in t.values()) else []
         for kind, test in (
-            ("drop_column", lambda x, c: True), ("column_comment", lambda x, c: True),
+            ("drop_column", self.unread), ("column_comment", lambda x, c: True),
             ("change_computed", lambda x, c: c.family == "calc"),
             ("change_sequence", lambda x, c: c.family == "seq"),
             ("alter_type", lambda x, c: self.plain(x, c) and self.new_types(x, c)),
@@ -356,7 +359,8 @@ class Evolver(KeyEdits):
                          "ustr": ("ustr", self.pick(LENGTHS)),
                          "num": ("num", *self.pick(NUMERICS)),
                          "enum": self.enum_type(name),
-                         "calc": ("calc", self.pick(FACTORS), self.pick(self.storages())),
+                         "calc": ("calc", self.pick(FACTORS), self.pick(self.storages()),
+                                  self.maybe(self.sources(tab)) if self.sources(tab) else None),
                          "own": ("own", self.fresh("Own_"), self.pick(LENGTHS)),
                          "seq": ("seq", f"s_{name}", self.pick((1, 1000))),
                          "arr": ("arr", self.pick(("int", "big"))),
@@ -423,7 +427,7 @@ class Evolver(KeyEdits):
         return self.tables[table], self.tables[table].col(column)
 
     def drop_column(self) -> str:
-        return self.remove_column(*self.pick_column(lambda x, c: True))
+        return self.remove_column(*self.pick_column(self.unread))
 
     def remove_column(self, tab: Tab, col: Col) -> str:
         name = col.name
@@ -582,12 +586,24 @@ class Evolver(KeyEdits):
         return (True, False) if self.mariadb else (True,)
 
     def change_computed(self) -> str:
-        """Another expression, or (MariaDB projects) stored <-> virtual."""
+        """Another expression (another factor or column read), or (MariaDB projects) stored
+        <-> virtual."""
         tab, col = self.pick_column(lambda x, c: c.family == "calc")
-        col.type = self.pick([("calc", f, p) for f in FACTORS for p in self.storages()
-                              if ("calc", f, p) != col.type])
-        return (f"~ column {tab.name}.{col.name} generated as {col.type[1]} * 10"
+        col.type = self.pick([("calc", f, p, s) for f in FACTORS for p in self.storages()
+                              for s in (None, *self.sources(tab))
+                              if ("calc", f, p, s) != col.type])
+        return (f"~ column {tab.name}.{col.name} generated as {computed_sql(col.type)}"
                 f"{'' if col.type[2] else ' (virtual)'}")
+
+    def sources(self, tab: Tab) -> list[str]:
+        """Columns a generated column may read: plain integers with plain names (SQL text),
+        never in a key (MariaDB restricts the keys of generated columns' base columns)."""
+        return [c.name for c in tab.columns if c.family in INTEGERS and plain_name(c.name)
+                and self.plain(tab, c) and c.name != tab.pk_extra]
+
+    def unread(self, tab: Tab, col: Col) -> bool:
+        """No generated column reads it (PostgreSQL and MariaDB refuse to drop it then)."""
+        return not any(c.family == "calc" and c.type[3] == col.name for c in tab.columns)
 
     def change_check(self) -> str:
         tab = self.tables[self.pick(n for n, t in self.tables.items() if t.checks)]

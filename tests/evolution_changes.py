@@ -10,6 +10,7 @@ from .evolution_schema import (
     Schema,
     Tab,
     column_type,
+    computed_sql,
     declared_renames,
     default_text,
     rename,
@@ -128,7 +129,7 @@ def sequence_text(t: tuple) -> str:
 def computed_text(t: tuple) -> str:
     if t[0] != "calc":
         return "none"
-    return repr({"sqltext": f"{t[1]} * 10", "persisted": t[2]})
+    return repr({"sqltext": computed_sql(t), "persisted": t[2]})
 
 
 def _show(value: object) -> str:

@@ -22,8 +22,9 @@ class Col:
     # ("cstr", n): a String(n) with a binary collation on MariaDB and PostgreSQL (variants)
     # ("bool",): a Boolean (no CHECK: SQLAlchemy's default), server default true() or false()
     # ("cbool", name): a Boolean with create_constraint=True, its CHECK named so
-    # ("calc", factor, persisted): an Integer generated as factor * 10 (MariaDB refuses id),
-    # stored, or virtual where the project does not target PostgreSQL (before 18 it has none)
+    # ("calc", factor, persisted, column): an Integer generated as factor * 10, or as column *
+    # factor (MariaDB refuses id), stored, or virtual where the project does not target
+    # PostgreSQL (before 18 it has none)
     # ("uint",) ("mtext",) ("json",) ("ltext",) ("tiny",): Integer, Text, JSON, Text and
     # SmallInteger with a MariaDB or PostgreSQL variant (INT UNSIGNED, MEDIUMTEXT, JSONB,
     # LONGTEXT, TINYINT); ("dbl",): Float(precision=53)
@@ -168,6 +169,8 @@ def _renamed(old: Tab, renaming: Renaming) -> Tab:
     tab.name = renaming.table(old.name)
     for c in tab.columns:
         c.name = col(c.name)
+        if c.family == "calc" and c.type[3]:  # databases rewrite the expression too
+            c.type = (*c.type[:3], col(c.type[3]))
     tab.fks = {col(c): (renaming.table(p), a) for c, (p, a) in tab.fks.items()}
     tab.cfks = {cols(k): (renaming.table(p), renaming.column(p, c))  # type: ignore[misc]
                 for k, (p, c) in tab.cfks.items()}
@@ -236,6 +239,11 @@ def column_type(schema: Schema, tab: Tab, col: Col) -> tuple:
     return col.type
 
 
+def computed_sql(t: tuple) -> str:
+    """A generated column's expression: a constant, or a column of its table times a factor."""
+    return f"{t[3]} * {t[1]}" if t[3] else f"{t[1]} * 10"
+
+
 def type_source(t: tuple) -> str:
     if t[0] == "cstr":
         return (f"String({t[1]}).with_variant(mysql.VARCHAR({t[1]}, collation='utf8mb4_bin'), "
@@ -253,7 +261,7 @@ def type_source(t: tuple) -> str:
     if t[0] == "enum":
         return f"Enum({', '.join(map(repr, t[2]))}, name={t[1]!r})"
     if t[0] == "calc":
-        return f"Integer, Computed('{t[1]} * 10', persisted={t[2]})"
+        return f"Integer, Computed({computed_sql(t)!r}, persisted={t[2]})"
     if t[0] == "num":
         return f"Numeric({t[1]}, {t[2]})"
     if t[0] == "ustr":

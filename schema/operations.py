@@ -222,6 +222,34 @@ def _render_checked_column(autogen_context: AutogenContext, op: CheckedColumnOps
     return [*lines, *render_op(autogen_context, op.op)]
 
 
+class TypeCheckOps(ops.MigrateOperation):
+    """A column's type change where a CHECK its old type made (``Boolean``/``Enum`` with
+    ``create_constraint``) goes: ``going`` (by name), ``coming`` the other way round.
+
+    Alembic adds the new type's CHECK on MariaDB/MySQL but never drops the old one there (it
+    takes such CHECKs for ones MySQL did not make), so the revision drops it first itself.
+    """
+
+    def __init__(self, op: ops.AlterColumnOp, going: list[str], coming: list[str]) -> None:
+        self.op = op
+        self.going = going
+        self.coming = coming
+
+    def reverse(self) -> TypeCheckOps:
+        return TypeCheckOps(self.op.reverse(), self.coming, self.going)
+
+
+@renderers.dispatch_for(TypeCheckOps)
+def _render_type_check(autogen_context: AutogenContext, op: TypeCheckOps) -> list[str]:
+    target = "batch_op" if autogen_context._has_batch else "op"
+    table = "" if autogen_context._has_batch else f"{op.op.table_name!r}, "
+    lines = [f"if op.get_bind().dialect.name in ('mysql', 'mariadb'): "
+             f"{target}.drop_constraint({target}.f({name!r}), {table}type_='check')"
+             for name in op.going]
+    return [*(["# MariaDB/MySQL: the old type's CHECK goes first."] if lines else []), *lines,
+            *render_op(autogen_context, op.op)]
+
+
 class ForeignKeyIndexGuardOps(ops.MigrateOperation):
     """An index (or unique constraint) change that a MariaDB foreign key depends on.
 

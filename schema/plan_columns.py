@@ -21,6 +21,7 @@ from .operations import (
     CheckedColumnOps,
     PrimaryKeyOps,
     SetAsideOps,
+    TypeCheckOps,
 )
 from .plan_indexes import index_shape
 from .sequences import serial_numbered
@@ -46,9 +47,7 @@ def column_op(
         ops.AddColumnOp.from_column_and_tablename(table.schema, table.name, column) if adding
         else ops.DropColumnOp.from_column_and_tablename(table.schema, table.name, column)
     )
-    checks = [str(c.name) for c in table.constraints
-              if isinstance(c, CheckConstraint) and getattr(c, "_type_bound", False)
-              and c.name and column in list(c.columns)]
+    checks = _type_checks(table, str(column.name))
     if checks:
         op = CheckedColumnOps(op, checks)  # type: ignore[arg-type]
     # generated columns are added after, and dropped before, the columns they may read
@@ -107,7 +106,18 @@ def alter_column_ops(
     )
     if old_table.autoincrement_column is old and new_table.autoincrement_column is new:
         return [*identity, AutoincrementKeptOps(alter, serial_numbered(new))]
+    going, coming = _type_checks(old_table, name), _type_checks(new_table, name)
+    if "modify_type" in kw and set(going) != set(coming):
+        return [*identity, TypeCheckOps(alter, [c for c in going if c not in coming],
+                                        [c for c in coming if c not in going])]
     return [*identity, alter]
+
+
+def _type_checks(table: Table, column: str) -> list[str]:
+    """Names of the CHECKs the column's type makes (Boolean, Enum with create_constraint)."""
+    return [str(c.name) for c in table.constraints
+            if isinstance(c, CheckConstraint) and getattr(c, "_type_bound", False)
+            and c.name and column in c.columns]
 
 
 def _autoincrement_op(old_table: Table, new_table: Table, name: str

@@ -6,7 +6,8 @@ The upgrade runs in this order (the downgrade is Alembic's ``reverse()`` of it):
    and index expressions that name them, as the diff does), then drop foreign keys that go
    away or change, before any key or index they refer to (each for all tables, so the
    downgrade adds keys back while the new names hold);
-1. drop constraints and indexes that go away or change, so columns and tables are free;
+1. drop constraints and indexes that go away or change, so columns and tables are free, then
+   generated columns that go (before the columns they read change);
 2. create new tables (referenced tables first) with their indexes;
 3. add and alter columns, change table comments;
 4. add primary keys, unique and check constraints and indexes;
@@ -57,6 +58,7 @@ from .operations import (
 from .plan_columns import (
     alter_column_ops,
     column_op,
+    drop_generated_first,
     generated_present,
     generated_reader_ops,
     primary_key_ops,
@@ -186,6 +188,7 @@ def plan_operations(
         else:
             _constraint_op(change, old_tables, new_tables, phases, guarded, safe, outside)
     primary_key_ops(changes, old_tables, new_tables, phases)
+    drop_generated_first(phases)
     for key, (drops, adds) in rebuilt_reference_ops(changes, old_tables, new_tables).items():
         phases[FOREIGN_KEY_DROPS][key].extend(drops)
         phases[4][key].extend(adds)

@@ -50,16 +50,27 @@ def column_op(
     checks = _type_checks(table, str(column.name))
     if checks:
         op = CheckedColumnOps(op, checks)  # type: ignore[arg-type]
-    # generated columns are added after, and dropped before, the columns they may read
+    # generated columns are added after the columns they may read (and dropped first, see
+    # drop_generated_first)
     found = phases[2 if adding else 5][change.table]
     generated = [i for i, other in enumerate(found) if isinstance(other, ops.AddColumnOp)
                  and other.column.computed is not None]
-    if not adding and column.computed is not None:
-        found.insert(0, op)
-    elif adding and column.computed is None and generated:
+    if adding and column.computed is None and generated:
         found.insert(generated[0], op)
     else:
         found.append(op)
+
+
+def drop_generated_first(phases: list[dict[str, list[ops.MigrateOperation]]]) -> None:
+    """Move the drops of generated columns from the column drops (phase 5) to the end of phase 0,
+    after the indexes and constraints on them: PostgreSQL and MariaDB refuse to drop, or to
+    change the type of, a column a generated column reads."""
+    for key, items in phases[5].items():
+        generated = [op for op in items if isinstance(op, ops.DropColumnOp)
+                     and op.to_column().computed is not None]
+        if generated:
+            items[:] = [op for op in items if op not in generated]
+            phases[0][key].extend(generated)
 
 
 def alter_column_ops(
@@ -154,16 +165,17 @@ def generated_present(old_tables: TableLookup, new_tables: TableLookup, key: str
                       phase: int, operations: list[ops.MigrateOperation]) -> list[Column]:
     """Generated columns of the table when ``phase`` starts that its operations keep.
 
-    Columns are added and altered in phase 2 and dropped in phase 5, so before phase 2 the table
-    has the old columns, up to phase 5 the new ones and those still to be dropped, after it the
-    new ones."""
+    Columns are added and altered in phase 2 and dropped in phase 5 (generated ones at the end
+    of phase 0), so before phase 2 the table has the old columns, up to phase 5 the new ones and
+    those still to be dropped, after it the new ones."""
     old = old_tables[key].columns if key in old_tables else []
     new = new_tables[key].columns if key in new_tables else []
+    kept = {str(c.name) for c in new}
+    going = [c for c in old if str(c.name) not in kept and (phase == 0 or c.computed is None)]
     if phase <= 2:
-        present = list(old)
+        present = [*(c for c in old if str(c.name) in kept), *going]
     else:
-        kept = {str(c.name) for c in new}
-        present = [*new, *(c for c in old if str(c.name) not in kept and phase <= 5)]
+        present = [*new, *(going if phase <= 5 else [])]
     dropped = {op.column_name for op in operations if isinstance(op, ops.DropColumnOp)}
     return [c for c in present if c.computed is not None and str(c.name) not in dropped]
 

@@ -1,10 +1,11 @@
 """Foreign keys through index and type changes: MariaDB needs an index for every foreign key,
 refuses to change the type of a key's column, and PostgreSQL will not drop the unique constraint
-or index a foreign key refers through.
+or primary key a foreign key refers through.
 
 ``guard_index_op`` keeps a MariaDB key served while an index on its columns is dropped and
-created again; ``rebuilt_reference_ops`` drops the keys to drop before, and add back after, the
-unique constraint or index they refer through is re-created or a column of theirs changes type.
+created again; ``rebuilt_reference_ops`` drops keys before, and adds them back after, the primary
+key, unique constraint or index they refer through is re-created or a column of theirs changes
+type.
 """
 
 from __future__ import annotations

@@ -171,7 +171,9 @@ def _rename_in_texts(data: TableDict, to_new: Mapping[str, str]) -> None:
         check["sqltext"] = rename_in_sql(check["sqltext"], to_new)
     for index in data.get("indexes") or []:
         if "expressions" in index:
-            index["expressions"] = [rename_in_sql(e, to_new) for e in index["expressions"]]
+            # a plain column among expressions is its bare name, whatever characters it has
+            index["expressions"] = [to_new.get(e) or rename_in_sql(e, to_new)
+                                    for e in index["expressions"]]
         options = index.get("dialect_options") or {}
         for key, value in options.items():
             if key.endswith("_where") and isinstance(value, str):

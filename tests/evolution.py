@@ -5,9 +5,11 @@ edits each) of the schema model in ``tests/evolution_schema.py``.
 
 Columns are Integer, BigInteger, SmallInteger, String, Text, Numeric, Float, DateTime, Time,
 Boolean, Enum, JSON, Uuid or LargeBinary, among others below; integers change to one another,
-strings in length and kind, numerics in precision. Every table has an ``id`` Integer primary key.
-Foreign keys always point at ``id`` (of another table or their own) from a nullable Integer column
-without a server default, and such columns are not altered while they carry the foreign key. Keys
+strings in length and kind, numerics in precision. Every table has an ``id`` Integer primary key,
+which may widen to BigInteger (Integer on SQLite) and back. Foreign keys always point at ``id`` (of
+another table or their own) from a nullable column without a server default that has the type of
+the ids it points at (so it widens with them), and is not otherwise altered while it carries the
+foreign key. Keys
 may form cycles between tables; the key that closes one when it is drawn is declared
 ``use_alter=True``, as models do. Composite keys go from two new nullable Integer columns of one
 table to (``id``, an Integer column) of another table, which gets a unique constraint on those two
@@ -38,8 +40,10 @@ their own ids) whose start and increment change; adding or removing IDENTITY is 
 tool, so never drawn. Another table's ``id`` may have autoincrement turned off (the application
 numbers rows) and on again. ENUM columns have a named type (``e_c4``), often one that other columns
 share (a column may also take another column's type), whose value list always holds "a", the value
-rows use, and changes for all of them; generated columns are computed from constants (MariaDB
-refuses an expression on an AUTO_INCREMENT column), stored, or virtual in projects on MariaDB
+rows use, and changes for all of them; generated columns are computed from constants or from an
+integer column of their table other than ``id`` (MariaDB refuses an expression on an AUTO_INCREMENT
+column; a column read is then not dropped, keyed or put in the primary key, so its type changes run
+under the generated column), stored, or virtual in projects on MariaDB
 (which target SQLite and MariaDB: PostgreSQL before 18 has no virtual columns). Neither is indexed
 or unique, since rows repeat their values; an ENUM column may have a CHECK that names the value "a"
 (PostgreSQL types it by the ENUM, so the tool re-creates it around conversions).

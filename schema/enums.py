@@ -58,6 +58,8 @@ def render_enum(enum: Enum, autogen_context: AutogenContext) -> str:
     arguments = [repr(value) for value in enum.enums] + [f"name={str(enum.name)!r}"]
     if enum.schema:
         arguments.append(f"schema={enum.schema!r}")
+    if enum.create_constraint:  # the CHECK of databases without ENUM types (SQLite)
+        arguments.append("create_constraint=True")
     return f"postgresql.ENUM({', '.join(arguments)}, create_type=False)"
 
 

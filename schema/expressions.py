@@ -54,6 +54,33 @@ def type_to_text(type_: sqltypes.TypeEngine[Any], prefix: str = "") -> str:
     return text
 
 
+def type_on(type_: Any, dialect: str) -> Any:
+    """The type a database gets: its ``with_variant`` variant for that dialect, if any."""
+    return getattr(type_, "_variant_mapping", {}).get(dialect, type_)
+
+
+def same_ddl(old: sqltypes.TypeEngine[Any], new: sqltypes.TypeEngine[Any]) -> bool:
+    """Whether two types are the same column type on SQLite, PostgreSQL and MariaDB/MySQL, so
+    changing one into the other needs no DDL (``asdecimal``, ``ARRAY(dimensions)``, a
+    TypeDecorator over the same type, ...).  Boolean and Enum are never: they carry CHECKs and
+    PostgreSQL types of their own."""
+    try:
+        for name in DIALECT_MODULES:
+            a, b = type_on(old, name), type_on(new, name)
+            if isinstance(a, sqltypes.SchemaType) or isinstance(b, sqltypes.SchemaType):
+                return False
+            if a.compile(_dialect(name)) != b.compile(_dialect(name)):
+                return False
+    except sa.exc.CompileError:  # a database's own type (ARRAY) elsewhere: not provably same
+        return False
+    return True
+
+
+@functools.cache
+def _dialect(name: str) -> sa.Dialect:
+    return DIALECT_MODULES[name].dialect()  # type: ignore[no-any-return]
+
+
 def _positional(type_: sqltypes.TypeEngine[Any]) -> tuple[Any, ...]:
     """Values some types take as ``*args`` (MySQL's ``SET('a', 'b')``)."""
     return tuple(type_.values) if isinstance(type_, mysql.SET) else ()

@@ -10,12 +10,21 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from alembic.operations import ops
-from sqlalchemy import CheckConstraint, Column, Constraint, Index, Table, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Constraint,
+    Enum,
+    Index,
+    Table,
+    UniqueConstraint,
+)
 
 from .autoincrement_ops import AutoincrementKeptOps, AutoincrementOps, IdentityOptionsOps
 from .diff import Action, Change, Kind
 from .errors import SchemaToolError
-from .expressions import mentions, text_to_type
+from .expressions import mentions, same_ddl, text_to_type, type_on
 from .operations import (
     POSTGRESQL,
     CheckedColumnOps,
@@ -83,6 +92,8 @@ def alter_column_ops(
         identity.append(_identity_op(old_table, new_table, name))
         touched.discard("identity")
     touched.discard("sequence")  # sequences are created and dropped on their own
+    if "type" in touched and same_ddl(old.type, new.type):  # asdecimal, ...: snapshot only
+        touched.discard("type")
     # A generated column cannot be altered in place (MariaDB's MODIFY would have to restate the
     # expression, SQLite's rebuild cannot copy it): re-create it; its values are recomputed.
     if "computed" in touched or (touched and new.computed is not None):
@@ -117,7 +128,7 @@ def alter_column_ops(
     )
     if old_table.autoincrement_column is old and new_table.autoincrement_column is new:
         return [*identity, AutoincrementKeptOps(alter, serial_numbered(new))]
-    going, coming = _type_checks(old_table, name), _type_checks(new_table, name)
+    going, coming = _mysql_type_checks(old_table, name), _mysql_type_checks(new_table, name)
     if "modify_type" in kw and set(going) != set(coming):
         return [*identity, TypeCheckOps(alter, [c for c in going if c not in coming],
                                         [c for c in coming if c not in going])]
@@ -129,6 +140,14 @@ def _type_checks(table: Table, column: str) -> list[str]:
     return [str(c.name) for c in table.constraints
             if isinstance(c, CheckConstraint) and getattr(c, "_type_bound", False)
             and c.name and column in c.columns]
+
+
+def _mysql_type_checks(table: Table, column: str) -> list[str]:
+    """The type's CHECKs that MariaDB/MySQL have: a Boolean's, not a native ENUM's."""
+    type_ = type_on(table.c[column].type, "mysql")
+    if isinstance(type_, Boolean) or (isinstance(type_, Enum) and not type_.native_enum):
+        return _type_checks(table, column)
+    return []
 
 
 def _autoincrement_op(old_table: Table, new_table: Table, name: str

@@ -25,6 +25,7 @@ from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Inspector
 from sqlalchemy.types import TypeEngine
 
+from .expressions import type_on
 from .serialize import TableDict
 
 CHARSET_OPTIONS = ("mysql_charset", "mysql_default_charset", "mysql_character_set",
@@ -102,7 +103,7 @@ class TableOptionsOps(ops.MigrateOperation):
 def _converted(type_: TypeEngine[Any]) -> bool:
     """Whether CONVERT TO changes this type beyond its character set: TEXT types are widened,
     declared collations and character sets overridden (JSON is utf8mb4_bin LONGTEXT)."""
-    type_ = type_._variant_mapping.get("mysql", type_)
+    type_ = type_on(type_, "mysql")
     return isinstance(type_, (JSON, Text, mysql.TINYTEXT, mysql.MEDIUMTEXT, mysql.LONGTEXT)) or (
         isinstance(type_, String)
         and (bool(type_.collation) or bool(getattr(type_, "charset", None))))

@@ -11,8 +11,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Text
+
 from .enums import native_enum
-from .expressions import index_column, text_to_type
+from .expressions import index_column, text_to_type, type_on
 from .serialize import TableDict
 from .table_options import value_problems
 
@@ -115,7 +117,19 @@ def feature_problems(
                         f"table {key}: column {column['name']} is a virtual computed column, "
                         "which PostgreSQL before 18 cannot create; use persisted=True"
                     )
+                if "Text(length=" in column["type"] and (length := _text_length(column)):
+                    problems.append(
+                        f"table {key}: column {column['name']} is a TEXT of length {length}, "
+                        "which PostgreSQL cannot create (its TEXT takes no length); use Text() "
+                        "there, e.g. .with_variant(Text(), \"postgresql\")"
+                    )
     return problems
+
+
+def _text_length(column: Mapping[str, Any]) -> int | None:
+    """The length of a Text or UnicodeText column type on PostgreSQL, if it has one."""
+    type_ = type_on(text_to_type(column["type"]), "postgresql")
+    return type_.length if isinstance(type_, Text) else None
 
 
 def unique_keys(data: TableDict) -> list[set[str]]:

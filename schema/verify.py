@@ -39,7 +39,7 @@ from .verify_types import (
     collation_drift,
     declared_collation,
     float_drift,
-    same_float,
+    same_stored,
     serial_type_drift,
 )
 
@@ -116,8 +116,8 @@ def schema_drift(
         finally:
             event.remove(Table, "column_reflect", _unquote_nextval)
     inspector = inspect(connection)  # one inspector: its cache serves every check below
-    diffs = [diff for diff in diffs if not (  # FLOAT(24) reads back as REAL on PostgreSQL
-        diff[0] == "modify_type" and same_float(connection.dialect.name, diff[5], diff[6]))]
+    diffs = [diff for diff in diffs if not (  # FLOAT(24) reads back as REAL on PostgreSQL, ...
+        diff[0] == "modify_type" and same_stored(connection.dialect.name, diff[5], diff[6]))]
     if connection.dialect.name == "mysql":  # comments SQLAlchemy could not read (TEXT defaults)
         diffs = [diff for diff in diffs if not (
             diff[0] == "modify_comment" and diff[5] is None

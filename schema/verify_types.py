@@ -1,16 +1,28 @@
 """What Alembic's type comparison gets wrong: it leaves collations out (PostgreSQL and MariaDB
 report them with the reflected type, MariaDB only where a column's differs from its table's;
 SQLite does not, so ``unverifiable`` says so there), and takes PostgreSQL's REAL for another
-type than the ``Float(precision=24)`` that made it.  Nor does it look at the integer type of
+type than the ``Float(precision=24)`` that made it, and MariaDB's MEDIUMBLOB for another type than
+the ``LargeBinary(100000)`` that made it.  Nor does it look at the integer type of
 a PostgreSQL SERIAL's sequence, which a column's type change leaves behind."""
 
 from __future__ import annotations
 
-from sqlalchemy import DOUBLE_PRECISION, REAL, Float, MetaData, String, text
+from sqlalchemy import (
+    DOUBLE_PRECISION,
+    REAL,
+    Float,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UnicodeText,
+    text,
+)
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Inspector
 
 from .autoincrement_ops import sequence_type
+from .expressions import type_on
 from .sequences import serial_column, serial_sequence
 
 
@@ -50,8 +62,7 @@ def float_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
     for table in metadata.tables.values():
         if not inspector.has_table(table.name, schema=table.schema):
             continue
-        declared = {str(c.name): getattr(c.type, "_variant_mapping", {}).get(dialect, c.type)
-                    for c in table.columns}
+        declared = {str(c.name): type_on(c.type, dialect) for c in table.columns}
         for live in inspector.get_columns(table.name, schema=table.schema):
             expected = declared.get(live["name"])
             if type(expected) is not Float or not isinstance(live["type"], Float):
@@ -74,8 +85,38 @@ def _double(type_: Float, dialect: str) -> bool:
 def declared_collation(type_: object, dialect: str) -> str | None | bool:
     """The collation ``type_`` declares on this database: None for the default, False where
     the type has none."""
-    type_ = getattr(type_, "_variant_mapping", {}).get(dialect, type_)
+    type_ = type_on(type_, dialect)
     return type_.collation if isinstance(type_, String) else False
+
+
+# MariaDB's BLOB and TEXT types from smallest to largest, with their size in bytes.
+_MYSQL_SIZED = {
+    LargeBinary: ((mysql.TINYBLOB, 255), (mysql.BLOB, 65535), (mysql.MEDIUMBLOB, 16777215),
+                  (mysql.LONGBLOB, 4294967295)),
+    Text: ((mysql.TINYTEXT, 255), (mysql.TEXT, 65535), (mysql.MEDIUMTEXT, 16777215),
+           (mysql.LONGTEXT, 4294967295)),
+}
+_MYSQL_SIZED[UnicodeText] = _MYSQL_SIZED[Text]
+
+
+def same_stored(dialect: str, live: object, expected: object) -> bool:
+    """Whether the reflected type is what the database made of the expected one, under another
+    name: see ``same_float`` and ``same_sized``."""
+    return same_float(dialect, live, expected) or same_sized(dialect, live, expected)
+
+
+def same_sized(dialect: str, live: object, expected: object) -> bool:
+    """Whether a reflected MariaDB BLOB or TEXT type is what ``LargeBinary(n)`` or ``Text(n)``
+    creates: the smallest of TINY-, plain, MEDIUM- and LONGBLOB (TEXT) holding n bytes (n
+    characters: 1 to 4 bytes each, by the column's character set)."""
+    expected = type_on(expected, dialect)
+    sizes = _MYSQL_SIZED.get(type(expected))  # type: ignore[call-overload]
+    length = getattr(expected, "length", None)
+    if dialect != "mysql" or sizes is None or length is None:
+        return False
+    most = length * (1 if type(expected) is LargeBinary else 4)
+    upto = next((i for i, (_, size) in enumerate(sizes) if size >= most), len(sizes) - 1)
+    return type(live) in [kind for kind, size in sizes[:upto + 1] if size >= length]
 
 
 def same_float(dialect: str, live: object, expected: object) -> bool:
@@ -83,7 +124,7 @@ def same_float(dialect: str, live: object, expected: object) -> bool:
     PostgreSQL makes FLOAT(1..24) a REAL and FLOAT(25..53) (or FLOAT) a DOUBLE PRECISION,
     MariaDB FLOAT(25..53) a DOUBLE, and they report those names, which Alembic's comparison
     takes for another type."""
-    expected = getattr(expected, "_variant_mapping", {}).get(dialect, expected)
+    expected = type_on(expected, dialect)
     if type(expected) is not Float:
         return False
     precision = expected.precision

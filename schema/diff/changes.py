@@ -6,6 +6,7 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
+from ..expressions import same_ddl, text_to_type
 from ..table_options import MIGRATED_OPTIONS
 
 
@@ -75,7 +76,9 @@ class Change:
             return f"{sign} {subject}: renamed from {self.old}"
         if self.action is Action.ALTER:
             verbatim = self.attribute in ("type", "impl", "server_default")
-            note = _no_ddl(self.old, self.new) if self.attribute == "dialect_options" else ""
+            note = _no_ddl(self.old, self.new) if self.attribute == "dialect_options" else (
+                " (snapshot only, no DDL)" if self.attribute == "type"
+                and same_ddl(text_to_type(self.old), text_to_type(self.new)) else "")
             return (f"{sign} {subject}: {self.attribute} "
                     f"{_show(self.old, verbatim)} -> {_show(self.new, verbatim)}{note}")
         return f"{sign} {subject}"

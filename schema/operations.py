@@ -7,6 +7,8 @@ key also drops the index MariaDB/MySQL made for it, so downgrades restore the sc
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from alembic.autogenerate import renderers
 from alembic.autogenerate.api import AutogenContext
 from alembic.autogenerate.render import render_op
@@ -311,11 +313,16 @@ class SetAsideOps(ops.MigrateOperation):
         return SetAsideOps(self.op.reverse(), self.dialects, self.what, self.why)
 
 
-SQLITE = ("sqlite",)
-POSTGRESQL = ("postgresql",)
-NOT_SQLITE = ("postgresql", "mysql", "mariadb")
-_DIALECT_NAMES = {SQLITE: "SQLite", POSTGRESQL: "PostgreSQL",
-                  NOT_SQLITE: "PostgreSQL and MariaDB/MySQL"}
+def dialects_of(databases: Iterable[str]) -> tuple[str, ...]:
+    """The dialect names a revision tests for these databases (``mysql``: MariaDB too)."""
+    return tuple(name for database in databases
+                 for name in ((database, "mariadb") if database == "mysql" else (database,)))
+
+
+SQLITE = dialects_of(["sqlite"])
+POSTGRESQL = dialects_of(["postgresql"])
+NOT_SQLITE = dialects_of(["postgresql", "mysql"])
+_LABELS = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mysql": "MariaDB/MySQL"}
 
 
 def runs_on_sqlite(op: ops.MigrateOperation) -> bool:
@@ -340,7 +347,8 @@ def _render_set_aside(autogen_context: AutogenContext, op: SetAsideOps) -> list[
     condition = (f"if op.get_bind().dialect.name == {op.dialects[0]!r}:" if len(op.dialects) == 1
                  else f"if op.get_bind().dialect.name in {op.dialects!r}:")
     lines = render_op(autogen_context, op.op)
-    comment = f"# {_DIALECT_NAMES[op.dialects]}: {op.what} {verb} {op.why}."
+    labels = " and ".join(_LABELS[name] for name in op.dialects if name in _LABELS)
+    comment = f"# {labels}: {op.what} {verb} {op.why}."
     if len(lines) == 1:  # one statement
         return [comment, f"{condition} {lines[0]}"]
     return [comment, condition, *lines, ""]  # a block (an empty line ends it)

@@ -11,11 +11,9 @@ from typing import Any, Protocol
 
 from alembic.operations import ops
 from sqlalchemy import (
-    Boolean,
     CheckConstraint,
     Column,
     Constraint,
-    Enum,
     Index,
     Table,
     UniqueConstraint,
@@ -24,7 +22,7 @@ from sqlalchemy import (
 from .autoincrement_ops import AutoincrementKeptOps, AutoincrementOps, IdentityOptionsOps
 from .diff import Action, Change, Kind
 from .errors import SchemaToolError
-from .expressions import mentions, same_ddl, text_to_type, type_on
+from .expressions import mentions, text_to_type
 from .operations import (
     POSTGRESQL,
     CheckedColumnOps,
@@ -35,6 +33,7 @@ from .operations import (
 from .plan_indexes import index_shape
 from .sequences import serial_numbered
 from .serialize import table_key
+from .type_checks import made_on, type_checks
 
 
 class TableLookup(Protocol):
@@ -92,7 +91,7 @@ def alter_column_ops(
         identity.append(_identity_op(old_table, new_table, name))
         touched.discard("identity")
     touched.discard("sequence")  # sequences are created and dropped on their own
-    if "type" in touched and same_ddl(old.type, new.type):  # asdecimal, ...: snapshot only
+    if any(change.ddl_free for change in changes):
         touched.discard("type")
     # A generated column cannot be altered in place (MariaDB's MODIFY would have to restate the
     # expression, SQLite's rebuild cannot copy it): re-create it; its values are recomputed.
@@ -137,17 +136,12 @@ def alter_column_ops(
 
 def _type_checks(table: Table, column: str) -> list[str]:
     """Names of the CHECKs the column's type makes (Boolean, Enum with create_constraint)."""
-    return [str(c.name) for c in table.constraints
-            if isinstance(c, CheckConstraint) and getattr(c, "_type_bound", False)
-            and c.name and column in c.columns]
+    return [str(c.name) for c in type_checks(table, column)]
 
 
 def _mysql_type_checks(table: Table, column: str) -> list[str]:
     """The type's CHECKs that MariaDB/MySQL have: a Boolean's, not a native ENUM's."""
-    type_ = type_on(table.c[column].type, "mysql")
-    if isinstance(type_, Boolean) or (isinstance(type_, Enum) and not type_.native_enum):
-        return _type_checks(table, column)
-    return []
+    return _type_checks(table, column) if made_on(table.c[column].type, "mysql") else []
 
 
 def _autoincrement_op(old_table: Table, new_table: Table, name: str
@@ -202,7 +196,7 @@ def generated_present(old_tables: TableLookup, new_tables: TableLookup, key: str
 def retyped_columns(changes: Iterable[Change]) -> set[tuple[str, str]]:
     """(table, column) of the columns whose database type changes (ENUM values included)."""
     return {(c.table, str(c.name)) for c in changes if c.kind is Kind.COLUMN
-            and c.action is Action.ALTER and c.attribute in ("type", "impl")}
+            and c.action is Action.ALTER and c.attribute in ("type", "impl") and not c.ddl_free}
 
 
 def generated_reader_ops(changes: list[Change], old_tables: TableLookup,

@@ -73,6 +73,7 @@ from hypothesis import strategies as st
 from .evolution_changes import expected_changes
 from .evolution_draws import (
     ACTIONS,
+    BINARY_LENGTHS,
     COMMENTS,
     DEFAULTS,
     ENUM_VALUES,
@@ -304,8 +305,10 @@ class Evolver(KeyEdits):
             options = [("dt",), ("dtz",)] if f.startswith("dt") else [("time",), ("ttz",)]
         elif f == "own":
             options = [("own", col.type[1], n) for n in LENGTHS]
-        elif f == "num":
-            options = [("num", p, s) for p, s in NUMERICS]
+        elif f == "num":  # asdecimal=False changes no DDL: the snapshot only
+            options = [("num", p, s, d) for p, s in NUMERICS for d in (True, False)]
+        elif f == "bin":
+            options = [("bin", n) for n in BINARY_LENGTHS]
         elif f == "enum":
             options = [("enum", col.type[1], values) for values in ENUM_VALUES]
         elif f in ("arr", "net"):
@@ -361,7 +364,8 @@ class Evolver(KeyEdits):
         name = self.fresh("c", odd=True)
         col = Col(name, {"str": ("str", self.pick(LENGTHS)), "cstr": ("cstr", self.pick(LENGTHS)),
                          "ustr": ("ustr", self.pick(LENGTHS)),
-                         "num": ("num", *self.pick(NUMERICS)),
+                         "num": ("num", *self.pick(NUMERICS), self.pick((True, False))),
+                         "bin": ("bin", self.pick(BINARY_LENGTHS)),
                          "enum": self.enum_type(name),
                          "calc": ("calc", self.pick(FACTORS), self.pick(self.storages()),
                                   self.maybe(self.sources(tab)) if self.sources(tab) else None),

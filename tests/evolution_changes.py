@@ -107,13 +107,22 @@ def expected_changes(old: Schema, new: Schema) -> list[str]:
                 ("comment", _show(x.comment), _show(y.comment)),
             ):
                 if was != now:
-                    lines.append(f"~ column {name}.{c}: {attribute} {was} -> {now}")
+                    free = attribute == "type" and _ddl_free(x.type, y.type)
+                    lines.append(f"~ column {name}.{c}: {attribute} {was} -> {now}"
+                                 f"{' (snapshot only, no DDL)' if free else ''}")
         was_objects, now_objects = _objects(originals[name], renaming), _objects(b, Renaming())
         for sign, mine, other in (("-", was_objects, now_objects), ("+", now_objects, was_objects)):
             for obj, (kind, cols, definition) in mine.items():
                 if obj not in other or other[obj][2] != definition:
                     lines.append(f"{sign} {kind} {obj} on {name}{cols}")
     return sorted(lines)
+
+
+def _ddl_free(a: tuple, b: tuple) -> bool:
+    """Type changes no database sees: String <-> Unicode of one length, Numeric's asdecimal."""
+    if {a[0], b[0]} == {"str", "ustr"}:
+        return a[1] == b[1]
+    return a[0] == b[0] == "num" and a[1:3] == b[1:3]
 
 
 def identity_text(identity: tuple[int, int] | None) -> str:

@@ -6,6 +6,8 @@ from __future__ import annotations
 MAX_TABLES, MAX_COLUMNS = 5, 6
 LENGTHS = (8, 16, 32, 64)
 NUMERICS = ((6, 2), (8, 2), (10, 2), (12, 0), (8, 0))
+# LargeBinary lengths: none, BLOB and MEDIUMBLOB on MariaDB
+BINARY_LENGTHS = (None, 300, 100000)
 FAMILIES = ("int", "str", "fk", "big", "num", "text", "dt", "fk", "enum", "calc", "bool", "uint",
             "mtext", "json", "own", "seq", "cstr", "enum", "small", "uuid", "time", "bin", "flt",
             "ustr", "dtz", "ttz", "ival", "ltext", "tiny", "dbl")

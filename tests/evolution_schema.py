@@ -16,9 +16,9 @@ STRINGS = ("str", "cstr", "ustr", "text", "mtext", "ltext")
 @dataclass
 class Col:
     name: str
-    # ("int",) ("big",) ("str", n) ("text",) ("num", p, s) ("dt",) ("enum", name, values)
-    # ("small",) ("uuid",) ("time",) ("bin",) ("flt",): SmallInteger, Uuid, Time, LargeBinary,
-    # Float
+    # ("int",) ("big",) ("str", n) ("text",) ("num", p, s, asdecimal) ("dt",)
+    # ("enum", name, values) ("small",) ("uuid",) ("time",) ("bin", length or None) ("flt",):
+    # SmallInteger, Uuid, Time, LargeBinary, Float
     # ("cstr", n): a String(n) with a binary collation on MariaDB and PostgreSQL (variants)
     # ("bool",): a Boolean (no CHECK: SQLAlchemy's default), server default true() or false()
     # ("cbool", name): a Boolean with create_constraint=True, its CHECK named so
@@ -263,7 +263,9 @@ def type_source(t: tuple) -> str:
     if t[0] == "calc":
         return f"Integer, Computed({computed_sql(t)!r}, persisted={t[2]})"
     if t[0] == "num":
-        return f"Numeric({t[1]}, {t[2]})"
+        return f"Numeric({t[1]}, {t[2]}{'' if t[3] else ', asdecimal=False'})"
+    if t[0] == "bin":
+        return f"sa.LargeBinary({t[1] or ''})"
     if t[0] == "ustr":
         return f"sa.Unicode({t[1]})"
     if t[0] == "cbool":
@@ -272,7 +274,7 @@ def type_source(t: tuple) -> str:
         "int": "Integer", "big": "sa.BigInteger", "text": "Text", "dt": "DateTime",
         "dtz": "DateTime(timezone=True)", "ttz": "sa.Time(timezone=True)", "ival": "sa.Interval",
         "dbl": "sa.Float(precision=53)",
-        "small": "sa.SmallInteger", "uuid": "sa.Uuid", "time": "sa.Time", "bin": "sa.LargeBinary",
+        "small": "sa.SmallInteger", "uuid": "sa.Uuid", "time": "sa.Time",
         "flt": "sa.Float",
         "bool": "Boolean"}[t[0]]
 
@@ -294,7 +296,9 @@ def type_text(t: tuple) -> str:
     if t[0] == "enum":
         return type_source(t)
     if t[0] == "num":
-        return f"Numeric(precision={t[1]}, scale={t[2]})"
+        return f"Numeric(precision={t[1]}, scale={t[2]}{'' if t[3] else ', asdecimal=False'})"
+    if t[0] == "bin":
+        return f"LargeBinary({f'length={t[1]}' if t[1] else ''})"
     if t[0] == "ustr":
         return f"Unicode(length={t[1]})"
     if t[0] == "cbool":
@@ -303,7 +307,7 @@ def type_text(t: tuple) -> str:
         "int": "Integer()", "big": "BigInteger()", "text": "Text()", "dt": "DateTime()",
         "dtz": "DateTime(timezone=True)", "ttz": "Time(timezone=True)", "ival": "Interval()",
         "dbl": "Float(precision=53)",
-        "small": "SmallInteger()", "uuid": "Uuid()", "time": "Time()", "bin": "LargeBinary()",
+        "small": "SmallInteger()", "uuid": "Uuid()", "time": "Time()",
         "flt": "Float()",
         "calc": "Integer()", "bool": "Boolean()", "seq": "Integer()"}[t[0]]
 

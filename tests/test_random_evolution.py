@@ -233,7 +233,7 @@ def _data_type(t: tuple) -> sa.types.TypeEngine:
     if t[0] in ("str", "cstr", "ustr"):
         return sa.String(t[1])
     if t[0] == "num":
-        return sa.Numeric(*t[1:])
+        return sa.Numeric(t[1], t[2])
     if t[0] == "own":
         return sa.String(t[2])
     if t[0] == "enum":

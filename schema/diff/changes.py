@@ -52,6 +52,13 @@ class Change:
     old: Any = None
     new: Any = None
 
+    @property
+    def ddl_free(self) -> bool:
+        """A column type change no database sees (``asdecimal``, String -> Unicode, ...): it
+        is recorded in the snapshot, and the revision does nothing for it."""
+        return (self.kind is Kind.COLUMN and self.attribute == "type"
+                and same_ddl(text_to_type(self.old), text_to_type(self.new)))
+
     def describe(self) -> str:
         """One human line: ``+ table plants``, ``~ column plants.x: nullable true -> false``."""
         sign = self.action.sign
@@ -77,8 +84,7 @@ class Change:
         if self.action is Action.ALTER:
             verbatim = self.attribute in ("type", "impl", "server_default")
             note = _no_ddl(self.old, self.new) if self.attribute == "dialect_options" else (
-                " (snapshot only, no DDL)" if self.attribute == "type"
-                and same_ddl(text_to_type(self.old), text_to_type(self.new)) else "")
+                " (snapshot only, no DDL)" if self.ddl_free else "")
             return (f"{sign} {subject}: {self.attribute} "
                     f"{_show(self.old, verbatim)} -> {_show(self.new, verbatim)}{note}")
         return f"{sign} {subject}"

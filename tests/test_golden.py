@@ -41,7 +41,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 DATABASES = ("sqlite", "postgresql", "mysql")
 CHANGE_PREFIXES = ("+ ", "- ", "~ ")
 CASE_FILES = {"before.py", "after.py", "expected.txt", "case.toml"}
-CASE_KEYS = {"databases", "schema_options", "error", "rows", "unchanged_on"}
+CASE_KEYS = {"databases", "schema_options", "error", "rows", "unchanged_on", "notes"}
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,7 @@ class Case:
     schema_options: dict[str, Any] = field(default_factory=dict)
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     unchanged_on: tuple[str, ...] = ()
+    notes: dict[str, list[str]] = field(default_factory=dict)
 
 
 def load_case(folder: Path) -> Case:
@@ -79,6 +80,9 @@ def load_case(folder: Path) -> Case:
     unchanged_on = tuple(settings.get("unchanged_on", ()))
     if set(unchanged_on) - set(databases):
         raise ValueError(f"{where}/case.toml: unchanged_on must be a subset of {databases}")
+    notes = settings.get("notes", {})
+    if set(notes) - set(databases):
+        raise ValueError(f"{where}/case.toml: notes must be keyed by databases of {databases}")
     error = settings.get("error")
     expected_file = folder / "expected.txt"
     expected = None
@@ -102,6 +106,7 @@ def load_case(folder: Path) -> Case:
         schema_options=settings.get("schema_options", {}),
         rows=settings.get("rows", {}),
         unchanged_on=unchanged_on,
+        notes=notes,
     )
 
 
@@ -239,8 +244,11 @@ def test_golden(case: Case, database_url: str, tmp_path: Path) -> None:
 
     applied = project.invoke("apply", check=False)
     assert applied.code == 0 and "verified" in applied.out, f"apply after:\n{applied.out}"
+    backend = make_url(database_url).get_backend_name()
+    for note in case.notes.get(backend, []):  # what verification says it cannot see there
+        assert f"note: {note}" in applied.out.splitlines(), applied.out
     # The downgrade check below proves something only if verification can tell them apart.
-    if make_url(database_url).get_backend_name() not in case.unchanged_on:
+    if backend not in case.unchanged_on:
         assert project.drift(previous) != [], (
             "verification cannot tell the upgraded database from the before snapshot, so "
             "neither this upgrade nor the downgrade below is really verified")

@@ -1,6 +1,7 @@
 """Which tables a revision creates (or drops) first, and which of their foreign keys are added
 after all of them (or dropped before): ``use_alter`` keys, one key per remaining cycle, and keys
-that need a unique constraint their existing parent gains (or loses) in the same step.
+that need a unique constraint their existing parent gains (or loses) in the same step, or refer
+to columns whose type changes in it (MariaDB wants the types of a key's two sides to match).
 """
 
 from __future__ import annotations
@@ -38,19 +39,20 @@ def _keys_not_in(keys: list[str], tables: Mapping[str, TableDict | None],
     """Foreign keys of the tables ``keys`` (created or dropped) that refer to columns of a
     changed table that are not a key there, the same, on both sides: the primary key or unique
     constraint they need is added (or dropped, or re-created under a new name) in this step
-    too, so they come after (or go before) it."""
+    too, or their type changes in it, so they come after (or go before) that."""
     found: dict[str, list[str]] = defaultdict(list)
     for key in keys:
         for fk in (tables[key] or {}).get("foreign_keys", []):
             parent = other.get(fk["referred_table"])
+            after = tables.get(fk["referred_table"])
             if fk["referred_table"] not in keys and parent is not None and (
-                    set(fk["referred_columns"]) not in _lasting_keys(
-                        parent, tables.get(fk["referred_table"]))):
+                    set(fk["referred_columns"]) not in _lasting_keys(parent, after)
+                    or _retyped(parent, after, fk["referred_columns"])):
                 if fk["name"] is None:
                     raise SchemaToolError(
                         f"table {key}: a foreign key to {fk['referred_table']} "
-                        f"({', '.join(fk['referred_columns'])}), whose unique constraint comes "
-                        "or goes in the same step, needs a name")
+                        f"({', '.join(fk['referred_columns'])}), whose unique constraint or "
+                        "type changes in the same step, needs a name")
                 found[key].append(fk["name"])
     return found
 
@@ -59,6 +61,14 @@ def _lasting_keys(one: TableDict, other: TableDict | None) -> list[set[str]]:
     """The column sets of the keys a foreign key may refer to that both sides have, the same."""
     kept = unique_key_items(other or {})
     return [set(item.get("columns", [])) for item in unique_key_items(one) if item in kept]
+
+
+def _retyped(one: TableDict, other: TableDict | None, names: list[str]) -> bool:
+    """Whether a column of ``names`` has another type on the other side."""
+    def types(data: TableDict | None) -> list[tuple[object, object]]:
+        found = {c["name"]: (c["type"], c.get("impl")) for c in (data or {}).get("columns", [])}
+        return [found.get(name) for name in names]  # type: ignore[misc]
+    return types(one) != types(other)
 
 
 def _dependency_order(

@@ -10,14 +10,7 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from alembic.operations import ops
-from sqlalchemy import (
-    CheckConstraint,
-    Column,
-    Constraint,
-    Index,
-    Table,
-    UniqueConstraint,
-)
+from sqlalchemy import CheckConstraint, Column, Constraint, Index, Table, UniqueConstraint
 
 from .autoincrement_ops import AutoincrementKeptOps, AutoincrementOps, IdentityOptionsOps
 from .diff import Action, Change, Kind

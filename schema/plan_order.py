@@ -65,9 +65,9 @@ def _lasting_keys(one: TableDict, other: TableDict | None) -> list[set[str]]:
 
 def _retyped(one: TableDict, other: TableDict | None, names: list[str]) -> bool:
     """Whether a column of ``names`` has another type on the other side."""
-    def types(data: TableDict | None) -> list[tuple[object, object]]:
+    def types(data: TableDict | None) -> list[tuple[str, str | None] | None]:
         found = {c["name"]: (c["type"], c.get("impl")) for c in (data or {}).get("columns", [])}
-        return [found.get(name) for name in names]  # type: ignore[misc]
+        return [found.get(name) for name in names]
     return types(one) != types(other)
 
 

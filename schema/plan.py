@@ -62,7 +62,6 @@ from .plan_columns import (
     generated_present,
     generated_reader_ops,
     primary_key_ops,
-    retyped_columns,
 )
 from .plan_indexes import OutsideBatch, expression_indexes_present, on_expressions
 from .plan_keys import guard_index_op, rebuilt_reference_ops
@@ -72,7 +71,7 @@ from .rename_ops import RenameColumnOps, RenameTableOps
 from .sequences import owned_sequence_column, sequence_ops, sequences
 from .serialize import TableDict
 from .table_options import TableOptionsOps, option_problems
-from .type_checks import keep_type_check_names, type_check_rename_ops
+from .type_checks import type_check_rename_ops
 
 PHASES = 7
 FOREIGN_KEY_DROPS = PHASES  # an extra phase, run first (as step 0)
@@ -91,10 +90,8 @@ class _Tables:
     """
 
     def __init__(self, *sides: Mapping[str, TableDict | None],
-                 naming_convention: Mapping[str, str] | None = None,
-                 renamed_from: Mapping[str, str] | None = None) -> None:
+                 naming_convention: Mapping[str, str] | None = None) -> None:
         self._sides = sides
-        self._renamed_from = renamed_from or {}  # key -> old table name (old side)
         # the models' convention names the CHECKs Boolean/Enum types create, as at runtime
         self._metadata = MetaData(naming_convention=dict(naming_convention or {}) or None)
         self._built: dict[str, Table] = {}
@@ -107,9 +104,6 @@ class _Tables:
                                                stored_types=True)
             except InvalidSnapshotData as exc:
                 raise SchemaToolError(f"table {key}: {exc.problem}") from None
-            if key in self._renamed_from:
-                keep_type_check_names(self._built[key], data,  # type: ignore[arg-type]
-                                      self._renamed_from[key])
             for fk in data.get("foreign_keys", []):  # type: ignore[union-attr]
                 if fk["referred_table"] in self:
                     self[fk["referred_table"]]
@@ -145,9 +139,7 @@ def plan_operations(
     """
     unchanged = unchanged or {}
     changes, databases = list(changes), tuple(databases)
-    old_tables = _Tables(old, unchanged, naming_convention=naming_convention, renamed_from={
-        c.table: str(c.old).rsplit(".", 1)[-1] for c in changes
-        if c.action is Action.RENAME and c.kind is Kind.TABLE})
+    old_tables = _Tables(old, unchanged, naming_convention=naming_convention)
     new_tables = _Tables(new, unchanged, naming_convention=naming_convention)
     phases: list[dict[str, list[ops.MigrateOperation]]] = [
         defaultdict(list) for _ in range(PHASES + 1)]
@@ -205,10 +197,8 @@ def plan_operations(
         for key, (drops, adds) in generated_reader_ops(changes, old_tables, new_tables).items():
             phases[0][key].extend(drops)
             phases[3][key][:0] = adds  # before anything new on them
-    for key, (drops, adds) in type_check_rename_ops(changes, old_tables, new_tables,
-                                                    retyped_columns(changes)).items():
-        phases[1][key].extend(drops)
-        phases[4][key].extend(adds)
+    for key, renamed in type_check_rename_ops(changes, old, old_tables).items():
+        phases[1][key].extend(renamed)
     for (key, name), column_changes in columns_altered.items():
         phases[2][key].extend(
             alter_column_ops(old_tables[key], new_tables[key], name, column_changes))

@@ -2,10 +2,11 @@
 
 The snapshot records them with their type, not as constraints, and the naming convention names
 them (``ck_%(table_name)s_%(constraint_name)s``) when a table is built.  Databases keep such a
-CHECK's name when its table is renamed, so the old side of a renamed table gets the names its
-old table name gave them (``keep_type_check_names``), and the revision renames them
-(``type_check_rename_ops``) where the database has them: SQLite for both types, MariaDB/MySQL
-for Boolean (its ENUM is native), PostgreSQL for neither, unless the Enum is not native.
+CHECK's name when its table is renamed, so right after a table rename the revision gives them
+the names the new table name gives them (``type_check_rename_ops``), where the database has
+them: SQLite for both types, MariaDB/MySQL for Boolean (its ENUM is native), PostgreSQL for
+neither, unless the Enum is not native.  Every later operation (a type change, a column drop)
+then finds them under the names the plan's tables give them.
 """
 
 from __future__ import annotations
@@ -39,46 +40,34 @@ def made_on(type_: Any, dialect: str) -> bool:
     return isinstance(type_, Boolean) and dialect != "postgresql"
 
 
-def keep_type_check_names(table: Table, data: TableDict, old_name: str) -> None:
-    """Name the type CHECKs of a renamed table (``data``, old side) as its old name did."""
-    convention = dict(table.metadata.naming_convention)
-    before = build_table({**data, "name": old_name}, MetaData(naming_convention=convention),
-                         stored_types=True)
-    for column in table.columns:
-        name = str(column.name)
-        for check, was in zip(type_checks(table, name), type_checks(before, name), strict=True):
-            check.name = was.name
-
-
 def type_check_rename_ops(
-    changes: Iterable[Change], old_tables: TableLookup, new_tables: TableLookup,
-    retyped: set[tuple[str, str]],
-) -> Mapping[str, tuple[list[ops.MigrateOperation], list[ops.MigrateOperation]]]:
-    """By table, drops (after the rename, under the old names) and adds (new names) of the type
-    CHECKs of renamed tables whose names follow the table's.  Columns whose type changes
-    (``retyped``) are left to the type change."""
-    found: dict[str, tuple[list[ops.MigrateOperation], list[ops.MigrateOperation]]] = {}
+    changes: Iterable[Change], old: Mapping[str, TableDict | None], old_tables: TableLookup,
+) -> dict[str, list[ops.MigrateOperation]]:
+    """By renamed table, the type CHECKs of its old columns whose names follow the table's:
+    dropped under the name the old table name gave them, added under the new one."""
+    found: dict[str, list[ops.MigrateOperation]] = {}
     for change in changes:
-        if change.action is not Action.RENAME or change.kind is not Kind.TABLE:
+        data = old.get(change.table)
+        if change.action is not Action.RENAME or change.kind is not Kind.TABLE or data is None:
             continue
-        key = change.table
-        old, new = old_tables[key], new_tables[key]
-        for column in new.columns:
+        table = old_tables[change.table]  # old columns under the new name
+        before = build_table({**data, "name": str(change.old).rsplit(".", 1)[-1]},
+                             MetaData(naming_convention=dict(table.metadata.naming_convention)),
+                             stored_types=True)
+        for column in table.columns:
             name = str(column.name)
-            if name not in old.c or (key, name) in retyped:
-                continue
             made = [d for d in ("sqlite", "postgresql", "mysql") if made_on(column.type, d)]
-            for was, check in zip(type_checks(old, name), type_checks(new, name), strict=False):
+            for was, check in zip(type_checks(before, name), type_checks(table, name),
+                                  strict=True):
                 if was.name == check.name or not made:
                     continue
-                drops, adds = found.setdefault(key, ([], []))
-                add_old = ops.CreateCheckConstraintOp(was.name, new.name, check.sqltext,
-                                                      schema=new.schema)
-                pair = (ops.DropConstraintOp(was.name, new.name, type_="check", schema=new.schema,
-                                             _reverse=add_old),
-                        ops.AddConstraintOp.from_constraint(check))
-                for items, op in zip((drops, adds), pair, strict=True):
-                    items.append(op if len(made) == 3 else SetAsideOps(
-                        op, dialects_of(made), "the CHECK of a Boolean/Enum type",
-                        "the table rename"))
+                add_was = ops.CreateCheckConstraintOp(was.name, table.name, check.sqltext,
+                                                      schema=table.schema)
+                for op in (ops.DropConstraintOp(was.name, table.name, type_="check",
+                                                schema=table.schema, _reverse=add_was),
+                           ops.AddConstraintOp.from_constraint(check)):
+                    found.setdefault(change.table, []).append(
+                        op if len(made) == 3 else SetAsideOps(
+                            op, dialects_of(made), "the CHECK of a Boolean/Enum type",
+                            "the table rename"))
     return found

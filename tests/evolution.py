@@ -38,7 +38,8 @@ with a binary collation, or InnoDB with ROW_FORMAT=COMPACT) that change, in ever
 (elsewhere they must do nothing). A table's ``id`` may be an IDENTITY (BY DEFAULT, so rows can give
 their own ids) whose start and increment change; adding or removing IDENTITY is refused by the
 tool, so never drawn. Another table's ``id`` may have autoincrement turned off (the application
-numbers rows) and on again. ENUM columns have a named type (``e_c4``), often one that other columns
+numbers rows) and on again. ENUM columns have a named type (``e_c4``, or ``ce_c4`` with
+create_constraint=True: a CHECK on SQLite), often one that other columns
 share (a column may also take another column's type), whose value list always holds "a", the value
 rows use, and changes for all of them; generated columns are computed from constants or from an
 integer column of their table other than ``id`` (MariaDB refuses an expression on an AUTO_INCREMENT
@@ -76,6 +77,7 @@ from .evolution_draws import (
     BINARY_LENGTHS,
     COMMENTS,
     DEFAULTS,
+    ENUM_PREFIXES,
     ENUM_VALUES,
     FACTORS,
     FAMILIES,
@@ -493,7 +495,7 @@ class Evolver(KeyEdits):
             edit += "; " + self.remove_column(tab, col)
         elif also == "switch":
             tab, col = self.pick(users)
-            col.type = ("enum", self.fresh("e_"), self.pick(ENUM_VALUES))
+            col.type = ("enum", self.fresh(self.pick(ENUM_PREFIXES)), self.pick(ENUM_VALUES))
             edit += f"; ~ column {tab.name}.{col.name} type {type_text(col.type)}"
         return edit
 
@@ -506,7 +508,7 @@ class Evolver(KeyEdits):
         existing = sorted({c.type for _, c in self.enum_columns()})
         if existing and self.draw(st.booleans()):
             return self.pick(existing)
-        return ("enum", f"e_{name}", self.pick(ENUM_VALUES))
+        return ("enum", f"{self.pick(ENUM_PREFIXES)}{name}", self.pick(ENUM_VALUES))
 
     def share_enum(self) -> str:
         """A column takes another column's ENUM type (PostgreSQL converts it)."""

@@ -13,6 +13,8 @@ FAMILIES = ("int", "str", "fk", "big", "num", "text", "dt", "fk", "enum", "calc"
             "ustr", "dtz", "ttz", "ival", "ltext", "tiny", "dbl")
 # Value lists of ENUM columns: "a" is always there (the test's rows use it).
 ENUM_VALUES = (("a", "b"), ("a", "b", "c"), ("b", "a"), ("a", "c"), ("a", "b", "c", "d"))
+# ENUM type names start e_, or ce_ for create_constraint=True (a CHECK on SQLite)
+ENUM_PREFIXES = ("e_", "ce_")
 FACTORS = (2, 3)  # generated columns are factor * 10
 # IDENTITY options (start, increment) of a table's id column; None is plain autoincrement.
 IDENTITIES = ((100, 1), (1000, 1), (100, 5))

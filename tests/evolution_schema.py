@@ -258,8 +258,9 @@ def type_source(t: tuple) -> str:
         return f"{t[1]}()"
     if t[0] == "seq":
         return f"Integer, sa.Sequence({t[1]!r}, start={t[2]})"
-    if t[0] == "enum":
-        return f"Enum({', '.join(map(repr, t[2]))}, name={t[1]!r})"
+    if t[0] == "enum":  # a ce_ type keeps its values under a CHECK where it is not native
+        checked = ", create_constraint=True" if t[1].startswith("ce_") else ""
+        return f"Enum({', '.join(map(repr, t[2]))}, name={t[1]!r}{checked})"
     if t[0] == "calc":
         return f"Integer, Computed({computed_sql(t)!r}, persisted={t[2]})"
     if t[0] == "num":

@@ -64,16 +64,22 @@ def same_ddl(old: sqltypes.TypeEngine[Any], new: sqltypes.TypeEngine[Any]) -> bo
     changing one into the other needs no DDL (``asdecimal``, ``ARRAY(dimensions)``, a
     TypeDecorator over the same type, ...).  Boolean and Enum are never: they carry CHECKs and
     PostgreSQL types of their own."""
-    try:
-        for name in DIALECT_MODULES:
-            a, b = type_on(old, name), type_on(new, name)
-            if isinstance(a, sqltypes.SchemaType) or isinstance(b, sqltypes.SchemaType):
-                return False
-            if a.compile(_dialect(name)) != b.compile(_dialect(name)):
-                return False
-    except sa.exc.CompileError:  # a database's own type (ARRAY) elsewhere: not provably same
-        return False
+    for name in DIALECT_MODULES:
+        if isinstance(type_on(old, name), sqltypes.SchemaType) or isinstance(
+                type_on(new, name), sqltypes.SchemaType):
+            return False
+        before = compiled(old, name)
+        if before is None or before != compiled(new, name):
+            return False
     return True
+
+
+def compiled(type_: sqltypes.TypeEngine[Any], dialect: str) -> str | None:
+    """The column type's DDL on a database; None where it has no such type (ARRAY on SQLite)."""
+    try:
+        return type_on(type_, dialect).compile(_dialect(dialect))  # type: ignore[no-any-return]
+    except sa.exc.CompileError:
+        return None
 
 
 @functools.cache

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import types as sqltypes
 
 from .diff import Action, Change, Kind
-from .expressions import text_to_type
+from .expressions import compiled, text_to_type
 from .table_options import mysql_options
 
 
@@ -230,7 +230,10 @@ def _narrower(old: Any, new: Any) -> bool:
 
 def _rewrites(old: Any, new: Any) -> bool:
     """True when PostgreSQL rewrites the table for this type change: anything but making a
-    string longer or unbounded, or a numeric wider at the same scale."""
+    string longer or unbounded, or a numeric wider at the same scale (the same PostgreSQL type,
+    as Boolean -> Boolean(create_constraint=True), changes nothing)."""
+    if compiled(old, "postgresql") == compiled(new, "postgresql") is not None:
+        return False
     if isinstance(old, sqltypes.String) and isinstance(new, sqltypes.String):
         return not (new.length is None or (old.length is not None and new.length >= old.length))
     if isinstance(old, sqltypes.Numeric) and isinstance(new, sqltypes.Numeric) and (

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import MetaData
 
-from schema.diff import Change, diff_with_renames
+from schema.diff import Action, Change, Kind, diff_with_renames
 from schema.diff.renames import renames_in
 from schema.lint import RULES, Severity, lint
 from schema.serialize import TableDict, metadata_to_dicts
@@ -128,3 +128,12 @@ def test_describe_is_one_line_starting_with_the_code(folder: str) -> None:
         assert "\n" not in line
         assert line.startswith(f"{risk.code} {risk.severity.value}: ")
         assert line.endswith(risk.rule.reason)
+
+
+@pytest.mark.parametrize("old, new", [
+    ("Boolean(create_constraint=True, name='paid_bool')", "Boolean()"),  # BOOLEAN either way
+    ("Numeric(precision=10, scale=2)", "Numeric(precision=10, scale=2, asdecimal=False)"),
+])
+def test_same_postgresql_type_is_no_rewrite(old: str, new: str) -> None:
+    change = Change(Action.ALTER, Kind.COLUMN, "plants", "paid", "type", old=old, new=new)
+    assert "PG104" not in [risk.code for risk in lint([change])]

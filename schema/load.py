@@ -27,11 +27,15 @@ from sqlalchemy import (
     desc,
     text,
 )
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.sql.base import _NoneName
 from sqlalchemy.sql.elements import conv
 
 from .errors import SchemaToolError, SnapshotFileError
 from .expressions import ExpressionError, index_column, text_to_default, text_to_type
 from .serialize import TableDict
+
+_SQLITE = sqlite.dialect()
 
 SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -255,12 +259,26 @@ def build_table(data: TableDict, metadata: MetaData, stored_types: bool = False)
         items.append(Index(_conv(ix.get("name")), *elements, unique=ix.get("unique", False),
                            **_options(ix.get("dialect_options", {}))))
     try:
-        return Table(
+        table = Table(
             data["name"], metadata, *items, schema=data.get("schema"), comment=data.get("comment"),
             **_options(data.get("dialect_options", {})),
         )
     except Exception as exc:  # SQLAlchemy raises several types for inconsistent definitions
         raise InvalidSnapshotData((), f"inconsistent table definition: {exc}") from None
+    _name_type_checks(table)
+    return table
+
+
+def _name_type_checks(table: Table) -> None:
+    """Give the CHECKs Boolean/Enum types make the names the convention gives them even where
+    SQLAlchemy works them out only when it writes DDL (a convention naming them after their
+    column), so plans and verification know them."""
+    for constraint in table.constraints:
+        if isinstance(constraint, CheckConstraint) and isinstance(constraint.name, _NoneName):
+            # SQLAlchemy's own way to the final name, as Alembic takes it
+            name = _SQLITE.identifier_preparer.format_constraint(constraint, _alembic_quote=False)
+            if name:
+                constraint.name = conv(name)
 
 
 def _build_column(data: dict[str, Any], stored_types: bool) -> Column[Any]:

@@ -1,12 +1,12 @@
 """CHECK constraints that Boolean and Enum types make themselves (``create_constraint=True``).
 
 The snapshot records them with their type, not as constraints, and the naming convention names
-them (``ck_%(table_name)s_%(constraint_name)s``) when a table is built.  Databases keep such a
-CHECK's name when its table is renamed, so right after a table rename the revision gives them
-the names the new table name gives them (``type_check_rename_ops``), where the database has
-them: SQLite for both types, MariaDB/MySQL for Boolean (its ENUM is native), PostgreSQL for
-neither, unless the Enum is not native.  Every later operation (a type change, a column drop)
-then finds them under the names the plan's tables give them.
+them (``ck_%(table_name)s_%(constraint_name)s``, or after their column) when a table is built.
+Databases keep such a CHECK's name when its table or column is renamed, so right after the
+renames the revision gives them the names the new names give them (``type_check_rename_ops``),
+where the database has them: SQLite for both types, MariaDB/MySQL for Boolean (its ENUM is
+native), PostgreSQL for neither, unless the Enum is not native.  Every later operation (a type
+change, a column drop) then finds them under the names the plan's tables give them.
 """
 
 from __future__ import annotations
@@ -43,31 +43,36 @@ def made_on(type_: Any, dialect: str) -> bool:
 def type_check_rename_ops(
     changes: Iterable[Change], old: Mapping[str, TableDict | None], old_tables: TableLookup,
 ) -> dict[str, list[ops.MigrateOperation]]:
-    """By renamed table, the type CHECKs of its old columns whose names follow the table's:
-    dropped under the name the old table name gave them, added under the new one."""
+    """By table renamed or with renamed columns, the type CHECKs of its old columns whose names
+    follow those: dropped under the name the old names gave them, added under the new one."""
+    renames = [c for c in changes if c.action is Action.RENAME]
     found: dict[str, list[ops.MigrateOperation]] = {}
-    for change in changes:
-        data = old.get(change.table)
-        if change.action is not Action.RENAME or change.kind is not Kind.TABLE or data is None:
-            continue
-        table = old_tables[change.table]  # old columns under the new name
-        before = build_table({**data, "name": str(change.old).rsplit(".", 1)[-1]},
-                             MetaData(naming_convention=dict(table.metadata.naming_convention)),
-                             stored_types=True)
+    for key in sorted({c.table for c in renames if old.get(c.table) is not None}):
+        data = old[key]
+        assert data is not None
+        table = old_tables[key]  # old columns under the new names
+        was = {str(c.name): str(c.old) for c in renames if c.kind is Kind.COLUMN and c.table == key}
+        name = next((str(c.old).rsplit(".", 1)[-1] for c in renames
+                     if c.kind is Kind.TABLE and c.table == key), data["name"])
+        # the types' CHECKs under the old names: the columns alone make them
+        before = build_table(
+            {"name": name, "schema": data.get("schema"), "columns": [
+                {**column, "name": was.get(column["name"], column["name"])}
+                for column in data["columns"]]},
+            MetaData(naming_convention=dict(table.metadata.naming_convention)), stored_types=True)
         for column in table.columns:
-            name = str(column.name)
             made = [d for d in ("sqlite", "postgresql", "mysql") if made_on(column.type, d)]
-            for was, check in zip(type_checks(before, name), type_checks(table, name),
-                                  strict=True):
-                if was.name == check.name or not made:
+            new_name = str(column.name)
+            for old_check, check in zip(type_checks(before, was.get(new_name, new_name)),
+                                        type_checks(table, new_name), strict=True):
+                if old_check.name == check.name or not made:
                     continue
-                add_was = ops.CreateCheckConstraintOp(was.name, table.name, check.sqltext,
+                add_old = ops.CreateCheckConstraintOp(old_check.name, table.name, check.sqltext,
                                                       schema=table.schema)
-                for op in (ops.DropConstraintOp(was.name, table.name, type_="check",
-                                                schema=table.schema, _reverse=add_was),
+                for op in (ops.DropConstraintOp(old_check.name, table.name, type_="check",
+                                                schema=table.schema, _reverse=add_old),
                            ops.AddConstraintOp.from_constraint(check)):
-                    found.setdefault(change.table, []).append(
-                        op if len(made) == 3 else SetAsideOps(
-                            op, dialects_of(made), "the CHECK of a Boolean/Enum type",
-                            "the table rename"))
+                    found.setdefault(key, []).append(op if len(made) == 3 else SetAsideOps(
+                        op, dialects_of(made), "the CHECK of a Boolean/Enum type",
+                        "the rename"))
     return found

@@ -7,8 +7,10 @@ The upgrade runs in this order (the downgrade is Alembic's ``reverse()`` of it):
    away or change, before any key or index they refer to (each for all tables, so the
    downgrade adds keys back while the new names hold);
 1. drop constraints and indexes that go away or change, so columns and tables are free, then
-   generated columns that go (before the columns they read change);
-2. create new tables (referenced tables first) with their indexes;
+   generated columns that go (before the columns they read change; on PostgreSQL also those
+   re-created that read a column whose type changes);
+2. create new tables (referenced tables first) with their indexes; the CHECKs Boolean and Enum
+   types make take the new names of renamed tables and columns (``type_checks``);
 3. add and alter columns, change table comments;
 4. add primary keys, unique and check constraints and indexes;
 5. add foreign keys, once every referenced table and column exists;
@@ -62,6 +64,7 @@ from .plan_columns import (
     generated_present,
     generated_reader_ops,
     primary_key_ops,
+    recreated_readers_first,
 )
 from .plan_indexes import OutsideBatch, expression_indexes_present, on_expressions
 from .plan_keys import guard_index_op, rebuilt_reference_ops
@@ -202,6 +205,8 @@ def plan_operations(
     for (key, name), column_changes in columns_altered.items():
         phases[2][key].extend(
             alter_column_ops(old_tables[key], new_tables[key], name, column_changes))
+    if "postgresql" in databases:
+        recreated_readers_first(changes, phases)
     alters = [(key, op) for key, items in phases[2].items() for op in items
               if isinstance(op, ops.AlterColumnOp)]
     types_before = enum_types([*unchanged.values(), *old.values()])

@@ -22,6 +22,8 @@ from .operations import (
     PrimaryKeyOps,
     SetAsideOps,
     TypeCheckOps,
+    dialects_of,
+    runs_on_sqlite,
 )
 from .plan_indexes import index_shape
 from .sequences import serial_numbered
@@ -182,7 +184,10 @@ def generated_present(old_tables: TableLookup, new_tables: TableLookup, key: str
         present = [*(c for c in old if str(c.name) in kept), *going]
     else:
         present = [*new, *(going if phase <= 5 else [])]
-    dropped = {op.column_name for op in operations if isinstance(op, ops.DropColumnOp)}
+    # on SQLite (the only database that sets them aside): what its operations drop
+    dropped = {inner.column_name for op in operations if runs_on_sqlite(op)
+               for inner in [op.op if isinstance(op, SetAsideOps) else op]
+               if isinstance(inner, ops.DropColumnOp)}
     return [c for c in present if c.computed is not None and str(c.name) not in dropped]
 
 
@@ -226,6 +231,24 @@ def generated_reader_ops(changes: list[Change], old_tables: TableLookup,
         found[key] = ([SetAsideOps(op, POSTGRESQL, "generated column", why) for op in drops],
                       [SetAsideOps(op, POSTGRESQL, "generated column", why) for op in adds])
     return found
+
+
+def recreated_readers_first(changes: list[Change],
+                            phases: list[dict[str, list[ops.MigrateOperation]]]) -> None:
+    """PostgreSQL: a generated column re-created in the step (phase 2) that reads a column whose
+    type changes is dropped at the end of phase 0 instead, before that change, as PostgreSQL
+    will not change the type of a column a generated column reads (ENUM conversions too)."""
+    retyped = retyped_columns(changes)
+    why = "the type change of a column it reads"
+    for key, items in phases[2].items():
+        for i, op in enumerate(items):
+            column = op.to_column() if isinstance(op, ops.DropColumnOp) else None
+            if column is not None and column.computed is not None and any(
+                    mentions(str(column.computed.sqltext), name)
+                    for table, name in retyped if table == key and name != column.name):
+                phases[0][key].append(SetAsideOps(op, POSTGRESQL, "generated column", why))
+                items[i] = SetAsideOps(op, dialects_of(["sqlite", "mysql"]), "generated column",
+                                       "its new definition")
 
 
 def _on_column(old: Table, new: Table, column: str) -> list[Index | Constraint]:

@@ -109,10 +109,12 @@ def alter_column_ops(
         kw["modify_server_default"] = new.server_default
     if "comment" in touched:
         kw["modify_comment"] = new.comment
+    turned_on: list[ops.MigrateOperation] = []  # after the other changes, with the new type
     if "autoincrement" in touched:
-        identity.extend(_autoincrement_op(old_table, new_table, name))
+        for op in _autoincrement_op(old_table, new_table, name):
+            (turned_on if op.op.kw["autoincrement"] else identity).append(op)
     if not kw:
-        return identity
+        return [*identity, *turned_on]
     alter = ops.AlterColumnOp(
         new_table.name, name, schema=new_table.schema,
         existing_type=existing_type, existing_nullable=old.nullable,
@@ -125,8 +127,8 @@ def alter_column_ops(
     going, coming = _mysql_type_checks(old_table, name), _mysql_type_checks(new_table, name)
     if "modify_type" in kw and set(going) != set(coming):
         return [*identity, TypeCheckOps(alter, [c for c in going if c not in coming],
-                                        [c for c in coming if c not in going])]
-    return [*identity, alter]
+                                        [c for c in coming if c not in going]), *turned_on]
+    return [*identity, alter, *turned_on]
 
 
 def _type_checks(table: Table, column: str) -> list[str]:
@@ -139,15 +141,16 @@ def _mysql_type_checks(table: Table, column: str) -> list[str]:
     return _type_checks(table, column) if made_on(table.c[column].type, "mysql") else []
 
 
-def _autoincrement_op(old_table: Table, new_table: Table, name: str
-                      ) -> list[ops.MigrateOperation]:
+def _autoincrement_op(old_table: Table, new_table: Table, name: str) -> list[AutoincrementOps]:
     """AUTO_INCREMENT on or off when the column's effective autoincrement changes ("auto" and
-    True are the same for a lone integer primary key)."""
+    True are the same for a lone integer primary key).  Turned off, it goes before the column's
+    other changes; turned on, after them, with the column as it is then: MariaDB's MODIFY
+    restates the column's type, and a SERIAL's new sequence takes it."""
     old, new = old_table.c[name], new_table.c[name]
     now = new_table.autoincrement_column is new
     if (old_table.autoincrement_column is old) == now:
         return []
-    return [AutoincrementOps.of(new_table, old, now)]
+    return [AutoincrementOps.of(new_table, new if now else old, now)]
 
 
 def _identity_op(old_table: Table, new_table: Table, name: str) -> ops.MigrateOperation:

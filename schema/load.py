@@ -28,6 +28,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects import sqlite
+from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.sql.base import _NoneName
 from sqlalchemy.sql.elements import conv
 
@@ -275,8 +276,12 @@ def _name_type_checks(table: Table) -> None:
     column), so plans and verification know them."""
     for constraint in table.constraints:
         if isinstance(constraint, CheckConstraint) and isinstance(constraint.name, _NoneName):
-            # SQLAlchemy's own way to the final name, as Alembic takes it
-            name = _SQLITE.identifier_preparer.format_constraint(constraint, _alembic_quote=False)
+            try:  # SQLAlchemy's own way to the final name, as Alembic takes it
+                name = _SQLITE.identifier_preparer.format_constraint(constraint,
+                                                                     _alembic_quote=False)
+            except InvalidRequestError as exc:  # the convention wants the type to have a name
+                columns = ", ".join(str(column.name) for column in constraint.columns)
+                raise InvalidSnapshotData((), f"column {columns}: {exc}") from None
             if name:
                 constraint.name = conv(name)
 

@@ -59,6 +59,12 @@ def type_on(type_: Any, dialect: str) -> Any:
     return getattr(type_, "_variant_mapping", {}).get(dialect, type_)
 
 
+def text_length(type_: Any, dialect: str) -> int | None:
+    """The length a Text or UnicodeText column declares on this database, if any."""
+    type_ = type_on(type_, dialect)
+    return type_.length if isinstance(type_, sqltypes.Text) else None
+
+
 def same_ddl(old: sqltypes.TypeEngine[Any], new: sqltypes.TypeEngine[Any]) -> bool:
     """Whether two types are the same column type on SQLite, PostgreSQL and MariaDB/MySQL, so
     changing one into the other needs no DDL (``asdecimal``, ``ARRAY(dimensions)``, a

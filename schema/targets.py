@@ -11,10 +11,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Text
-
 from .enums import native_enum
-from .expressions import index_column, text_to_type, type_on
+from .expressions import index_column, text_length, text_to_type
 from .serialize import TableDict
 from .table_options import value_problems
 
@@ -117,19 +115,14 @@ def feature_problems(
                         f"table {key}: column {column['name']} is a virtual computed column, "
                         "which PostgreSQL before 18 cannot create; use persisted=True"
                     )
-                if "Text(length=" in column["type"] and (length := _text_length(column)):
+                if "Text(length=" in column["type"] and (
+                        length := text_length(text_to_type(column["type"]), "postgresql")):
                     problems.append(
                         f"table {key}: column {column['name']} is a TEXT of length {length}, "
                         "which PostgreSQL cannot create (its TEXT takes no length); use Text() "
                         "there, e.g. .with_variant(Text(), \"postgresql\")"
                     )
     return problems
-
-
-def _text_length(column: Mapping[str, Any]) -> int | None:
-    """The length of a Text or UnicodeText column type on PostgreSQL, if it has one."""
-    type_ = type_on(text_to_type(column["type"]), "postgresql")
-    return type_.length if isinstance(type_, Text) else None
 
 
 def unique_keys(data: TableDict) -> list[set[str]]:

@@ -12,14 +12,14 @@ from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Column, MetaData, Table, Text, event, inspect
+from sqlalchemy import Column, MetaData, Table, event, inspect
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import SAWarning
 from sqlalchemy.sql.elements import ClauseElement, TextClause
 from sqlalchemy.sql.schema import DefaultClause
 
 from .apply.history import HISTORY_TABLE
-from .expressions import type_on
+from .expressions import text_length
 from .load import build_table, load_table
 from .serialize import TableDict, table_key
 from .store import Manifest, SnapshotStore
@@ -158,8 +158,7 @@ def unverifiable(dialect: Dialect, metadata: MetaData) -> list[str]:
     collated = sum(1 for column in columns if declared_collation(column.type, dialect.name))
     if collated and dialect.name == "sqlite":
         notes.append(f"sqlite does not report collations: {collated} not verified")
-    sized = sum(1 for column in columns if isinstance(type_on(column.type, dialect.name), Text)
-                and type_on(column.type, dialect.name).length)
+    sized = sum(1 for column in columns if text_length(column.type, dialect.name))
     if sized and dialect.name == "sqlite":
         notes.append(f"sqlite ignores TEXT lengths: {sized} not verified")
     if expression_indexes and dialect.name == "sqlite":

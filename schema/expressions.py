@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import types as sqltypes
 from sqlalchemy.dialects import mysql, postgresql, sqlite
-from sqlalchemy.sql import elements, functions
+from sqlalchemy.sql import elements, functions, visitors
 from sqlalchemy.sql.schema import DefaultClause
 
 DIALECT_MODULES = {"postgresql": postgresql, "mysql": mysql, "sqlite": sqlite}
@@ -260,14 +260,31 @@ def default_to_text(default: object) -> str:
         return "true()"
     if isinstance(arg, elements.False_):
         return "false()"
-    if isinstance(arg, elements.TextClause):
-        return f"text({arg.text!r})"
     if isinstance(arg, functions.FunctionElement) and not list(arg.clauses):
         return f"func.{arg.name}()"
-    if isinstance(arg, elements.ClauseElement):
-        compiled = arg.compile(compile_kwargs={"literal_binds": True})
-        return f"text({str(compiled)!r})"
+    if isinstance(arg, elements.ClauseElement):  # text(...) too: its bound values written out
+        return f"text({literal_sql(arg)!r})"
     raise ExpressionError(f"cannot record server default {arg!r}")
+
+
+def literal_sql(expression: elements.ClauseElement) -> str:
+    """SQL text of an expression, without table prefixes and with its Python values written as
+    literals, as DDL writes it (``column("n") > 0`` is ``n > 0``, ``in_(["a"])`` is
+    ``IN ('a')``).  A parameter without a value (DDL would write ``n > NULL``) or a value SQL
+    cannot spell is an error, never a different constraint."""
+    unset = sorted({param.key for param in visitors.iterate(expression)
+                    if isinstance(param, elements.BindParameter) and param.value is None
+                    and param.callable is None})
+    if unset:
+        raise ExpressionError(f"parameter {', '.join(unset)} has no value (DDL would write "
+                              "NULL); give it one or write the SQL out")
+    try:
+        compiled = expression.compile(
+            compile_kwargs={"include_table": False, "literal_binds": True})
+    except (sa.exc.CompileError, NotImplementedError) as exc:
+        raise ExpressionError(f"a value cannot be written as SQL ({exc}); write the SQL "
+                              "out") from None
+    return str(compiled)
 
 
 def default_to_sql(default: object, dialect: sa.Dialect) -> str | None:

@@ -24,7 +24,13 @@ from sqlalchemy import (
 from sqlalchemy.sql.base import _NoneName
 from sqlalchemy.sql.schema import Column, Sequence
 
-from .expressions import ExpressionError, default_to_text, text_to_type, type_to_text
+from .expressions import (
+    ExpressionError,
+    default_to_text,
+    literal_sql,
+    text_to_type,
+    type_to_text,
+)
 
 TableDict = dict[str, Any]
 
@@ -125,7 +131,7 @@ def _table_to_dict(table: Table) -> TableDict:
     if table.comment:
         data["comment"] = table.comment
     if table.dialect_kwargs:
-        data["dialect_options"] = _dialect_options(table.dialect_kwargs)
+        data["dialect_options"] = _dialect_options(table.dialect_kwargs, "table options")
     data["columns"] = [_column(column) for column in table.columns]
     pk = table.primary_key
     if pk.columns:
@@ -144,7 +150,8 @@ def _table_to_dict(table: Table) -> TableDict:
             )
         elif isinstance(constraint, CheckConstraint) and not _type_bound(constraint):
             sections["check_constraints"].append(
-                {"name": _name(constraint.name), "sqltext": str(constraint.sqltext)}
+                {"name": _name(constraint.name),
+                 "sqltext": _sql(constraint.sqltext, _label("check constraint", constraint))}
             )
     sections["indexes"] = [_index(index) for index in table.indexes]  # type: ignore[assignment]
     for section, items in sections.items():
@@ -171,7 +178,8 @@ def _column(column: Column[Any]) -> dict[str, Any]:
     if column.autoincrement != "auto":
         data["autoincrement"] = bool(column.autoincrement)
     if column.computed is not None:
-        data["computed"] = {"sqltext": _sql(column.computed.sqltext)}
+        data["computed"] = {"sqltext": _sql(column.computed.sqltext,
+                                         f"column {column.name}")}
         if column.computed.persisted is not None:
             data["computed"]["persisted"] = column.computed.persisted
     elif column.identity is not None:
@@ -214,35 +222,41 @@ def _index(index: Index) -> dict[str, Any]:
     if all(isinstance(expression, Column) for expression in index.expressions):
         data["columns"] = FlowList(str(column.name) for column in index.expressions)
     else:  # functional or descending parts: each element as SQL
-        data["expressions"] = [_sql(expression) for expression in index.expressions]
+        data["expressions"] = [_sql(expression, _label("index", index))
+                               for expression in index.expressions]
     if index.unique:
         data["unique"] = True
     if index.dialect_kwargs:
-        data["dialect_options"] = _dialect_options(index.dialect_kwargs)
+        data["dialect_options"] = _dialect_options(index.dialect_kwargs, _label("index", index))
     return data
 
 
-def _sql(expression: Any) -> str:
-    """SQL text of an expression, without table prefixes (as DDL writes it)."""
+def _sql(expression: Any, what: str) -> str:
+    """SQL text of an expression, without table prefixes and with Python values written as
+    literals (``column("n") > 0`` is ``n > 0``, ``in_(["a"])`` is ``IN ('a')``), as DDL writes
+    it.  A value SQL cannot spell, or a parameter without one (DDL would say ``n > NULL``), is
+    refused here, naming ``what`` holds it, not found wrong after the deploy."""
     if isinstance(expression, Column):
         return str(expression.name)
     if isinstance(expression, str):
         return expression
-    compiled = expression.compile(compile_kwargs={"include_table": False, "literal_binds": True})
-    return str(compiled)
+    try:
+        return literal_sql(expression)
+    except ExpressionError as exc:
+        raise UnsupportedConstruct(f"{what}: {exc}") from None
 
 
-def _dialect_options(options: Any) -> dict[str, Any]:
+def _dialect_options(options: Any, what: str) -> dict[str, Any]:
     """``mysql_engine``, ``postgresql_where``, ...: expressions become SQL text."""
     result: dict[str, Any] = {}
     for key in sorted(options):
         value = options[key]
         if isinstance(value, (list, tuple)):
-            value = FlowList(_sql(item) for item in value)
+            value = FlowList(_sql(item, f"{what} {key}") for item in value)
         elif isinstance(value, dict):
             value = {str(k): v for k, v in sorted(value.items())}
         elif not isinstance(value, (str, int, bool)) and value is not None:
-            value = _sql(value)
+            value = _sql(value, f"{what} {key}")
         result[key] = value
     return result
 
@@ -250,6 +264,12 @@ def _dialect_options(options: Any) -> dict[str, Any]:
 def _type_bound(constraint: CheckConstraint) -> bool:
     """CHECKs that Boolean/Enum types create themselves: the type records them."""
     return bool(getattr(constraint, "_type_bound", False))
+
+
+def _label(kind: str, item: CheckConstraint | Index) -> str:
+    """``check constraint ck_t_n`` (or ``unnamed check constraint``) for messages."""
+    name = _name(item.name)
+    return f"{kind} {name}" if name else f"unnamed {kind}"
 
 
 def _name(name: object) -> str | None:

@@ -1,7 +1,7 @@
 """Live database vs snapshot, with Alembic's comparators against MetaData rebuilt from the snapshot.
 
-What Alembic leaves out (CHECK constraints, defaults, sequences, ENUM values, ...) is compared by
-``verify_checks``; ``unverifiable`` says what a database cannot store or reflect.
+What Alembic leaves out is compared by ``verify_checks`` (CHECK constraints, sequences, ENUM
+values, ...) and ``verify_defaults``; ``unverifiable`` says what a database cannot store or reflect.
 """
 
 from __future__ import annotations
@@ -28,14 +28,13 @@ from .verify_checks import (
     autoincrement_drift,
     check_constraint_drift,
     computed_drift,
-    default_drift,
     enum_drift,
     identity_drift,
-    mysql_comment,
     partial_index_drift,
     primary_key_drift,
     sequence_drift,
 )
+from .verify_defaults import default_drift, mysql_comment
 from .verify_types import (
     collation_drift,
     declared_collation,
@@ -88,7 +87,7 @@ def schema_drift(
         connection,
         opts={
             "compare_type": True,
-            # defaults are compared by _default_drift: Alembic's PostgreSQL comparison runs
+            # defaults are compared by verify_defaults: Alembic's PostgreSQL comparison runs
             # unescaped SQL, and each database spells the same default its own way
             "compare_server_default": False,
             "include_object": include_object_filter(ignore),

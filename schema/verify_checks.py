@@ -1,5 +1,5 @@
-"""What verification compares itself, because Alembic's comparison leaves it out: server defaults
-(normalized), CHECK and generated-column expressions (by their terms), primary keys, sequences,
+"""What verification compares itself, because Alembic's comparison leaves it out: CHECK and
+generated-column expressions (by their terms), primary keys, sequences,
 PostgreSQL ENUM values, IDENTITY options, MariaDB's AUTO_INCREMENT and the conditions of
 partial indexes.  Each check takes one shared inspector, so its cache serves them all, and
 returns one human line per difference.
@@ -10,15 +10,13 @@ from __future__ import annotations
 import re
 import warnings
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
-from sqlalchemy import CheckConstraint, Column, Identity, MetaData, Sequence, text
-from sqlalchemy.engine import Dialect, Inspector
+from sqlalchemy import CheckConstraint, MetaData, Sequence
+from sqlalchemy.engine import Inspector
 from sqlalchemy.exc import SAWarning
 
 from .enums import enum_key, native_enum
-from .expressions import default_to_sql
-from .sequences import serial_column, serial_sequence
+from .sequences import serial_sequence
 
 
 def autoincrement_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
@@ -158,118 +156,6 @@ def enum_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
             lines.append(f"enum type {name}: values are {live[key]} in the database, "
                          f"the snapshot says {expected[key]}")
     return lines
-
-
-_NOW = {"now()", "current_timestamp", "current_timestamp()", "localtimestamp", "getdate()"}
-_BOOLEANS = {"true": "1", "false": "0"}
-# a PostgreSQL cast at the end: type names quoted ("e_c3's", doubled quotes inside) or not
-_CAST = re.compile(r'::(?:"(?:[^"]|"")*"|[\w .])+(\(\d+(,\s*\d+)?\))?(\[\])?$')
-
-
-def normalize_default(text: str | None) -> str | None:
-    """A database's spelling of a default reduced to a comparable form.
-
-    Databases report the same default differently: ``now()`` comes back as
-    ``current_timestamp()`` on MariaDB and ``CURRENT_TIMESTAMP`` on SQLite, ``false()`` as ``0``
-    or ``false``, literals with PostgreSQL casts (``'x'::character varying``) or in parentheses.
-    """
-    if text is None or text.strip().upper() == "NULL":
-        return None
-    value = text.strip()
-    while True:
-        previous = value
-        value = _CAST.sub("", value.strip())
-        if value.startswith("(") and value.endswith(")"):
-            value = value[1:-1].strip()
-        if len(value) >= 2 and value[0] == value[-1] == "'":
-            value = value[1:-1].replace("''", "'")
-        if value == previous:
-            break
-    lowered = value.lower()
-    if lowered in _NOW:
-        return "now()"
-    try:  # 0 and 0.00 are the same numeric default
-        return str(Decimal(value).normalize())
-    except InvalidOperation:
-        return _BOOLEANS.get(lowered, value)
-
-
-def default_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
-    """Server defaults of plain columns, compared in normalized form."""
-    mysql = inspector.dialect.name == "mysql"
-    lines = []
-    for table in metadata.tables.values():
-        if not inspector.has_table(table.name, schema=table.schema):
-            continue
-        columns = {str(c.name): c for c in table.columns
-                   if c.computed is None and c.identity is None}
-        for live in inspector.get_columns(table.name, schema=table.schema):
-            column = columns.get(live["name"])
-            if column is None:
-                continue
-            reflected = live.get("default")
-            if reflected is not None and mysql:  # MariaDB reports a\b for the default a
-                reflected = reflected.replace("\\\\", "\\")
-            elif mysql and column.server_default is not None:
-                reflected = _mysql_default(inspector, table.schema, table.name, column.name)
-            serial = _serial(column, inspector.dialect)
-            if serial or isinstance(column.default, Sequence):  # nextval(...) of its sequence
-                if serial and not (reflected or "").startswith("nextval("):
-                    lines.append(f"column {table.name}.{column.name}: SERIAL (a nextval "
-                                 "default) is missing in the database")
-                continue
-            expected = _default_sql(column.server_default, inspector.dialect)
-            if normalize_default(reflected) != normalize_default(expected):
-                lines.append(f"column {table.name}.{column.name}: default is "
-                             f"{reflected or 'none'} in the database, the snapshot says "
-                             f"{expected or 'none'}")
-    return lines
-
-
-def _serial(column: Column[Any], dialect: Dialect) -> bool:
-    """Whether PostgreSQL makes this column a SERIAL: the table's autoincrement column, numbered
-    neither by IDENTITY nor by a sequence or default of its own."""
-    return (dialect.name == "postgresql" and serial_column(column.table) is column
-            and column.server_default is None)
-
-
-_MYSQL_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "Z": "\x1a"}
-
-
-def _mysql_default(inspector: Inspector, schema: str | None, table: str, column: str
-                   ) -> str | None:
-    """The default of a MariaDB column that SQLAlchemy reflects as none: it cannot parse a
-    TEXT column's ``DEFAULT 'it\\'s'``, which MariaDB writes with backslash escapes."""
-    value = _mysql_column_field(inspector, schema, table, column, "column_default")
-    if value is None or value == "NULL":
-        return None
-    return re.sub(r"\\(.)", lambda m: _MYSQL_ESCAPES.get(m[1], m[1]), value)
-
-
-def mysql_comment(inspector: Inspector, schema: str | None, table: str, column: str
-                  ) -> str | None:
-    """A MariaDB column's comment from ``information_schema``: SQLAlchemy loses it, with the
-    default, on a TEXT column whose default it cannot parse (see ``_mysql_default``)."""
-    return _mysql_column_field(inspector, schema, table, column, "column_comment") or None
-
-
-def _mysql_column_field(inspector: Inspector, schema: str | None, table: str, column: str,
-                        field: str) -> Any:
-    """``column_default`` or ``column_comment`` of a MariaDB column (names bound as data)."""
-    return inspector.bind.execute(text(_MYSQL_FIELD_SQL[field]),
-                                  {"schema": schema, "table": table, "column": column}).scalar()
-
-
-_MYSQL_FIELD_SQL = {
-    field: f"SELECT {field} FROM information_schema.columns WHERE table_schema = "
-           "COALESCE(:schema, DATABASE()) AND table_name = :table AND column_name = :column"
-    for field in ("column_default", "column_comment")}
-
-
-def _default_sql(default: Any, dialect: Dialect) -> str | None:
-    if isinstance(default, Identity) and not dialect.supports_identity_columns:
-        return None  # reported by unverifiable(): this database has no IDENTITY to compare
-    return default_to_sql(default, dialect)
 
 
 _SQL_WORDS = frozenset("and or not between is null in any array like ilike true false".split())

@@ -45,6 +45,9 @@ def run_on_connection(url: str, work: Callable[[Connection], T]) -> T:
         raise DatabaseError(f"cannot use database URL {mask_url(url)}: {reason(exc)}") from None
 
     def guarded(connection: Connection) -> T:
+        if connection.dialect.name == "mysql":  # imported only where needed
+            from .mysql_reflection import unescaping_reflection
+            unescaping_reflection(connection.dialect)
         # once connected, a failure is a statement's, not the connection's
         try:
             return work(connection)

@@ -5,9 +5,13 @@ from __future__ import annotations
 import gc
 import importlib
 import pkgutil
+import signal
 import sys
+import threading
 import traceback
-from types import ModuleType
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType, ModuleType
 
 from sqlalchemy import MetaData
 
@@ -26,8 +30,9 @@ def load_metadata(config: ProjectConfig) -> MetaData:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        for name in config.models:
-            _import_tree(name)
+        with _signals_raise():
+            for name in config.models:
+                _import_tree(name)
     finally:
         gc.freeze()
         if collecting:
@@ -50,6 +55,38 @@ def load_metadata(config: ProjectConfig) -> MetaData:
     return target
 
 
+class ModelSignal(BaseException):
+    """A signal that arrived while the models were imported."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"received {signal.Signals(signum).name} while being imported")
+
+
+# Signals that would otherwise end the process (SIGINT raises KeyboardInterrupt on its own)
+_CAUGHT = [signal.SIGTERM] + [getattr(signal, name) for name in ("SIGHUP", "SIGQUIT", "SIGUSR1",
+                                                                 "SIGUSR2", "SIGALRM")
+                              if hasattr(signal, name)]
+
+
+@contextmanager
+def _signals_raise() -> Iterator[None]:
+    """While the models import, a terminating signal (one a model sends itself, too) becomes an
+    exception that names the module, instead of ending the process with an unclear status."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def raise_signal(signum: int, frame: FrameType | None) -> None:
+        raise ModelSignal(signum)
+
+    previous = {signum: signal.signal(signum, raise_signal) for signum in _CAUGHT}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
 def _import_tree(name: str) -> None:
     module = _import(name)
     for info in pkgutil.walk_packages(getattr(module, "__path__", []), prefix=f"{name}."):
@@ -57,20 +94,31 @@ def _import_tree(name: str) -> None:
 
 
 def _import(name: str) -> ModuleType:
+    # BaseException: a model that calls sys.exit(0), or is interrupted, must not end the
+    # command as if it had succeeded (a CI gate would pass with no output)
     try:
         return importlib.import_module(name)
-    except Exception as exc:  # the user's code can raise anything while importing
+    except BaseException as exc:  # noqa: B036 - the user's code can raise anything here
         raise SchemaToolError(f"cannot import model module {name}: {_describe(exc)}") from exc
 
 
 def _describe(exc: BaseException) -> str:
     """``Type: message (file, line N)`` pointing at the innermost frame of the failure."""
     where = ""
-    frames = traceback.extract_tb(exc.__traceback__)
+    # neither this module's frames (a signal is raised from our handler) nor frozen ones (exit())
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if f.filename != __file__ and not f.filename.startswith("<frozen")]
     if isinstance(exc, SyntaxError) and exc.filename:
         where = f" ({exc.filename}, line {exc.lineno})"
     elif frames:
         last = frames[-1]
         where = f" ({last.filename}, line {last.lineno})"
-    message = exc.msg if isinstance(exc, SyntaxError) else str(exc)
+    if isinstance(exc, SyntaxError):
+        message = exc.msg
+    elif isinstance(exc, SystemExit):
+        message = f"the module exited (exit code {exc.code!r}) while being imported"
+    elif isinstance(exc, KeyboardInterrupt):
+        message = "received SIGINT while being imported"
+    else:
+        message = str(exc)
     return f"{type(exc).__name__}: {message}{where}"

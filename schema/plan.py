@@ -100,16 +100,21 @@ class _Tables:
         self._built: dict[str, Table] = {}
 
     def __getitem__(self, key: str) -> Table:
-        if key not in self._built:
-            data = next(side[key] for side in self._sides if side.get(key) is not None)
+        # a worklist, not recursion: a chain of keys 1,000 tables deep is a real schema
+        pending = [key]
+        while pending:
+            wanted = pending.pop()
+            if wanted in self._built:
+                continue
+            data = next(side[wanted] for side in self._sides if side.get(wanted) is not None)
             try:
-                self._built[key] = build_table(data, self._metadata,  # type: ignore[arg-type]
-                                               stored_types=True)
+                self._built[wanted] = build_table(data, self._metadata,  # type: ignore[arg-type]
+                                                  stored_types=True)
             except InvalidSnapshotData as exc:
-                raise SchemaToolError(f"table {key}: {exc.problem}") from None
-            for fk in data.get("foreign_keys", []):  # type: ignore[union-attr]
-                if fk["referred_table"] in self:
-                    self[fk["referred_table"]]
+                raise SchemaToolError(f"table {wanted}: {exc.problem}") from None
+            pending.extend(fk["referred_table"]
+                           for fk in data.get("foreign_keys", [])  # type: ignore[union-attr]
+                           if fk["referred_table"] in self)
         return self._built[key]
 
     def get(self, key: str) -> Table | None:

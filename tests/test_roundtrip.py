@@ -396,3 +396,22 @@ def test_autoincrement_toggled_on_a_key_others_refer_to(project: Project) -> Non
     assert "verified" in project.invoke("apply").out
     project.migrate("downgrade", "-1")
     assert project.drift(previous) == []
+
+
+def test_a_chain_of_keys_a_thousand_tables_deep(sqlite_project: Project) -> None:
+    """Planning builds the tables a foreign key refers to along with the table: a chain 1,050
+    tables deep, each table referring to the next, is planned without recursion (it was a
+    RecursionError) when the tables are created and when they are all dropped."""
+    project, depth = sqlite_project, 1_050
+    chain = "".join(
+        f'Table("t{i}", metadata, Column("id", Integer, primary_key=True), '
+        f'Column("next_id", Integer, ForeignKey("t{i + 1}.id")))\n' for i in range(depth))
+    project.write_models(chain + f'Table("t{depth}", metadata, Column("id", Integer, '
+                         'primary_key=True))\n')
+    created = project.invoke("snapshot", "-m", "chain").out.splitlines()
+    assert sum(line.startswith("+ table t") for line in created) == depth + 1
+    project.invoke("apply")
+    project.write_models('Table("kept", metadata, Column("id", Integer, primary_key=True))\n')
+    dropped = project.invoke("snapshot", "-m", "drop", *ALLOW).out.splitlines()
+    assert sum(line.startswith("- table t") for line in dropped) == depth + 1
+    assert "verified" in project.invoke("apply").out

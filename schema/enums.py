@@ -10,7 +10,7 @@ PostgreSQL dialect, so reviewers read exactly what will run.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from alembic.autogenerate import renderers
@@ -25,6 +25,7 @@ from .errors import SchemaToolError
 from .expressions import default_to_sql, mentions, text_to_type
 from .plan_indexes import index_shape
 from .serialize import TableDict
+from .type_checks import made_on, type_checks
 
 EnumKey = tuple[str | None, str]
 _PG = postgresql.dialect()
@@ -178,12 +179,36 @@ def dependents(table: Table, current: Table, column: str, postgresql: bool) -> l
 def around(statements: list[str], items: Iterable[Dependent]) -> list[str]:
     """``statements`` for PostgreSQL, between dropping ``items`` and creating them again."""
     items = list(items)
-    drops = [DropConstraint(item) if isinstance(item, CheckConstraint) else DropIndex(item)
-             for item in items]
-    creates = [AddConstraint(item) if isinstance(item, CheckConstraint) else CreateIndex(item)
-               for item in items]
-    return ([str(ddl.compile(dialect=_PG)).strip() for ddl in drops] + statements
-            + [str(ddl.compile(dialect=_PG)).strip() for ddl in creates])
+    return _ddl(items, create=False) + statements + _ddl(items, create=True)
+
+
+def _ddl(items: Sequence[Dependent], create: bool) -> list[str]:
+    """PostgreSQL's statements that create (or drop) these CHECKs and indexes."""
+    if create:
+        made = [AddConstraint(item) if isinstance(item, CheckConstraint) else CreateIndex(item)
+                for item in items]
+    else:
+        made = [DropConstraint(item) if isinstance(item, CheckConstraint) else DropIndex(item)
+                for item in items]
+    return [str(ddl.compile(dialect=_PG)).strip() for ddl in made]
+
+
+def converting(table: Table, current: Table, column: str, enum: Enum | None,
+               postgresql: bool) -> list[str]:
+    """PostgreSQL's statements that convert ``current.column`` to its type in ``table`` (into
+    ``enum``, or out of an ENUM): those of ``convert``, the CHECKs and indexes that name the
+    column set aside around them, and the CHECK a non-native Enum makes dropped before (the
+    type it leaves) or added after (the type it takes), which the raw conversion would not."""
+    going, coming = (_postgresql_type_checks(t, column) for t in (current, table))
+    return (_ddl(going, create=False)
+            + around(convert(table, column, enum, current),
+                     dependents(table, current, column, postgresql))
+            + _ddl(coming, create=True))
+
+
+def _postgresql_type_checks(table: Table, column: str) -> list[CheckConstraint]:
+    """The CHECKs the column's type makes on PostgreSQL: a non-native Enum's."""
+    return type_checks(table, column) if made_on(table.c[column].type, "postgresql") else []
 
 
 class EnumColumnOps(ops.MigrateOperation):
@@ -267,11 +292,6 @@ def evolve_enum_columns(
         elif old is not None or new is not None:
             name, new_table, old_table = alter.column_name, new_tables[key], old_tables[key]
             wrapped[id(alter)] = EnumColumnOps(
-                alter,
-                around(convert(new_table, name, new, old_table),
-                       dependents(new_table, old_table, name, postgresql)),
-                around(convert(old_table, name, old, new_table),
-                       dependents(old_table, new_table, name, postgresql)),
-                (True, True),
-            )
+                alter, converting(new_table, old_table, name, new, postgresql),
+                converting(old_table, new_table, name, old, postgresql), (True, True))
     return wrapped, keeping

@@ -7,6 +7,7 @@ key also drops the index MariaDB/MySQL made for it, so downgrades restore the sc
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 
 from alembic.autogenerate import renderers
@@ -22,6 +23,31 @@ from sqlalchemy import (
 from sqlalchemy.dialects import mysql, postgresql
 
 _POSTGRESQL = postgresql.dialect()
+
+
+class WrappingOps(ops.MigrateOperation):
+    """An operation of ours that runs another one, ``op``, with statements around it or on some
+    databases only.  Passes over the plan that look for an operation (an ENUM column's type
+    change, ...) look through the wrapping with ``core`` and replace it with ``with_core``."""
+
+    op: ops.MigrateOperation
+
+
+def core(op: ops.MigrateOperation) -> ops.MigrateOperation:
+    """The operation at the heart of ``op``, through any wrapping of ours."""
+    while isinstance(op, WrappingOps):
+        op = op.op
+    return op
+
+
+def with_core(op: ops.MigrateOperation, replacement: ops.MigrateOperation
+              ) -> ops.MigrateOperation:
+    """``op`` with the operation at its heart replaced, the wrapping around it kept."""
+    if not isinstance(op, WrappingOps):
+        return replacement
+    wrapped = copy.copy(op)
+    wrapped.op = with_core(op.op, replacement)
+    return wrapped
 
 
 class CreateTableOps(ops.MigrateOperation):
@@ -196,7 +222,7 @@ def _render_primary_key(autogen_context: AutogenContext, op: PrimaryKeyOps) -> l
     return lines
 
 
-class CheckedColumnOps(ops.MigrateOperation):
+class CheckedColumnOps(WrappingOps):
     """Add or drop a column whose Boolean/Enum type makes a CHECK constraint (``checks``).
 
     Dropping it on SQLite drops that CHECK first: the batch rebuild would otherwise copy a CHECK
@@ -224,7 +250,7 @@ def _render_checked_column(autogen_context: AutogenContext, op: CheckedColumnOps
     return [*lines, *render_op(autogen_context, op.op)]
 
 
-class TypeCheckOps(ops.MigrateOperation):
+class TypeCheckOps(WrappingOps):
     """A column's type change where a CHECK its old type made (``Boolean``/``Enum`` with
     ``create_constraint``) goes: ``going`` (by name), ``coming`` the other way round.
 
@@ -252,7 +278,7 @@ def _render_type_check(autogen_context: AutogenContext, op: TypeCheckOps) -> lis
             *render_op(autogen_context, op.op)]
 
 
-class ForeignKeyIndexGuardOps(ops.MigrateOperation):
+class ForeignKeyIndexGuardOps(WrappingOps):
     """An index (or unique constraint) change that a MariaDB foreign key depends on.
 
     MariaDB needs an index for every foreign key: it refuses to drop the only index that serves
@@ -288,7 +314,7 @@ def _render_guarded(autogen_context: AutogenContext, op: ForeignKeyIndexGuardOps
 
 
 
-class SetAsideOps(ops.MigrateOperation):
+class SetAsideOps(WrappingOps):
     """An object set aside before a change and added back after it, on some databases only.
 
     On SQLite, around a batch table rebuild: generated columns (Alembic's rebuild copies every

@@ -54,8 +54,10 @@ from .operations import (
     DropForeignKeyOps,
     DropTableOps,
     aside_for_rebuild,
+    core,
     needs_implicit_index,
     runs_on_sqlite,
+    with_core,
 )
 from .plan_columns import (
     alter_column_ops,
@@ -212,14 +214,16 @@ def plan_operations(
             alter_column_ops(old_tables[key], new_tables[key], name, column_changes))
     if "postgresql" in databases:
         recreated_readers_first(changes, phases)
-    alters = [(key, op) for key, items in phases[2].items() for op in items
-              if isinstance(op, ops.AlterColumnOp)]
+    # an alter_column may be wrapped (TypeCheckOps: a MariaDB CHECK of the old type goes first)
+    alters = [(key, inner) for key, items in phases[2].items() for op in items
+              for inner in [core(op)] if isinstance(inner, ops.AlterColumnOp)]
     types_before = enum_types([*unchanged.values(), *old.values()])
     types_after = enum_types([*unchanged.values(), *new.values()])
     enum_columns, keeping = evolve_enum_columns(alters, old_tables, new_tables,
                                                 "postgresql" in databases)
     for items in phases[2].values():
-        items[:] = [enum_columns.get(id(op), op) for op in items]
+        items[:] = [with_core(op, enum_columns[id(core(op))]) if id(core(op)) in enum_columns
+                    else op for op in items]
     values = enum_value_ops(types_before, types_after, keeping, (old_tables, new_tables), (
         [old_tables[key] for key, data in old.items() if data is not None],
         [new_tables[key] for key, data in new.items() if data is not None]),

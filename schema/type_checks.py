@@ -12,17 +12,19 @@ change, a column drop) then finds them under the names the plan's tables give th
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alembic.operations import ops
 from sqlalchemy import Boolean, CheckConstraint, Enum, MetaData, Table
 
 from .diff import Action, Change, Kind
-from .enums import TableLookup
 from .expressions import type_on
 from .load import build_table
 from .operations import SetAsideOps, dialects_of
 from .serialize import TableDict
+
+if TYPE_CHECKING:  # enums uses this module's functions
+    from .enums import TableLookup
 
 
 def type_checks(table: Table, column: str) -> list[CheckConstraint]:

@@ -39,6 +39,7 @@ from .verify_types import (
     collation_drift,
     declared_collation,
     float_drift,
+    mysql_enum_drift,
     same_stored,
     serial_type_drift,
 )
@@ -136,6 +137,7 @@ def schema_drift(
     lines.extend(collation_drift(inspector, metadata))
     lines.extend(serial_type_drift(inspector, metadata))
     lines.extend(float_drift(inspector, metadata))
+    lines.extend(mysql_enum_drift(inspector, metadata))
     return lines
 
 

@@ -1,4 +1,5 @@
-"""What Alembic's type comparison gets wrong: it leaves collations out (PostgreSQL and MariaDB
+"""What Alembic's type comparison gets wrong: it takes MariaDB's ENUM for a non-native Enum
+(a VARCHAR), it leaves collations out (PostgreSQL and MariaDB
 report them with the reflected type, MariaDB only where a column's differs from its table's;
 SQLite does not, so ``unverifiable`` says so there), and takes PostgreSQL's REAL for another
 type than the ``Float(precision=24)`` that made it, and MariaDB's MEDIUMBLOB for another type than
@@ -10,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy import (
     DOUBLE_PRECISION,
     REAL,
+    Enum,
     Float,
     LargeBinary,
     MetaData,
@@ -71,6 +73,25 @@ def float_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
             if isinstance(live["type"], double) != _double(expected, dialect):
                 lines.append(f"column {table.name}.{live['name']}: {live['type']} in the "
                              f"database, the snapshot says {expected}")
+    return lines
+
+
+def mysql_enum_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
+    """One line per MariaDB column stored as a native ENUM where the snapshot's ``Enum`` is not
+    native (``native_enum=False``: a VARCHAR): Alembic's comparison takes one for the other."""
+    if inspector.dialect.name != "mysql":
+        return []
+    lines = []
+    for table in metadata.tables.values():
+        if not inspector.has_table(table.name, schema=table.schema):
+            continue
+        declared = {str(c.name): type_on(c.type, "mysql") for c in table.columns}
+        for live in inspector.get_columns(table.name, schema=table.schema):
+            expected = declared.get(live["name"])
+            if (isinstance(expected, Enum) and not expected.native_enum
+                    and isinstance(live["type"], mysql.ENUM)):
+                lines.append(f"column {table.name}.{live['name']}: {live['type']} in the "
+                             f"database, the snapshot says {expected} (native_enum=False)")
     return lines
 
 

@@ -24,9 +24,9 @@ from .load import build_table, load_table
 from .serialize import TableDict, table_key
 from .store import Manifest, SnapshotStore
 from .table_options import option_drift
+from .verify_check_constraints import check_constraint_drift
 from .verify_checks import (
     autoincrement_drift,
-    check_constraint_drift,
     computed_drift,
     enum_drift,
     identity_drift,

@@ -1,4 +1,4 @@
-"""What verification compares itself, because Alembic's comparison leaves it out: CHECK and
+"""What verification compares itself, because Alembic's comparison leaves it out:
 generated-column expressions (by their terms), primary keys, sequences,
 PostgreSQL ENUM values, IDENTITY options, MariaDB's AUTO_INCREMENT and the conditions of
 partial indexes.  Each check takes one shared inspector, so its cache serves them all, and
@@ -11,7 +11,7 @@ import re
 import warnings
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import CheckConstraint, MetaData, Sequence
+from sqlalchemy import MetaData, Sequence
 from sqlalchemy.engine import Inspector
 from sqlalchemy.exc import SAWarning
 
@@ -188,42 +188,6 @@ def check_terms(sqltext: str) -> set[str]:
         except InvalidOperation:
             terms.add(term if term.startswith("'") else _SYNONYMS.get(lowered, lowered))
     return terms
-
-
-def check_constraint_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
-    lines = []
-    for table in metadata.tables.values():
-        checks = [c for c in table.constraints
-                  if isinstance(c, CheckConstraint) and c.name is not None]
-        expected = {str(c.name) for c in checks if not getattr(c, "_type_bound", False)}
-        # CHECKs of Boolean/Enum types exist only where the type is emulated: allowed, not needed
-        implicit = {str(c.name) for c in checks if getattr(c, "_type_bound", False)}
-        if not inspector.has_table(table.name, schema=table.schema):
-            continue
-        try:
-            reflected = inspector.get_check_constraints(table.name, schema=table.schema)
-            live = {c["name"] for c in reflected}
-        except NotImplementedError:
-            continue
-        bodies = {str(c.name): str(c.sqltext) for c in checks}
-        lines.extend(
-            f"check constraint {c['name']} on {table.name}: the database checks "
-            f"{c['sqltext']!r}, the snapshot says {bodies[c['name']]!r}"
-            for c in reflected
-            if c["name"] in expected and check_terms(c["sqltext"]) != check_terms(
-                bodies[c["name"]])
-        )
-        lines.extend(
-            f"check constraint {name} on {table.name}: missing from the database"
-            for name in sorted(expected - live)
-        )
-        # MariaDB adds a CHECK (json_valid(col)) named after each JSON column by itself.
-        implicit |= {str(column.name) for column in table.columns}
-        lines.extend(
-            f"check constraint {name} on {table.name}: not in the snapshot"
-            for name in sorted(n for n in live - expected - implicit if n)
-        )
-    return lines
 
 
 def _where_terms(sqltext: str) -> set[str]:

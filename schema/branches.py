@@ -29,7 +29,7 @@ from .files import FileSet, SetAside
 from .lint import Severity
 from .project import Project
 from .review import Side, open_side, revision_side, side_tables
-from .revision import write_revision
+from .revision import require_revision_input, write_revision
 from .serialize import TableDict, naming_convention
 from .snapshot import (
     DestructiveChangeError,
@@ -106,6 +106,7 @@ def rebase(project: Project, onto: str | None = None) -> Rewritten:
 
 def merge(project: Project, message: str) -> Rewritten:
     """An Alembic merge revision for two heads whose combined schema is the models'."""
+    require_revision_input(message)
     heads = sorted(project.heads())
     if len(heads) != 2:
         raise SchemaToolError(f"tool merge joins two heads; alembic has {len(heads)}"

@@ -7,6 +7,7 @@ from importlib import resources
 from pathlib import Path
 
 from .config import PYPROJECT, read_toml
+from .errors import SchemaToolError
 from .files import FileSet
 
 DEFAULT_MODELS = ("app.models",)
@@ -37,12 +38,29 @@ def schema_table(models: list[str], metadata: str) -> str:
     )
 
 
+def _dotted(name: str) -> bool:
+    return all(part.isidentifier() for part in name.split("."))
+
+
+def _require_names(models: list[str], metadata: str) -> None:
+    """Module and attribute names only: they are written into pyproject.toml as they are."""
+    module, colon, attribute = metadata.partition(":")
+    problems = [f"--models {name!r} is not a module name" for name in models
+                if not _dotted(name)]
+    if not (colon and _dotted(module) and _dotted(attribute)):
+        problems.append(f"--metadata {metadata!r} is not module:attribute "
+                        "(e.g. app.models:Base.metadata)")
+    if problems:
+        raise SchemaToolError("; ".join(problems))
+
+
 def init_project(
     directory: Path, models: list[str] | None = None, metadata: str | None = None
 ) -> InitResult:
     """Create whatever of the project layout is missing in ``directory``."""
     models = list(models or DEFAULT_MODELS)
     metadata = metadata or f"{models[0]}:Base.metadata"
+    _require_names(models, metadata)
     result = InitResult()
     files = FileSet()
     database = "".join(c if c.isalnum() else "_" for c in directory.resolve().name) or "app"

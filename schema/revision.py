@@ -6,6 +6,9 @@ are handed to Alembic through ``process_revision_directives`` exactly as autogen
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +24,62 @@ from sqlalchemy.sql.schema import DefaultClause
 from .enums import native_enum, render_enum
 from .errors import SchemaToolError
 from .expressions import default_to_python, default_to_text, type_to_python
+
+
+# Alembic's own ids are 12 hex digits; ours may be any short lowercase word that is safe in a
+# file name and in SQL (alembic_version.version_num is VARCHAR(32)), and names no revision
+# keyword (`alembic upgrade head`)
+REVISION_ID = re.compile(r"[0-9a-z_]{1,32}")
+RESERVED_IDS = frozenset({"head", "heads", "base", "current"})
+
+
+def text_problems(what: str, text: str) -> list[str]:
+    """Why ``text`` (a message or a reason the user typed) cannot be a revision's text: it
+    must be one line of printable characters, not only spaces."""
+    if not text.strip():
+        return [f"{what} is empty"]
+    odd = next((c for c in text if not (c.isprintable() or unicodedata.category(c) == "Zs")),
+               None)
+    if odd is not None:
+        return [f"{what} must be one line of printable text (it holds {odd!r} at "
+                f"character {text.index(odd) + 1})"]
+    return []
+
+
+def revision_id_problems(rev_id: str, existing: Iterable[str]) -> list[str]:
+    """Why ``rev_id`` (from ``--rev-id``) cannot name a new revision."""
+    if not REVISION_ID.fullmatch(rev_id):
+        return [f"--rev-id {rev_id!r}: a revision id is 1 to 32 lowercase letters, digits or "
+                "underscores"]
+    if rev_id in RESERVED_IDS:
+        return [f"--rev-id {rev_id!r}: {rev_id} is a revision keyword of Alembic"]
+    if rev_id in set(existing):
+        return [f"--rev-id {rev_id!r}: a revision with this id exists already"]
+    return []
+
+
+def require_revision_input(message: str, rev_id: str | None = None,
+                           existing: Iterable[str] = (), reason: str | None = None) -> None:
+    """Refuse, before anything is written, a message, ``--allow-destructive`` reason or id that
+    cannot be a new revision's; every problem at once."""
+    problems = text_problems("the message (-m)", message)
+    if reason is not None:
+        problems += text_problems("the reason (--allow-destructive)", reason)
+    if rev_id is not None:
+        problems += revision_id_problems(rev_id, existing)
+    if problems:
+        raise SchemaToolError("; ".join(problems))
+
+
+def in_docstring(text: str) -> str:
+    """``text`` escaped for the inside of a triple-quoted Python string, whose value is
+    ``text`` again: quotes and backslashes escaped, control characters written as escapes
+    (line breaks kept), so nothing a user typed or a snapshot holds can end the string."""
+    return "".join(
+        "\\" + c if c in "\\\"" else
+        c if c == "\n" or c.isprintable() or unicodedata.category(c) == "Zs" else
+        c.encode("unicode_escape").decode("ascii")
+        for c in text)
 
 
 def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | bool:
@@ -47,10 +106,10 @@ def write_revision(
     head: str | list[str] = "head",
 ) -> tuple[str, Path]:
     """Write the revision file on top of ``head`` (a list: a merge revision); return its
-    revision id and path."""
+    revision id and path.  ``message`` and ``docstring`` land in the file escaped."""
     script_directory = ScriptDirectory.from_config(config)
     command_args = dict(
-        message=message, autogenerate=False, sql=False, head=head, splice=False,
+        message=in_docstring(message), autogenerate=False, sql=False, head=head, splice=False,
         branch_label=None, version_path=None, rev_id=rev_id, depends_on=None,
     )
 
@@ -60,7 +119,7 @@ def write_revision(
         script.downgrade_ops = upgrade_ops.reverse()
 
     revision_context = RevisionContext(config, script_directory, command_args, directives)
-    revision_context.template_args["schema_changes"] = docstring
+    revision_context.template_args["schema_changes"] = in_docstring(docstring)
     migration_context = MigrationContext.configure(
         dialect_name=dialect_name,
         opts={

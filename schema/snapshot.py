@@ -21,7 +21,7 @@ from .files import FileSet
 from .lint import Risk, Severity, lint
 from .plan import plan_operations
 from .project import Project
-from .revision import write_revision
+from .revision import require_revision_input, write_revision
 from .serialize import (
     TableDict,
     UnsupportedConstruct,
@@ -205,6 +205,7 @@ def take_snapshot(
     gives a reason, and a drop + add that looks like a rename unless confirmed either way.
     """
     policy = policy or Policy()
+    require_revision_input(message, rev_id, project.revision_ids(), policy.allow_destructive)
     schema_diff = compare_models(project, policy.renames)
     if not schema_diff.files_differ:
         return SnapshotResult([])
@@ -253,6 +254,7 @@ def write_planned_revision(
 def empty_revision(project: Project, message: str, rev_id: str | None = None) -> SnapshotResult:
     """A revision with no schema change (a data migration, written by hand afterwards); the
     snapshot is carried forward to it unchanged."""
+    require_revision_input(message, rev_id, project.revision_ids())
     schema_diff = compare_models(project)
     if schema_diff.manifest is None:
         raise SchemaToolError("no snapshot yet: run tool snapshot -m MESSAGE first")

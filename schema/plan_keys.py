@@ -14,7 +14,7 @@ from collections import defaultdict
 from typing import Protocol
 
 from alembic.operations import ops
-from sqlalchemy import Table, UniqueConstraint
+from sqlalchemy import ForeignKeyConstraint, Table, UniqueConstraint
 
 from .diff import Action, Change, Kind
 from .operations import (
@@ -115,9 +115,9 @@ def guard_index_op(op: ops.MigrateOperation, sides: tuple[Table | None, Table | 
         return op
     lasting = _lasting_index_columns(old, new)
     direction = "drop" if isinstance(op, (ops.DropIndexOp, ops.DropConstraintOp)) else "create"
-    old_keys = {str(fk.name) for fk in old.foreign_key_constraints}
-    own = [(str(fk.name), [str(c.name) for c in fk.columns])
-           for fk in new.foreign_key_constraints if fk.name and str(fk.name) in old_keys]
+    old_keys = {_identity(fk) for fk in old.foreign_key_constraints}
+    own = [(_own_index_name(fk), [str(c.name) for c in fk.columns])
+           for fk in new.foreign_key_constraints if _identity(fk) in old_keys]
     guards = []
     for name, fk_columns in sorted(own):
         key = (str(new.name), name, direction)
@@ -127,6 +127,19 @@ def guard_index_op(op: ops.MigrateOperation, sides: tuple[Table | None, Table | 
             guarded.add(key)
             guards.append((name, fk_columns))
     return ForeignKeyIndexGuardOps(op, guards) if guards else op
+
+
+def _identity(fk: ForeignKeyConstraint) -> object:
+    """A foreign key on both sides of a step: by name, or by columns and target if unnamed
+    (the database named it: ``plants_ibfk_1`` on MariaDB)."""
+    return str(fk.name) if fk.name else (tuple(str(c.name) for c in fk.columns),
+                                         tuple(e.target_fullname for e in fk.elements))
+
+
+def _own_index_name(fk: ForeignKeyConstraint) -> str:
+    """The name MariaDB gives the index it makes for a foreign key: the key's own, or for an
+    unnamed key its first column's."""
+    return str(fk.name) if fk.name else str(fk.columns[0].name)
 
 
 def _lasting_index_columns(old: Table, new: Table) -> list[list[str]]:

@@ -11,7 +11,10 @@ incompatible change)::
                   "attribute": null, "old": ..., "new": ..., "description": "- column ...",
                   "risks": [{"code": "DS102", "name": "drop-column", "category": "destructive",
                              "severity": "error", "reason": "..."}]}],
-     "operations": "op.drop_column(...)"}
+     "operations": "op.drop_column(...)", "blocked": null}
+
+``blocked`` says why no revision can be written for the changes (what `tool snapshot` would
+refuse), and ``operations`` is then empty.
 """
 
 from __future__ import annotations
@@ -58,6 +61,8 @@ def to_text(review: Review, colour: bool = False) -> str:
             label = paint(f"{risk.code} {risk.severity.value}", _SEVERITY_COLOURS[risk.severity])
             lines.append(f"    {label}: {risk.rule.reason}")
     lines.append(f"{summary(review.changes)}; risks: {risk_summary(review)}")
+    if review.blocked:
+        lines.append(f"no revision can be written for these changes: {review.blocked}")
     return "\n".join(lines) + "\n"
 
 
@@ -80,8 +85,11 @@ def to_markdown(review: Review) -> str:
         risks = "<br>".join(f"**{risk.code}** {risk.severity.value}: {risk.rule.reason}"
                             for risk in review.risks_of(change))
         out.append(f"| `{change.action.sign}` | {_cell(text)} | {_cell(risks) or '–'} |")
-    out += ["", "<details><summary>Upgrade operations</summary>", "", "```python",
-            review.operations.strip(), "```", "", "</details>", ""]
+    if review.blocked:
+        out += ["", f"**No revision can be written for these changes:** {review.blocked}", ""]
+    else:
+        out += ["", "<details><summary>Upgrade operations</summary>", "", "```python",
+                review.operations.strip(), "```", "", "</details>", ""]
     return "\n".join(out)
 
 
@@ -105,5 +113,6 @@ def to_json(review: Review) -> str:
             for change in review.changes
         ],
         "operations": review.operations.strip(),
+        "blocked": review.blocked,
     }
     return json.dumps(document, indent=2, sort_keys=False, default=str) + "\n"

@@ -83,6 +83,8 @@ class Review:
     changes: list[Change]
     risks: list[Risk]
     operations: str  # the upgrade operations as Python (empty without changes)
+    # why no revision can be written for these changes (`tool snapshot` would refuse them)
+    blocked: str | None = None
 
     def risks_of(self, change: Change) -> list[Risk]:
         return [risk for risk in self.risks if risk.change is change]
@@ -160,17 +162,22 @@ def review(project: Project, base_spec: str = SNAPSHOT, head_spec: str = MODELS)
                 hints.merge(Renames.from_data(note["renames"]))
     result = diff_with_renames(old, new, hints)
     changes, old = result.changes, result.old
-    operations = ""
+    operations, blocked = "", None
     if changes:
         users = _enum_users(head, changed, [*old.values(), *new.values()])
         unchanged = {key: head.read(key) for key in users}
-        upgrade = plan_operations(changes, old, new, unchanged, head.naming_convention,
-                                  project.config.databases,
-                                  project.config.postgresql_safe_forms)
-        code = render_python_code(upgrade, render_as_batch=True, render_item=render_item)
-        operations = textwrap.dedent("\n".join(
-            line for line in code.splitlines() if not line.lstrip().startswith("# ###")))
-    return Review(base.label, head.label, changes, risks_of(project, changes), operations)
+        try:
+            upgrade = plan_operations(changes, old, new, unchanged, head.naming_convention,
+                                      project.config.databases,
+                                      project.config.postgresql_safe_forms)
+        except SchemaToolError as exc:  # the changes are still worth reviewing
+            blocked = str(exc)
+        else:
+            code = render_python_code(upgrade, render_as_batch=True, render_item=render_item)
+            operations = textwrap.dedent("\n".join(
+                line for line in code.splitlines() if not line.lstrip().startswith("# ###")))
+    return Review(base.label, head.label, changes, risks_of(project, changes), operations,
+                  blocked)
 
 
 def _enum_users(side: Side, changed: list[str], tables: list[TableDict | None]) -> list[str]:

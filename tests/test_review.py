@@ -151,3 +151,27 @@ def test_a_ref_without_snapshot_compares_from_an_empty_schema(reviewed: Project)
     git(reviewed.root, "commit", "-q", "--allow-empty", "-m", "empty")
     out = reviewed.invoke("diff", "--base", "main").out
     assert out.splitlines()[:2] == ["+ table growers", "+ table plants"]
+
+
+def test_changes_no_revision_can_make_are_still_listed(sqlite_project: Project) -> None:
+    """A change the plan refuses (here a table option SQLite fixes at CREATE TABLE) stops
+    `tool snapshot`, but `tool diff` still lists the changes and says why no revision can be
+    written (it stopped with the plan's error, so a reflected snapshot could not be reviewed:
+    the real-world corpus's `--from-db` step)."""
+    sqlite_project.write_models('t = Table("t", metadata, Column("id", Integer, primary_key=True))')
+    sqlite_project.invoke("snapshot", "-m", "before")
+    sqlite_project.write_models('t = Table("t", metadata, Column("id", Integer, primary_key=True),'
+                                ' Column("n", Integer), sqlite_autoincrement=True)')
+    shown = sqlite_project.invoke("diff", "--format", "json")
+    document = json.loads(shown.out)
+    assert [c["description"] for c in document["changes"]] == [
+        "~ table t: dialect_options none -> {'sqlite_autoincrement': True} (snapshot only, "
+        "no DDL: sqlite_autoincrement)", "+ column t.n"]
+    assert "adding sqlite_autoincrement of an existing table is not migrated" in document["blocked"]
+    assert document["operations"] == ""
+    text = sqlite_project.invoke("diff").out
+    assert text.splitlines()[-1].startswith("no revision can be written for these changes: "
+                                            "table t: adding sqlite_autoincrement")
+    assert "**No revision can be written for these changes:**" in \
+        sqlite_project.invoke("diff", "--format", "markdown").out
+    assert sqlite_project.invoke("snapshot", "-m", "after", check=False).code == 2

@@ -23,6 +23,14 @@ class SchemaToolError(Exception):
     exit_code = ExitCode.USAGE
 
 
+class ModelProblems(SchemaToolError):
+    """Problems of the models, all of them at once: the CLI prints one ``error:`` line each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = [f"models: {problem}" for problem in problems]
+        super().__init__("\n".join(self.problems))
+
+
 class SnapshotFileError(SchemaToolError):
     """A snapshot or manifest file that cannot be read, with its path and line when known."""
 

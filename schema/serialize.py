@@ -92,14 +92,24 @@ def table_file_name(key: str) -> str:
 
 
 def metadata_to_dicts(
-    metadata: MetaData, ignore: Callable[[str], bool] | None = None
+    metadata: MetaData, ignore: Callable[[str], bool] | None = None,
+    problems: list[str] | None = None,
 ) -> dict[str, TableDict]:
-    """Every table of ``metadata`` not ignored, as a snapshot dict keyed by :func:`table_key`."""
+    """Every table of ``metadata`` not ignored, as a snapshot dict keyed by :func:`table_key`.
+
+    With ``problems``, a table that cannot be recorded is left out and the reason appended to
+    it (so every such table is found in one run); without, the first raises.
+    """
     tables = {}
     for table in metadata.tables.values():
         key = table_key(table.schema, table.name)
         if ignore is None or not ignore(key):
-            tables[key] = table_to_dict(table)
+            try:
+                tables[key] = table_to_dict(table)
+            except UnsupportedConstruct as exc:
+                if problems is None:
+                    raise
+                problems.append(str(exc))
     return tables
 
 

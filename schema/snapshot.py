@@ -16,7 +16,7 @@ from alembic.operations import ops
 
 from .diff import Change, Kind, diff_with_renames
 from .diff.renames import LookAlike, Renames, look_alikes, renames_in
-from .errors import ExitCode, SchemaToolError
+from .errors import ExitCode, ModelProblems, SchemaToolError
 from .files import FileSet
 from .lint import Risk, Severity, lint
 from .plan import plan_operations
@@ -28,9 +28,10 @@ from .serialize import (
     dump_table,
     metadata_to_dicts,
     naming_convention,
+    table_key,
 )
 from .store import Manifest, sha256_bytes, table_fingerprint
-from .targets import feature_problems, name_problems, reference_problems
+from .validate import model_problems
 
 
 class TableFile:
@@ -115,18 +116,22 @@ class SnapshotResult:
 
 def model_tables(project: Project) -> dict[str, TableFile]:
     """Serialize every table of the project's models."""
-    config = project.config
-    try:
-        dicts = metadata_to_dicts(project.metadata, ignore=config.ignores)
-    except UnsupportedConstruct as exc:
-        raise SchemaToolError(f"models: {exc}") from None
-    problems = name_problems(dicts.items(), config.databases)
-    problems += feature_problems(dicts.items(), config.databases)
-    problems += reference_problems(dicts, config.databases)
+    tables, problems = checked_model_tables(project)
     if problems:
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise SchemaToolError(f"models: {problems[0]}{more}")
-    return {key: TableFile(data) for key, data in sorted(dicts.items())}
+        raise ModelProblems(problems)
+    return tables
+
+
+def checked_model_tables(project: Project) -> tuple[dict[str, TableFile], list[str]]:
+    """Every table of the project's models that can be recorded, and every problem of the
+    models (a table that cannot be recorded is one, and is left out)."""
+    config, metadata = project.config, project.metadata
+    problems: list[str] = []
+    dicts = metadata_to_dicts(metadata, ignore=config.ignores, problems=problems)
+    defined = {table_key(table.schema, table.name): {str(column.name) for column in table.columns}
+               for table in metadata.tables.values()}
+    problems = sorted(problems + model_problems(dicts, config.databases, defined))
+    return {key: TableFile(data) for key, data in sorted(dicts.items())}, problems
 
 
 def compare_models(project: Project, renames: Renames | None = None,

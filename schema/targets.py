@@ -36,7 +36,8 @@ LIMITS = {
 }
 
 
-def _names(data: TableDict) -> Iterator[tuple[str, str]]:
+def identifiers(data: TableDict) -> Iterator[tuple[str, str]]:
+    """``(kind, name)`` of every named object of a table, the table itself first."""
     yield "table", data["name"]
     for column in data["columns"]:
         yield "column", column["name"]
@@ -59,7 +60,7 @@ def name_problems(tables: Iterable[tuple[str, TableDict]], databases: Iterable[s
     limits = [LIMITS[database] for database in databases if database in LIMITS]
     problems = []
     for key, data in tables:
-        for kind, name in _names(data):
+        for kind, name in identifiers(data):
             for limit in limits:
                 length = limit.measure(name)
                 if length > limit.maximum:
@@ -96,7 +97,7 @@ def feature_problems(
             for fk in data.get("foreign_keys", []):
                 if data.get("schema") and "." not in fk["referred_table"]:
                     problems.append(
-                        f"table {key}: foreign key {fk['name']} refers to {fk['referred_table']} "
+                        f"table {key}: {describe_foreign_key(fk)} refers to {fk['referred_table']} "
                         f"in the default schema, which MariaDB would look for in {data['schema']}"
                         " (there a schema is a database, and names resolve in the table's own); "
                         "give the referred table a schema, or remove \"mysql\" from "
@@ -104,7 +105,7 @@ def feature_problems(
                     )
                 if fk.get("deferrable") or fk.get("initially"):
                     problems.append(
-                        f"table {key}: foreign key {fk['name']} is DEFERRABLE, which MariaDB "
+                        f"table {key}: {describe_foreign_key(fk)} is DEFERRABLE, which MariaDB "
                         "cannot do (remove \"mysql\" from [tool.schema] databases if you do not "
                         "deploy to MariaDB/MySQL)"
                     )
@@ -123,6 +124,11 @@ def feature_problems(
                         "there, e.g. .with_variant(Text(), \"postgresql\")"
                     )
     return problems
+
+
+def describe_foreign_key(fk: dict[str, Any]) -> str:
+    """``foreign key NAME``, or ``foreign key (COLUMNS)`` for one without a name."""
+    return f"foreign key {fk['name'] or '(' + ', '.join(fk['columns']) + ')'}"
 
 
 def unique_keys(data: TableDict) -> list[set[str]]:
@@ -151,9 +157,12 @@ def reference_problems(tables: Mapping[str, TableDict], databases: Iterable[str]
             referred = tables.get(fk["referred_table"])
             if referred is None:  # not managed by the snapshot: the database decides
                 continue
-            if set(fk["referred_columns"]) not in unique_keys(referred):
+            columns = {column["name"] for column in referred["columns"]}
+            # a column the referred table lacks is a problem of its own (schema.validate)
+            if set(fk["referred_columns"]) <= columns and \
+                    set(fk["referred_columns"]) not in unique_keys(referred):
                 problems.append(
-                    f"table {key}: foreign key {fk['name']} refers to {fk['referred_table']} "
+                    f"table {key}: {describe_foreign_key(fk)} refers to {fk['referred_table']} "
                     f"({', '.join(fk['referred_columns'])}), which is neither its primary key "
                     "nor unique; PostgreSQL and SQLite need one of them"
                 )

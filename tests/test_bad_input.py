@@ -162,6 +162,41 @@ def test_model_import_failure_with_debug_shows_traceback(snapshotted: Project) -
     assert written_files(snapshotted) == before
 
 
+PROBLEMS = '''
+plants = Table(
+    "plants", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("stage", String(20), index=True),
+    Column("pot_id", Integer, ForeignKey("pots.id")),
+    Column("notes", Text(200)),
+    Index("ix_plants_stage", "stage"),
+)
+Table("Growers", metadata, Column("id", Integer, primary_key=True))
+'''
+
+
+@pytest.mark.parametrize("command", [("snapshot", "-m", "x"), ("check",)], ids=" ".join)
+def test_every_model_problem_in_one_run(snapshotted: Project, command: tuple[str, ...]) -> None:
+    """Snapshot and check list every problem of the models at once (they stopped at the first,
+    so a project needed a run per problem), one ``error:`` line each naming its object."""
+    snapshotted.write_models(GROWERS + PROBLEMS)
+    before = written_files(snapshotted)
+    result = snapshotted.run(*command, check=False)
+    assert result.code == 2 and result.out == "", result
+    assert_no_traceback(result)
+    assert result.err.splitlines() == [f"error: models: {problem}" for problem in (
+        "table Growers: the table has the name of table growers but for case; SQLite needs "
+        "table and index names distinct in a database, ignoring case",
+        "table plants: column notes is a TEXT of length 200, which PostgreSQL cannot create "
+        "(its TEXT takes no length); use Text() there, e.g. .with_variant(Text(), "
+        "\"postgresql\")",
+        "table plants: foreign key fk_plants_pot_id_pots refers to table pots, which the models "
+        "do not define (define it, with ignore_tables if others manage it)",
+        "table plants: index name ix_plants_stage is given twice; the snapshot tells a table's "
+        "indexes apart by name")]
+    assert written_files(snapshotted) == before
+
+
 # --- 3. table files that are not valid YAML ------------------------------------------------
 
 

@@ -52,8 +52,9 @@ def reports_errors(function: F) -> F:
 
                 click.echo(json.dumps({"ok": False, "exit_code": int(exc.exit_code),
                                        "error": str(exc)}, indent=2))
-            else:
-                click.echo(f"error: {exc}", err=True)
+            else:  # several problems (ModelProblems): one line each
+                for problem in getattr(exc, "problems", None) or [str(exc)]:
+                    click.echo(f"error: {problem}", err=True)
             sys.exit(exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise

@@ -9,10 +9,11 @@ from __future__ import annotations
 import graphlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from sqlalchemy import ForeignKeyConstraint, Table
 
-from .errors import SchemaToolError
+from .errors import ModelProblems, SchemaToolError
 from .serialize import TableDict
 from .targets import unique_key_items
 
@@ -80,25 +81,31 @@ def _dependency_order(
     the order: they are added after all tables exist (and dropped before any is dropped).
     """
     wanted = set(keys)
-    edges: dict[str, dict[str, list[str]]] = {key: defaultdict(list) for key in wanted}
-    later: dict[str, list[str]] = defaultdict(list)
+    edges: dict[str, dict[str, list[dict[str, Any]]]] = {key: defaultdict(list) for key in wanted}
+    apart: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for key in sorted(wanted):
         for fk in (dicts[key] or {}).get("foreign_keys", []):
             target = fk["referred_table"]
             if fk.get("use_alter"):
-                later[key].append(fk["name"])
+                apart[key].append(fk)
             elif target in wanted and target != key:
-                edges[key][target].append(fk["name"])
+                edges[key][target].append(fk)
     while True:
         sorter: graphlib.TopologicalSorter[str] = graphlib.TopologicalSorter()
         for key in sorted(wanted):
             sorter.add(key, *sorted(edges[key]))
         try:
-            return list(sorter.static_order()), dict(later)
+            order = list(sorter.static_order())
+            break
         except graphlib.CycleError as exc:
             cycle = exc.args[1]  # each node precedes the next: cycle[1] refers to cycle[0]
-            later[cycle[1]].extend(edges[cycle[1]].pop(cycle[0]))
-            if any(name is None for name in later[cycle[1]]):
-                raise SchemaToolError(
-                    f"table {cycle[1]}: a foreign key in a cycle needs a name"
-                ) from None
+            apart[cycle[1]].extend(edges[cycle[1]].pop(cycle[0]))
+    unnamed = [(key, fk) for key, fks in sorted(apart.items()) for fk in fks if fk["name"] is None]
+    if unnamed:  # added after the tables and dropped before them by name: every one at once
+        raise ModelProblems([
+            f"table {key}: the foreign key on ({', '.join(fk['columns'])}) to "
+            f"{fk['referred_table']} is {'use_alter' if fk.get('use_alter') else 'in a cycle'}, "
+            "so it is added after the tables and needs a name: ForeignKey(..., name=\"...\") "
+            "or ForeignKeyConstraint(..., name=\"...\"), or a naming convention for \"fk\""
+            for key, fk in unnamed])
+    return order, {key: [fk["name"] for fk in fks] for key, fks in apart.items()}

@@ -197,6 +197,31 @@ def test_every_model_problem_in_one_run(snapshotted: Project, command: tuple[str
     assert written_files(snapshotted) == before
 
 
+def test_unnamed_foreign_keys_in_a_cycle_are_named_in_the_error(sqlite_project: Project) -> None:
+    """Without a naming convention for "fk", the keys that close a cycle of new tables (and
+    use_alter ones) are added after the tables by name: each is refused at snapshot time, naming
+    its table and columns and how to name it (it said "a foreign key in a cycle needs a name")."""
+    (sqlite_project.root / "models.py").write_text(
+        "from sqlalchemy import Column, ForeignKey, Integer, MetaData, Table\n"
+        "metadata = MetaData()\n"
+        'Table("growers", metadata, Column("id", Integer, primary_key=True),\n'
+        '      Column("best_plant_id", Integer, ForeignKey("plants.id")))\n'
+        'Table("plants", metadata, Column("id", Integer, primary_key=True),\n'
+        '      Column("grower_id", Integer, ForeignKey("growers.id")))\n'
+        'Table("pots", metadata, Column("id", Integer, primary_key=True),\n'
+        '      Column("plant_id", Integer, ForeignKey("plants.id", use_alter=True)))\n')
+    before = written_files(sqlite_project)
+    result = sqlite_project.run("snapshot", "-m", "x", check=False)
+    assert result.code == 2 and result.out == "", result
+    how = ('so it is added after the tables and needs a name: ForeignKey(..., name="...") or '
+           'ForeignKeyConstraint(..., name="..."), or a naming convention for "fk"')
+    assert result.err.splitlines() == [
+        f"error: models: table plants: the foreign key on (grower_id) to growers is in a cycle, "
+        f"{how}",
+        f"error: models: table pots: the foreign key on (plant_id) to plants is use_alter, {how}"]
+    assert written_files(sqlite_project) == before
+
+
 # --- 3. table files that are not valid YAML ------------------------------------------------
 
 

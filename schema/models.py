@@ -17,13 +17,23 @@ from sqlalchemy import MetaData
 
 from .config import ProjectConfig
 from .errors import SchemaToolError
+from .expressions import allow_type_modules
+
+
+def use_project_modules(config: ProjectConfig) -> None:
+    """Make the project's own modules importable the one way every command uses: its folder
+    first on ``sys.path`` (wherever the command runs from), and its model packages the only
+    ones whose TypeDecorators a snapshot may name (``tool apply`` and ``tool drift`` import them
+    from the snapshot without importing the models)."""
+    root = str(config.root)
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    allow_type_modules(config.models)
 
 
 def load_metadata(config: ProjectConfig) -> MetaData:
     """Import every configured model module (packages: all submodules) and return the MetaData."""
-    root = str(config.root)
-    if root not in sys.path:
-        sys.path.insert(0, root)
+    use_project_modules(config)
     # Importing thousands of model classes allocates millions of objects that live on, so the
     # cyclic collector runs over and over for nothing (about 40% of a 2,000-table import); once
     # imported they are frozen, so later collections do not walk them again either.

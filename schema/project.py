@@ -15,8 +15,7 @@ from sqlalchemy.engine import make_url
 
 from .config import ProjectConfig, database_url, load_config
 from .errors import SchemaToolError
-from .expressions import allow_type_modules
-from .models import load_metadata
+from .models import load_metadata, use_project_modules
 from .store import SnapshotStore, sha256_bytes
 
 
@@ -29,7 +28,7 @@ class Project:
     @classmethod
     def open(cls, directory: Path | None = None) -> Project:
         config = load_config(directory)
-        allow_type_modules(config.models)
+        use_project_modules(config)
         return cls(config)
 
     @cached_property

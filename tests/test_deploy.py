@@ -454,3 +454,22 @@ def test_password_is_never_printed(server_project: Project) -> None:
     finally:
         if cleanup:
             execute(project.url, *cleanup)
+
+
+def test_every_command_imports_the_projects_own_types(project: Project, tmp_path: Path) -> None:
+    """Each command imports the project's modules the same way, from wherever it runs: `tool
+    apply` and `tool drift` read the project's own TypeDecorator back from the snapshot without
+    importing the models, and failed with "cannot import models" unless PYTHONPATH=. (snapshot,
+    check and status worked)."""
+    project.write_models(
+        "class Money(sa.types.TypeDecorator):\n    impl = Numeric(12, 2)\n    cache_ok = True\n\n"
+        'orders = Table("orders", metadata, Column("id", Integer, primary_key=True), '
+        'Column("total", Money()))\n')
+    elsewhere = tmp_path / "elsewhere"  # `python -m` puts the working folder on sys.path
+    elsewhere.mkdir()
+    for command in (["snapshot", "-m", "money"], ["check"], ["apply"], ["drift"], ["status"],
+                    ["diff"]):
+        done = subprocess.run([sys.executable, "-m", "tool", "--project", str(project.root),
+                               *command], cwd=elsewhere, env=project.env(), capture_output=True,
+                              text=True, timeout=300)
+        assert done.returncode == 0, f"tool {' '.join(command)}:\n{done.stdout}{done.stderr}"

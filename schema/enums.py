@@ -23,6 +23,7 @@ from sqlalchemy.schema import AddConstraint, CreateIndex, DropConstraint, DropIn
 
 from .errors import SchemaToolError
 from .expressions import default_to_sql, mentions, text_to_type
+from .index_dialects import index_on
 from .plan_indexes import index_shape
 from .serialize import TableDict
 from .type_checks import made_on, type_checks
@@ -167,7 +168,8 @@ def dependents(table: Table, current: Table, column: str, postgresql: bool) -> l
             if check.name is not None:
                 found.append(check)
     indexes = {index_shape(index) for index in current.indexes}
-    for index in sorted(table.indexes, key=lambda index: str(index.name)):
+    for index in sorted((ix for ix in table.indexes if index_on(ix, "postgresql")),
+                        key=lambda index: str(index.name)):
         conditions = [str(e) for e in index.expressions if not isinstance(e, Column)]
         where = index.dialect_options["postgresql"].get("where")
         conditions.append("" if where is None else str(where))

@@ -18,6 +18,7 @@ from sqlalchemy import types as sqltypes
 
 from .diff import Action, Change, Kind
 from .expressions import compiled, text_to_type
+from .index_dialects import index_on
 from .table_options import mysql_options
 
 
@@ -142,7 +143,8 @@ def _codes(change: Change) -> list[str]:
         return []
     item = change.new or {}
     if kind is Kind.INDEX:
-        return ["PG101", *(["MF102"] if item.get("unique") else [])]
+        return [*(["PG101"] if index_on(item, "postgresql") else []),  # ddl_if may keep it off
+                *(["MF102"] if item.get("unique") else [])]
     return {Kind.UNIQUE: ["MF102", "PG101"], Kind.CHECK: ["MF103", "PG103"],
             Kind.FOREIGN_KEY: ["PG102"]}.get(kind, [])
 

@@ -34,6 +34,7 @@ from sqlalchemy.sql.elements import conv
 
 from .errors import SchemaToolError, SnapshotFileError
 from .expressions import ExpressionError, index_column, text_to_default, text_to_type
+from .index_dialects import restrict
 from .serialize import TableDict
 
 _SQLITE = sqlite.dialect()
@@ -115,6 +116,7 @@ SHAPES: dict[str, dict[str, Field]] = {
         "expressions": Field("names"),
         "unique": Field("bool"),
         "dialect_options": Field("options"),
+        "dialects": Field("names"),
     },
 }
 
@@ -257,8 +259,10 @@ def build_table(data: TableDict, metadata: MetaData, stored_types: bool = False)
         elements = ix.get("columns") or [
             _index_element(expression, column_names) for expression in ix["expressions"]
         ]
-        items.append(Index(_conv(ix.get("name")), *elements, unique=ix.get("unique", False),
-                           **_options(ix.get("dialect_options", {}))))
+        items.append(restrict(Index(_conv(ix.get("name")), *elements,
+                                    unique=ix.get("unique", False),
+                                    **_options(ix.get("dialect_options", {}))),
+                              ix.get("dialects")))
     try:
         table = Table(
             data["name"], metadata, *items, schema=data.get("schema"), comment=data.get("comment"),

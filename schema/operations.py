@@ -16,11 +16,14 @@ from alembic.autogenerate.render import render_op
 from alembic.operations import ops
 from sqlalchemy import (
     ForeignKeyConstraint,
+    Index,
     PrimaryKeyConstraint,
     Table,
     UniqueConstraint,
 )
 from sqlalchemy.dialects import mysql, postgresql
+
+from .index_dialects import ddl_if_dialects, index_on
 
 _POSTGRESQL = postgresql.dialect()
 
@@ -85,7 +88,8 @@ def _render_create(autogen_context: AutogenContext, op: CreateTableOps) -> list[
     create.columns = [item for item in create.columns if id(item) not in later]
     lines = render_op(autogen_context, create)
     for index in sorted(op.table.indexes, key=lambda ix: str(ix.name)):
-        lines.extend(render_op(autogen_context, ops.CreateIndexOp.from_index(index)))
+        lines.extend(render_op(autogen_context,
+                               only_on(index, ops.CreateIndexOp.from_index(index))))
     return lines
 
 
@@ -146,7 +150,7 @@ def needs_implicit_index(constraint: ForeignKeyConstraint) -> bool:
     unique constraints or primary key starts with the foreign key's columns."""
     table = constraint.table
     wanted = [str(column.name) for column in constraint.columns]
-    candidates = [list(index.columns) for index in table.indexes]
+    candidates = [list(index.columns) for index in table.indexes if index_on(index, "mysql")]
     candidates += [list(c.columns) for c in table.constraints if isinstance(c, UniqueConstraint)]
     candidates.append(list(table.primary_key.columns))
     return not any(
@@ -370,11 +374,39 @@ def _render_set_aside(autogen_context: AutogenContext, op: SetAsideOps) -> list[
     adding = isinstance(op.op, (ops.AddColumnOp, ops.CreateIndexOp, ops.AddConstraintOp,
                                 AddForeignKeyOps))
     verb = "re-created after" if adding else "set aside for"
-    condition = (f"if op.get_bind().dialect.name == {op.dialects[0]!r}:" if len(op.dialects) == 1
-                 else f"if op.get_bind().dialect.name in {op.dialects!r}:")
-    lines = render_op(autogen_context, op.op)
     labels = " and ".join(_LABELS[name] for name in op.dialects if name in _LABELS)
-    comment = f"# {labels}: {op.what} {verb} {op.why}."
+    return _on_dialects(render_op(autogen_context, op.op), op.dialects,
+                        f"# {labels}: {op.what} {verb} {op.why}.")
+
+
+class OnlyOnOps(WrappingOps):
+    """An index created or dropped only on the databases its ``ddl_if(dialect=...)`` names
+    (``dialects``: dialect names, as SQLAlchemy compares them)."""
+
+    def __init__(self, op: ops.MigrateOperation, dialects: tuple[str, ...]) -> None:
+        self.op = op
+        self.dialects = dialects
+
+    def reverse(self) -> OnlyOnOps:
+        return OnlyOnOps(self.op.reverse(), self.dialects)
+
+
+def only_on(index: Index, op: ops.MigrateOperation) -> ops.MigrateOperation:
+    """``op`` (creating or dropping ``index``) run only where the index's ``ddl_if`` allows."""
+    dialects = ddl_if_dialects(index)
+    return op if not dialects else OnlyOnOps(op, dialects_of(dialects))
+
+
+@renderers.dispatch_for(OnlyOnOps)
+def _render_only_on(autogen_context: AutogenContext, op: OnlyOnOps) -> list[str]:
+    return _on_dialects(render_op(autogen_context, op.op), op.dialects,
+                        f"# only on {', '.join(op.dialects)} (the index's ddl_if)")
+
+
+def _on_dialects(lines: list[str], dialects: tuple[str, ...], comment: str) -> list[str]:
+    """Rendered ``lines`` run on these dialects only, after ``comment``."""
+    condition = (f"if op.get_bind().dialect.name == {dialects[0]!r}:" if len(dialects) == 1
+                 else f"if op.get_bind().dialect.name in {dialects!r}:")
     if len(lines) == 1:  # one statement
         return [comment, f"{condition} {lines[0]}"]
     return [comment, condition, *lines, ""]  # a block (an empty line ends it)

@@ -45,6 +45,7 @@ from .diff import Action, Change, Kind
 from .enum_values import enum_value_ops
 from .enums import enum_type_ops, enum_types, evolve_enum_columns
 from .errors import SchemaToolError
+from .index_dialects import index_on
 from .load import InvalidSnapshotData, build_table
 from .operations import (
     INDEX,
@@ -56,6 +57,7 @@ from .operations import (
     aside_for_rebuild,
     core,
     needs_implicit_index,
+    only_on,
     runs_on_sqlite,
     with_core,
 )
@@ -337,7 +339,9 @@ def _constraint_op(
         index = _find(table.indexes, item, "columns")
         op: ops.MigrateOperation = (
             ops.CreateIndexOp.from_index(index) if adding else ops.DropIndexOp.from_index(index))
-        op = guard_index_op(op, sides, [str(c.name) for c in index.columns], guarded)
+        if index_on(index, "mysql"):  # else it serves no MariaDB foreign key
+            op = guard_index_op(op, sides, [str(c.name) for c in index.columns], guarded)
+        op = only_on(index, op)  # ddl_if(dialect=...): not CONCURRENTLY under safe forms
         if adding and safe is not None and isinstance(op, ops.CreateIndexOp):
             safe.indexes.append(concurrent_index(index))
         elif on_expressions(index):

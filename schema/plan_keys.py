@@ -17,6 +17,7 @@ from alembic.operations import ops
 from sqlalchemy import ForeignKeyConstraint, Table, UniqueConstraint
 
 from .diff import Action, Change, Kind
+from .index_dialects import index_on
 from .operations import (
     NOT_SQLITE,
     AddForeignKeyOps,
@@ -150,7 +151,7 @@ def _lasting_index_columns(old: Table, new: Table) -> list[list[str]]:
     def shapes(table: Table) -> dict[tuple[object, ...], tuple[str, ...]]:
         """Each index, unique constraint and primary key by its shape, with its columns."""
         found = {("index", *index_shape(index)): tuple(str(c.name) for c in index.columns)
-                 for index in table.indexes}
+                 for index in table.indexes if index_on(index, "mysql")}
         found.update({("unique", c.name, *(str(col.name) for col in c.columns)):
                       tuple(str(col.name) for col in c.columns)
                       for c in table.constraints if isinstance(c, UniqueConstraint)})

@@ -31,6 +31,7 @@ from .expressions import (
     text_to_type,
     type_to_text,
 )
+from .index_dialects import DdlIfError, ddl_if_dialects
 
 TableDict = dict[str, Any]
 
@@ -238,6 +239,12 @@ def _index(index: Index) -> dict[str, Any]:
         data["unique"] = True
     if index.dialect_kwargs:
         data["dialect_options"] = _dialect_options(index.dialect_kwargs, _label("index", index))
+    try:
+        dialects = ddl_if_dialects(index)
+    except DdlIfError as exc:
+        raise UnsupportedConstruct(f"{_label('index', index)}: {exc}") from None
+    if dialects:
+        data["dialects"] = FlowList(dialects)
     return data
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from .enums import native_enum
 from .expressions import index_column, text_length, text_to_type
+from .index_dialects import index_on
 from .serialize import TableDict
 from .table_options import value_problems
 
@@ -88,11 +89,13 @@ def feature_problems(
             problems += value_problems([(key, data)])
             for index in data.get("indexes", []):
                 names = [column["name"] for column in data.get("columns", [])]
-                if any(index_column(e, names) is None for e in index.get("expressions", [])):
+                if index_on(index, "mysql") and any(
+                        index_column(e, names) is None for e in index.get("expressions", [])):
                     problems.append(
                         f"table {key}: index {index['name']} indexes an expression, which "
                         "MariaDB cannot do (remove \"mysql\" from [tool.schema] databases if you "
-                        "do not deploy to MariaDB/MySQL)"
+                        "do not deploy to MariaDB/MySQL, or keep the index off it with "
+                        ".ddl_if(dialect=...))"
                     )
             for fk in data.get("foreign_keys", []):
                 if data.get("schema") and "." not in fk["referred_table"]:

@@ -20,6 +20,7 @@ from sqlalchemy.sql.schema import DefaultClause
 
 from .apply.history import HISTORY_TABLE
 from .expressions import text_length
+from .index_dialects import index_on
 from .load import build_table, load_table
 from .serialize import TableDict, table_key
 from .store import Manifest, SnapshotStore
@@ -91,7 +92,7 @@ def schema_drift(
             # defaults are compared by verify_defaults: Alembic's PostgreSQL comparison runs
             # unescaped SQL, and each database spells the same default its own way
             "compare_server_default": False,
-            "include_object": include_object_filter(ignore),
+            "include_object": include_object_filter(ignore, connection.dialect.name),
             "include_schemas": bool(schemas) or connection.dialect.name == "postgresql",
             "include_name": lambda name, type_, parent: (
                 type_ != "schema" or name is None or name in schemas
@@ -151,6 +152,7 @@ def unverifiable(dialect: Dialect, metadata: MetaData) -> list[str]:
     expression_indexes = sum(
         1 for table in metadata.tables.values() for index in table.indexes
         if any(not isinstance(e, Column) for e in index.expressions)
+        and index_on(index, dialect.name)
     )
     notes = []
     if computed and dialect.name == "sqlite":
@@ -177,11 +179,15 @@ def _system_schema(name: str) -> bool:
     return name == "information_schema" or name.startswith("pg_")
 
 
-def include_object_filter(ignore: Callable[[str], bool] | None = None) -> Callable[..., bool]:
-    """An Alembic ``include_object`` hook skipping bookkeeping and ignored tables."""
+def include_object_filter(ignore: Callable[[str], bool] | None = None,
+                          dialect: str | None = None) -> Callable[..., bool]:
+    """An Alembic ``include_object`` hook skipping bookkeeping and ignored tables and, on
+    ``dialect``, the models' indexes whose ``ddl_if`` keeps them off it (Alembic ignores it)."""
 
     def include_object(obj: Any, name: str | None, type_: str, reflected: bool,
                        compare_to: Any) -> bool:
+        if type_ == "index" and not reflected and dialect is not None:
+            return index_on(obj, dialect)
         if type_ != "table" or name is None:
             return True
         key = table_key(obj.schema, name)

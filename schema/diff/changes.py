@@ -79,6 +79,8 @@ class Change:
                 # a partial index re-created with another condition must not read the same
                 subject += " " + ", ".join(f"{key}={_show(value, True)}" for key, value
                                            in sorted(item["dialect_options"].items()))
+            if self.action is not Action.ALTER and item.get("dialects"):  # ddl_if(dialect=...)
+                subject += f" only on {', '.join(item['dialects'])}"
         if self.action is Action.RENAME:
             return f"{sign} {subject}: renamed from {self.old}"
         if self.action is Action.ALTER:

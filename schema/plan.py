@@ -79,6 +79,7 @@ from .sequences import owned_sequence_column, sequence_ops, sequences
 from .serialize import TableDict
 from .table_options import TableOptionsOps, option_problems
 from .type_checks import type_check_rename_ops
+from .unnamed_checks import batch_block, unnamed_check_problems
 
 PHASES = 7
 FOREIGN_KEY_DROPS = PHASES  # an extra phase, run first (as step 0)
@@ -163,6 +164,9 @@ def plan_operations(
     renamed_columns: list[ops.MigrateOperation] = []  # in place, outside batch blocks
     safe = SafeForms() if safe_postgresql else None
     outside = OutsideBatch()
+    problems = unnamed_check_problems(changes, old_tables, new_tables, databases)
+    if problems:
+        raise SchemaToolError("; ".join(problems))
     for change in changes:
         if change.action is Action.RENAME and change.kind is Kind.TABLE:
             table = old_tables[change.table]  # old columns, new name
@@ -277,13 +281,13 @@ def plan_operations(
                     old_tables.get(key), new_tables.get(key), key, index, changes)
             upgrade.extend(aside_for_rebuild(ops.DropIndexOp.from_index(ix), INDEX)
                            for ix in expression_indexes)
-            upgrade.append(ops.ModifyTableOps(table.name, [
+            upgrade.append(batch_block(old_tables.get(key), new_tables.get(key), table, [
                 *(aside_for_rebuild(ops.DropColumnOp.from_column_and_tablename(
                     table.schema, table.name, column)) for column in generated),
                 *phase[key],
                 *(aside_for_rebuild(ops.AddColumnOp.from_column_and_tablename(
                     table.schema, table.name, column)) for column in generated),
-            ], schema=table.schema))
+            ]))
             upgrade.extend(aside_for_rebuild(ops.CreateIndexOp.from_index(ix), INDEX)
                            for ix in expression_indexes)
         if index == 3:

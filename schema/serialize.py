@@ -152,7 +152,9 @@ def _table_to_dict(table: Table) -> TableDict:
         "unique_constraints": [],
         "check_constraints": [],
     }
-    for constraint in table.constraints:
+    # a CHECK given to a Column (Column("n", Integer, CheckConstraint("n > 0"))) is the table's
+    column_checks = [c for column in table.columns for c in column.constraints]
+    for constraint in [*table.constraints, *column_checks]:
         if isinstance(constraint, ForeignKeyConstraint):
             sections["foreign_keys"].append(_foreign_key(constraint))
         elif isinstance(constraint, UniqueConstraint):

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from schema.database import run_on_connection
+from schema.errors import DatabaseError
 
 from .conftest import Project
 
@@ -102,3 +103,25 @@ def test_dropped_unnamed_and_type_checks_are_drift(project: Project) -> None:
     # ENUM is native, but this one is not), the non-native Enum's on PostgreSQL
     expected = {"sqlite": 2, "mysql": 2, "postgresql": 1}[backend]
     assert sum(" IN (" in line and "missing" in line for line in found) == expected, found
+
+
+def test_a_check_given_to_a_column_is_recorded(project: Project) -> None:
+    """``Column("n", Integer, CheckConstraint(...))`` belongs to the table: the snapshot used to
+    leave it out, and no database got it."""
+    source = MODELS.split("plants = Table(")[0].format() + textwrap.dedent('''\
+        trays = Table(
+            "trays", metadata,
+            Column("id", Integer, primary_key=True),
+            Column("n", Integer, CheckConstraint("n > 0", name="n_positive")),
+        )
+        ''')
+    (project.root / "models.py").write_text(source, encoding="utf-8")
+    project.invoke("snapshot", "-m", "trays")
+    assert "sqltext: n > 0" in (project.root / "snapshots" / "tables" / "trays.yaml").read_text()
+    assert "verified" in project.invoke("apply", "--no-backup").out
+
+    def insert(connection: sa.Connection) -> None:
+        connection.exec_driver_sql("INSERT INTO trays (id, n) VALUES (1, -5)")
+
+    with pytest.raises(DatabaseError, match="n_positive"):
+        run_on_connection(project.url, insert)

@@ -25,8 +25,13 @@ from .errors import SchemaToolError
 from .files import FileSet
 from .project import Project
 from .review import revision_side, side_metadata
-from .serialize import UnsupportedConstruct, dump_table, metadata_to_dicts
-from .snapshot import compare_models, stage_snapshot
+from .serialize import (
+    UnsupportedConstruct,
+    dump_table,
+    metadata_to_dicts,
+    naming_convention,
+)
+from .snapshot import checked_model_tables, compare_models, stage_snapshot
 from .store import Manifest, sha256_bytes, table_fingerprint
 from .verify import BOOKKEEPING_TABLES, metadata_of, schema_drift
 
@@ -35,12 +40,14 @@ FROM_DB_HEADER = "# Reflected from a database by `tool snapshot --from-db`.\n"
 
 @dataclass
 class Adopted:
-    """What an adoption command found and wrote (nothing when ``differences`` is not empty)."""
+    """What an adoption command found and wrote (nothing when ``differences`` or ``problems``
+    is not empty)."""
 
     revision: str | None
     differences: list[str] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
     tables: int = 0
+    problems: list[str] = field(default_factory=list)  # of the models, each naming its object
 
 
 def take_baseline(project: Project, url: str | None = None) -> Adopted:
@@ -54,26 +61,41 @@ def take_baseline(project: Project, url: str | None = None) -> Adopted:
     if len(heads) > 1:
         raise SchemaToolError(f"a baseline needs exactly one Alembic head; found {len(heads)} "
                               f"({', '.join(sorted(heads))}): merge them first")
-    schema_diff = compare_models(project)
     if url is not None:
-        expected = metadata_of({k: t.data for k, t in schema_diff.models.items()},
-                               schema_diff.naming_convention)
-        target = project.url(url)
-
-        def compare(connection: Connection) -> list[str]:
-            at = current_revision(connection)
-            if at != heads[0]:
-                raise SchemaToolError(f"the database {mask_url(target)} is at {at or 'base'}, "
-                                      f"not at Alembic's head {heads[0]}: upgrade it first")
-            return schema_drift(connection, expected, project.config.ignores)
-
-        differences = run_on_connection(target, compare)
-        if differences:
-            return Adopted(heads[0], differences)
+        adopted = _compare_baseline(project, heads[0], project.url(url))
+        if adopted.differences or adopted.problems:
+            return adopted
+    schema_diff = compare_models(project)  # the models' problems refuse it here, without a URL
     files = FileSet()
     written = stage_snapshot(project, schema_diff, heads[0], files)
     files.commit()
     return Adopted(heads[0], [], written, len(schema_diff.models))
+
+
+def _compare_baseline(project: Project, head: str, target: str) -> Adopted:
+    """The models' problems and the differences between the models and the database at
+    ``target``, which must be at ``head``: both at once, so one run says everything to fix.
+    Tables with a problem are left out of the comparison (their problem says why)."""
+    tables, found = checked_model_tables(project)
+    problems = [problem.text for problem in found]
+    try:
+        convention = naming_convention(project.metadata)
+    except UnsupportedConstruct as exc:
+        return Adopted(head, problems=[str(exc), *problems])
+    # a table with a problem is left out: it may not even build (a key to a missing column)
+    unrecorded = {problem.table for problem in found}
+    expected = metadata_of({key: table.data for key, table in tables.items()
+                            if key not in unrecorded}, convention)
+
+    def compare(connection: Connection) -> list[str]:
+        at = current_revision(connection)
+        if at != head:
+            raise SchemaToolError(f"the database {mask_url(target)} is at {at or 'base'}, "
+                                  f"not at Alembic's head {head}: upgrade it first")
+        return schema_drift(connection, expected,
+                            lambda key: key in unrecorded or project.config.ignores(key))
+
+    return Adopted(head, run_on_connection(target, compare), problems=problems)
 
 
 def snapshot_from_database(project: Project, url: str, out: Path | None = None) -> Adopted:

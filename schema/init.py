@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import configparser
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+
+from alembic.config import Config
 
 from .config import PYPROJECT, read_toml
 from .errors import SchemaToolError
@@ -54,6 +57,23 @@ def _require_names(models: list[str], metadata: str) -> None:
         raise SchemaToolError("; ".join(problems))
 
 
+def script_location(ini: Path) -> Path:
+    """The scripts folder an existing ``alembic.ini`` points at (``script_location``, relative to
+    the ini's folder as ``Project.alembic`` reads it), else ``alembic/`` beside it."""
+    if not ini.is_file():
+        return ini.parent / "alembic"
+    try:
+        location = Config(str(ini)).get_main_option("script_location")
+    except (configparser.Error, UnicodeDecodeError) as exc:
+        raise SchemaToolError(f"{ini}: {exc}") from None
+    if not location:
+        raise SchemaToolError(f"{ini}: [alembic] has no script_location")
+    if ":" in location and not Path(location).is_absolute():
+        raise SchemaToolError(f"{ini}: script_location {location!r} is a package resource; "
+                              "tool init scaffolds a folder (give its path)")
+    return ini.parent / location
+
+
 def init_project(
     directory: Path, models: list[str] | None = None, metadata: str | None = None
 ) -> InitResult:
@@ -63,14 +83,15 @@ def init_project(
     _require_names(models, metadata)
     result = InitResult()
     files = FileSet()
+    scripts = script_location(directory / "alembic.ini")
     database = "".join(c if c.isalnum() else "_" for c in directory.resolve().name) or "app"
     wanted = {
         directory / "alembic.ini": _template("alembic.ini").replace(
             "sqlite:///./cultivar_async.db", f"sqlite:///./{database}.db"
         ),
-        directory / "alembic" / "env.py": _template("env.py"),
-        directory / "alembic" / "script.py.mako": _template("script.py.mako"),
-        directory / "alembic" / "versions" / ".gitkeep": "",
+        scripts / "env.py": _template("env.py"),
+        scripts / "script.py.mako": _template("script.py.mako"),
+        scripts / "versions" / ".gitkeep": "",
         directory / "snapshots" / "tables" / ".gitkeep": "",
     }
     for path, content in wanted.items():
@@ -90,7 +111,7 @@ def init_project(
         files.write(pyproject, existing + separator + schema_table(models, metadata))
         result.created.append(pyproject)
     files.commit()
-    env_py = directory / "alembic" / "env.py"
+    env_py = scripts / "env.py"
     if env_py in result.kept and "tool_configure" not in env_py.read_text(encoding="utf-8"):
         result.notes.append(
             f"{env_py}: kept as it is; for `tool apply`, run_migrations_online() must use "

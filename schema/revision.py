@@ -108,6 +108,10 @@ def write_revision(
     """Write the revision file on top of ``head`` (a list: a merge revision); return its
     revision id and path.  ``message`` and ``docstring`` land in the file escaped."""
     script_directory = ScriptDirectory.from_config(config)
+    template = Path(script_directory.dir) / "script.py.mako"
+    if not template.is_file():  # Alembic would fail half-way with a bare FileNotFoundError
+        raise SchemaToolError(f"{template}: no such file; Alembic writes revisions from this "
+                              "template: `tool init` puts it back (it adds only what is missing)")
     command_args = dict(
         message=in_docstring(message), autogenerate=False, sql=False, head=head, splice=False,
         branch_label=None, version_path=None, rev_id=rev_id, depends_on=None,

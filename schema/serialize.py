@@ -94,12 +94,12 @@ def table_file_name(key: str) -> str:
 
 def metadata_to_dicts(
     metadata: MetaData, ignore: Callable[[str], bool] | None = None,
-    problems: list[str] | None = None,
+    failures: dict[str, str] | None = None,
 ) -> dict[str, TableDict]:
     """Every table of ``metadata`` not ignored, as a snapshot dict keyed by :func:`table_key`.
 
-    With ``problems``, a table that cannot be recorded is left out and the reason appended to
-    it (so every such table is found in one run); without, the first raises.
+    With ``failures``, a table that cannot be recorded is left out and the reason put there
+    under its key (so every such table is found in one run); without, the first raises.
     """
     tables = {}
     for table in metadata.tables.values():
@@ -108,9 +108,9 @@ def metadata_to_dicts(
             try:
                 tables[key] = table_to_dict(table)
             except UnsupportedConstruct as exc:
-                if problems is None:
+                if failures is None:
                     raise
-                problems.append(str(exc))
+                failures[key] = str(exc)
     return tables
 
 

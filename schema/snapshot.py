@@ -31,7 +31,7 @@ from .serialize import (
     table_key,
 )
 from .store import Manifest, sha256_bytes, table_fingerprint
-from .validate import model_problems
+from .validate import ModelProblem, model_problems
 
 
 class TableFile:
@@ -115,22 +115,23 @@ class SnapshotResult:
 
 
 def model_tables(project: Project) -> dict[str, TableFile]:
-    """Serialize every table of the project's models."""
+    """Serialize every table of the project's models; refuse every problem of them at once."""
     tables, problems = checked_model_tables(project)
     if problems:
-        raise ModelProblems(problems)
+        raise ModelProblems([problem.text for problem in problems])
     return tables
 
 
-def checked_model_tables(project: Project) -> tuple[dict[str, TableFile], list[str]]:
+def checked_model_tables(project: Project) -> tuple[dict[str, TableFile], list[ModelProblem]]:
     """Every table of the project's models that can be recorded, and every problem of the
     models (a table that cannot be recorded is one, and is left out)."""
     config, metadata = project.config, project.metadata
-    problems: list[str] = []
-    dicts = metadata_to_dicts(metadata, ignore=config.ignores, problems=problems)
+    failures: dict[str, str] = {}
+    dicts = metadata_to_dicts(metadata, ignore=config.ignores, failures=failures)
     defined = {table_key(table.schema, table.name): {str(column.name) for column in table.columns}
                for table in metadata.tables.values()}
-    problems = sorted(problems + model_problems(dicts, config.databases, defined))
+    problems = model_problems(dicts, config.databases, defined)
+    problems = sorted(problems + [ModelProblem(key, text) for key, text in failures.items()])
     return {key: TableFile(data) for key, data in sorted(dicts.items())}, problems
 
 

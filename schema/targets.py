@@ -148,25 +148,26 @@ def unique_key_items(data: TableDict) -> list[dict[str, Any]]:
     return items
 
 
-def reference_problems(tables: Mapping[str, TableDict], databases: Iterable[str]) -> list[str]:
-    """One message per foreign key whose referred columns are neither the referred table's
-    primary key nor unique: PostgreSQL refuses to create it and SQLite fails at the first write
-    ("foreign key mismatch"); MariaDB only wants an index, so it is not checked for MariaDB."""
+def reference_problems(key: str, data: TableDict, tables: Mapping[str, TableDict],
+                       databases: Iterable[str]) -> list[str]:
+    """One message per foreign key of table ``key`` whose referred columns are neither the
+    referred table's primary key nor unique: PostgreSQL refuses to create it and SQLite fails at
+    the first write ("foreign key mismatch"); MariaDB only wants an index, so it is not checked
+    for MariaDB."""
     if not {"postgresql", "sqlite"} & set(databases):
         return []
     problems = []
-    for key, data in tables.items():
-        for fk in data.get("foreign_keys", []):
-            referred = tables.get(fk["referred_table"])
-            if referred is None:  # not managed by the snapshot: the database decides
-                continue
-            columns = {column["name"] for column in referred["columns"]}
-            # a column the referred table lacks is a problem of its own (schema.validate)
-            if set(fk["referred_columns"]) <= columns and \
-                    set(fk["referred_columns"]) not in unique_keys(referred):
-                problems.append(
-                    f"table {key}: {describe_foreign_key(fk)} refers to {fk['referred_table']} "
-                    f"({', '.join(fk['referred_columns'])}), which is neither its primary key "
-                    "nor unique; PostgreSQL and SQLite need one of them"
-                )
+    for fk in data.get("foreign_keys", []):
+        referred = tables.get(fk["referred_table"])
+        if referred is None:  # not managed by the snapshot: the database decides
+            continue
+        columns = {column["name"] for column in referred["columns"]}
+        # a column the referred table lacks is a problem of its own (schema.validate)
+        if set(fk["referred_columns"]) <= columns and \
+                set(fk["referred_columns"]) not in unique_keys(referred):
+            problems.append(
+                f"table {key}: {describe_foreign_key(fk)} refers to {fk['referred_table']} "
+                f"({', '.join(fk['referred_columns'])}), which is neither its primary key "
+                "nor unique; PostgreSQL and SQLite need one of them"
+            )
     return problems

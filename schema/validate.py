@@ -90,24 +90,35 @@ class _Named:
         return f"{self.kind} {self.name}" + ("" if self.table == of else f" of table {self.table}")
 
 
+@dataclass(frozen=True, order=True)
+class ModelProblem:
+    """One problem of the models: the table it belongs to, and the line that says it."""
+
+    table: str
+    text: str
+
+
 def model_problems(tables: Mapping[str, TableDict], databases: Collection[str],
-                   defined: Mapping[str, Collection[str]]) -> list[str]:
-    """Every problem of the models' snapshot dicts, one line each, sorted by table.
+                   defined: Mapping[str, Collection[str]]) -> list[ModelProblem]:
+    """Every problem of the models' snapshot dicts, sorted by table.
 
     ``defined``: the column names of every table the models define, ``ignore_tables`` included
     (a foreign key may refer to a table someone else manages, but not to one nobody defines).
     """
-    problems = name_problems(tables.items(), databases)
-    problems += feature_problems(tables.items(), databases)
-    problems += reference_problems(tables, databases)
-    problems += clashes(tables, databases)
+    problems = [ModelProblem(table, text) for table, text in clashes(tables, databases)]
     for key, data in tables.items():
-        problems += _shape_problems(key, data, databases, defined)
-    return sorted(dict.fromkeys(problems))
+        texts = name_problems([(key, data)], databases)
+        texts += feature_problems([(key, data)], databases)
+        texts += reference_problems(key, data, tables, databases)
+        texts += _shape_problems(key, data, databases, defined)
+        problems += (ModelProblem(key, text) for text in texts)
+    return sorted(set(problems))
 
 
-def clashes(tables: Mapping[str, TableDict], databases: Collection[str]) -> list[str]:
-    """One message per identifier whose name another one of its namespace already has."""
+def clashes(tables: Mapping[str, TableDict],
+            databases: Collection[str]) -> list[tuple[str, str]]:
+    """The table and message of each identifier whose name another one of its namespace has
+    already."""
     named = [_Named(key, kind, name) for key, data in tables.items()
              for kind, name in identifiers(data)]
     reported: set[tuple[_Named, _Named]] = set()
@@ -126,12 +137,13 @@ def clashes(tables: Mapping[str, TableDict], databases: Collection[str]) -> list
                 continue
             reported.add((first, item))
             if first == item:  # Column(index=True) plus an Index of the name it gets, say
-                problems.append(f"table {item.table}: {item.kind} name {item.name} is given "
-                                f"twice; {namespace.reason}")
+                problems.append((item.table, f"table {item.table}: {item.kind} name {item.name} "
+                                 f"is given twice; {namespace.reason}"))
                 continue
             similar = " but for case" if first.name != item.name else ""
-            problems.append(f"table {item.table}: {item.describe(item.table)} has the name of "
-                            f"{first.describe(item.table)}{similar}; {namespace.reason}")
+            problems.append((item.table, f"table {item.table}: {item.describe(item.table)} has "
+                             f"the name of {first.describe(item.table)}{similar}; "
+                             f"{namespace.reason}"))
     return problems
 
 

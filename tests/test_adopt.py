@@ -140,3 +140,48 @@ def test_snapshot_from_database(tmp_path: Path, database_url: str) -> None:
     project.invoke("snapshot", "--from-db", database_url, "--out", reflected)
     assert project.invoke("diff", "--base", reflected, "--head", "snapshot").out.startswith(
         "No changes")
+
+
+def test_baseline_lists_model_problems_with_the_differences(tmp_path: Path,
+                                                            database_url: str) -> None:
+    """A model problem no longer blocks `--baseline --url` before the database is compared:
+    the problems (error lines, exit 2) come with the differences, and nothing is recorded."""
+    project = legacy_alembic_project(tmp_path / "legacy", database_url)
+    project.invoke("init", "--models", "models", "--metadata", "models:metadata")
+    execute(database_url, "ALTER TABLE growers ADD COLUMN nickname VARCHAR(20)")
+    (project.root / "models.py").write_text(MODELS + textwrap.dedent("""
+        pots = Table("pots", metadata, Column("id", Integer, primary_key=True),
+                     Column("plant_id", Integer, ForeignKey("plants.nope")))
+    """))
+    refused = project.invoke("snapshot", "--baseline", "--url", database_url, check=False)
+    assert refused.code == ExitCode.USAGE, refused
+    assert "nothing recorded" in refused.out and "nickname" in refused.out
+    assert refused.err.splitlines() == [
+        "error: models: table pots: foreign key fk_pots_plant_id_plants refers to column "
+        "plants.nope, which table plants does not have"]
+    assert not (project.root / "snapshots" / "manifest.yaml").exists()
+
+
+def test_init_follows_the_script_location_of_alembic_ini(tmp_path: Path) -> None:
+    """`tool init` beside an alembic.ini whose script_location is another folder fills in that
+    folder (it created an unused alembic/), and a missing script.py.mako is an error naming it
+    that says how to get it back (it was a raw FileNotFoundError)."""
+    root = tmp_path / "legacy"
+    root.mkdir()
+    project = Project(root, f"sqlite:///{tmp_path / 'legacy.db'}")
+    project.alembic("init", "migrations")
+    (root / "migrations" / "script.py.mako").unlink()
+    init = project.invoke("init", "--models", "models", "--metadata", "models:metadata")
+    assert not (root / "alembic").exists(), init.out
+    assert f"created {root / 'migrations' / 'script.py.mako'}" in init.out
+    assert f"kept    {root / 'migrations' / 'env.py'} (exists)" in init.out
+    (root / "models.py").write_text(MODELS)
+    (root / "migrations" / "script.py.mako").unlink()
+    refused = project.invoke("snapshot", "-m", "initial", check=False)
+    assert refused.code == ExitCode.USAGE and refused.err == (
+        f"error: {root / 'migrations' / 'script.py.mako'}: no such file; Alembic writes "
+        "revisions from this template: `tool init` puts it back (it adds only what is "
+        "missing)\n")
+    project.invoke("init")
+    project.invoke("snapshot", "-m", "initial")
+    assert len(list((root / "migrations" / "versions").glob("*.py"))) == 1

@@ -100,6 +100,7 @@ def _adopt(project: Project, baseline: bool, url: str | None, from_db: str | Non
            out: Path | None) -> None:
     """`tool snapshot --baseline` and `--from-db`."""
     from schema.adopt import snapshot_from_database, take_baseline
+    from schema.errors import ModelProblems
 
     if baseline and from_db:
         raise click.UsageError("--baseline and --from-db are two different adoptions: pick one")
@@ -114,6 +115,9 @@ def _adopt(project: Project, baseline: bool, url: str | None, from_db: str | Non
                    "difference(s)); nothing recorded:")
         for line in done.differences:
             click.echo(f"  {line}")
+    if done.problems:  # the models' own problems, listed with the differences
+        raise ModelProblems(done.problems)
+    if done.differences:
         sys.exit(EXIT_FOUND)
     click.echo(f"baseline: recorded {done.tables} table(s) as the schema at revision "
                f"{done.revision}; no revision written")

@@ -1,6 +1,6 @@
 """Snapshot YAML -> validated dict -> SQLAlchemy ``Table``: the reverse of ``serialize``.
 
-YAML is read with the safe (C when available) loader.  Every key and value is checked against
+YAML is read with a strict safe (C when available) loader, see ``safe_yaml``.  Every key and value is checked against
 the shapes below, so a hand-edited or corrupted file fails with its path and line.
 """
 
@@ -35,6 +35,7 @@ from sqlalchemy.sql.elements import conv
 from .errors import SchemaToolError, SnapshotFileError
 from .expressions import ExpressionError, index_column, text_to_default, text_to_type
 from .index_dialects import restrict
+from .safe_yaml import parse_yaml
 from .serialize import TableDict
 
 _SQLITE = sqlite.dialect()
@@ -128,17 +129,6 @@ class InvalidSnapshotData(SchemaToolError):
         super().__init__(problem)
         self.path = path
         self.problem = problem
-
-
-def parse_yaml(path: str, text: str) -> Any:
-    """Safe-load YAML text; syntax errors name the file and line."""
-    try:
-        return yaml.load(text, Loader=SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else None
-        raise SnapshotFileError(path, f"invalid YAML: {exc.problem}", line) from None
-    except yaml.YAMLError as exc:
-        raise SnapshotFileError(path, f"invalid YAML: {exc}") from None
 
 
 def load_table(path: str, text: str, metadata: MetaData, stored_types: bool = False) -> Table:

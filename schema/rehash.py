@@ -18,7 +18,7 @@ def rehash(project: Project) -> Manifest:
         raise SchemaToolError(f"alembic has {len(heads)} heads; merge them before `tool rehash`")
     tables, fingerprints = {}, {}
     for path in sorted(store.tables_dir.glob("*.yaml")):
-        data = parse_table(store.display(path), path.read_text(encoding="utf-8"))
+        data = parse_table(store.display(path), store.read_file(path))
         key = table_key(data.get("schema"), data["name"])
         if store.table_path(key) != path:
             raise SchemaToolError(

@@ -22,6 +22,7 @@ from .diff.renames import Renames, renames_in
 from .errors import SchemaToolError
 from .lint import Risk
 from .load import parse_table
+from .safe_yaml import decode
 from .plan import plan_operations
 from .project import Project
 from .revision import render_item
@@ -118,14 +119,14 @@ def _git_side(project: Project, ref: str) -> Side:
         relative = path.resolve().relative_to(project.config.root.resolve())
         try:
             result = subprocess.run(["git", "show", f"{ref}:./{relative.as_posix()}"],
-                                    cwd=project.config.root, capture_output=True, text=True,
-                                    check=False)
+                                    cwd=project.config.root, capture_output=True, check=False)
         except FileNotFoundError:
             raise SchemaToolError("--base/--head: git is not installed") from None
         if result.returncode != 0:
-            problem = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else ""
+            stderr = result.stderr.decode("utf-8", "replace").strip()
+            problem = stderr.splitlines()[-1] if stderr else ""
             raise _MissingAtRef(f"git ref {ref!r}: {problem or 'cannot read ' + str(relative)}")
-        return result.stdout
+        return decode(f"{ref}:{relative.as_posix()}", result.stdout)
 
     try:
         text = show(folder / MANIFEST)

@@ -19,7 +19,8 @@ from typing import Any
 import yaml
 
 from .errors import SchemaToolError, SnapshotFileError
-from .load import SafeLoader, parse_table, parse_yaml
+from .load import parse_table
+from .safe_yaml import parse_yaml, read_text, too_large
 from .serialize import SnapshotDumper, TableDict, table_file_name
 
 FORMAT_VERSION = 1
@@ -115,8 +116,8 @@ class SnapshotStore:
                     self.display(self.manifest_path), "missing, but table files exist"
                 )
             return None
-        return self.parse_manifest(self.display(self.manifest_path),
-                                   self.manifest_path.read_text(encoding="utf-8"))
+        where = self.display(self.manifest_path)
+        return self.parse_manifest(where, read_text(self.manifest_path, where))
 
     def read_checked_manifest(self) -> Manifest | None:
         """The manifest, refusing when a table file differs from it."""
@@ -170,8 +171,9 @@ class SnapshotStore:
         if not self.manifest_path.exists():
             return {}
         try:
-            data = yaml.load(self.manifest_path.read_text(encoding="utf-8"), Loader=SafeLoader)
-        except yaml.YAMLError:
+            where = self.display(self.manifest_path)
+            data = parse_yaml(where, read_text(self.manifest_path, where))
+        except SnapshotFileError:
             return {}
         value = data.get(section) if isinstance(data, dict) else None
         return {str(k): v for k, v in value.items()} if isinstance(value, dict) else {}
@@ -183,6 +185,8 @@ class SnapshotStore:
         for path, (key, digest) in expected.items():
             if not path.exists():
                 problems.append(f"{self.display(path)}: missing (table {key} is in the manifest)")
+            elif (large := too_large(path.stat().st_size)) is not None:
+                problems.append(f"{self.display(path)}: {large}")
             elif sha256_bytes(path.read_bytes()) != digest:
                 problems.append(f"{self.display(path)}: sha256 differs from the manifest")
         if self.tables_dir.exists():
@@ -191,6 +195,10 @@ class SnapshotStore:
                     problems.append(f"{self.display(path)}: not listed in the manifest")
         return problems
 
+    def read_file(self, path: Path) -> str:
+        """The text of a snapshot file, read as hostile data (see ``safe_yaml.read_text``)."""
+        return read_text(path, self.display(path))
+
     def read_table(self, key: str) -> TableDict:
         path = self.table_path(key)
-        return parse_table(self.display(path), path.read_text(encoding="utf-8"))
+        return parse_table(self.display(path), self.read_file(path))

@@ -55,7 +55,7 @@ def snapshot_metadata(store: SnapshotStore, manifest: Manifest) -> MetaData:
     metadata = MetaData(naming_convention=manifest.naming_convention or None)
     for key in sorted(manifest.tables):
         path = store.table_path(key)
-        load_table(store.display(path), path.read_text(encoding="utf-8"), metadata,
+        load_table(store.display(path), store.read_file(path), metadata,
                    stored_types=True)
     return metadata
 

@@ -8,6 +8,8 @@ a PostgreSQL SERIAL's sequence, which a column's type change leaves behind."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     DOUBLE_PRECISION,
     REAL,
@@ -124,6 +126,16 @@ def same_stored(dialect: str, live: object, expected: object) -> bool:
     """Whether the reflected type is what the database made of the expected one, under another
     name: see ``same_float`` and ``same_sized``."""
     return same_float(dialect, live, expected) or same_sized(dialect, live, expected)
+
+
+def compare_type(context: Any, inspected_column: Any, metadata_column: Any,
+                 inspected_type: Any, metadata_type: Any) -> bool | None:
+    """Alembic's ``compare_type`` hook in the env.py ``tool init`` writes: a type the database
+    stores under another name (``same_stored``) is no change, so plain ``alembic revision
+    --autogenerate`` agrees with ``tool drift``; otherwise (None) Alembic compares."""
+    if same_stored(context.dialect.name, inspected_type, metadata_type):
+        return False
+    return None
 
 
 def same_sized(dialect: str, live: object, expected: object) -> bool:

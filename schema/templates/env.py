@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from schema.config import find_project, load_config
 from schema.models import load_metadata
 from schema.verify import include_object_filter
+from schema.verify_types import compare_type
 
 config = context.config
 # SQLite's batch rebuild reflects the table, and SQLAlchemy cannot reflect an index on an
@@ -45,7 +46,7 @@ URL = (
 )
 # the backend, so autogenerate leaves out indexes whose ddl_if keeps them off it
 BACKEND = make_url(URL).get_backend_name() if URL else None
-OPTIONS = dict(target_metadata=target_metadata, render_as_batch=True, compare_type=True,
+OPTIONS = dict(target_metadata=target_metadata, render_as_batch=True, compare_type=compare_type,
                include_object=include_object_filter(project.ignores, BACKEND))
 
 

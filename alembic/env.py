@@ -44,8 +44,10 @@ URL = (
     or os.environ.get("DATABASE_URL")
     or config.get_main_option("sqlalchemy.url")
 )
+# the backend, so autogenerate leaves out indexes whose ddl_if keeps them off it
+BACKEND = make_url(URL).get_backend_name() if URL else None
 OPTIONS = dict(target_metadata=target_metadata, render_as_batch=True, compare_type=compare_type,
-               include_object=include_object_filter(project.ignores))
+               include_object=include_object_filter(project.ignores, BACKEND))
 
 
 def run_migrations_offline() -> None:

@@ -22,7 +22,6 @@ from .apply.lock import deploy_lock
 from .apply.run import checked_manifest, current_revision, stamp
 from .database import mask_url, run_on_connection
 from .errors import SchemaToolError
-from .files import FileSet
 from .project import Project
 from .review import revision_side, side_metadata
 from .serialize import (
@@ -66,7 +65,7 @@ def take_baseline(project: Project, url: str | None = None) -> Adopted:
         if adopted.differences or adopted.problems:
             return adopted
     schema_diff = compare_models(project)  # the models' problems refuse it here, without a URL
-    files = FileSet()
+    files = project.file_set("`tool snapshot --baseline`")
     written = stage_snapshot(project, schema_diff, heads[0], files)
     files.commit()
     return Adopted(heads[0], [], written, len(schema_diff.models))
@@ -118,7 +117,7 @@ def snapshot_from_database(project: Project, url: str, out: Path | None = None) 
         tables = metadata_to_dicts(metadata, project.config.ignores)
     except UnsupportedConstruct as exc:
         raise SchemaToolError(f"database {mask_url(target)}: {exc}") from None
-    files = FileSet()
+    files = project.file_set("`tool snapshot --from-db`")
     out_store = type(store)(folder)
     hashes, fingerprints = {}, {}
     for key, data in sorted(tables.items()):

@@ -21,11 +21,12 @@ from pathlib import Path
 
 from alembic.operations import ops
 from alembic.script import Script
+from alembic.util import rev_id as new_rev_id
 
 from .combine import Combined, changes_between, combine, diff_between
 from .diff.renames import Renames
 from .errors import SchemaToolError
-from .files import FileSet, SetAside
+from .files import SetAside
 from .lint import Severity
 from .project import Project
 from .review import Side, open_side, revision_side, side_tables
@@ -35,6 +36,7 @@ from .snapshot import (
     DestructiveChangeError,
     SchemaDiff,
     TableFile,
+    expect_revision,
     model_tables,
     revision_note,
     risks_of,
@@ -91,7 +93,7 @@ def rebase(project: Project, onto: str | None = None) -> Rewritten:
             previous = target
         theirs_diff = SchemaDiff(theirs_side.manifest, models.models, models.naming_convention,
                                  [])
-        files = FileSet()
+        files = project.file_set("`tool rebase`")
         written += stage_snapshot(project, theirs_diff, ours[-1].revision, files, new_notes)
         files.commit()
     except BaseException:
@@ -121,21 +123,20 @@ def merge(project: Project, message: str) -> Rewritten:
     combined = _combined(base, side_tables(sides[0]), side_tables(sides[1]),
                          f"the heads {heads[0]} and {heads[1]}")
     models = _models_matching(project, combined)
-    revision, path = write_revision(
-        project.alembic, ops.UpgradeOps([]), message,
-        f"\nMerges {heads[0]} and {heads[1]}: the schema is both branches' changes combined.\n",
-        project.dialect_name(), head=heads)
-    try:
+    rev_id = new_rev_id()
+    files = project.file_set(f"`tool merge` of revision {rev_id}")
+    with files.transaction():
+        expect_revision(project, files, rev_id)
+        revision, path = write_revision(
+            project.alembic, ops.UpgradeOps([]), message,
+            f"\nMerges {heads[0]} and {heads[1]}: the schema is both branches' changes "
+            "combined.\n", project.dialect_name(), rev_id=rev_id, head=heads)
+        files.adopt(path)
         notes = {**(sides[0].manifest.notes if sides[0].manifest else {}),
                  **(sides[1].manifest.notes if sides[1].manifest else {})}
-        files = FileSet()
         written = stage_snapshot(project, SchemaDiff(sides[0].manifest, models.models,
                                                      models.naming_convention, []),
                                  revision, files, notes)
-        files.commit()
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
     return Rewritten(None, [revision], [path, *written])
 
 

@@ -1,25 +1,39 @@
-"""All-or-nothing writes of several files: stage everything, then swap it in or roll it back."""
+"""All-or-nothing writes of several files, kept so by a journal even when the process is killed
+(see ``journal``)."""
 
 from __future__ import annotations
 
 import os
-import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+from .faults import Point, reached
+from .journal import Expected, Journal, write_error
 
 
 class FileSet:
     """Collects new file contents and deletions, then applies them together.
 
-    Each new file is written to a temporary file beside its target first; ``commit`` moves old
-    files aside, renames the new ones into place, and restores the old state if any step fails.
-    Files already created by someone else (Alembic writing a revision) can be ``adopt``-ed so a
-    failure removes them too.
+    ``expect`` announces a file another writer (Alembic writing a revision) is about to
+    create, before it does; ``adopt`` names it once written.  Until ``commit`` such files are
+    removed again by ``rollback``, or by the next command if this one is killed.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, root: Path, purpose: str) -> None:
+        """``root``: the project folder, where the journal lives; ``purpose`` says in a
+        recovery message what was interrupted (``tool snapshot of revision abc``)."""
+        self._journal = Journal(root, purpose)
         self._writes: dict[Path, bytes] = {}
         self._deletes: set[Path] = set()
         self._adopted: list[Path] = []
+
+    def expect(self, directory: Path, marker: str) -> None:
+        """Journal that a file whose name holds ``marker`` is about to appear in
+        ``directory`` (call it before that file is written)."""
+        existing = frozenset(os.listdir(directory)) if directory.is_dir() else frozenset()
+        self._journal.begin([Expected(directory, marker, existing)])
+        reached(Point.WRITE, str(directory))  # the other writer's file comes next
 
     def write(self, path: Path, content: str) -> None:
         self._writes[path] = content.encode("utf-8")
@@ -33,42 +47,39 @@ class FileSet:
         self._adopted.append(path)
 
     def rollback(self) -> None:
-        """Forget staged work and remove adopted files."""
+        """Forget staged work and remove expected and adopted files (unless committed: the
+        next command completes an interrupted commit)."""
+        if self._journal.committed:
+            return
+        self._journal.rollback()
         for path in self._adopted:
             path.unlink(missing_ok=True)
         self._adopted.clear()
 
     def commit(self) -> None:
-        staged: list[tuple[Path, Path]] = []
-        moved: list[tuple[Path, Path]] = []
-        placed: list[Path] = []
+        """Write everything (a failure to write is a ``SchemaToolError`` naming the file, and
+        changes nothing)."""
         try:
-            for path, content in self._writes.items():
-                path.parent.mkdir(parents=True, exist_ok=True)
-                fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(content)
-                staged.append((Path(tmp), path))
-            for path in [*self._writes, *self._deletes]:
-                if path.exists():
-                    backup = path.with_name(f".{path.name}.bak")
-                    os.replace(path, backup)
-                    moved.append((backup, path))
-            for tmp, path in staged:
-                os.replace(tmp, path)
-                placed.append(path)
+            self._journal.commit(self._writes, self._deletes - set(self._writes))
         except BaseException:
-            for path in placed:
-                path.unlink(missing_ok=True)
-            for backup, path in reversed(moved):
-                os.replace(backup, path)
-            for tmp, _ in staged:
-                tmp.unlink(missing_ok=True)
+            if not self._journal.committed:
+                self.rollback()
+            raise
+        self._adopted.clear()
+
+    @contextmanager
+    def transaction(self) -> Iterator[FileSet]:
+        """Commit when the block ends; roll back when it raises (a failed write, e.g. a full
+        disk, becomes a ``SchemaToolError`` naming the file)."""
+        try:
+            yield self
+        except OSError as exc:
+            self.rollback()
+            raise write_error(exc, self._journal.root, "nothing was changed") from None
+        except BaseException:
             self.rollback()
             raise
-        for backup, _ in moved:
-            backup.unlink(missing_ok=True)
-        self._adopted.clear()
+        self.commit()
 
 
 class SetAside:

@@ -12,6 +12,7 @@ from alembic.config import Config
 from .config import PYPROJECT, read_toml
 from .errors import SchemaToolError
 from .files import FileSet
+from .journal import recover
 
 DEFAULT_MODELS = ("app.models",)
 
@@ -82,7 +83,10 @@ def init_project(
     metadata = metadata or f"{models[0]}:Base.metadata"
     _require_names(models, metadata)
     result = InitResult()
-    files = FileSet()
+    recovered = recover(directory)  # an interrupted init has no project for others to open
+    if recovered is not None:
+        result.notes.append(recovered.describe())
+    files = FileSet(directory, "`tool init`")
     scripts = script_location(directory / "alembic.ini")
     database = "".join(c if c.isalnum() else "_" for c in directory.resolve().name) or "app"
     wanted = {

@@ -15,6 +15,8 @@ from sqlalchemy.engine import make_url
 
 from .config import ProjectConfig, database_url, load_config
 from .errors import SchemaToolError
+from .files import FileSet
+from .journal import Recovery, recover
 from .models import load_metadata, use_project_modules
 from .store import SnapshotStore, sha256_bytes
 
@@ -24,12 +26,18 @@ class Project:
     """Everything the commands need about one project folder."""
 
     config: ProjectConfig
+    # an interrupted write of an earlier command that opening the project rolled back or forward
+    recovered: Recovery | None = None
 
     @classmethod
     def open(cls, directory: Path | None = None) -> Project:
         config = load_config(directory)
         use_project_modules(config)
-        return cls(config)
+        return cls(config, recover(config.root))
+
+    def file_set(self, purpose: str) -> FileSet:
+        """An all-or-nothing write of project files, journalled in the project folder."""
+        return FileSet(self.config.root, purpose)
 
     @cached_property
     def store(self) -> SnapshotStore:

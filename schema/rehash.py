@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from .errors import SchemaToolError
-from .files import FileSet
 from .load import parse_table
 from .project import Project
 from .serialize import table_key
@@ -33,7 +32,7 @@ def rehash(project: Project) -> Manifest:
                         notes={rev: note for rev, note in store.recorded("notes").items()
                                if rev in project.revision_ids()},
                         fingerprints=fingerprints)
-    files = FileSet()
+    files = project.file_set("`tool rehash`")
     files.write(store.manifest_path, manifest.to_text())
     files.commit()
     return manifest

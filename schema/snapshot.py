@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from alembic.operations import ops
+from alembic.util import rev_id as new_rev_id
 
 from .diff import Change, Kind, diff_with_renames
 from .diff.renames import LookAlike, Renames, look_alikes, renames_in
@@ -226,18 +227,17 @@ def take_snapshot(
         raise DestructiveChangeError(
             f"refusing a destructive revision: {blocking[0].describe()}{more}; review it, then "
             "pass --allow-destructive \"why this is safe\"")
-    files = FileSet()
-    revision, path = write_planned_revision(
-        project, schema_diff.changes, schema_diff.old, schema_diff.new, schema_diff.unchanged,
-        schema_diff.naming_convention, message, rev_id, risks, policy.allow_destructive)
-    files.adopt(path)
-    try:
+    rev_id = rev_id or new_rev_id()
+    files = project.file_set(f"`tool snapshot` of revision {rev_id}")
+    with files.transaction():
+        expect_revision(project, files, rev_id)
+        revision, path = write_planned_revision(
+            project, schema_diff.changes, schema_diff.old, schema_diff.new,
+            schema_diff.unchanged, schema_diff.naming_convention, message, rev_id, risks,
+            policy.allow_destructive)
+        files.adopt(path)
         note = revision_note(blocking, policy.allow_destructive, schema_diff.renames)
         written = stage_snapshot(project, schema_diff, revision, files, {revision: note})
-        files.commit()
-    except BaseException:
-        files.rollback()
-        raise
     return SnapshotResult(schema_diff.changes, risks, revision, path, [path, *written])
 
 
@@ -268,19 +268,23 @@ def empty_revision(project: Project, message: str, rev_id: str | None = None) ->
         raise SchemaToolError("the models differ from the snapshot: record that first with "
                               "tool snapshot -m MESSAGE, so this revision changes no schema")
     require_consistent_head(project, schema_diff.manifest)
-    files = FileSet()
-    revision, path = write_revision(
-        project.alembic, ops.UpgradeOps([]), message=message,
-        docstring="\nHand-written revision (tool revision): the schema does not change.\n",
-        dialect_name=project.dialect_name(), rev_id=rev_id)
-    files.adopt(path)
-    try:
+    rev_id = rev_id or new_rev_id()
+    files = project.file_set(f"`tool revision` of revision {rev_id}")
+    with files.transaction():
+        expect_revision(project, files, rev_id)
+        revision, path = write_revision(
+            project.alembic, ops.UpgradeOps([]), message=message,
+            docstring="\nHand-written revision (tool revision): the schema does not change.\n",
+            dialect_name=project.dialect_name(), rev_id=rev_id)
+        files.adopt(path)
         written = stage_snapshot(project, schema_diff, revision, files)
-        files.commit()
-    except BaseException:
-        files.rollback()
-        raise
     return SnapshotResult([], [], revision, path, [path, *written])
+
+
+def expect_revision(project: Project, files: FileSet, rev_id: str) -> None:
+    """Journal the revision file Alembic is about to write, so that a failure or a kill before
+    the snapshot is written removes it again."""
+    files.expect(Path(project.scripts.versions), rev_id)
 
 
 def _resolve_look_alikes(project: Project, schema_diff: SchemaDiff, policy: Policy) -> SchemaDiff:

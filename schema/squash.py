@@ -18,7 +18,7 @@ from alembic.util import CommandError
 from .check import require_integrity
 from .combine import changes_between
 from .errors import SchemaToolError
-from .files import FileSet, SetAside
+from .files import SetAside
 from .project import Project
 from .review import revision_side, side_tables
 from .snapshot import risks_of, write_planned_revision
@@ -80,7 +80,7 @@ def _record(project: Project, manifest: Manifest, revision: str, replaced: list[
     kept = project.revision_ids()
     notes = {rev: note for rev, note in manifest.notes.items() if rev in kept and rev != revision}
     notes[revision] = {"squashed": replaced}
-    files = FileSet()
+    files = project.file_set(f"`tool squash` to {revision}")
     files.write(project.store.manifest_path, Manifest(
         head=manifest.head, tables=manifest.tables, revisions=project.revision_files(),
         naming_convention=manifest.naming_convention, notes=notes,

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from schema import files
+from schema import journal
+from schema.errors import SchemaToolError
 from schema.project import Project as SchemaProject
 from schema.snapshot import take_snapshot
 
@@ -34,14 +35,15 @@ def test_failure_while_writing_leaves_nothing_behind(
 
     def failing_replace(src: str | Path, dst: str | Path) -> None:
         calls.append(dst)
-        if len(calls) == 3:  # some files are already in place
+        if len(calls) == 3:  # the revision and the journal's first records are written
             raise OSError("disk full")
         real_replace(src, dst)
 
-    monkeypatch.setattr(files.os, "replace", failing_replace)
-    with pytest.raises(OSError, match="disk full"):
+    monkeypatch.setattr(journal.os, "replace", failing_replace)
+    with pytest.raises(SchemaToolError, match="cannot write: disk full; nothing was changed"):
         take_snapshot(SchemaProject.open(sqlite_project.root), "add harvests")
     assert sqlite_project.snapshot_files() == before
     assert sqlite_project.revision_files() == revisions
-    leftovers = [p for p in sqlite_project.root.rglob("*") if p.name.endswith((".tmp", ".bak"))]
+    leftovers = [p for p in sqlite_project.root.rglob("*")
+                 if p.name.endswith((".tmp", ".bak", ".part")) or ".tool-journal" in p.name]
     assert leftovers == []

@@ -31,7 +31,10 @@ class ToolState:
     def project(self) -> Project:
         from schema.project import Project
 
-        return Project.open(self.project_dir)
+        project = Project.open(self.project_dir)
+        if project.recovered is not None:
+            click.echo(f"note: {project.recovered.describe()}", err=True)
+        return project
 
 
 def reports_errors(function: F) -> F:

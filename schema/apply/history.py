@@ -33,6 +33,13 @@ history = Table(
 class State(StrEnum):
     APPLIED = "applied"
     PARTIAL = "partial"
+    # running, on a database whose DDL commits implicitly: left behind, the run was killed
+    STARTED = "started"
+
+    @property
+    def unfinished(self) -> bool:
+        """A revision `tool resolve` must close before anything else runs."""
+        return self is not State.APPLIED
 
 
 @dataclass(frozen=True)

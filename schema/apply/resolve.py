@@ -55,7 +55,7 @@ def resolve(project: Project, revision: str, applied: bool, url: str | None = No
         with deploy_lock(lock_connection, target, lock_timeout), \
                 lock_connection.engine.connect() as connection:
             entry = read_history(connection).get(script.revision)
-            if entry is None or entry.state is not State.PARTIAL:
+            if entry is None or not entry.state.unfinished:
                 raise SchemaToolError(f"revision {script.revision} is not recorded as partially "
                                       "applied; nothing to resolve")
             note = _compare(project, connection, expected_at,

@@ -30,11 +30,12 @@ from ..errors import (
     RevisionFailed,
     SchemaToolError,
 )
+from ..faults import statements_counted
 from ..project import Project
 from ..store import Manifest
 from ..verify import schema_drift, snapshot_metadata, unverifiable
 from .backup import backup_sqlite
-from .history import Entry, State, read_history, record
+from .history import Entry, State, forget, read_history, record
 from .live import live_changes, reflect_live
 from .lock import deploy_lock, whoami
 from .transactions import CONFIGURE_KEY, configure_options, make_transactional
@@ -140,6 +141,7 @@ def _upgrade(project: Project, connection: Connection, target: str, checksums: d
     before = current_revision(connection)
     history = read_history(connection)
     result = ApplyResult(mask_url(target), before, before)
+    result.notes += _interrupted(project, connection, history)
     _refuse_partial(history)
     applied = _applied_chain(project, before)
     result.notes += _check_edits(connection, history, applied, checksums,
@@ -174,6 +176,35 @@ def _upgrade(project: Project, connection: Connection, target: str, checksums: d
     result.after = current_revision(connection)
     connection.commit()
     return result
+
+
+def _interrupted(project: Project, connection: Connection,
+                 history: dict[str, Entry]) -> list[str]:
+    """Settle revisions a killed `tool apply` left started (MariaDB, MySQL): one that changed
+    nothing yet is forgotten (it runs again; the note says so), any other becomes partial,
+    with the resolution that fits: ``--applied`` when the schema is the revision's snapshot."""
+    from .status import snapshot_drift  # status builds on this module
+
+    notes = []
+    for entry in [entry for entry in history.values() if entry.state is State.STARTED]:
+        changed = live_changes(entry.schema_before or {}, reflect_live(connection))
+        if not changed:
+            forget(connection, entry.revision)
+            del history[entry.revision]
+            notes.append(f"revision {entry.revision} was interrupted on {entry.applied_at} "
+                         "before it changed anything; it runs again")
+            continue
+        label, differences = snapshot_drift(project, connection, entry.revision)
+        finished = label is not None and not differences
+        note = (f"interrupted (the process stopped) after it changed {', '.join(changed)}"
+                + (f"; the schema is the revision's snapshot, so its statements all ran: "
+                   f"`tool resolve {entry.revision} --applied` records that"
+                   if finished else ""))
+        record(connection, entry.revision, entry.checksum, State.PARTIAL, note=note,
+               schema_before=entry.schema_before)
+        history[entry.revision] = read_history(connection)[entry.revision]
+    connection.commit()
+    return notes
 
 
 def _refuse_partial(history: dict[str, Entry]) -> None:
@@ -258,6 +289,10 @@ def _run_revision(project: Project, connection: Connection, script: Script, chec
     transactional = connection.dialect.name in ("postgresql", "sqlite")
     live_before = None if transactional else reflect_live(connection)
     previous = current_revision(connection)
+    if live_before is not None:  # its DDL commits as it goes: a kill must leave a trace
+        record(connection, script.revision, checksum, State.STARTED, note="running",
+               schema_before=live_before)
+        connection.commit()
     connection.rollback()  # Alembic begins (and owns) each revision's transaction
 
     def applied(ctx_connection: Connection, revision: str) -> None:
@@ -268,7 +303,8 @@ def _run_revision(project: Project, connection: Connection, script: Script, chec
     config.attributes.update(connection=connection,
                              **{CONFIGURE_KEY: configure_options(connection, applied)})
     try:
-        command.upgrade(config, script.revision)
+        with statements_counted(connection):
+            command.upgrade(config, script.revision)
     except Exception as exc:  # noqa: BLE001 - any failure of the revision is reported
         if connection.in_transaction():
             connection.rollback()
@@ -297,6 +333,8 @@ def _failure(connection: Connection, revision: str, previous: str | None, exc: E
     changed = live_changes(live_before, reflect_live(connection))
     connection.rollback()
     if not changed:
+        forget(connection, revision)  # the row that said it started
+        connection.commit()
         return RevisionFailed(f"revision {revision} failed before changing anything: {what}; "
                               f"the database stays at {at}")
     record(connection, revision, checksum, State.PARTIAL,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import MetaData
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
 
 from .apply.history import State, record
 from .apply.lock import deploy_lock
@@ -23,6 +23,7 @@ from .apply.run import checked_manifest, current_revision, stamp
 from .database import mask_url, run_on_connection
 from .errors import SchemaToolError
 from .project import Project
+from .reflected import as_models_say
 from .review import revision_side, side_metadata
 from .serialize import (
     UnsupportedConstruct,
@@ -107,12 +108,12 @@ def snapshot_from_database(project: Project, url: str, out: Path | None = None) 
                               "write the reflected snapshot elsewhere")
     target = project.url(url)
 
-    def reflect(connection: Connection) -> tuple[str | None, MetaData]:
+    def reflect(connection: Connection) -> tuple[str | None, MetaData, Dialect]:
         metadata = MetaData()
         metadata.reflect(connection, only=lambda name, _: name not in BOOKKEEPING_TABLES)
-        return current_revision(connection), metadata
+        return current_revision(connection), metadata, connection.dialect
 
-    revision, metadata = run_on_connection(target, reflect)
+    revision, metadata, dialect = run_on_connection(target, reflect)
     try:
         tables = metadata_to_dicts(metadata, project.config.ignores)
     except UnsupportedConstruct as exc:
@@ -121,7 +122,7 @@ def snapshot_from_database(project: Project, url: str, out: Path | None = None) 
     out_store = type(store)(folder)
     hashes, fingerprints = {}, {}
     for key, data in sorted(tables.items()):
-        _drop_serial_defaults(data)
+        as_models_say(data, dialect)
         text = dump_table(data, FROM_DB_HEADER)
         hashes[key] = sha256_bytes(text.encode("utf-8"))
         fingerprints[key] = table_fingerprint(data)
@@ -131,15 +132,6 @@ def snapshot_from_database(project: Project, url: str, out: Path | None = None) 
     files.commit()
     return Adopted(revision, [], [out_store.manifest_path, *map(out_store.table_path, hashes)],
                    len(hashes))
-
-
-def _drop_serial_defaults(data: dict[str, object]) -> None:
-    """PostgreSQL reports a SERIAL column's sequence as its default; the column's
-    autoincrement already says so (and the sequence name is the database's own)."""
-    for column in data["columns"]:  # type: ignore[attr-defined]
-        default = str(column.get("server_default", ""))
-        if column.get("autoincrement") is True and default.startswith("text(\"nextval("):
-            del column["server_default"]
 
 
 def baseline_database(project: Project, revision: str = "head", url: str | None = None,

@@ -7,6 +7,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 import yaml
 
@@ -140,6 +141,39 @@ def test_snapshot_from_database(tmp_path: Path, database_url: str) -> None:
     project.invoke("snapshot", "--from-db", database_url, "--out", reflected)
     assert project.invoke("diff", "--base", reflected, "--head", "snapshot").out.startswith(
         "No changes")
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+def test_snapshot_from_database_says_it_as_the_models_do(tmp_path: Path,
+                                                         database_url: str) -> None:
+    """A database built by the tool and reflected with --from-db is the models' snapshot again:
+    reflection's own words (INTEGER() for Integer(), autoincrement on every column, an empty
+    postgresql_include, postgresql_ignore_search_path on a table in another schema) were all
+    differences from the models that were none."""
+    project = new_project(tmp_path / "proj", database_url)
+    schema = database_url.startswith("postgresql")  # SQLite keeps no time zone flag either
+    if schema:  # a key into another schema makes SQLAlchemy reflect with search-path options
+        pyproject = project.root / "pyproject.toml"
+        pyproject.write_text(pyproject.read_text() + 'databases = ["postgresql"]\n')
+    project.write_models(MODELS.removeprefix(MODELS_HEADER) + textwrap.dedent("""
+        harvests = Table("harvests", metadata, Column("id", Integer, primary_key=True),
+                         Column("plant_id", Integer, ForeignKey("plants.id"), index=True),
+                         Column("weight", Numeric(8, 2)), Column("at", DateTime(timezone=TZ)),
+                         Column("note", Text), Column("done", Boolean))
+    """).replace("TZ", str(schema)) + (textwrap.dedent("""
+        sales = Table("sales", metadata, Column("id", Integer, primary_key=True),
+                      schema="reporting")
+        orders = Table("orders", metadata, Column("id", Integer, primary_key=True),
+                       Column("sale_id", Integer, ForeignKey("reporting.sales.id")))
+    """) if schema else ""))
+    project.invoke("snapshot", "-m", "initial")
+    project.invoke("apply")
+    reflected = project.root / "reflected"
+    project.invoke("snapshot", "--from-db", database_url, "--out", str(reflected))
+    assert "ignore_search_path" not in "".join(
+        path.read_text() for path in (reflected / "tables").glob("*.yaml"))
+    diff = project.invoke("diff", "--base", str(reflected), "--head", "snapshot").out
+    assert diff.startswith("No changes"), diff
 
 
 def test_baseline_lists_model_problems_with_the_differences(tmp_path: Path,

@@ -24,6 +24,8 @@ from .targets import (
 from .verify import BOOKKEEPING_TABLES
 
 EVERY_DATABASE = frozenset({"sqlite", "postgresql", "mysql"})
+# Kinds of objects several columns may share: the same name twice is the same object.
+SHARED_KINDS = frozenset({"sequence", "ENUM type"})
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,8 @@ NAMESPACES = (
     _namespace({"postgresql"}, {"table", "sequence", "index", "primary key", "unique constraint"},
                False, False, "PostgreSQL needs the names of tables, sequences, indexes, primary "
                "keys and unique constraints (which are indexes) distinct in a schema"),
+    _namespace({"postgresql"}, {"table", "ENUM type"}, False, False,
+               "PostgreSQL gives every table a type of its name, so an ENUM type cannot have it"),
     _namespace({"postgresql"}, {"primary key", "unique constraint", "foreign key",
                                 "check constraint"}, True, False,
                "PostgreSQL needs a table's constraint names distinct"),
@@ -133,7 +137,8 @@ def clashes(tables: Mapping[str, TableDict],
             scope = item.table if namespace.per_table else tables[item.table].get("schema")
             name = item.name.lower() if namespace.folds_case else item.name
             first = seen.setdefault((scope, name), item)
-            if first is item or (first, item) in reported:
+            if first is item or (first, item) in reported or (
+                    first.kind == item.kind in SHARED_KINDS and first.name == item.name):
                 continue
             reported.add((first, item))
             if first == item:  # Column(index=True) plus an Index of the name it gets, say

@@ -2,7 +2,8 @@
 
 The contract checked here: exit 0 on success, 1 when differences or problems are found, 2 on bad
 usage or bad input.  Bad input prints exactly one line on stderr, starting with ``error: `` and
-naming the file (and line when known) and the problem; there is never a traceback unless
+naming the file (and line when known) and the problem (problems of the models: one such line
+each, all of them); there is never a traceback unless
 ``--debug`` is given, and no snapshot or revision file changes.
 """
 
@@ -15,8 +16,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
+from schema.serialize import metadata_to_dicts
 from schema.store import Manifest, SnapshotStore, sha256_bytes
+from schema.validate import model_problems
 
 from .conftest import Project, Result
 
@@ -195,6 +199,19 @@ def test_every_model_problem_in_one_run(snapshotted: Project, command: tuple[str
         "table plants: index name ix_plants_stage is given twice; the snapshot tells a table's "
         "indexes apart by name")]
     assert written_files(snapshotted) == before
+
+
+def test_shared_sequence_and_enum_type_are_no_clash() -> None:
+    """A Sequence or ENUM type several columns use is one object, whose name is no clash
+    (PostgreSQL names sequences in the namespace of tables and indexes)."""
+    metadata = sa.MetaData()
+    sequence, kind = sa.Sequence("shared_id_seq"), sa.Enum("a", "b", name="kind")
+    for name in ("t", "u"):
+        sa.Table(name, metadata, sa.Column("id", sa.Integer, sequence, primary_key=True),
+                 sa.Column("k", kind))
+    tables = metadata_to_dicts(metadata)
+    defined = {key: [column["name"] for column in data["columns"]] for key, data in tables.items()}
+    assert model_problems(tables, ("sqlite", "postgresql", "mysql"), defined) == []
 
 
 def test_unnamed_foreign_keys_in_a_cycle_are_named_in_the_error(sqlite_project: Project) -> None:

@@ -21,7 +21,9 @@ often get odd names instead: a reserved word (``order``), capitals (``C7``), a q
 a space (``c7 x``) or a non-ASCII letter (``äc7``); CHECKs, index conditions and expressions
 only name plain columns (SQL text would have to quote the others per database).
 
-An index's first column may be descending, or lower(...) of a String column where the project does
+An index's first column is often a foreign key's column (a plain index of one such column is
+written ``index=True``, as models do; MariaDB then drops the index it made for the key), and may
+be descending, or lower(...) of a String column where the project does
 not target MariaDB (never an expression on a foreign-key column: MariaDB must find an index whose
 leading column is the key's); any index may have a MariaDB prefix length (on a String first column)
 or PostgreSQL's USING btree, and may be partial (a condition on its first column, for PostgreSQL
@@ -60,7 +62,9 @@ What the databases themselves refuse is never drawn: Text columns in an index or
 constraint (MariaDB needs a key length), and a CHECK on a column whose foreign key has an ON
 DELETE or ON UPDATE action (MariaDB error 1901).  String lengths, numeric precisions, server
 defaults and the CHECK thresholds are chosen so that the test's rows fit every type and
-constraint drawn.
+constraint drawn; date and time columns may default to ``CURRENT_DATE``, ``CURRENT_TIME`` or
+``CURRENT_TIMESTAMP``, which MariaDB stores as ``curdate()``, ``curtime()`` and
+``current_timestamp()``.
 """
 
 from __future__ import annotations
@@ -277,6 +281,7 @@ class Evolver(KeyEdits):
         kinds += ["add_cfk"] if any(len(x.columns) <= MAX_COLUMNS - 2 and self.cfk_parents(n)
                                     for n, x in t.items()) else []
         kinds += ["add_index"] if any(self.free_first(x) for x in t.values()) else []
+        kinds += ["index_key"] if self.unindexed_keys() else []
         kinds += ["add_unique"] if any(self.unique_candidates(x) for x in t.values()) else []
         kinds += ["change_deferrable"] if not self.mariadb and any(
             x.fks for x in t.values()) else []

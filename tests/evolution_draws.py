@@ -29,7 +29,7 @@ WEIGHTS = {"add_table": 2, "drop_table": 1, "add_column": 3, "drop_column": 2, "
            "change_sequence": 1, "table_options": 1, "close_cycle": 2, "add_cfk": 2,
            "drop_cfk": 1, "share_enum": 2,
            "change_enum": 3, "rename_table": 1, "rename_column": 2, "legacy_model": 1,
-           "widen_id": 1}
+           "widen_id": 1, "index_key": 3}
 # Server defaults per type family: ("lit", x) is server_default="x", ("sql", x) sa.text("x").
 # They satisfy every CHECK drawn below (numbers >= 1, strings longer than 1 character).
 DEFAULTS = {
@@ -38,9 +38,14 @@ DEFAULTS = {
     "ltext": (("lit", "dv"),), "tiny": (("sql", "5"),), "dbl": (("sql", "5"),),
     "own": (("lit", "dv"),), "json": (), "seq": (), "arr": (), "tsv": (),
     "net": (("lit", "10.0.0.0/8"),),
-    "num": (("sql", "5"), ("sql", "7")), "dt": (("now",),),
-    "small": (("sql", "5"), ("sql", "7")), "flt": (("sql", "5"),), "uuid": (), "time": (),
-    "dtz": (("now",),), "ttz": (), "ival": (), "ustr": (("lit", "dv"),),
+    # the clock's defaults also as SQL keywords, which databases store in their own spelling
+    # (MariaDB: curdate(), curtime(), current_timestamp())
+    "num": (("sql", "5"), ("sql", "7")),
+    "dt": (("now",), ("sql", "CURRENT_TIMESTAMP"), ("sql", "CURRENT_DATE")),
+    "small": (("sql", "5"), ("sql", "7")), "flt": (("sql", "5"),), "uuid": (),
+    "time": (("sql", "CURRENT_TIME"),),
+    "dtz": (("now",), ("sql", "CURRENT_TIMESTAMP")), "ttz": (("sql", "CURRENT_TIME"),),
+    "ival": (), "ustr": (("lit", "dv"),),
     "bin": (),
     "str": (("lit", "dv"), ("lit", "it's"), ("lit", "a\\b")),
     "cstr": (("lit", "dv"),),

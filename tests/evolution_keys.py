@@ -37,6 +37,18 @@ class KeyEdits:
         shown = "".join(f" {x}" for x in (form, where and f"where {where}", extra) if x)
         return f"+ {'unique ' if tab.indexes[cols] else ''}index{shown} {tab.name}{cols}"
 
+    def index_key(self) -> str:
+        """``index=True`` on a foreign key's column that no index leads: MariaDB then drops
+        the index it made for the key, and must get it back before a downgrade drops this one."""
+        tab, column = self.pick(self.unindexed_keys())
+        tab.indexes[(column,)] = False
+        return f"+ index {tab.name}{(column,)} (index=True)"
+
+    def unindexed_keys(self) -> list[tuple[Tab, str]]:
+        """(table, column) of single-column foreign keys whose column leads no index."""
+        return [(tab, column) for tab in self.tables.values() for column in tab.fks
+                if column in self.free_first(tab)]
+
     def add_unique(self, tab: Tab | None = None) -> str:
         tab = tab or self.tables[self.pick(n for n, t in self.tables.items()
                                            if self.unique_candidates(t))]

@@ -343,6 +343,7 @@ def render(schema: Schema, own_types: dict[str, int] | None = None) -> str:
             extra += f", server_default={default_source(c.default)}" if c.default else ""
             extra += f", comment={c.comment!r}" if c.comment else ""
             extra += f", info={{'renamed_from': {c.renamed_from!r}}}" if c.renamed_from else ""
+            extra += ", index=True" if _column_indexed(tab, c.name) else ""
             items.append(f"Column({c.name!r}, {type_source(column_type(schema, tab, c))}{extra})")
         for column, (parent, action) in tab.fks.items():
             option = (f", onupdate={action.removeprefix('ON UPDATE ')!r}"
@@ -355,7 +356,8 @@ def render(schema: Schema, own_types: dict[str, int] | None = None) -> str:
                   f"{parent + '.' + column!r}])" for cols, (parent, column) in tab.cfks.items()]
         items += [f"UniqueConstraint({', '.join(map(repr, u))})" for u in tab.uniques]
         items += [f"CheckConstraint({tab.check_sql(n)!r}, name={n!r})" for n in tab.checks]
-        items += [_index_source(tab, cols, u) for cols, u in tab.indexes.items()]
+        items += [_index_source(tab, cols, u) for cols, u in tab.indexes.items()
+                  if not (len(cols) == 1 and _column_indexed(tab, cols[0]))]
         if tab.comment:
             items.append(f"comment={tab.comment!r}")
         if tab.renamed_from:
@@ -366,6 +368,14 @@ def render(schema: Schema, own_types: dict[str, int] | None = None) -> str:
             body += f"    schema={tab.schema!r},\n"
         out.append(f"Table(\n    {tab.table!r}, metadata,\n{body})\n")
     return "\n".join(out)
+
+
+def _column_indexed(tab: Tab, column: str) -> bool:
+    """A foreign key's column with a plain index of its own, written ``index=True`` as models
+    often do (the convention names it as ``Index(None, column)``)."""
+    cols = (column,)
+    return (tab.keyed(column) and tab.indexes.get(cols) is False and tab.form(cols) is None
+            and tab.where(cols) is None and tab.extra(cols) is None)
 
 
 def _index_source(tab: Tab, cols: tuple[str, ...], unique: bool) -> str:

@@ -19,6 +19,7 @@ DEFAULTS: dict[str, object] = {
     "ignore_tables": [],
     "lint": {},
     "postgresql_safe_forms": False,
+    "keep_backups": 3,
 }
 KNOWN_DATABASES = ("sqlite", "postgresql", "mysql")
 REQUIRED = ("models", "metadata")
@@ -37,6 +38,7 @@ class ProjectConfig:
     ignore_tables: tuple[str, ...] = ()
     severities: dict[str, Severity] = field(default_factory=dict)  # [tool.schema] lint
     postgresql_safe_forms: bool = False
+    keep_backups: int = 3  # SQLite backups `tool apply` keeps per database file
 
     def ignores(self, table_key: str) -> bool:
         """True when ``[tool.schema] ignore_tables`` excludes this table (fnmatch patterns)."""
@@ -107,6 +109,10 @@ def _parse_table(root: Path, path: Path, table: dict[str, object]) -> ProjectCon
         )
     if not isinstance(values["postgresql_safe_forms"], bool):
         raise SchemaToolError(f"{path}: [tool.schema] postgresql_safe_forms must be true or false")
+    keep = values["keep_backups"]
+    if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
+        raise SchemaToolError(f"{path}: [tool.schema] keep_backups must be a whole number of at "
+                              "least 1 (the backups of a SQLite file `tool apply` keeps)")
     return ProjectConfig(
         root=root,
         models=tuple(models),
@@ -117,6 +123,7 @@ def _parse_table(root: Path, path: Path, table: dict[str, object]) -> ProjectCon
         ignore_tables=tuple(values["ignore_tables"]),  # type: ignore[arg-type]
         severities=_severities(path, values["lint"]),
         postgresql_safe_forms=bool(values["postgresql_safe_forms"]),
+        keep_backups=keep,
     )
 
 

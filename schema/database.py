@@ -36,13 +36,21 @@ def sqlite_file(url: str) -> Path | None:
     return Path(database).resolve()
 
 
-def run_on_connection(url: str, work: Callable[[Connection], T]) -> T:
-    """Open ``url`` (sync or async driver) and run ``work`` with a sync ``Connection``."""
+def run_on_connection(url: str, work: Callable[[Connection], T], create: bool = False) -> T:
+    """Open ``url`` (sync or async driver) and run ``work`` with a sync ``Connection``.
+
+    A SQLite file that does not exist is an error unless ``create`` (only `tool apply` builds a
+    database): connecting would create it empty, and a typo would then read as "no drift".
+    """
     try:
         parsed = make_url(url)
         is_async = parsed.get_dialect().is_async
     except (sa_exc.ArgumentError, sa_exc.NoSuchModuleError, ImportError) as exc:
         raise DatabaseError(f"cannot use database URL {mask_url(url)}: {reason(exc)}") from None
+    database = sqlite_file(url)
+    if database is not None and not create and not database.is_file():
+        raise DatabaseError(f"{database}: no such SQLite database file (from {mask_url(url)}); "
+                            "only `tool apply` creates one")
 
     def guarded(connection: Connection) -> T:
         if connection.dialect.name == "mysql":  # imported only where needed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import time
 from pathlib import Path
@@ -15,6 +16,23 @@ def backup_sqlite(database: Path, revision: str | None) -> Path:
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     return copy_sqlite(database, database.with_name(
         f"{database.stem}.{revision or 'base'}.{stamp}.backup{database.suffix}"))
+
+
+def prune_backups(database: Path, keep: int) -> list[Path]:
+    """Remove all but the ``keep`` newest backups of ``database`` (and copies a killed run left
+    unfinished); return the backups removed."""
+    pattern = re.compile(rf"{re.escape(database.stem)}\.[^.]+\.(\d{{8}}T\d{{6}}Z)\.backup"
+                         rf"{re.escape(database.suffix)}")
+    # named to the second: the file's time orders backups taken within one
+    backups = sorted((match.group(1), path.stat().st_mtime_ns, path)
+                     for path in database.parent.iterdir()
+                     if (match := pattern.fullmatch(path.name)))
+    removed = [path for _, _, path in backups[:-keep]]
+    unfinished = [path for path in database.parent.iterdir()
+                  if path.name.endswith(".part") and pattern.fullmatch(path.name[:-5])]
+    for path in [*removed, *unfinished]:
+        path.unlink(missing_ok=True)
+    return removed
 
 
 def copy_sqlite(database: Path, target: Path) -> Path:

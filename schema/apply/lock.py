@@ -13,10 +13,12 @@ the server (or the kernel) releases it when the holder's connection or file goes
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import os
 import socket
+import stat
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -27,10 +29,11 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from ..database import sqlite_file
-from ..errors import LockTimeout
+from ..errors import LockTimeout, SchemaToolError
 
 LOCK_NAME = "schema-tool apply"
 POLL_SECONDS = 0.2
+NOTE_BYTES = 256  # the holder's note in a SQLite lock file, padded to this width
 # PostgreSQL advisory locks take a signed 64-bit key; ours is derived from a fixed name.
 PG_KEY = int.from_bytes(hashlib.sha256(LOCK_NAME.encode()).digest()[:8], "big", signed=True)
 
@@ -137,10 +140,28 @@ def _poll(attempt: Callable[[], bool], timeout: float,
         time.sleep(POLL_SECONDS)
 
 
+def _open_lock_file(path: Path, flags: int) -> int:
+    """The lock file, never through a symbolic link (whose target the holder's note would
+    overwrite) and never anything but a plain file of its own."""
+    try:
+        fd = os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise SchemaToolError(f"{path}: the deploy lock file is a symbolic link; remove it "
+                                  "(the lock file is created where it is needed)") from None
+        raise
+    status = os.fstat(fd)
+    if not stat.S_ISREG(status.st_mode) or status.st_nlink > 1:
+        os.close(fd)
+        raise SchemaToolError(f"{path}: the deploy lock file is not a plain file of its own "
+                              "(a device, a folder or a hard link); remove it")
+    return fd
+
+
 @contextmanager
 def _file_lock(path: Path, timeout: float) -> Iterator[None]:
-    # opened without truncating: a waiter must not erase the holder's note
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    # never truncated: the holder's note is written over a fixed-width, blank-padded field
+    fd = _open_lock_file(path, os.O_RDWR | os.O_CREAT)
     try:
         def attempt() -> bool:
             try:
@@ -150,26 +171,29 @@ def _file_lock(path: Path, timeout: float) -> Iterator[None]:
             return True
 
         _poll(attempt, timeout, lambda: _file_holder(path))
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{whoami()}, since {time.strftime('%c')}\n".encode(), 0)
+        _write_note(fd, f"{whoami()}, since {time.strftime('%c')}")
         try:
             yield
         finally:
-            os.ftruncate(fd, 0)
+            _write_note(fd, "")
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
 
 
+def _write_note(fd: int, note: str) -> None:
+    os.pwrite(fd, note.encode()[:NOTE_BYTES - 1].ljust(NOTE_BYTES - 1) + b"\n", 0)
+
+
 def _file_holder(path: Path) -> Holder | None:
     if not path.exists():
         return None
-    fd = os.open(path, os.O_RDONLY)
+    fd = _open_lock_file(path, os.O_RDONLY)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except BlockingIOError:
-            note = path.read_text(encoding="utf-8", errors="replace").strip()
+            note = os.pread(fd, NOTE_BYTES, 0).decode("utf-8", errors="replace").strip()
             return Holder(f"{note or 'another process'}, lock file {path}")
         fcntl.flock(fd, fcntl.LOCK_UN)
         return None

@@ -19,7 +19,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import Script
 from alembic.util import CommandError
 from sqlalchemy import exc as sa_exc
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, make_url
 
 from ..check import require_integrity
@@ -33,8 +33,8 @@ from ..errors import (
 from ..faults import statements_counted
 from ..project import Project
 from ..store import Manifest
-from ..verify import schema_drift, snapshot_metadata, unverifiable
-from .backup import backup_sqlite
+from ..verify import BOOKKEEPING_TABLES, schema_drift, snapshot_metadata, unverifiable
+from .backup import backup_sqlite, prune_backups
 from .history import Entry, State, forget, read_history, record
 from .live import live_changes, reflect_live
 from .lock import deploy_lock, whoami
@@ -119,7 +119,7 @@ def apply(project: Project, options: ApplyOptions = ApplyOptions(),
             result.notes += unverifiable(connection.dialect, expected)
             return result
 
-    return run_on_connection(target, locked)
+    return run_on_connection(target, locked, create=True)
 
 
 def current_revision(connection: Connection) -> str | None:
@@ -156,13 +156,18 @@ def _upgrade(project: Project, connection: Connection, target: str, checksums: d
     if not pending:
         return result
     database_file = sqlite_file(target)
-    # an empty file (created by connecting) holds nothing to lose
-    if options.backup or (options.backup is None and database_file is not None
-                          and database_file.stat().st_size > 0):
-        if database_file is None:
-            raise SchemaToolError("--backup copies SQLite database files; back up "
-                                  f"{connection.dialect.name} with its own tools")
-        result.backup = backup_sqlite(database_file, before)
+    if options.backup and database_file is None:
+        raise SchemaToolError("--backup copies SQLite database files; back up "
+                              f"{connection.dialect.name} with its own tools")
+    if database_file is not None and options.backup is not False:
+        if options.backup or _holds_tables(connection):
+            result.backup = backup_sqlite(database_file, before)
+            keep = project.config.keep_backups
+            result.notes += [f"removed older backup {path.name} (keeping the last {keep}: "
+                             "[tool.schema] keep_backups)"
+                             for path in prune_backups(database_file, keep)]
+        else:
+            result.notes.append("no backup taken: the database holds no tables yet")
     _set_timeouts(connection, options)
     make_transactional(connection)
     try:
@@ -205,6 +210,13 @@ def _interrupted(project: Project, connection: Connection,
         history[entry.revision] = read_history(connection)[entry.revision]
     connection.commit()
     return notes
+
+
+def _holds_tables(connection: Connection) -> bool:
+    """True when the database has a table besides the tool's and Alembic's bookkeeping."""
+    names = set(inspect(connection).get_table_names())
+    connection.commit()
+    return bool(names - BOOKKEEPING_TABLES)
 
 
 def _refuse_partial(history: dict[str, Entry]) -> None:

@@ -1,0 +1,197 @@
+"""An independent look at each difference adoption lists: is it true?
+
+``tool snapshot --baseline --url`` compares a database built by the package's own history with
+its models, through the tool's verification.  Here each listed line is checked again another
+way: SQLAlchemy's inspector on the live database against the package's MetaData (never the
+tool's snapshot), so a difference the tool invents is caught as a false alarm.  Lines of a kind
+this module does not know are ``unchecked``: the corpus report shows them for a human to judge.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import MetaData, create_engine, inspect, pool
+from sqlalchemy.engine import Inspector
+
+
+class Verdict(Enum):
+    TRUE = "true"
+    FALSE = "false alarm"
+    UNCHECKED = "unchecked"
+
+
+@dataclass(frozen=True)
+class Classified:
+    line: str
+    verdict: Verdict
+    evidence: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {**asdict(self), "verdict": self.verdict.value}
+
+
+PRESENCE = re.compile(r"^(?P<kind>table|column|index|constraint|unique constraint|foreign key|"
+                      r"check constraint|enum type) "
+                      r"(?P<name>.+?)(?: on (?P<table>\S+))?: "
+                      r"(?P<state>missing from the database|not in the snapshot)$")
+ENUM_VALUES = re.compile(r"^enum type (?P<name>\S+): values are (?P<live>\[.*\]) in the database, "
+                         r"the snapshot says (?P<expected>\[.*\])$")
+ATTRIBUTE = re.compile(r"^column (?P<table>[^.]+)\.(?P<column>\S+): (?P<attr>\w+) is "
+                       r"(?P<live>.*) in the database, the snapshot says (?P<expected>.*)$")
+
+
+class Look:
+    """The live database and the models, side by side."""
+
+    def __init__(self, inspector: Inspector, metadata: MetaData) -> None:
+        self.inspector = inspector
+        self.metadata = metadata
+
+    def live_names(self, kind: str, table: str) -> set[str | None]:
+        if not self.inspector.has_table(table):
+            return set()
+        readers = {
+            "index": self.inspector.get_indexes,
+            "unique constraint": self.inspector.get_unique_constraints,
+            "foreign key": self.inspector.get_foreign_keys,
+            "check constraint": self.inspector.get_check_constraints,
+        }
+        if kind == "constraint":
+            names: set[str | None] = set()
+            for key in ("unique constraint", "check constraint"):
+                names |= {item["name"] for item in readers[key](table)}
+            if self.inspector.dialect.name == "mysql":  # a unique constraint is an index there
+                names |= {item["name"] for item in readers["index"](table)}
+            return names
+        return {item["name"] for item in readers[kind](table)}
+
+    def model_names(self, kind: str, table: str) -> set[str | None]:
+        model = self.metadata.tables.get(table)
+        if model is None:
+            return set()
+        if kind == "index":
+            return {index.name for index in model.indexes}
+        visit = {"unique constraint": ("unique_constraint",),
+                 "foreign key": ("foreign_key_constraint",),
+                 "check constraint": ("check_constraint",),
+                 "constraint": ("unique_constraint", "check_constraint")}[kind]
+        return {c.name for c in model.constraints if c.__visit_name__ in visit}
+
+    def presence(self, match: re.Match[str]) -> tuple[bool, str]:
+        """(the line is true, what was seen)."""
+        kind, name, table = match["kind"], match["name"], match["table"]
+        missing = match["state"] == "missing from the database"
+        if kind == "table":
+            live = self.inspector.has_table(name)
+            model = name in self.metadata.tables
+        elif kind == "column":
+            table, _, column = name.rpartition(".")
+            live = self.inspector.has_table(table) and column in {
+                c["name"] for c in self.inspector.get_columns(table)}
+            model = table in self.metadata.tables and any(
+                c.name == column for c in self.metadata.tables[table].columns)
+        elif kind == "enum type":
+            live = name in self.live_enums()
+            model = name in self.model_enums()
+        else:
+            live = name in self.live_names(kind, table)
+            model = name in self.model_names(kind, table)
+            if live and not model and kind.endswith("constraint"):
+                model = self.unnamed_check_matches(name, table)
+        seen = f"in the database: {'yes' if live else 'no'}; in the models: " \
+               f"{'yes' if model else 'no'}"
+        return ((model and not live) if missing else (live and not model)), seen
+
+    def unnamed_check_matches(self, name: str, table: str) -> bool:
+        """The database named a CHECK the models declare without a name (same body)."""
+        live = {c["name"]: c["sqltext"] for c in self.inspector.get_check_constraints(table)}
+        if name not in live or table not in self.metadata.tables:
+            return False
+        unnamed = [str(c.sqltext) for c in self.metadata.tables[table].constraints
+                   if c.__visit_name__ == "check_constraint" and c.name is None]
+        return _body(live[name]) in {_body(text) for text in unnamed}
+
+    def live_enums(self) -> dict[str, list[str]]:
+        reader = getattr(self.inspector, "get_enums", None)
+        return {e["name"]: list(e["labels"]) for e in reader()} if reader else {}
+
+    def model_enums(self) -> dict[str, list[str]]:
+        found = {}
+        for table in self.metadata.tables.values():
+            for column in table.columns:
+                kind = column.type
+                if getattr(kind, "native_enum", False) and getattr(kind, "name", None):
+                    found[kind.name] = list(kind.enums)
+        return found
+
+    def enum_values(self, match: re.Match[str]) -> tuple[bool, str]:
+        live = self.live_enums().get(match["name"])
+        model = self.model_enums().get(match["name"])
+        return live != model, f"database labels {live}, models {model}"
+
+    def attribute(self, match: re.Match[str]) -> tuple[bool, str] | None:
+        table, column, attr = match["table"], match["column"], match["attr"]
+        live = {c["name"]: c for c in self.inspector.get_columns(table)}.get(column)
+        model = self.metadata.tables[table].c.get(column) if table in self.metadata.tables \
+            else None
+        if live is None or model is None:
+            return None
+        if attr == "nullable":
+            return live["nullable"] != model.nullable, \
+                f"database nullable={live['nullable']}, models nullable={model.nullable}"
+        if attr == "type":
+            dialect = self.inspector.dialect
+            ours = model.type.compile(dialect=dialect)
+            theirs = live["type"].compile(dialect=dialect)
+            return _spelling(ours) != _spelling(theirs), \
+                f"database {theirs}, models compile to {ours} on {dialect.name}"
+        return None
+
+
+def _body(sqltext: str) -> str:
+    """A CHECK body without the spelling databases add: case, spaces, parentheses."""
+    return re.sub(r"[\s()]", "", sqltext.lower())
+
+
+def _spelling(ddl: str) -> str:
+    return re.sub(r"\s+", " ", ddl.upper()).replace(" COLLATE", " COLLATE").strip()
+
+
+def classify(url: str, metadata: MetaData, lines: list[str]) -> list[Classified]:
+    """Each line with its verdict and what the independent look saw."""
+    engine = create_engine(url, poolclass=pool.NullPool)
+    verdicts = []
+    try:
+        with engine.connect() as connection:
+            look = Look(inspect(connection), metadata)
+            for line in lines:
+                verdicts.append(_one(look, line))
+    finally:
+        engine.dispose()
+    return verdicts
+
+
+def _one(look: Look, line: str) -> Classified:
+    found: tuple[bool, str] | None = None
+    if (match := PRESENCE.match(line)) is not None:
+        found = look.presence(match)
+    elif (match := ENUM_VALUES.match(line)) is not None:
+        found = look.enum_values(match)
+    elif (match := ATTRIBUTE.match(line)) is not None:
+        found = look.attribute(match)
+    if found is None:
+        return Classified(line, Verdict.UNCHECKED, "no independent check for this kind")
+    true, seen = found
+    return Classified(line, Verdict.TRUE if true else Verdict.FALSE, seen)
+
+
+def summary(verdicts: list[dict[str, Any]]) -> dict[str, int]:
+    """How many lines got each verdict."""
+    counts = {verdict.value: 0 for verdict in Verdict}
+    for item in verdicts:
+        counts[item["verdict"]] += 1
+    return counts

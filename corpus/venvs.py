@@ -1,0 +1,71 @@
+"""Cached virtual environments, one per corpus package, outside the repository.
+
+Each holds the package (pinned) and this project's own dependencies; the project itself is not
+installed there but put on ``PYTHONPATH`` when the corpus runs ``python -m tool``, so a venv
+built once serves every checkout.  A venv is named after the package's requirements and reused
+once complete (a marker file written last, listing what was installed); when this project's
+dependencies change, only they are installed again into it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+from .packages import Package
+
+REPO = Path(__file__).resolve().parent.parent
+MARKER = "corpus-complete.txt"
+
+
+def cache_root() -> Path:
+    """``$CORPUS_CACHE``, else ``$XDG_CACHE_HOME/cultivar-corpus`` (``~/.cache/...``)."""
+    if os.environ.get("CORPUS_CACHE"):
+        return Path(os.environ["CORPUS_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "cultivar-corpus"
+
+
+def our_requirements() -> list[str]:
+    """The tool's runtime and database-driver requirements (pyproject.toml)."""
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    extras = project["optional-dependencies"]
+    return [*project["dependencies"], *extras["postgres"], *extras["mysql"]]
+
+
+def _pip(python: Path, requirements: list[str]) -> None:
+    done = subprocess.run([str(python), "-m", "pip", "install", "--quiet", *requirements],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"pip install {' '.join(requirements)} failed:\n"
+                           f"{done.stderr[-2000:]}")
+
+
+def python_of(package: Package) -> Path:
+    """The venv's interpreter, creating the venv or bringing it up to date when needed."""
+    theirs = [package.requirement, *package.extra]
+    digest = hashlib.sha256("\n".join(theirs).encode()).hexdigest()[:12]
+    folder = cache_root() / f"{package.name}-{digest}"
+    python, marker = folder / "bin" / "python", folder / MARKER
+    wanted = [*theirs, *our_requirements()]
+    if marker.exists():
+        if marker.read_text(encoding="utf-8").splitlines() != wanted:
+            _pip(python, wanted)  # ours changed: pip keeps what already satisfies
+            marker.write_text("\n".join(wanted) + "\n", encoding="utf-8")
+        return python
+    if folder.exists():  # an install that was interrupted
+        shutil.rmtree(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
+    try:
+        _pip(python, wanted)
+    except RuntimeError:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    marker.write_text("\n".join(wanted) + "\n", encoding="utf-8")
+    return python

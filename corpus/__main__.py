@@ -4,6 +4,7 @@ real-world corpus (see docs/realworld.md)."""
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +29,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
                      help="comma-separated databases (default: all three)")
     run.add_argument("--write-docs", action="store_true",
                      help=f"write the results to {DOCS.relative_to(REPO)}")
+    run.add_argument("--json", type=Path, help="also write the results to this JSON file")
     run.add_argument("--jobs", type=int, default=3,
                      help="package/database runs at once (default: 3)")
     run.add_argument("--keep", type=Path, help="keep the throwaway projects under this folder")
@@ -65,6 +67,9 @@ def main(argv: list[str]) -> int:
     print()
     for line in details(outcomes):
         print(line)
+    if args.json:
+        args.json.write_text(json.dumps([o.to_dict() for o in outcomes], indent=2) + "\n",
+                             encoding="utf-8")
     if args.write_docs:
         write(DOCS, outcomes)
         print(f"wrote {DOCS.relative_to(REPO)}")

@@ -62,6 +62,12 @@ class Outcome:
     steps: list[Step] = field(default_factory=list)
     seconds: float = 0.0
 
+    def to_dict(self) -> dict[str, Any]:
+        return {"package": self.package, "database": self.database.label,
+                "seconds": round(self.seconds, 1),
+                "steps": [{"name": s.name, "status": s.status.value, "detail": s.detail}
+                          for s in self.steps]}
+
     def status(self, name: str) -> Step:
         for step in self.steps:
             if step.name == name:

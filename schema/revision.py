@@ -24,7 +24,7 @@ from sqlalchemy.sql.schema import DefaultClause
 from .enums import native_enum, render_enum
 from .errors import SchemaToolError
 from .expressions import default_to_python, default_to_text, type_to_python
-
+from .sequences import NotOnPostgresql, sequence_keyed
 
 # Alembic's own ids are 12 hex digits; ours may be any short lowercase word that is safe in a
 # file name and in SQL (alembic_version.version_num is VARCHAR(32)), and names no revision
@@ -83,8 +83,9 @@ def in_docstring(text: str) -> str:
 
 
 def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | bool:
-    """Server defaults in dialect-neutral SQLAlchemy terms (``sa.func.now()``, ...), and named
-    ENUM types that leave creating the type to the revision's own operations."""
+    """Server defaults in dialect-neutral SQLAlchemy terms (``sa.func.now()``, ...), named
+    ENUM types that leave creating the type to the revision's own operations, and no SERIAL on
+    PostgreSQL for a key column numbered by a Sequence of its own."""
     if type_ == "server_default" and isinstance(obj, DefaultClause):
         return default_to_python(default_to_text(obj))
     if type_ == "type" and (enum := native_enum(obj)) is not None:
@@ -93,6 +94,10 @@ def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | 
         text, imports = type_to_python(obj)
         autogen_context.imports.update(imports)
         return text
+    if type_ == "column" and sequence_keyed(obj):
+        # Alembic renders the rest, reading autoincrement after this hook; the column is the
+        # plan's own, built from the snapshot for this revision
+        obj.autoincrement = NotOnPostgresql()
     return False
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from alembic.autogenerate import renderers
 from alembic.autogenerate.api import AutogenContext
 from alembic.operations import ops
-from sqlalchemy import Column, Table
+from sqlalchemy import Column, Sequence, Table
 
 
 class SequenceOps(ops.MigrateOperation):
@@ -80,6 +80,27 @@ def sequence_ops(before: dict[str, dict[str, Any]], after: dict[str, dict[str, A
     dropped = [SequenceOps(before[key], create=False) for key in sorted(before)
                if after.get(key) != before[key] and key not in altered]
     return created, dropped
+
+
+class NotOnPostgresql:
+    """The ``autoincrement`` a revision writes for a key column numbered by a Sequence of its
+    own: on PostgreSQL, whose SERIAL would make a second sequence (and name it
+    ``<sequence>1``, as the named one exists), it is off, as ``create_all`` makes the column;
+    MariaDB keeps AUTO_INCREMENT, SQLite its rowid key (they are what verification expects)."""
+
+    def __repr__(self) -> str:
+        return "op.get_bind().dialect.name != 'postgresql'"
+
+    __str__ = __repr__
+
+
+def sequence_keyed(column: Column[Any]) -> bool:
+    """Whether ``column`` is its table's autoincrement column and takes its numbers from a
+    Sequence of its own (``Column(Integer, Sequence("t_id_seq"), primary_key=True)``)."""
+    table = column.table if isinstance(column.table, Table) else None
+    return (isinstance(column.default, Sequence) and not column.default.optional
+            and table is not None and table.autoincrement_column is column
+            and not isinstance(column.autoincrement, NotOnPostgresql))
 
 
 def serial_numbered(column: Column[Any]) -> bool:

@@ -23,7 +23,7 @@ from .apply.run import checked_manifest, current_revision, stamp
 from .database import mask_url, run_on_connection
 from .errors import SchemaToolError
 from .project import Project
-from .reflected import as_models_say
+from .reflected import as_models_say, server_defaults
 from .review import revision_side, side_metadata
 from .serialize import (
     UnsupportedConstruct,
@@ -108,12 +108,13 @@ def snapshot_from_database(project: Project, url: str, out: Path | None = None) 
                               "write the reflected snapshot elsewhere")
     target = project.url(url)
 
-    def reflect(connection: Connection) -> tuple[str | None, MetaData, Dialect]:
+    def reflect(connection: Connection) -> tuple[str | None, MetaData, Dialect, dict[str, str]]:
         metadata = MetaData()
         metadata.reflect(connection, only=lambda name, _: name not in BOOKKEEPING_TABLES)
-        return current_revision(connection), metadata, connection.dialect
+        return (current_revision(connection), metadata, connection.dialect,
+                server_defaults(connection))
 
-    revision, metadata, dialect = run_on_connection(target, reflect)
+    revision, metadata, dialect, defaults = run_on_connection(target, reflect)
     try:
         tables = metadata_to_dicts(metadata, project.config.ignores)
     except UnsupportedConstruct as exc:
@@ -122,7 +123,7 @@ def snapshot_from_database(project: Project, url: str, out: Path | None = None) 
     out_store = type(store)(folder)
     hashes, fingerprints = {}, {}
     for key, data in sorted(tables.items()):
-        as_models_say(data, dialect)
+        as_models_say(data, dialect, defaults)
         text = dump_table(data, FROM_DB_HEADER)
         hashes[key] = sha256_bytes(text.encode("utf-8"))
         fingerprints[key] = table_fingerprint(data)

@@ -143,13 +143,13 @@ def test_snapshot_from_database(tmp_path: Path, database_url: str) -> None:
         "No changes")
 
 
-@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
 def test_snapshot_from_database_says_it_as_the_models_do(tmp_path: Path,
                                                          database_url: str) -> None:
     """A database built by the tool and reflected with --from-db is the models' snapshot again:
     reflection's own words (INTEGER() for Integer(), autoincrement on every column, an empty
-    postgresql_include, postgresql_ignore_search_path on a table in another schema) were all
-    differences from the models that were none."""
+    postgresql_include, postgresql_ignore_search_path on a table in another schema, MariaDB's
+    int(11) and default engine and character set) were all differences from the models that
+    were none.  MariaDB names every primary key PRIMARY, so those names still differ."""
     project = new_project(tmp_path / "proj", database_url)
     schema = database_url.startswith("postgresql")  # SQLite keeps no time zone flag either
     if schema:  # a key into another schema makes SQLAlchemy reflect with search-path options
@@ -173,7 +173,13 @@ def test_snapshot_from_database_says_it_as_the_models_do(tmp_path: Path,
     assert "ignore_search_path" not in "".join(
         path.read_text() for path in (reflected / "tables").glob("*.yaml"))
     diff = project.invoke("diff", "--base", str(reflected), "--head", "snapshot").out
-    assert diff.startswith("No changes"), diff
+    if database_url.startswith("mysql"):
+        assert [line for line in diff.splitlines() if line[:2] in ("+ ", "- ", "~ ")] == [
+            f"{sign} primary key {name} on {table} (id)" for table in
+            ("growers", "harvests", "plants") for sign, name in
+            (("-", "(unnamed)"), ("+", f"pk_{table}"))], diff
+    else:
+        assert diff.startswith("No changes"), diff
 
 
 def test_baseline_lists_model_problems_with_the_differences(tmp_path: Path,

@@ -1,28 +1,72 @@
-"""Connections to a live database for sync and async URLs, with passwords never shown."""
+"""Connections to a live database for sync and async URLs, with passwords never shown.
+
+``mask_url`` is how every URL is shown, and ``reason`` how every driver error is: both hide the
+password, whether it is in the user-info part (``user:secret@``) or in the query string
+(``?password=secret``, which psycopg, asyncpg and PyMySQL all accept).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import quote, quote_plus
 
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import pool
-from sqlalchemy.engine import Connection, Engine, create_engine, make_url
+from sqlalchemy.engine import URL, Connection, Engine, create_engine, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from .errors import DatabaseError
 
 T = TypeVar("T")
+MASK = "***"
+# query options holding a secret: password, passwd, sslpassword, pwd, *secret*, *token*
+SECRET_OPTION = re.compile(r"pass|pwd|secret|token", re.IGNORECASE)
 
 
 def mask_url(url: str) -> str:
-    """The URL with its password replaced by ``***``."""
+    """The URL with its password and the secrets of its query string replaced by ``***``."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # unparsable: show only the scheme
-        return url.split("://", 1)[0] + "://***"
+        parsed = make_url(url)
+    except Exception:  # unparsable: show only a scheme that looks like one
+        scheme, sep, _ = url.partition("://")
+        return f"{scheme}://{MASK}" if sep and re.fullmatch(r"[\w+.-]+", scheme) else MASK
+    shown = parsed.set(query={}).render_as_string(hide_password=True)
+    options = [f"{quote_plus(key)}={MASK if SECRET_OPTION.search(key) else quote_plus(value)}"
+               for key in sorted(parsed.query)
+               for value in _values(parsed.query[key])]
+    return shown + ("?" + "&".join(options) if options else "")
+
+
+def _values(value: str | tuple[str, ...]) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else value
+
+
+def _secrets(url: str) -> set[str]:
+    """The secret values in ``url``, as typed and as URL-encoded, to hide them in messages."""
+    try:
+        parsed = make_url(url)
+    except Exception:
+        return set()
+    values = {value for key, value in parsed.query.items() if SECRET_OPTION.search(key)
+              for value in _values(value)}
+    if parsed.password:
+        values.add(str(parsed.password))
+    # short values would hide ordinary words; drivers never echo a password anyway
+    return {form for value in values if len(value) >= 4
+            for form in (value, quote(value, safe=""), quote_plus(value))}
+
+
+def parse_url(url: str) -> URL:
+    """``url`` parsed; a malformed one (``:notaport``) is one error naming it, masked."""
+    try:
+        return make_url(url)
+    except (sa_exc.ArgumentError, ValueError, TypeError) as exc:
+        problem = "its port is not a number" if "int()" in str(exc) else reason(exc, url)
+        raise DatabaseError(f"cannot use database URL {mask_url(url)}: {problem}") from None
 
 
 def sqlite_file(url: str) -> Path | None:
@@ -42,17 +86,21 @@ def run_on_connection(url: str, work: Callable[[Connection], T], create: bool = 
     A SQLite file that does not exist is an error unless ``create`` (only `tool apply` builds a
     database): connecting would create it empty, and a typo would then read as "no drift".
     """
+    parsed = parse_url(url)
     try:
-        parsed = make_url(url)
         is_async = parsed.get_dialect().is_async
     except (sa_exc.ArgumentError, sa_exc.NoSuchModuleError, ImportError) as exc:
-        raise DatabaseError(f"cannot use database URL {mask_url(url)}: {reason(exc)}") from None
+        raise DatabaseError(f"cannot use database URL {mask_url(url)}: {reason(exc, url)}") \
+            from None
     database = sqlite_file(url)
     if database is not None and not create and not database.is_file():
         raise DatabaseError(f"{database}: no such SQLite database file (from {mask_url(url)}); "
                             "only `tool apply` creates one")
+    connected = False
 
     def guarded(connection: Connection) -> T:
+        nonlocal connected
+        connected = True
         if connection.dialect.name == "mysql":  # imported only where needed
             from .mysql_reflection import unescaping_reflection
             unescaping_reflection(connection.dialect)
@@ -61,7 +109,7 @@ def run_on_connection(url: str, work: Callable[[Connection], T], create: bool = 
             return work(connection)
         except sa_exc.DBAPIError as exc:
             raise DatabaseError(
-                f"database {mask_url(url)}: a statement failed: {reason(exc)}"
+                f"database {mask_url(url)}: a statement failed: {reason(exc, url)}"
             ) from exc
 
     try:
@@ -71,7 +119,17 @@ def run_on_connection(url: str, work: Callable[[Connection], T], create: bool = 
             return guarded(connection)
     except (sa_exc.OperationalError, sa_exc.InterfaceError, OSError) as exc:
         # async drivers (asyncpg) raise plain OSErrors such as ConnectionRefusedError
-        raise DatabaseError(f"cannot connect to {mask_url(url)}: {reason(exc)}") from None
+        raise DatabaseError(f"cannot connect to {mask_url(url)}: {reason(exc, url)}") from None
+    except Exception as exc:
+        if connected:
+            raise
+        # asyncpg's refusals are bare DBAPIErrors; a driver may choke on an option
+        # (PyMySQL's ?charset=nope is an AttributeError)
+        options = ", ".join(sorted(parsed.query))
+        hint = f" (check the URL's options: {options})" if options and not isinstance(
+            exc, sa_exc.DBAPIError) else ""
+        raise DatabaseError(f"cannot connect to {mask_url(url)}{hint}: "
+                            f"{type(exc).__name__}: {reason(exc, url)}") from None
 
 
 _ENGINES: dict[str, Engine] = {}
@@ -95,7 +153,11 @@ async def _run_async(url: str, work: Callable[[Connection], T]) -> T:
         await engine.dispose()
 
 
-def reason(exc: BaseException) -> str:
+def reason(exc: BaseException, url: str | None = None) -> str:
+    """The first line of a driver's error, with the secrets of ``url`` hidden."""
     original = getattr(exc, "orig", None) or exc
     text = str(original).strip().splitlines()
-    return text[0] if text else type(original).__name__
+    line = text[0] if text else type(original).__name__
+    for secret in sorted(_secrets(url), key=len, reverse=True) if url else ():
+        line = line.replace(secret, MASK)
+    return line

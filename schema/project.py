@@ -14,6 +14,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.engine import make_url
 
 from .config import ProjectConfig, database_url, load_config
+from .database import parse_url
 from .errors import SchemaToolError
 from .files import FileSet
 from .journal import Recovery, recover
@@ -82,6 +83,7 @@ class Project:
             raise SchemaToolError(
                 f"{self.config.alembic_ini}: no sqlalchemy.url; set DATABASE_URL or pass --url"
             )
+        parse_url(url)  # a malformed URL is refused here, once, before anything uses it
         return url
 
     def dialect_name(self) -> str:

@@ -7,10 +7,11 @@ Alembic) are imported inside the commands so ``tool --help`` is fast.
 from __future__ import annotations
 
 import sys
+import traceback
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -38,37 +39,46 @@ class ToolState:
 
 
 def reports_errors(function: F) -> F:
-    """Turn ``SchemaToolError`` into one line on stderr and exit 2 (a traceback with --debug)."""
+    """Turn ``SchemaToolError`` into one line on stderr (one per problem) and its exit code, an
+    internal error into one line and exit 2; ``--debug`` adds the traceback and never changes
+    the code.  A reader that goes away (``tool check | head -1``) is left to click, which ends
+    the command quietly."""
 
     @wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from schema.errors import SchemaToolError
 
         state = click.get_current_context().find_object(ToolState)
+        debug = state is not None and state.debug
         try:
             return function(*args, **kwargs)
         except SchemaToolError as exc:
-            if state is not None and state.debug:
-                raise
-            if click.get_current_context().params.get("output") == "json":
-                import json
-
-                click.echo(json.dumps({"ok": False, "exit_code": int(exc.exit_code),
-                                       "error": str(exc)}, indent=2))
-            else:  # several problems (ModelProblems): one line each
-                for problem in getattr(exc, "problems", None) or [str(exc)]:
-                    click.echo(f"error: {problem}", err=True)
-            sys.exit(exc.exit_code)
-        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            # several problems (ModelProblems): one line each
+            _fail(str(exc), getattr(exc, "problems", None) or [str(exc)], exc.exit_code, debug)
+        except (click.exceptions.Exit, click.ClickException, SystemExit, BrokenPipeError):
             raise
-        except Exception as exc:  # an internal error still gets one line unless --debug
-            if state is not None and state.debug:
-                raise
-            click.echo(f"error: {type(exc).__name__}: {exc} (run with --debug for details)",
-                       err=True)
-            sys.exit(EXIT_USAGE)
+        except Exception as exc:  # an internal error still gets one line
+            message = f"{type(exc).__name__}: {exc}"
+            hint = "" if debug else " (run with --debug for details)"
+            _fail(message, [message + hint], EXIT_USAGE, debug)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _fail(message: str, lines: list[str], code: int, debug: bool) -> NoReturn:
+    """Report the exception being handled (``lines`` on stderr, or a JSON document with
+    --format json), after its traceback with --debug, and exit with ``code``."""
+    if debug:
+        traceback.print_exc()
+    if click.get_current_context().params.get("output") == "json":
+        import json
+
+        click.echo(json.dumps({"ok": False, "exit_code": int(code), "error": message},
+                              indent=2))
+    else:
+        for line in lines:
+            click.echo(f"error: {line}", err=True)
+    sys.exit(code)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -117,6 +117,8 @@ def run_on_connection(url: str, work: Callable[[Connection], T], create: bool = 
             return asyncio.run(_run_async(url, guarded))
         with _engine(url).connect() as connection:
             return guarded(connection)
+    except BrokenPipeError:  # our own output's reader went away (tool apply | head -1)
+        raise
     except (sa_exc.OperationalError, sa_exc.InterfaceError, OSError) as exc:
         # async drivers (asyncpg) raise plain OSErrors such as ConnectionRefusedError
         raise DatabaseError(f"cannot connect to {mask_url(url)}: {reason(exc, url)}") from None

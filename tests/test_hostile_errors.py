@@ -163,7 +163,7 @@ def run_into_closed_pipe(project: Project, *args: str) -> subprocess.CompletedPr
         os.close(write)
 
 
-@pytest.mark.parametrize("args", [("check",), ("status",), ("diff",), ("--debug", "check")],
+@pytest.mark.parametrize("args", [("check",), ("apply",), ("diff",), ("--debug", "check")],
                          ids=" ".join)
 def test_closed_stdout_prints_no_broken_pipe(snapshotted: Project, args: tuple[str, ...]) -> None:
     done = run_into_closed_pipe(snapshotted, *args)

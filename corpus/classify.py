@@ -158,7 +158,7 @@ def _body(sqltext: str) -> str:
 
 
 def _spelling(ddl: str) -> str:
-    return re.sub(r"\s+", " ", ddl.upper()).replace(" COLLATE", " COLLATE").strip()
+    return re.sub(r"\s+", " ", ddl.upper()).strip()
 
 
 def classify(url: str, metadata: MetaData, lines: list[str]) -> list[Classified]:

@@ -4,7 +4,7 @@ cached virtual environment (see ``venvs``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 
 
@@ -50,11 +50,7 @@ class Package:
     metadata: str  # module:attribute of the MetaData
     databases: tuple[Database, ...] = tuple(Database)
     history: History | None = None
-    notes: str = ""
-    extra: tuple[str, ...] = field(default_factory=tuple)  # more requirements
 
-
-ALL = (Database.SQLITE, Database.POSTGRESQL, Database.MARIADB)
 
 PACKAGES: tuple[Package, ...] = (
     Package(
@@ -70,9 +66,6 @@ PACKAGES: tuple[Package, ...] = (
         models=("celery.backends.database.models",),
         metadata="celery.backends.database.models:ResultModelBase.metadata",
     ),
-)
-
-PACKAGES += (
     Package(
         name="mlflow",
         requirement="mlflow-skinny==3.18.0",

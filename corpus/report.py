@@ -12,7 +12,7 @@ from .steps import STEPS, Outcome, Status
 def table(outcomes: list[Outcome]) -> str:
     """package x database x step: ok / refused / FAIL / - (not run)."""
     header = ["package", "database", *STEPS, "seconds"]
-    rows = [[o.package, o.database.label, *(o.status(s).status.value for s in STEPS),
+    rows = [[o.package, o.database.label, *(o.step(s).status.value for s in STEPS),
              f"{o.seconds:.0f}"] for o in outcomes]
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
@@ -37,7 +37,7 @@ def markdown(outcomes: list[Outcome], findings: str) -> str:
     head = "| package | database | " + " | ".join(STEPS) + " | s |"
     rule = "|" + "---|" * (len(STEPS) + 3)
     rows = [f"| {o.package} | {o.database.label} | "
-            + " | ".join(_cell(o.status(s).status) for s in STEPS) + f" | {o.seconds:.0f} |"
+            + " | ".join(_cell(o.step(s).status) for s in STEPS) + f" | {o.seconds:.0f} |"
             for o in outcomes]
     packages = "\n".join(
         f"| `{p.requirement}` | `{p.metadata}` | "

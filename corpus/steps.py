@@ -68,7 +68,8 @@ class Outcome:
                 "steps": [{"name": s.name, "status": s.status.value, "detail": s.detail}
                           for s in self.steps]}
 
-    def status(self, name: str) -> Step:
+    def step(self, name: str) -> Step:
+        """The step called ``name`` (SKIPPED when it did not run)."""
         for step in self.steps:
             if step.name == name:
                 return step
@@ -315,7 +316,7 @@ def run_one(package: Package, database: Database, python: Path, work: Path) -> O
     with fresh(database, work, f"{label}_models") as url:
         box = Sandbox(work / "models", python, package, database, url)
         models_flow(outcome, box)
-        if package.history is None and outcome.status("upgrade").status is Status.OK:
+        if package.history is None and outcome.step("upgrade").status is Status.OK:
             from_db(outcome, box, "snapshot")
     if package.history is not None:
         with fresh(database, work, f"{label}_adopt") as url:

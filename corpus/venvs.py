@@ -48,11 +48,10 @@ def _pip(python: Path, requirements: list[str]) -> None:
 
 def python_of(package: Package) -> Path:
     """The venv's interpreter, creating the venv or bringing it up to date when needed."""
-    theirs = [package.requirement, *package.extra]
-    digest = hashlib.sha256("\n".join(theirs).encode()).hexdigest()[:12]
+    digest = hashlib.sha256(package.requirement.encode()).hexdigest()[:12]
     folder = cache_root() / f"{package.name}-{digest}"
     python, marker = folder / "bin" / "python", folder / MARKER
-    wanted = [*theirs, *our_requirements()]
+    wanted = [package.requirement, *our_requirements()]
     if marker.exists():
         if marker.read_text(encoding="utf-8").splitlines() != wanted:
             _pip(python, wanted)  # ours changed: pip keeps what already satisfies

@@ -10,7 +10,6 @@ from __future__ import annotations
 import ast
 import enum
 import functools
-import importlib
 import inspect
 import re
 from collections.abc import Callable
@@ -21,6 +20,8 @@ from sqlalchemy import types as sqltypes
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.sql import elements, functions, visitors
 from sqlalchemy.sql.schema import DefaultClause
+
+from .errors import SchemaToolError
 
 DIALECT_MODULES = {"postgresql": postgresql, "mysql": mysql, "sqlite": sqlite}
 
@@ -205,10 +206,12 @@ def _type_class(name: str) -> type:
         module = DIALECT_MODULES.get(module_name) if module_name else sqltypes
         cls = getattr(module, class_name, None)
     elif _allowed(module_name):  # the project's own TypeDecorator, from its own packages only
+        from .models import import_project_module  # models imports this module
+
         try:
-            cls = getattr(importlib.import_module(module_name), class_name, None)
-        except ImportError as exc:
-            raise ExpressionError(f"cannot import {module_name}: {exc}") from None
+            cls = getattr(import_project_module(module_name), class_name, None)
+        except SchemaToolError as exc:  # a module that fails, exits or is signalled
+            raise ExpressionError(str(exc)) from None
         if not (isinstance(cls, type) and issubclass(cls, sqltypes.TypeDecorator)):
             raise ExpressionError(f"{name} is not a TypeDecorator")
     else:

@@ -103,6 +103,13 @@ def _import_tree(name: str) -> None:
         _import(info.name)
 
 
+def import_project_module(name: str) -> ModuleType:
+    """Import one of the project's modules (a TypeDecorator's, named by a snapshot) as the
+    models are imported: an exit, exception or signal is a ``SchemaToolError`` naming it."""
+    with _signals_raise():
+        return _import(name)
+
+
 def _import(name: str) -> ModuleType:
     # BaseException: a model that calls sys.exit(0), or is interrupted, must not end the
     # command as if it had succeeded (a CI gate would pass with no output)

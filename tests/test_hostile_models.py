@@ -60,3 +60,21 @@ def test_exit_from_a_submodule_of_a_models_package(snapshotted: Project) -> None
     assert "models_pkg" in pyproject.read_text()
     result = snapshotted.run("check", check=False)
     assert_bad_input(result, "cannot import model module models_pkg.quiet", "exit code 0")
+
+
+@pytest.mark.parametrize("command", [("apply",), ("drift",), ("status",)], ids=" ".join)
+def test_type_module_that_exits_when_a_snapshot_imports_it(sqlite_project: Project,
+                                                           command: tuple[str, ...]) -> None:
+    """`tool apply`, `drift` and `status` import the project's own TypeDecorators from the
+    snapshot without the models: a module that exits there is an error too, not exit 0."""
+    project = sqlite_project
+    project.write_models(
+        "class Money(sa.types.TypeDecorator):\n    impl = Numeric(12, 2)\n    cache_ok = True\n\n"
+        'orders = Table("orders", metadata, Column("id", Integer, primary_key=True), '
+        'Column("total", Money()))\n')
+    project.run("snapshot", "-m", "money")
+    project.run("apply")
+    models = project.root / "models.py"
+    models.write_text("import sys\nsys.exit(0)\n" + models.read_text())
+    result = project.run(*command, check=False)
+    assert_bad_input(result, "cannot import model module models", "exit code 0")

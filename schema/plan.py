@@ -345,10 +345,11 @@ def _constraint_op(
             ops.CreateIndexOp.from_index(index) if adding else ops.DropIndexOp.from_index(index))
         if index_on(index, "mysql"):  # else it serves no MariaDB foreign key
             op = guard_index_op(op, sides, [str(c.name) for c in index.columns], guarded)
-        op = only_on(index, op)  # ddl_if(dialect=...): not CONCURRENTLY under safe forms
         if adding and safe is not None and isinstance(op, ops.CreateIndexOp):
-            safe.indexes.append(concurrent_index(index))
-        elif on_expressions(index):
+            safe.indexes.append(only_on(index, concurrent_index(index)))
+            return
+        op = only_on(index, op)  # ddl_if(dialect=...): only where it allows
+        if on_expressions(index):
             (outside.creates if adding else outside.drops).append(op)
         else:
             phases[3 if adding else 0][key].append(op)

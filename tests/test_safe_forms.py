@@ -30,6 +30,8 @@ plants = Table(
     CheckConstraint("height >= 0", name="height_positive"),
     Index(None, "height"),
 )
+# for PostgreSQL only: CONCURRENTLY there, nothing elsewhere
+Index("ix_plants_height_grower", plants.c.height, plants.c.grower_id).ddl_if(dialect="postgresql")
 """
 
 
@@ -55,6 +57,7 @@ def test_safe_forms_run_on_every_database(project: Project) -> None:
     [revision] = [p for p in project.revision_files() if p.name.endswith("_safe.py")]
     text = revision.read_text()
     assert "postgresql_concurrently=True" in text and "autocommit_block()" in text
+    assert text.count("postgresql_concurrently=True") == 4, text  # up and down, ddl_if too
     assert text.count("VALIDATE CONSTRAINT") == 2 and "postgresql_not_valid=True" in text
 
     applied = project.invoke("apply", check=False)

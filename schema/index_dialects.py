@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Index
+from sqlalchemy import Constraint, Index
 
 # The dialect names of one database (MariaDB's own dialect calls itself mariadb).
 _NAMES = {"mysql": ("mysql", "mariadb"), "mariadb": ("mysql", "mariadb")}
@@ -34,6 +34,11 @@ def ddl_if_dialects(index: Index) -> list[str] | None:
     if dialect is None:
         return None
     return sorted({dialect} if isinstance(dialect, str) else {str(name) for name in dialect})
+
+
+def constraint_ddl_if(constraint: Constraint) -> bool:
+    """Whether a constraint has a ``ddl_if``: the snapshot records it for indexes only."""
+    return getattr(constraint, "_ddl_if", None) is not None
 
 
 def restrict(index: Index, dialects: Sequence[str] | None) -> Index:

@@ -31,7 +31,7 @@ from .expressions import (
     text_to_type,
     type_to_text,
 )
-from .index_dialects import DdlIfError, ddl_if_dialects
+from .index_dialects import DdlIfError, constraint_ddl_if, ddl_if_dialects
 
 TableDict = dict[str, Any]
 
@@ -155,6 +155,10 @@ def _table_to_dict(table: Table) -> TableDict:
     # a CHECK given to a Column (Column("n", Integer, CheckConstraint("n > 0"))) is the table's
     column_checks = [c for column in table.columns for c in column.constraints]
     for constraint in [*table.constraints, *column_checks]:
+        if constraint_ddl_if(constraint):  # SQLAlchemy would skip it, the revision would not
+            raise UnsupportedConstruct(
+                f"{type(constraint).__name__} {_name(constraint.name) or '(unnamed)'}: "
+                "ddl_if is recorded for indexes only; give the constraint to every database")
         if isinstance(constraint, ForeignKeyConstraint):
             sections["foreign_keys"].append(_foreign_key(constraint))
         elif isinstance(constraint, UniqueConstraint):

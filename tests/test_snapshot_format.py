@@ -83,6 +83,9 @@ def test_file_names_are_stable_and_distinct() -> None:
 
 
 def test_odd_table_names_get_their_own_files(sqlite_project: Project) -> None:
+    # plants and Plants are two tables only where names keep their case: PostgreSQL
+    pyproject = sqlite_project.root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + 'databases = ["postgresql"]\n')
     sqlite_project.write_models('''
         for name in ("plants", "Plants", "plant/logs", "select"):
             Table(name, metadata, Column("id", Integer, primary_key=True))

@@ -25,6 +25,8 @@ _CLOCKS = {
 }
 # A call without arguments, a fractional-second precision, or parentheses at all.
 _CLOCK_CALL = re.compile(r"(\w+)\s*(?:\(\s*(\d*)\s*\))?")
+# MariaDB's clock columns: DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP
+_ON_UPDATE = re.compile(r"\s+ON\s+UPDATE\s+", re.IGNORECASE)
 _BOOLEANS = {"true": "1", "false": "0"}
 # a PostgreSQL cast at the end: type names quoted ("e_c3's", doubled quotes inside) or not
 _CAST = re.compile(r'::(?:"(?:[^"]|"")*"|[\w .])+(\(\d+(,\s*\d+)?\))?(\[\])?$')
@@ -35,8 +37,9 @@ def normalize_default(text: str | None) -> str | None:
 
     Databases report the same default differently: ``now()`` comes back as
     ``current_timestamp()`` on MariaDB and ``CURRENT_TIMESTAMP`` on SQLite, ``CURRENT_DATE`` as
-    ``curdate()`` on MariaDB (see ``_clock``), ``false()`` as ``0`` or ``false``, literals with
-    PostgreSQL casts (``'x'::character varying``) or in parentheses.
+    ``curdate()`` on MariaDB (see ``_clock``; also in MariaDB's ``CURRENT_TIMESTAMP ON UPDATE
+    CURRENT_TIMESTAMP``), ``false()`` as ``0`` or ``false``, literals with PostgreSQL casts
+    (``'x'::character varying``) or in parentheses.
     """
     if text is None or text.strip().upper() == "NULL":
         return None
@@ -51,9 +54,9 @@ def normalize_default(text: str | None) -> str | None:
             value, quoted = value[1:-1].replace("''", "'"), True
         if value == previous:
             break
-    clock = None if quoted else _clock(value)
-    if clock is not None:
-        return clock
+    clocks = [] if quoted else [_clock(part) for part in _ON_UPDATE.split(value)]
+    if clocks and all(clocks):
+        return " on update ".join(clock for clock in clocks if clock)
     lowered = value.lower()
     try:  # 0 and 0.00 are the same numeric default
         return str(Decimal(value).normalize())

@@ -23,7 +23,7 @@ from .apply.run import checked_manifest, current_revision, stamp
 from .database import mask_url, run_on_connection
 from .errors import SchemaToolError
 from .project import Project
-from .reflected import as_models_say, server_defaults
+from .reflected import as_models_say, reflect_tables, server_defaults
 from .review import revision_side, side_metadata
 from .serialize import (
     UnsupportedConstruct,
@@ -109,8 +109,7 @@ def snapshot_from_database(project: Project, url: str, out: Path | None = None) 
     target = project.url(url)
 
     def reflect(connection: Connection) -> tuple[str | None, MetaData, Dialect, dict[str, str]]:
-        metadata = MetaData()
-        metadata.reflect(connection, only=lambda name, _: name not in BOOKKEEPING_TABLES)
+        metadata = reflect_tables(connection, skip=BOOKKEEPING_TABLES)
         return (current_revision(connection), metadata, connection.dialect,
                 server_defaults(connection))
 

@@ -11,8 +11,10 @@ only where the models' spelling means exactly the same there.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
+from sqlalchemy import MetaData, inspect
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import CompileError
 from sqlalchemy.types import Boolean, Enum, Integer, TypeEngine
@@ -25,10 +27,25 @@ REFLECTION_OPTIONS = frozenset({"postgresql_ignore_search_path"})
 
 
 # MariaDB shows the display width it gives an integer type by default: int(11), int(10) unsigned
+# Tables reflected per call: each can be a few calls deeper than the one before it.
+REFLECT_BATCH = 50
 # How MariaDB stores the types some generic ones compile to.
 MARIADB_SYNONYMS = {"NUMERIC": "DECIMAL", "BOOL": "TINYINT(1)"}
 DEFAULT_WIDTHS = {"INTEGER": (11, 10), "BIGINT": (20, 20), "MEDIUMINT": (9, 8),
                   "SMALLINT": (6, 5), "TINYINT": (4, 3)}
+
+
+def reflect_tables(connection: Connection, skip: Collection[str]) -> MetaData:
+    """Every table of the connection's database but ``skip``, with the tables of other schemas
+    their keys refer to.  Reflecting a table reflects the tables its keys refer to first, one
+    call deeper each; so tables are reflected referred first, a batch at a time, and a chain of
+    keys 1,000 tables deep stays far from Python's recursion limit."""
+    metadata = MetaData()
+    names = [name for name, _ in inspect(connection).get_sorted_table_and_fkc_names()
+             if name is not None and name not in skip]
+    for start in range(0, len(names), REFLECT_BATCH):
+        metadata.reflect(connection, only=names[start:start + REFLECT_BATCH])
+    return metadata
 
 
 def server_defaults(connection: Connection) -> dict[str, str]:

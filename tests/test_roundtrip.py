@@ -401,7 +401,8 @@ def test_autoincrement_toggled_on_a_key_others_refer_to(project: Project) -> Non
 def test_a_chain_of_keys_a_thousand_tables_deep(sqlite_project: Project) -> None:
     """Planning builds the tables a foreign key refers to along with the table: a chain 1,050
     tables deep, each table referring to the next, is planned without recursion (it was a
-    RecursionError) when the tables are created and when they are all dropped."""
+    RecursionError) when the tables are created and when they are all dropped, and reflected by
+    --from-db (SQLAlchemy reflects the tables a key refers to recursively)."""
     project, depth = sqlite_project, 1_050
     chain = "".join(
         f'Table("t{i}", metadata, Column("id", Integer, primary_key=True), '
@@ -411,6 +412,10 @@ def test_a_chain_of_keys_a_thousand_tables_deep(sqlite_project: Project) -> None
     created = project.invoke("snapshot", "-m", "chain").out.splitlines()
     assert sum(line.startswith("+ table t") for line in created) == depth + 1
     project.invoke("apply")
+    reflected = str(project.root / "reflected")  # reflecting a table reflects those it refers to
+    project.invoke("snapshot", "--from-db", project.url, "--out", reflected)
+    assert project.invoke("diff", "--base", reflected, "--head", "snapshot").out.startswith(
+        "No changes")
     project.write_models('Table("kept", metadata, Column("id", Integer, primary_key=True))\n')
     dropped = project.invoke("snapshot", "-m", "drop", *ALLOW).out.splitlines()
     assert sum(line.startswith("- table t") for line in dropped) == depth + 1

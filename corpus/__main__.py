@@ -58,7 +58,12 @@ def main(argv: list[str]) -> int:
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
         print(f"installing {', '.join(p.requirement for p in packages)} (cached) ...",
               flush=True)
-        pythons = dict(zip([p.name for p in packages], pool.map(python_of, packages), strict=True))
+        try:
+            pythons = dict(zip([p.name for p in packages], pool.map(python_of, packages),
+                               strict=True))
+        except RuntimeError as exc:  # pip could not install a package
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
         runs = [(package, database) for package in packages for database in databases
                 if database in package.databases]
         outcomes = list(pool.map(lambda run: _run(args, pythons[run[0].name], *run), runs))

@@ -66,7 +66,8 @@ database; the steps are described in `corpus/steps.py`. See the README section
 problem (see the findings for why that is right); `upstream`: the package's own code failed
 (its history does not build on that database: a finding about the package); `FAIL`: the tool
 did something wrong (the cause is below); `-`: not run (an earlier step of the flow stopped,
-or the package has no history of its own).
+or the package has no history of its own). `s`: wall-clock seconds of the row (`--jobs 3`
+runs at a time).
 
 {head}
 {rule}

@@ -40,6 +40,7 @@ from .enums import (
     only_added,
     type_name,
 )
+from .source_text import comment as one_line
 
 
 class Part(enum.Enum):
@@ -113,7 +114,7 @@ def _render_enum_values(autogen_context: AutogenContext, op: EnumValuesOps) -> l
     executes = [f"op.execute({statement!r})" for statement in change.statements(op.part)]
     if not executes:
         return []
-    name = str(change.new.name)
+    name = one_line(str(change.new.name))  # in comment lines: no line break may end them
     if change.uses_added and only_added(change.old, change.new):
         return [f"# PostgreSQL adds values to {name} outside the revision's transaction: the "
                 "revision uses them, which it may not before they are committed.",

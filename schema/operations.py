@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import mysql, postgresql
 
 from .index_dialects import ddl_if_dialects, index_on
+from .source_text import comment as one_line
 
 _POSTGRESQL = postgresql.dialect()
 
@@ -405,6 +406,7 @@ def _render_only_on(autogen_context: AutogenContext, op: OnlyOnOps) -> list[str]
 
 def _on_dialects(lines: list[str], dialects: tuple[str, ...], comment: str) -> list[str]:
     """Rendered ``lines`` run on these dialects only, after ``comment``."""
+    comment = one_line(comment)  # it may hold names: dialect names from a snapshot
     condition = (f"if op.get_bind().dialect.name == {dialects[0]!r}:" if len(dialects) == 1
                  else f"if op.get_bind().dialect.name in {dialects!r}:")
     if len(lines) == 1:  # one statement

@@ -24,6 +24,7 @@ from sqlalchemy.sql.schema import DefaultClause
 from .enums import native_enum, render_enum
 from .errors import SchemaToolError
 from .expressions import default_to_python, default_to_text, type_to_python
+from .source_text import in_docstring
 from .sequences import NotOnPostgresql, sequence_keyed
 
 # Alembic's own ids are 12 hex digits; ours may be any short lowercase word that is safe in a
@@ -69,17 +70,6 @@ def require_revision_input(message: str, rev_id: str | None = None,
         problems += revision_id_problems(rev_id, existing)
     if problems:
         raise SchemaToolError("; ".join(problems))
-
-
-def in_docstring(text: str) -> str:
-    """``text`` escaped for the inside of a triple-quoted Python string, whose value is
-    ``text`` again: quotes and backslashes escaped, control characters written as escapes
-    (line breaks kept), so nothing a user typed or a snapshot holds can end the string."""
-    return "".join(
-        "\\" + c if c in "\\\"" else
-        c if c == "\n" or c.isprintable() or unicodedata.category(c) == "Zs" else
-        c.encode("unicode_escape").decode("ascii")
-        for c in text)
 
 
 def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | bool:

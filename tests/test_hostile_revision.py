@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from schema.revision import in_docstring
+from schema.source_text import comment, in_docstring
 from schema.store import SnapshotStore
 
 from .conftest import Project
@@ -160,3 +160,30 @@ def test_init_refuses_names_that_are_not_python_names(tmp_path: Path, option: st
     result = run_in(tmp_path, "init", *(item for pair in args.items() for item in pair))
     assert_bad_input(result, f"{option} {value!r}")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_comment_is_one_line() -> None:
+    assert comment("mood\nimport os\r#") == "mood\\nimport os\\r#"
+
+
+def test_enum_name_with_a_line_break_stays_in_its_comment(snapshotted: Project) -> None:
+    """A revision's comment lines name ENUM types: a line break in the name started a line of
+    code there."""
+    name = 'mood\nimport os; os.system("touch pwned")\n#'
+    column = f'Column("mood", Enum("calm", "busy", name={name!r}))'
+    enum_models = GROWERS.replace('comment="Display name"),',
+                                  f'comment="Display name"),\n    {column},')
+    snapshotted.write_models(enum_models)
+    snapshotted.run("snapshot", "-m", "mood")
+    snapshotted.write_models(enum_models.replace('"busy",', '"busy", "idle",'))
+    snapshotted.run("snapshot", "-m", "idle")
+    [path] = [p for p in snapshotted.revision_files() if "idle" in p.name]
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    assert not any(isinstance(node, ast.Import) and node.names[0].name == "os"
+                   for node in ast.walk(tree))
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert any(line.lstrip().startswith("# ") and "mood\\nimport os" in line for line in lines)
+    assert not any(line.lstrip().startswith("import os") for line in lines)
+    snapshotted.run("check")
+    snapshotted.run("apply")
+    assert not (snapshotted.root / "pwned").exists()

@@ -13,9 +13,13 @@ from typing import Any
 
 from sqlalchemy import ForeignKeyConstraint, Table
 
-from .errors import ModelProblems, SchemaToolError
+from .errors import ModelProblems
 from .serialize import TableDict
 from .targets import unique_key_items
+
+# A key added or dropped apart from its table is found by its name.
+NEEDS_A_NAME = ('needs a name: ForeignKey(..., name="...") or ForeignKeyConstraint(..., '
+                'name="..."), or a naming convention for "fk"')
 
 
 def table_order(keys: list[str], tables: Mapping[str, TableDict | None],
@@ -42,6 +46,7 @@ def _keys_not_in(keys: list[str], tables: Mapping[str, TableDict | None],
     constraint they need is added (or dropped, or re-created under a new name) in this step
     too, or their type changes in it, so they come after (or go before) that."""
     found: dict[str, list[str]] = defaultdict(list)
+    unnamed = []
     for key in keys:
         for fk in (tables[key] or {}).get("foreign_keys", []):
             parent = other.get(fk["referred_table"])
@@ -50,11 +55,13 @@ def _keys_not_in(keys: list[str], tables: Mapping[str, TableDict | None],
                     set(fk["referred_columns"]) not in _lasting_keys(parent, after)
                     or _retyped(parent, after, fk["referred_columns"])):
                 if fk["name"] is None:
-                    raise SchemaToolError(
-                        f"table {key}: a foreign key to {fk['referred_table']} "
-                        f"({', '.join(fk['referred_columns'])}), whose unique constraint or "
-                        "type changes in the same step, needs a name")
+                    unnamed.append(
+                        f"table {key}: the foreign key on ({', '.join(fk['columns'])}) to "
+                        f"{fk['referred_table']} ({', '.join(fk['referred_columns'])}), whose "
+                        f"unique constraint or type changes in the same step, {NEEDS_A_NAME}")
                 found[key].append(fk["name"])
+    if unnamed:
+        raise ModelProblems(unnamed)
     return found
 
 
@@ -105,7 +112,5 @@ def _dependency_order(
         raise ModelProblems([
             f"table {key}: the foreign key on ({', '.join(fk['columns'])}) to "
             f"{fk['referred_table']} is {'use_alter' if fk.get('use_alter') else 'in a cycle'}, "
-            "so it is added after the tables and needs a name: ForeignKey(..., name=\"...\") "
-            "or ForeignKeyConstraint(..., name=\"...\"), or a naming convention for \"fk\""
-            for key, fk in unnamed])
+            f"so it is added after the tables and {NEEDS_A_NAME}" for key, fk in unnamed])
     return order, {key: [fk["name"] for fk in fks] for key, fks in apart.items()}

@@ -239,6 +239,33 @@ def test_unnamed_foreign_keys_in_a_cycle_are_named_in_the_error(sqlite_project: 
     assert written_files(sqlite_project) == before
 
 
+def test_unnamed_keys_to_a_new_unique_constraint_are_all_named_in_the_error(
+        sqlite_project: Project) -> None:
+    """New tables' keys to columns that become unique in the same step are added after that
+    constraint, by name: without one, every such key is refused at once, naming its columns
+    (it stopped at the first)."""
+    growers = ("from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table, "
+               "UniqueConstraint\nmetadata = MetaData()\n"
+               'Table("growers", metadata, Column("id", Integer, primary_key=True),\n'
+               '      Column("code", String(10)){unique})\n')
+    models = sqlite_project.root / "models.py"
+    models.write_text(growers.format(unique=""))
+    sqlite_project.run("snapshot", "-m", "growers")
+    models.write_text(growers.format(unique=', UniqueConstraint("code", name="uq_code")') + "".join(
+        f'Table("{name}", metadata, Column("id", Integer, primary_key=True),\n'
+        f'      Column("grower_code", String(10), ForeignKey("growers.code")))\n'
+        for name in ("plants", "pots")))
+    before = written_files(sqlite_project)
+    result = sqlite_project.run("snapshot", "-m", "x", check=False)
+    assert result.code == 2 and result.out == "", result
+    assert result.err.splitlines() == [
+        f"error: models: table {name}: the foreign key on (grower_code) to growers (code), whose "
+        "unique constraint or type changes in the same step, needs a name: ForeignKey(..., "
+        'name="...") or ForeignKeyConstraint(..., name="..."), or a naming convention for "fk"'
+        for name in ("plants", "pots")]
+    assert written_files(sqlite_project) == before
+
+
 # --- 3. table files that are not valid YAML ------------------------------------------------
 
 

@@ -26,7 +26,6 @@ from alembic.util import rev_id as new_rev_id
 from .combine import Combined, changes_between, combine, diff_between
 from .diff.renames import Renames
 from .errors import SchemaToolError
-from .files import SetAside
 from .lint import Severity
 from .project import Project
 from .review import Side, open_side, revision_side, side_tables
@@ -80,10 +79,13 @@ def rebase(project: Project, onto: str | None = None) -> Rewritten:
     models = _models_matching(project, combined)
     targets = [combine(base, side_tables(side), theirs).tables for side in our_sides[:-1]]
     notes = our_sides[-1].manifest.notes if our_sides[-1].manifest else {}
-    aside = SetAside([Path(script.path) for script in ours])
     written: list[Path] = []
     new_notes: dict[str, dict[str, object]] = {}
-    try:
+    files = project.file_set("`tool rebase`")
+    with files.transaction():
+        # the old files out of Alembic's sight while it writes them again (same ids)
+        files.set_aside([Path(script.path) for script in ours])
+        expect_revision(project, files, *[script.revision for script in ours])
         previous = theirs
         for script, target in zip(ours, [*targets, models.models_data], strict=True):
             note = notes.get(script.revision, {})
@@ -93,16 +95,7 @@ def rebase(project: Project, onto: str | None = None) -> Rewritten:
             previous = target
         theirs_diff = SchemaDiff(theirs_side.manifest, models.models, models.naming_convention,
                                  [])
-        files = project.file_set("`tool rebase`")
         written += stage_snapshot(project, theirs_diff, ours[-1].revision, files, new_notes)
-        files.commit()
-    except BaseException:
-        for path in written:
-            if path.suffix == ".py":
-                path.unlink(missing_ok=True)
-        aside.restore()
-        raise
-    aside.discard()
     return Rewritten(theirs_head, [script.revision for script in ours], written)
 
 

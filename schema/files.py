@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from .faults import Point, reached
-from .journal import Expected, Journal, write_error
+from .journal import Expected, Journal, aside_of, write_error
 
 
 class FileSet:
@@ -17,7 +17,8 @@ class FileSet:
 
     ``expect`` announces a file another writer (Alembic writing a revision) is about to
     create, before it does; ``adopt`` names it once written.  Until ``commit`` such files are
-    removed again by ``rollback``, or by the next command if this one is killed.
+    removed again by ``rollback``, or by the next command if this one is killed; files
+    ``set_aside`` come back then, and go with the commit.
     """
 
     def __init__(self, root: Path, purpose: str) -> None:
@@ -28,12 +29,24 @@ class FileSet:
         self._deletes: set[Path] = set()
         self._adopted: list[Path] = []
 
-    def expect(self, directory: Path, marker: str) -> None:
-        """Journal that a file whose name holds ``marker`` is about to appear in
-        ``directory`` (call it before that file is written)."""
+    def expect(self, directory: Path, *markers: str) -> None:
+        """Journal that files whose names hold ``markers`` are about to appear in
+        ``directory`` (call it before they are written)."""
         existing = frozenset(os.listdir(directory)) if directory.is_dir() else frozenset()
-        self._journal.begin([Expected(directory, marker, existing)])
-        reached(Point.WRITE, str(directory))  # the other writer's file comes next
+        self._journal.begin([Expected(directory, marker, existing) for marker in markers])
+        reached(Point.WRITE, str(directory))  # the other writer's files come next
+
+    def set_aside(self, paths: list[Path]) -> None:
+        """Move ``paths`` out of the way (to ``.<name>.aside``) while other files are written:
+        the commit deletes them, a roll-back (or the command after a kill) puts them back."""
+        self._journal.begin(aside=paths)
+        for path in paths:
+            os.replace(path, aside_of(path))
+
+    def put_back(self, paths: Iterable[Path]) -> None:
+        """Put some of the files set aside back now: they stay whatever happens."""
+        for path in paths:
+            os.replace(aside_of(path), path)
 
     def write(self, path: Path, content: str) -> None:
         self._writes[path] = content.encode("utf-8")
@@ -80,32 +93,3 @@ class FileSet:
             self.rollback()
             raise
         self.commit()
-
-
-class SetAside:
-    """Files moved out of the way (renamed beside themselves) while others are generated, then
-    either ``restore``-d or ``discard``-ed."""
-
-    def __init__(self, paths: list[Path]) -> None:
-        self._moved: list[tuple[Path, Path]] = []
-        try:
-            for path in paths:
-                aside = path.with_name(f".{path.name}.aside")
-                os.replace(path, aside)
-                self._moved.append((aside, path))
-        except BaseException:
-            self.restore()
-            raise
-
-    def restore(self, only: set[Path] | None = None) -> None:
-        """Put the files (or ``only`` these) back where they were."""
-        for aside, path in list(self._moved):
-            if only is None or path in only:
-                os.replace(aside, path)
-                self._moved.remove((aside, path))
-
-    def discard(self) -> None:
-        """Delete what is still set aside."""
-        for aside, _ in self._moved:
-            aside.unlink(missing_ok=True)
-        self._moved.clear()

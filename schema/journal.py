@@ -4,15 +4,17 @@ The journal is a folder, ``<project>/.tool-journal``, locked (``flock``) by the 
 and holding small JSON records; the files' new contents are staged beside their targets as
 ``.<name>.tool-part``.  In order:
 
-1. ``begun.json``: what the write is for, and the files another writer (Alembic writing a
-   revision) is about to create: a folder, a marker in the name, the names already there;
+1. ``begun.json``: what the write is for, the files another writer (Alembic writing a
+   revision) is about to create (a folder, a marker in the name, the names already there), and
+   the files moved out of its way as ``.<name>.aside`` (rewritten as more are announced);
 2. ``plan.json``: the files to write and to delete; then each new content is staged;
 3. ``committed``: from here on the write happens: each staged file is renamed over its target
    (a rename needs no space, so a full disk cannot stop it half-way), deleted files go;
 4. the folder is removed.
 
 Every command opens a project with ``recover``: a journal without ``committed`` is rolled back
-(staged files and the other writer's new files removed), one with it is completed.  Either way
+(staged files and the other writer's new files removed, files set aside put back), one with it
+is completed (set-aside files removed).  Either way
 no ``.tool-part`` file survives and the command says what it did.  A journal another live
 command holds is waited for, never touched.
 """
@@ -76,6 +78,34 @@ def part_of(path: Path) -> Path:
     return path.with_name(f".{path.name}.tool-part")
 
 
+def aside_of(path: Path) -> Path:
+    """Where ``path`` waits while it is set aside."""
+    return path.with_name(f".{path.name}.aside")
+
+
+@dataclass
+class Begun:
+    """The journal's first record: what is written, what may appear, what was moved away."""
+
+    purpose: str
+    expected: list[Expected] = field(default_factory=list)
+    aside: list[Path] = field(default_factory=list)  # originals; see aside_of
+
+    def to_record(self, root: Path) -> dict[str, Any]:
+        return {"purpose": self.purpose,
+                "expected": [{"directory": os.path.relpath(e.directory, root),
+                              "marker": e.marker, "existing": sorted(e.existing)}
+                             for e in self.expected],
+                "aside": [os.path.relpath(path, root) for path in self.aside]}
+
+    @classmethod
+    def from_record(cls, root: Path, data: dict[str, Any]) -> Begun:
+        return cls(str(data.get("purpose") or "write"),
+                   [Expected(root / item["directory"], item["marker"],
+                             frozenset(item["existing"])) for item in data.get("expected", [])],
+                   [root / name for name in data.get("aside", [])])
+
+
 class Journal:
     """The journal of one write set in ``root``; ``begin`` before anything is written."""
 
@@ -84,25 +114,27 @@ class Journal:
         self.purpose = purpose
         self.directory = root / JOURNAL
         self._fd: int | None = None
-        self._expected: list[Expected] = []
+        self._begun = Begun(purpose)
         self.committed = False
 
     @property
     def begun(self) -> bool:
         return self._fd is not None
 
-    def begin(self, expected: Iterable[Expected] = ()) -> None:
-        """Create and lock the journal, recording the files another writer may create."""
-        self._expected = list(expected)
+    def begin(self, expected: Iterable[Expected] = (), aside: Iterable[Path] = ()) -> None:
+        """Create and lock the journal (or add to it), recording the files another writer may
+        create and the files about to be set aside."""
+        self._begun.expected += expected
+        self._begun.aside += aside
+        if self.begun:
+            _write_record(self.directory / BEGUN, self._begun.to_record(self.root))
+            return
         self.root.mkdir(parents=True, exist_ok=True)
         # made under another name and renamed: a recovering command never sees it half-made
         staging = Path(tempfile.mkdtemp(prefix=f"{JOURNAL}.", dir=self.root))
         self._fd = _lock(staging)
         try:
-            _write_record(staging / BEGUN, {
-                "purpose": self.purpose,
-                "expected": [{"directory": self._relative(e.directory), "marker": e.marker,
-                              "existing": sorted(e.existing)} for e in self._expected]})
+            _write_record(staging / BEGUN, self._begun.to_record(self.root))
             os.rename(staging, self.directory)
         except OSError as exc:
             shutil.rmtree(staging, ignore_errors=True)
@@ -132,7 +164,7 @@ class Journal:
             raise
         self.committed = True
         try:
-            _roll_forward(list(writes), deletes)
+            _roll_forward(list(writes), deletes, self._begun.aside)
         except OSError as exc:
             self._release()
             raise write_error(exc, self.root, KEPT.format(journal=self.directory)) from None
@@ -142,7 +174,7 @@ class Journal:
         """Undo a write that was not committed: staged files and the other writer's files go."""
         if not self.begun:
             return []
-        removed = _roll_back(self.directory, self._expected)
+        removed = _roll_back(self.directory, self._begun)
         self._finish()
         return removed
 
@@ -174,22 +206,20 @@ def recover(root: Path) -> Recovery | None:
     try:
         if not directory.is_dir():
             return None
-        begun = _read_record(directory / BEGUN)
-        purpose = str(begun.get("purpose") or "write")
+        begun = Begun.from_record(root, _read_record(directory / BEGUN))
         if (directory / COMMITTED).exists():
             plan = _read_record(directory / PLAN)
             writes = [root / name for name in plan.get("writes", [])]
             try:
-                _roll_forward(writes, [root / name for name in plan.get("deletes", [])])
+                _roll_forward(writes, [root / name for name in plan.get("deletes", [])],
+                              begun.aside)
             except OSError as exc:
                 raise write_error(exc, root, KEPT.format(journal=directory)) from None
-            recovery = Recovery(purpose, True, [os.path.relpath(p, root) for p in writes])
+            recovery = Recovery(begun.purpose, True, [os.path.relpath(p, root) for p in writes])
         else:
-            expected = [Expected(root / item["directory"], item["marker"],
-                                 frozenset(item["existing"]))
-                        for item in begun.get("expected", [])]
-            removed = _roll_back(directory, expected)
-            recovery = Recovery(purpose, False, [os.path.relpath(p, root) for p in removed])
+            removed = _roll_back(directory, begun)
+            recovery = Recovery(begun.purpose, False,
+                                [os.path.relpath(p, root) for p in removed])
         shutil.rmtree(directory, ignore_errors=True)
         return recovery
     finally:
@@ -206,26 +236,33 @@ def write_error(exc: OSError, root: Path, outcome: str) -> SchemaToolError:
     return SchemaToolError(f"{shown}: cannot write: {exc.strerror or exc}; {outcome}")
 
 
-def _roll_forward(writes: list[Path], deletes: list[Path]) -> None:
-    """Put staged files in place (those already placed have no staged file left)."""
+def _roll_forward(writes: list[Path], deletes: list[Path], aside: list[Path]) -> None:
+    """Put staged files in place (those already placed have no staged file left), remove
+    deleted files and those still set aside."""
     for path in writes:
         part = part_of(path)
         if part.exists():
             reached(Point.WRITE, str(path))
             os.replace(part, path)
-    for path in deletes:
+    for path in [*deletes, *map(aside_of, aside)]:
         path.unlink(missing_ok=True)
 
 
-def _roll_back(directory: Path, expected: list[Expected]) -> list[Path]:
-    """Remove staged files and the files other writers created; return the latter."""
+def _roll_back(directory: Path, begun: Begun) -> list[Path]:
+    """Remove staged files and the files other writers created (returned), and put the files
+    set aside back."""
     plan = _read_record(directory / PLAN)
     root = directory.parent
     for name in plan.get("writes", []):
         part_of(root / name).unlink(missing_ok=True)
-    removed = [path for item in expected for path in item.created()]
+    # set-aside files, and their originals (put back early, or about to come back), stay
+    kept = {*begun.aside, *map(aside_of, begun.aside)}
+    removed = [path for item in begun.expected for path in item.created() if path not in kept]
     for path in removed:
         path.unlink(missing_ok=True)
+    for path in begun.aside:
+        if aside_of(path).exists():
+            os.replace(aside_of(path), path)
     return removed
 
 

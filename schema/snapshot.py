@@ -281,10 +281,10 @@ def empty_revision(project: Project, message: str, rev_id: str | None = None) ->
     return SnapshotResult([], [], revision, path, [path, *written])
 
 
-def expect_revision(project: Project, files: FileSet, rev_id: str) -> None:
-    """Journal the revision file Alembic is about to write, so that a failure or a kill before
-    the snapshot is written removes it again."""
-    files.expect(Path(project.scripts.versions), rev_id)
+def expect_revision(project: Project, files: FileSet, *rev_ids: str) -> None:
+    """Journal the revision files Alembic is about to write, so that a failure or a kill
+    before the snapshot is written removes them again."""
+    files.expect(Path(project.scripts.versions), *rev_ids)
 
 
 def _resolve_look_alikes(project: Project, schema_diff: SchemaDiff, policy: Policy) -> SchemaDiff:

@@ -18,10 +18,10 @@ from alembic.util import CommandError
 from .check import require_integrity
 from .combine import changes_between
 from .errors import SchemaToolError
-from .files import SetAside
+from .files import FileSet
 from .project import Project
 from .review import revision_side, side_tables
-from .snapshot import risks_of, write_planned_revision
+from .snapshot import expect_revision, risks_of, write_planned_revision
 from .store import Manifest
 
 
@@ -57,32 +57,27 @@ def squash(project: Project, to: str) -> Squashed:
     replaced = [script.revision for script in reversed(chain)]
     every = [Path(script.path) for script in project.scripts.walk_revisions()]
     squashed = {Path(script.path) for script in chain}
-    aside = SetAside(every)
-    path = None
-    try:
+    files = project.file_set(f"`tool squash` to {to}")
+    with files.transaction():
+        # every revision out of Alembic's sight while it writes the new one (same id as `to`)
+        files.set_aside(every)
+        expect_revision(project, files, to)
         revision, path = write_planned_revision(
             project, changes, dict.fromkeys(tables), tables, {}, side.naming_convention,
             f"squash of {len(chain)} revisions up to {to}", to, risks_of(project, changes),
             None)
-        aside.restore(set(every) - squashed)
-        _record(project, manifest, revision, replaced)
-    except BaseException:
-        if path is not None:
-            path.unlink(missing_ok=True)
-        aside.restore()
-        raise
-    aside.discard()
+        files.put_back([path for path in every if path not in squashed])
+        _record(project, manifest, revision, replaced, files)
     return Squashed(revision, path, replaced)
 
 
-def _record(project: Project, manifest: Manifest, revision: str, replaced: list[str]) -> None:
+def _record(project: Project, manifest: Manifest, revision: str, replaced: list[str],
+            files: FileSet) -> None:
     project.reload_scripts()
     kept = project.revision_ids()
     notes = {rev: note for rev, note in manifest.notes.items() if rev in kept and rev != revision}
     notes[revision] = {"squashed": replaced}
-    files = project.file_set(f"`tool squash` to {revision}")
     files.write(project.store.manifest_path, Manifest(
         head=manifest.head, tables=manifest.tables, revisions=project.revision_files(),
         naming_convention=manifest.naming_convention, notes=notes,
         fingerprints=manifest.fingerprints).to_text())
-    files.commit()

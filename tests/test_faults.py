@@ -156,6 +156,10 @@ def test_disk_full_during_snapshot(base: Project) -> None:
                                "on device; nothing was changed"), full
     assert len(full.err.splitlines()) == 1
     assert snapshot_state(base) == old and leftovers(base.root) == []
+    revision = run_faulty(base, "write:2:enospc", "snapshot", "-m", "more")
+    assert revision.err.startswith("error: alembic/versions: cannot write: No space left on "
+                                   "device; nothing was changed"), revision
+    assert snapshot_state(base) == old and leftovers(base.root) == []
     failed = run_faulty(base, "write:9:enospc", "snapshot", "-m", "more")
     assert failed.code == ExitCode.USAGE and "snapshots/tables/t0.yaml: cannot write" in failed.err
     assert ".tool-journal keeps the write" in failed.err, failed
@@ -235,3 +239,36 @@ def test_apply_killed_at_statements(project: Project) -> None:
     if mariadb:
         assert resolutions == {"applied", "rolled back", "run again"}, resolutions
     assert project.invoke("drift").code == 0
+
+
+def test_squash_killed_at_each_write(tmp_path: Path) -> None:
+    """`tool squash` sets every revision aside, writes the squashed one and signs the
+    manifest: killed at any write, the next command puts everything back or completes it."""
+    project = new_project(tmp_path / "base", f"sqlite:///{tmp_path / 'base.db'}")
+    for count in (1, 2, 3):
+        project.write_models(tables(count))
+        wrote = project.invoke("snapshot", "-m", f"{count} tables").out
+    head = wrote.split("wrote revision ", 1)[1].split(":", 1)[0]
+    before = {path.name: path.read_bytes() for path in project.revision_files()}
+    outcomes = []
+    # 1 the journal with the files set aside, 2-3 the revision announced and written, 4 the
+    # plan, 5 the manifest staged, 6 the commit, 7 the manifest in place, 8 the journal gone
+    for point in (1, 3, 5, 6, 7, 8, 9):
+        copy = copy_of(project, f"squash{point}")
+        run = run_faulty(copy, f"write:{point}", "squash", "--to", head)
+        if run.code >= 0:
+            assert run.code == 0 and "squashed 3 revisions" in run.out and point == 9, run
+            break
+        check = copy.invoke("check")
+        assert leftovers(copy.root) == [], (point, leftovers(copy.root))
+        after = {path.name: path.read_bytes() for path in copy.revision_files()}
+        if "completed" in check.err:
+            assert len(after) == 1 and set(after) != set(before), point
+            outcomes.append("forward")
+        else:
+            assert after == before, point
+            outcomes.append("back")
+        assert "upgraded" in copy.invoke("apply").out
+    else:
+        pytest.fail("the squash never got to its end")
+    assert outcomes == ["back"] * 4 + ["forward"] * 2, outcomes

@@ -11,7 +11,7 @@ from ..database import mask_url, run_on_connection
 from ..project import Project
 from ..review import revision_side, side_metadata
 from ..verify import schema_drift
-from .history import read_history
+from .history import State, read_history
 from .lock import lock_holder
 from .run import current_revision, pending_scripts
 
@@ -83,8 +83,10 @@ def status(project: Project, url: str | None = None) -> Status:
         pending = [Pending(script.revision, (script.doc or "").strip())
                    for script in pending_scripts(project, found.revision)]
         holder = lock_holder(connection, target)
+        # a revision recorded as started is running while a deploy holds the lock
         partial = [entry.revision for entry in read_history(connection).values()
-                   if entry.state.unfinished]
+                   if entry.state is State.PARTIAL
+                   or (entry.state is State.STARTED and holder is None)]
         return Status(found.url, found.revision, heads[0] if len(heads) == 1 else None, pending,
                       holder.description if holder else None, partial, found)
 

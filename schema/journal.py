@@ -111,7 +111,6 @@ class Journal:
 
     def __init__(self, root: Path, purpose: str) -> None:
         self.root = root
-        self.purpose = purpose
         self.directory = root / JOURNAL
         self._fd: int | None = None
         self._begun = Begun(purpose)

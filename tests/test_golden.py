@@ -209,7 +209,8 @@ def test_golden(case: Case, database_url: str, tmp_path: Path) -> None:
     legacy = ignored_tables(project, case.before)
     if legacy:
         run_on_connection(project.url, lambda connection: (
-            legacy[0].metadata.create_all(connection, tables=legacy), connection.commit()))
+            legacy[0].metadata.create_all(connection, tables=legacy), connection.commit()),
+            create=True)
     legacy_columns = live_columns(project, legacy)
     project.invoke("snapshot", "-m", "before")
     applied = project.invoke("apply", check=False)

@@ -270,10 +270,11 @@ def default_to_text(default: object) -> str:
     raise ExpressionError(f"cannot record server default {arg!r}")
 
 
-def literal_sql(expression: elements.ClauseElement) -> str:
+def literal_sql(expression: elements.ClauseElement, dialect: sa.Dialect | None = None) -> str:
     """SQL text of an expression, without table prefixes and with its Python values written as
     literals, as DDL writes it (``column("n") > 0`` is ``n > 0``, ``in_(["a"])`` is
-    ``IN ('a')``).  A parameter without a value (DDL would write ``n > NULL``) or a value SQL
+    ``IN ('a')``), names quoted as ``dialect`` quotes them (by default as SQLAlchemy's generic
+    SQL does).  A parameter without a value (DDL would write ``n > NULL``) or a value SQL
     cannot spell is an error, never a different constraint."""
     unset = sorted({param.key for param in visitors.iterate(expression)
                     if isinstance(param, elements.BindParameter) and param.value is None
@@ -283,7 +284,7 @@ def literal_sql(expression: elements.ClauseElement) -> str:
                               "NULL); give it one or write the SQL out")
     try:
         compiled = expression.compile(
-            compile_kwargs={"include_table": False, "literal_binds": True})
+            dialect=dialect, compile_kwargs={"include_table": False, "literal_binds": True})
     except (sa.exc.CompileError, NotImplementedError) as exc:
         raise ExpressionError(f"a value cannot be written as SQL ({exc}); write the SQL "
                               "out") from None

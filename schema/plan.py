@@ -78,7 +78,7 @@ from .rename_ops import RenameColumnOps, RenameTableOps
 from .sequences import owned_sequence_column, sequence_ops, sequences
 from .serialize import TableDict
 from .table_options import TableOptionsOps, option_problems
-from .type_checks import type_check_rename_ops
+from .type_checks import same_name_problems, type_check_rename_ops
 from .unnamed_checks import batch_block, unnamed_check_problems
 
 PHASES = 7
@@ -165,6 +165,8 @@ def plan_operations(
     safe = SafeForms() if safe_postgresql else None
     outside = OutsideBatch()
     problems = unnamed_check_problems(changes, old_tables, new_tables, databases)
+    problems += [problem for key, data in sorted(new.items()) if data is not None
+                 for problem in same_name_problems(new_tables[key], databases)]
     if problems:
         raise SchemaToolError("; ".join(problems))
     for change in changes:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from alembic.operations import ops
 from sqlalchemy import Boolean, CheckConstraint, Enum, MetaData, Table
+from sqlalchemy.sql.base import _NoneName
 
 from .diff import Action, Change, Kind
 from .expressions import type_on
@@ -25,6 +26,9 @@ from .serialize import TableDict
 
 if TYPE_CHECKING:  # enums uses this module's functions
     from .enums import TableLookup
+
+
+_NONE = _NoneName.NONE_NAME  # a type's CHECK SQLAlchemy leaves unnamed
 
 
 def type_checks(table: Table, column: str) -> list[CheckConstraint]:
@@ -40,6 +44,29 @@ def made_on(type_: Any, dialect: str) -> bool:
     if isinstance(type_, Enum):
         return not type_.native_enum or dialect == "sqlite"
     return isinstance(type_, Boolean) and dialect != "postgresql"
+
+
+def same_name_problems(table: Table, databases: Iterable[str]) -> list[str]:
+    """CHECKs of one table that would share a name on a target database: the naming convention
+    names a Boolean/Enum type's CHECK after the type (``ck_t_ce_kind``), so two columns of one
+    such type make two.  SQLite's table rebuild then keeps only one, and PostgreSQL and MariaDB
+    refuse the second."""
+    databases = tuple(databases)
+    by_name: dict[str, list[str]] = {}
+    for constraint in table.constraints:
+        if not isinstance(constraint, CheckConstraint) or constraint.name in (None, _NONE) or (
+                getattr(constraint, "_type_bound", False) and not any(
+                    made_on(column.type, database) for column in constraint.columns
+                    for database in databases)):
+            continue
+        owners = [str(column.name) for column in constraint.columns] or ["its own CHECK"]
+        by_name.setdefault(str(constraint.name), []).extend(owners)
+    return [f"table {table.name}: check constraint {name} is made twice "
+            f"(by {', '.join(sorted(owners))}): "
+            "a Boolean/Enum type's CHECK is named after the type, so give the columns types of "
+            "their own names, or name such CHECKs after their column in the naming convention "
+            "(\"ck\": \"ck_%(table_name)s_%(column_0_name)s\")"
+            for name, owners in sorted(by_name.items()) if len(owners) > 1]
 
 
 def type_check_rename_ops(

@@ -17,9 +17,9 @@ without a naming convention.  So a table's batch block passes them to the rebuil
 reads: PostgreSQL and MariaDB alter in place and keep them.
 
 The CHECKs given are those of the state the block leads to (the new table in the upgrade, the
-old one in the downgrade) on columns that the revision neither adds, drops nor retypes, so each
-names only columns the table has whenever the block runs; a type's CHECK on a column whose type
-changes is the type change's to make.
+old one in the downgrade) on columns the table has before and after, so each names only columns
+the table has whenever the block runs; a type's CHECK only where the column keeps its type (a
+type change makes or drops it).
 """
 
 from __future__ import annotations
@@ -109,39 +109,34 @@ def batch_block(old: Table | None, new: Table | None, table: Table,
     would lose them."""
     if old is None or new is None:
         return ops.ModifyTableOps(table.name, items, schema=table.schema)
-    stable = _stable_columns(old, new)
-    checks, reverse_checks = unnamed_checks(new, stable), unnamed_checks(old, stable)
+    checks, reverse_checks = unnamed_checks(new, old), unnamed_checks(old, new)
     if not checks and not reverse_checks:
         return ops.ModifyTableOps(table.name, items, schema=table.schema)
     return KeptChecksModifyTableOps(table.name, items, schema=table.schema, checks=checks,
                                     reverse_checks=reverse_checks)
 
 
-def unnamed_checks(table: Table, columns: set[str]) -> list[str]:
-    """SQL of the table's CHECKs without a name that SQLite has and that only name ``columns``:
-    its own, and those its Boolean/Enum types make there; sorted, so revisions are stable."""
+def unnamed_checks(table: Table, other: Table) -> list[str]:
+    """SQL of the table's CHECKs without a name that SQLite has and that only name columns
+    ``other`` (the table on the revision's other side) has too: its own, and those its
+    Boolean/Enum types make there when ``other`` gives the column the same type; sorted, so
+    revisions are stable."""
     found = []
     for constraint in table.constraints:
         if not isinstance(constraint, CheckConstraint) or not _unnamed(constraint.name):
             continue
         if getattr(constraint, "_type_bound", False):
-            named = {str(column.name) for column in constraint.columns
-                     if made_on(column.type, "sqlite")}
-            if named and named <= columns:
+            made = [column for column in constraint.columns if made_on(column.type, "sqlite")]
+            if made and all(column.name in other.columns and type_to_text(column.type)
+                            == type_to_text(other.columns[column.name].type) for column in made):
                 found.append(literal_sql(constraint.sqltext))
             continue
         sqltext = constraint.sqltext
         text = sqltext.text if isinstance(sqltext, TextClause) else literal_sql(sqltext)
-        if {str(c.name) for c in table.columns if mentions(text, str(c.name))} <= columns:
+        if all(column.name in other.columns for column in table.columns
+               if mentions(text, str(column.name))):
             found.append(text)
     return sorted(found)
-
-
-def _stable_columns(old: Table, new: Table) -> set[str]:
-    """Columns the table has before and after, with the same type."""
-    return {str(column.name) for column in new.columns
-            if column.name in old.columns
-            and type_to_text(old.columns[column.name].type) == type_to_text(column.type)}
 
 
 def _unnamed(name: Any) -> bool:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import CheckConstraint, MetaData, Table
-from sqlalchemy.engine import Inspector
+from sqlalchemy.engine import Dialect, Inspector
 from sqlalchemy.sql.base import _NoneName
 from sqlalchemy.sql.elements import TextClause
 
@@ -50,51 +50,46 @@ def check_constraint_drift(inspector: Inspector, metadata: MetaData) -> list[str
         live = [Check(item.get("name"), str(item["sqltext"])) for item in reflected]
         columns = {str(column.name) for column in table.columns}
         lines.extend(f"check constraint {label} on {table.name}: {state}" for label, state
-                     in _differences(expected_checks(table, dialect), live, dialect, columns))
+                     in _differences(expected_checks(table, inspector.dialect), live, dialect,
+                                     columns))
     return lines
 
 
-def expected_checks(table: Table, dialect: str) -> list[Check]:
-    """The table's CHECKs on this database: its own, and those its types make there."""
+def expected_checks(table: Table, dialect: Dialect) -> list[Check]:
+    """The table's CHECKs on this database: its own, and those its types make there (written
+    as the database's DDL writes them: quoting differs)."""
     found = []
     for constraint in table.constraints:
         if not isinstance(constraint, CheckConstraint):
             continue
         if getattr(constraint, "_type_bound", False):
-            if not any(made_on(column.type, dialect) for column in constraint.columns):
+            if not any(made_on(column.type, dialect.name) for column in constraint.columns):
                 continue
         sqltext = constraint.sqltext  # text from the snapshot, or a type's expression
         found.append(Check(_name(constraint.name), sqltext.text if isinstance(
-            sqltext, TextClause) else literal_sql(sqltext)))
+            sqltext, TextClause) else literal_sql(sqltext, dialect)))
     return found
 
 
 def _differences(expected: list[Check], live: list[Check], dialect: str,
                  columns: set[str]) -> list[tuple[str, str]]:
-    """(CHECK, what is wrong with it) for each difference; named CHECKs are matched by name
-    first, then unnamed ones by expression among the rest."""
+    """(CHECK, what is wrong with it) for each difference.  Named CHECKs are matched by name
+    (SQLite lets two share one: then by expression among them), then unnamed ones by
+    expression among the live CHECKs left."""
     lines = []
-    live_named = {check.name: check for check in live if check.name}
     unmatched = list(live)
-    unnamed = []
-    for check in expected:
-        found = live_named.get(check.name) if check.name else None
-        if check.name is None:
-            unnamed.append(check)
-        elif found is None:
-            lines.append((check.label(), "missing from the database"))
-        else:
-            unmatched.remove(found)
-            if not _same(found.sqltext, check.sqltext, dialect):
-                lines.append((check.label(), f"the database checks {found.sqltext!r}, the "
-                                             f"snapshot says {check.sqltext!r}"))
-    for check in unnamed:  # the database named it: found by what it checks
-        found = next((item for item in unmatched
+    for check in sorted(expected, key=lambda item: item.name is None):
+        candidates = [item for item in unmatched if item.name == check.name or not check.name]
+        found = next((item for item in candidates
                       if _same(item.sqltext, check.sqltext, dialect)), None)
-        if found is None:
-            lines.append((check.label(), "missing from the database"))
-        else:
+        if found is not None:
             unmatched.remove(found)
+        elif check.name and candidates:
+            unmatched.remove(candidates[0])
+            lines.append((check.label(), f"the database checks {candidates[0].sqltext!r}, the "
+                                         f"snapshot says {check.sqltext!r}"))
+        else:
+            lines.append((check.label(), "missing from the database"))
     # MariaDB adds a CHECK (json_valid(col)) named after each JSON column by itself.
     lines.extend((check.label(), f"not in the snapshot (it checks {check.sqltext!r})")
                  for check in unmatched if check.name not in columns)

@@ -58,6 +58,16 @@ of projects not on MariaDB may INCLUDE ``id`` (PostgreSQL).  The project ignores
 a ``legacy_notes`` table with a row is in the database from the start and must stay as it is;
 the models declare it now and then, which changes nothing.
 
+CHECKs are often written with Python values (``column("c") >= 1``: bound parameters the snapshot
+writes out as SQL).  Half the examples have models without a "ck" naming convention: named
+CHECKs are then named by hand as the convention would, a Boolean's or Enum's CHECK takes the
+type's name, and new tables may get CHECKs without a name and ``Boolean(create_constraint=True)``
+columns without one (``ubool``), which the databases name themselves; such CHECKs stay as they
+are until their table goes (the tool refuses to add or drop them on an existing table), while
+their columns are renamed, retyped within their kind and made NULL or NOT NULL (SQLite
+rebuilds the table).  No table has two columns of one ``ce_`` type (their CHECKs would share a
+name: the tool refuses).
+
 What the databases themselves refuse is never drawn: Text columns in an index or unique
 constraint (MariaDB needs a key length), and a CHECK on a column whose foreign key has an ON
 DELETE or ON UPDATE action (MariaDB error 1901).  String lengths, numeric precisions, server
@@ -123,9 +133,11 @@ class Step:
     schema: Schema
     own_types: dict[str, int]  # TypeDecorator classes the models define: name -> length
     legacy: bool = False  # the models declare the table others manage (ignore_tables)
+    loose: bool = False  # the models have no "ck" naming convention
 
     def models(self) -> str:
-        return render(self.schema, self.own_types) + (LEGACY_MODEL if self.legacy else "")
+        return (render(self.schema, self.own_types, self.loose)
+                + (LEGACY_MODEL if self.legacy else ""))
 
 
 @dataclass(frozen=True)
@@ -150,10 +162,11 @@ class Evolver(KeyEdits):
     to and from other schemas, and columns may have PostgreSQL's own types (ARRAY, INET/CIDR,
     TSVECTOR)."""
 
-    def __init__(self, draw, mariadb: bool, postgresql: bool) -> None:
+    def __init__(self, draw, mariadb: bool, postgresql: bool, loose: bool = False) -> None:
         self.draw = draw
         self.mariadb = mariadb
         self.postgresql = postgresql
+        self.loose = loose
         self.tables: Schema = {}
         self.start: Schema = {}  # the schema before the step being drawn
         self.legacy = False
@@ -220,7 +233,8 @@ class Evolver(KeyEdits):
 
     def checkable(self, tab: Tab, col: Col) -> bool:
         """MariaDB refuses a CHECK on a column whose foreign key has a referential action."""
-        return (col.family not in ("dt", "calc", "bool", "cbool", "json", "own", "seq", "uuid",
+        return (col.family not in ("dt", "calc", "bool", "cbool", "ubool", "json", "own", "seq",
+                                   "uuid",
                                    "time", "dtz", "ttz", "ival", "bin",
                                    *POSTGRESQL_FAMILIES)
                 and plain_name(col.name) and tab.fks.get(col.name, (None, None))[1] is None
@@ -277,7 +291,7 @@ class Evolver(KeyEdits):
         kinds += ["rename_column"] if self.renamable_columns() else []
         enums = {c.type for _, c in self.enum_columns()}
         kinds += ["change_enum"] if enums else []
-        kinds += ["share_enum"] if len(enums) > 1 else []
+        kinds += ["share_enum"] if self.share_candidates() else []
         kinds += ["add_cfk"] if any(len(x.columns) <= MAX_COLUMNS - 2 and self.cfk_parents(n)
                                     for n, x in t.items()) else []
         kinds += ["add_index"] if any(self.free_first(x) for x in t.values()) else []
@@ -338,10 +352,12 @@ class Evolver(KeyEdits):
                 for c in t.columns if c.family == "int" and not t.keyed(c.name)]
 
     def droppable(self, tab: Tab, attr: str) -> list:
-        """Items of ``tab.attr`` that can go: not a unique constraint a composite key needs."""
+        """Items of ``tab.attr`` that can go: not a unique constraint a composite key needs, nor
+        a CHECK without a name (no revision could drop it: the tool refuses)."""
         held = {("id", column) for t in self.tables.values() for parent, column in t.cfks.values()
                 if parent == tab.name}
-        return [item for item in getattr(tab, attr) if attr != "uniques" or item not in held]
+        return [item for item in getattr(tab, attr) if not (
+            attr == "uniques" and item in held or attr == "checks" and item in tab.unnamed)]
 
     def renamable_tables(self) -> list[str]:
         """Tables that were there before this step under the same name: a second rename in
@@ -363,8 +379,8 @@ class Evolver(KeyEdits):
         return [s for s in sets if s not in tab.uniques]
 
     # edits ---------------------------------------------------------------------------------
-    def new_column(self, tab: Tab) -> str:
-        family = self.pick(FAMILIES + (POSTGRESQL_FAMILIES if self.postgresql else ()))
+    def new_column(self, tab: Tab, family: str | None = None) -> str:
+        family = family or self.pick(FAMILIES + (POSTGRESQL_FAMILIES if self.postgresql else ()))
         parents = self.parents_for(tab.name) + ([] if tab.name in self.tables else [tab.name])
         if family == "fk" and not parents:
             family = "int"
@@ -373,7 +389,7 @@ class Evolver(KeyEdits):
                          "ustr": ("ustr", self.pick(LENGTHS)),
                          "num": ("num", *self.pick(NUMERICS), self.pick((True, False))),
                          "bin": ("bin", self.pick(BINARY_LENGTHS)),
-                         "enum": self.enum_type(name),
+                         "enum": self.enum_type(name, tab),
                          "calc": ("calc", self.pick(FACTORS), self.pick(self.storages()),
                                   self.maybe(self.sources(tab)) if self.sources(tab) else None),
                          "own": ("own", self.fresh("Own_"), self.pick(LENGTHS)),
@@ -394,7 +410,9 @@ class Evolver(KeyEdits):
         check = ""
         if family == "enum" and plain_name(name) and self.draw(st.booleans()):  # for conversions
             tab.checks[check := self.fresh("k")] = (col.name, self.pick([0, 1]))
-            check = f" check {tab.check_sql(check)}"
+            if self.draw(st.booleans()):
+                tab.bound.add(check)
+            check = f" check {tab.check_source(check)}"
         return (f"{col.name} {type_text(col.type)}{'' if col.nullable else ' not null'}"
                 f"{' default ' + default_text(col.default) if col.default else ''}{fk}{check}")
 
@@ -403,6 +421,8 @@ class Evolver(KeyEdits):
         tab = Tab(schema + self.fresh("t", odd=True), comment=self.maybe(COMMENTS),
                   identity=self.maybe(IDENTITIES), options=self.maybe(TABLE_OPTIONS) or ())
         columns = [self.new_column(tab) for _ in range(self.draw(st.integers(1, 4)))]
+        if self.loose and self.draw(st.booleans()):  # its CHECK has no name: it stays as it is
+            columns.append(self.new_column(tab, "ubool"))
         self.tables[tab.name] = tab
         extras = []
         for _ in range(self.draw(st.integers(0, 2))):
@@ -489,7 +509,8 @@ class Evolver(KeyEdits):
         self.retype_enum(old, new)
         edit = f"~ enum {new[1]} values {new[2]}"
         users = [(t, c) for t, c in self.enum_columns() if c.type == new]
-        rooms = [n for n, t in self.tables.items() if len(t.columns) < MAX_COLUMNS]
+        rooms = [n for n, t in self.tables.items() if len(t.columns) < MAX_COLUMNS
+                 and self.sharable(t, new)]
         also = self.pick(["", "add", "drop", "switch"])
         if also == "add" and rooms:
             tab, col = self.tables[self.pick(rooms)], Col(self.fresh("c"), new)
@@ -507,18 +528,31 @@ class Evolver(KeyEdits):
     def enum_columns(self) -> list[tuple[Tab, Col]]:
         return [(t, c) for t in self.tables.values() for c in t.columns if c.family == "enum"]
 
-    def enum_type(self, name: str) -> tuple:
+    def enum_type(self, name: str, tab: Tab) -> tuple:
         """A new ENUM type for column ``name``, or half the time one a column has already:
         PostgreSQL's columns then share one type."""
-        existing = sorted({c.type for _, c in self.enum_columns()})
+        existing = sorted({c.type for _, c in self.enum_columns() if self.sharable(tab, c.type)})
         if existing and self.draw(st.booleans()):
             return self.pick(existing)
         return ("enum", f"{self.pick(ENUM_PREFIXES)}{name}", self.pick(ENUM_VALUES))
 
+    def sharable(self, tab: Tab, type_: tuple) -> bool:
+        """Whether a column of ``tab`` may take this ENUM type: a ``ce_`` type's CHECK is named
+        after the type, and two of one name in a table are one too many (SQLite's rebuild keeps
+        one, PostgreSQL refuses the second)."""
+        return not type_[1].startswith("ce_") or all(
+            c.type[:2] != type_[:2] for c in tab.columns if c.family == "enum")
+
+    def share_candidates(self) -> list[tuple[Tab, Col]]:
+        """ENUM columns that may take another column's type."""
+        return [(t, c) for t, c in self.enum_columns() if any(
+            o.type != c.type and self.sharable(t, o.type) for _, o in self.enum_columns())]
+
     def share_enum(self) -> str:
         """A column takes another column's ENUM type (PostgreSQL converts it)."""
-        tab, col = self.pick(self.enum_columns())
-        col.type = self.pick(sorted({c.type for _, c in self.enum_columns()} - {col.type}))
+        tab, col = self.pick(self.share_candidates())
+        col.type = self.pick(sorted({c.type for _, c in self.enum_columns()
+                                     if self.sharable(tab, c.type)} - {col.type}))
         return f"~ column {tab.name}.{col.name} type {type_text(col.type)}"
 
     def nullable_changeable(self, tab: Tab, col: Col) -> bool:
@@ -535,10 +569,18 @@ class Evolver(KeyEdits):
         return f"~ column {tab.name}.{col.name} default {default_text(col.default)}"
 
     def add_check(self, only: Tab | None = None) -> str:
+        """A CHECK, often written with Python values (bound parameters); in a new table of
+        models without a "ck" convention often without a name (never on an ENUM column: the
+        tool re-creates those around ENUM conversions, by name)."""
         tab, col = self.pick_column(lambda x, c: self.checkable(x, c) and only in (None, x))
         name = self.fresh("k")
         tab.checks[name] = (col.name, self.pick([0, 1]))
-        return f"+ check {tab.name}.{name}: {tab.check_sql(name)}"
+        if self.draw(st.booleans()):
+            tab.bound.add(name)
+        if only is not None and self.loose and col.family != "enum" and self.draw(st.booleans()):
+            tab.unnamed.add(name)
+        shown = "unnamed check" if name in tab.unnamed else f"check {name}"
+        return f"+ {shown} {tab.name}: {tab.check_source(name)}"
 
     def legacy_model(self) -> str:
         """The models declare the ignored table, or stop declaring it: no change either way."""
@@ -617,12 +659,17 @@ class Evolver(KeyEdits):
                 and self.plain(tab, c) and c.name != tab.pk_extra]
 
     def unread(self, tab: Tab, col: Col) -> bool:
-        """No generated column reads it (PostgreSQL and MariaDB refuse to drop it then)."""
-        return not any(c.family == "calc" and c.type[3] == col.name for c in tab.columns)
+        """No generated column reads it (PostgreSQL and MariaDB refuse to drop it then), nor a
+        CHECK without a name (which no revision could drop: the tool refuses), and it makes
+        no such CHECK itself (``ubool``)."""
+        return not any(c.family == "calc" and c.type[3] == col.name for c in tab.columns) and \
+            col.family != "ubool" and not any(
+                tab.checks[name][0] == col.name for name in tab.unnamed if name in tab.checks)
 
     def change_check(self) -> str:
-        tab = self.tables[self.pick(n for n, t in self.tables.items() if t.checks)]
-        name = self.pick(tab.checks)
+        tab = self.tables[self.pick(n for n, t in self.tables.items()
+                                    if self.droppable(t, "checks"))]
+        name = self.pick(self.droppable(tab, "checks"))
         column, k = tab.checks[name]
         tab.checks[name] = (column, 1 - k)
         return f"~ check {tab.name}.{name}: {tab.check_sql(name)}"
@@ -641,9 +688,10 @@ def evolutions(draw, mariadb: bool, postgresql: bool = False, min_steps: int = 8
     """An initial schema of 1-3 tables, then steps of 1-4 edits that each change something;
     ``mariadb``: whether the project targets MariaDB, ``postgresql``: whether it targets
     PostgreSQL alone (see :class:`Evolver`)."""
-    evolver = Evolver(draw, mariadb, postgresql)
+    loose = draw(st.booleans())  # no "ck" naming convention: CHECKs without names
+    evolver = Evolver(draw, mariadb, postgresql, loose)
     steps = [Step(tuple(evolver.add_table() for _ in range(draw(st.integers(1, 3)))),
-                  copy.deepcopy(evolver.tables), dict(evolver.own_types))]
+                  copy.deepcopy(evolver.tables), dict(evolver.own_types), loose=loose)]
     for _ in range(draw(st.integers(min_steps, max_steps))):
         evolver.start = steps[-1].schema
         before, edits, count = steps[-1].schema, [], draw(st.integers(1, 4))
@@ -651,5 +699,5 @@ def evolutions(draw, mariadb: bool, postgresql: bool = False, min_steps: int = 8
             kinds = [kind for kind in evolver.applicable() for _ in range(WEIGHTS[kind])]
             edits.append(evolver.edit(draw(st.sampled_from(kinds))))
         steps.append(Step(tuple(edits), copy.deepcopy(evolver.tables), dict(evolver.own_types),
-                          evolver.legacy))
+                          evolver.legacy, loose))
     return Evolution(tuple(steps))

@@ -42,7 +42,7 @@ def _objects(tab: Tab, renaming: Renaming) -> dict[str, tuple[str, str, object]]
     for unique in tab.uniques:
         objects[f"uq_{t}_{'_'.join(unique)}"] = ("unique constraint",
                                                  f" ({', '.join(cols(unique))})", cols(unique))
-    for name in tab.checks:
+    for name in tab.checks.keys() - tab.unnamed:  # unnamed ones come and go with the table
         objects[f"ck_{t}_{name}"] = ("check constraint", "",
                                      tab.check_sql(name, renaming.columns.get(tab.name)))
     for columns, unique in tab.indexes.items():

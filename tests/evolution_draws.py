@@ -51,6 +51,7 @@ DEFAULTS = {
     "cstr": (("lit", "dv"),),
     "text": (("lit", "dv"), ("lit", "ok")), "enum": (("lit", "a"),),
     "bool": (("true",), ("false",)), "cbool": (("true",), ("false",)),
+    "ubool": (("true",), ("false",)),
 }
 COMMENTS = ("first note", "second note", "owner's note")
 # Referential actions of a foreign key: ON DELETE ..., or the one ON UPDATE action drawn.
@@ -60,8 +61,8 @@ ACTIONS = (None, "CASCADE", "SET NULL", "ON UPDATE CASCADE")
 POSTGRESQL_FAMILIES = ("arr", "net", "tsv")
 INTEGERS = ("int", "big", "uint", "small", "tiny")
 # never in an index or unique (rows repeat values, or MariaDB needs a key length)
-UNKEYED = ("text", "mtext", "ltext", "enum", "calc", "bool", "cbool", "json", "seq", "arr", "tsv",
-           "bin")
+UNKEYED = ("text", "mtext", "ltext", "enum", "calc", "bool", "cbool", "ubool", "json", "seq",
+           "arr", "tsv", "bin")
 # Partial indexes: a condition on the index's first column (ignored by MariaDB).
 WHERES = ("IS NOT NULL", "IS NULL")
 # MariaDB table options (consistent sets; no engine without foreign keys, such as Aria)

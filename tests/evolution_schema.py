@@ -22,6 +22,8 @@ class Col:
     # ("cstr", n): a String(n) with a binary collation on MariaDB and PostgreSQL (variants)
     # ("bool",): a Boolean (no CHECK: SQLAlchemy's default), server default true() or false()
     # ("cbool", name): a Boolean with create_constraint=True, its CHECK named so
+    # ("ubool",): a Boolean with create_constraint=True and no name, in models without a "ck"
+    # naming convention: its CHECK has none (SQLite and MariaDB name it themselves, or not)
     # ("calc", factor, persisted, column): an Integer generated as factor * 10, or as column *
     # factor (MariaDB refuses id), stored, or virtual where the project does not target
     # PostgreSQL (before 18 it has none)
@@ -48,6 +50,8 @@ class Tab:
     fks: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # col -> parent, action
     uniques: list[tuple[str, ...]] = field(default_factory=list)
     checks: dict[str, tuple[str, int]] = field(default_factory=dict)  # name -> column, threshold
+    bound: set[str] = field(default_factory=set)  # CHECKs written with Python values
+    unnamed: set[str] = field(default_factory=set)  # CHECKs without a name (no "ck" convention)
     indexes: dict[tuple[str, ...], bool] = field(default_factory=dict)  # columns -> unique
     # indexes (by columns) whose first column is an expression: "desc" (sa.desc(column(...)))
     # or "lower" (func.lower(column(...))), and partial indexes: columns -> condition on it
@@ -124,6 +128,19 @@ class Tab:
         if family == "enum":  # a value every list has (PostgreSQL types it)
             return f"{column} {'=' if k else '>='} 'a' OR {column} IS NULL"
         return f"{column} >= {k}"
+
+    def check_source(self, name: str) -> str:
+        """The CHECK's expression in the models: its SQL as text, or built from Python values
+        (bound parameters) that the snapshot must write out as the same SQL."""
+        if name not in self.bound:
+            return repr(self.check_sql(name))
+        column, k = self.checks[name]
+        family, ref = self.col(column).family, f"column({column!r})"
+        if family in STRINGS:
+            return f"func.length({ref}) > {k}"
+        if family == "enum":
+            return f"sa.or_({ref} {'==' if k else '>='} 'a', {ref}.is_(None))"
+        return f"{ref} >= {k}"
 
     def unique_sets(self) -> list[tuple[str, ...]]:
         """Column sets that must hold distinct values: unique constraints and unique indexes."""
@@ -271,6 +288,8 @@ def type_source(t: tuple) -> str:
         return f"sa.Unicode({t[1]})"
     if t[0] == "cbool":
         return f"Boolean(create_constraint=True, name={t[1]!r})"
+    if t[0] == "ubool":
+        return "Boolean(create_constraint=True)"
     return f"String({t[1]})" if t[0] == "str" else {
         "int": "Integer", "big": "sa.BigInteger", "text": "Text", "dt": "DateTime",
         "dtz": "DateTime(timezone=True)", "ttz": "sa.Time(timezone=True)", "ival": "sa.Interval",
@@ -302,7 +321,7 @@ def type_text(t: tuple) -> str:
         return f"LargeBinary({f'length={t[1]}' if t[1] else ''})"
     if t[0] == "ustr":
         return f"Unicode(length={t[1]})"
-    if t[0] == "cbool":
+    if t[0] in ("cbool", "ubool"):
         return type_source(t)
     return f"String(length={t[1]})" if t[0] == "str" else {
         "int": "Integer()", "big": "BigInteger()", "text": "Text()", "dt": "DateTime()",
@@ -325,10 +344,17 @@ def default_text(d: tuple | None) -> str:
             "true": "true()", "false": "false()"}[d[0]]
 
 
-def render(schema: Schema, own_types: dict[str, int] | None = None) -> str:
+# Models without a "ck" naming convention (``loose``): CHECKs may have no name, and a Boolean's or
+# Enum's CHECK takes the type's name, if any.
+LOOSE = ('metadata = MetaData(naming_convention={key: value for key, value in '
+         'metadata.naming_convention.items() if key != "ck"})\n')
+
+
+def render(schema: Schema, own_types: dict[str, int] | None = None, loose: bool = False) -> str:
     """``models.py`` body (after conftest's MODELS_HEADER) for a schema; ``own_types`` are the
-    TypeDecorator classes (name -> String length) defined so far, as projects keep them."""
-    out = ["from sqlalchemy.dialects import mysql, postgresql\n"]
+    TypeDecorator classes (name -> String length) defined so far, as projects keep them;
+    ``loose``: without the "ck" convention, CHECKs named by hand as it would have named them."""
+    out = ["from sqlalchemy.dialects import mysql, postgresql\n" + (LOOSE if loose else "")]
     out += [f"class {name}(sa.types.TypeDecorator):\n    impl = String({length})\n"
             f"    cache_ok = True\n" for name, length in sorted((own_types or {}).items())]
     for tab in schema.values():
@@ -355,7 +381,8 @@ def render(schema: Schema, own_types: dict[str, int] | None = None) -> str:
         items += [f"sa.ForeignKeyConstraint({list(cols)!r}, [{parent + '.id'!r}, "
                   f"{parent + '.' + column!r}])" for cols, (parent, column) in tab.cfks.items()]
         items += [f"UniqueConstraint({', '.join(map(repr, u))})" for u in tab.uniques]
-        items += [f"CheckConstraint({tab.check_sql(n)!r}, name={n!r})" for n in tab.checks]
+        items += [f"CheckConstraint({tab.check_source(n)}{_check_name(tab, n, loose)})"
+                  for n in tab.checks]
         items += [_index_source(tab, cols, u) for cols, u in tab.indexes.items()
                   if not (len(cols) == 1 and _column_indexed(tab, cols[0]))]
         if tab.comment:
@@ -376,6 +403,12 @@ def _column_indexed(tab: Tab, column: str) -> bool:
     cols = (column,)
     return (tab.keyed(column) and tab.indexes.get(cols) is False and tab.form(cols) is None
             and tab.where(cols) is None and tab.extra(cols) is None)
+
+
+def _check_name(tab: Tab, name: str, loose: bool) -> str:
+    if name in tab.unnamed:
+        return ""
+    return f", name={f'ck_{tab.table}_{name}' if loose else name!r}"
 
 
 def _index_source(tab: Tab, cols: tuple[str, ...], unique: bool) -> str:

@@ -10,7 +10,9 @@ true()/false() defaults, descending, lower(...) and partial indexes, mysql_lengt
 postgresql_using, DEFERRABLE foreign keys, types with per-dialect variants, the models' own
 TypeDecorators and Sequences, composite primary keys, self-referencing and composite foreign keys,
 cycles of keys between tables (use_alter), tables in a second PostgreSQL schema, MariaDB table
-options: engine, character set, collation, row format, table and column renames, and odd names:
+options: engine, character set, collation, row format, CHECKs written with Python values and,
+in models without a "ck" naming convention, CHECKs and Boolean columns' CHECKs without names,
+table and column renames, and odd names:
 reserved words, capitals, quotes, spaces, non-ASCII letters). On SQLite and PostgreSQL the project
 targets those two databases, so what MariaDB cannot do (indexes on expressions, DEFERRABLE) is
 drawn too.
@@ -147,7 +149,7 @@ def sample_value(family: str, i: int) -> Any:
         return datetime(2020, 1, i, 12, 30)
     if family == "enum":
         return "a"  # in every value list drawn
-    if family in ("bool", "cbool"):
+    if family in ("bool", "cbool", "ubool"):
         return i == 1
     if family == "arr":
         return [10 + i]
@@ -248,6 +250,7 @@ def _data_type(t: tuple) -> sa.types.TypeEngine:
             "flt": sa.Float, "ival": sa.Interval,
             "bool": sa.Boolean, "uint": sa.Integer, "mtext": sa.Text, "json": sa.JSON,
             "ltext": sa.Text, "tiny": sa.SmallInteger, "dbl": sa.Float, "cbool": sa.Boolean,
+            "ubool": sa.Boolean,
             "seq": sa.Integer}[t[0]]()
 
 

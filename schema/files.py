@@ -28,12 +28,14 @@ class FileSet:
         self._writes: dict[Path, bytes] = {}
         self._deletes: set[Path] = set()
         self._adopted: list[Path] = []
+        self._expecting: Path | None = None  # the folder another writer is writing into
 
     def expect(self, directory: Path, *markers: str) -> None:
         """Journal that files whose names hold ``markers`` are about to appear in
         ``directory`` (call it before they are written)."""
         existing = frozenset(os.listdir(directory)) if directory.is_dir() else frozenset()
         self._journal.begin([Expected(directory, marker, existing) for marker in markers])
+        self._expecting = directory
         reached(Point.WRITE, str(directory))  # the other writer's files come next
 
     def set_aside(self, paths: list[Path]) -> None:
@@ -58,6 +60,7 @@ class FileSet:
 
     def adopt(self, path: Path) -> None:
         self._adopted.append(path)
+        self._expecting = None
 
     def rollback(self) -> None:
         """Forget staged work and remove expected and adopted files (unless committed: the
@@ -87,6 +90,8 @@ class FileSet:
         try:
             yield self
         except OSError as exc:
+            if exc.filename is None and self._expecting is not None:  # its flush named none
+                exc.filename = str(next(iter(self._journal.created()), self._expecting))
             self.rollback()
             raise write_error(exc, self._journal.root, "nothing was changed") from None
         except BaseException:

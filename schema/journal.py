@@ -98,6 +98,12 @@ class Begun:
                              for e in self.expected],
                 "aside": [os.path.relpath(path, root) for path in self.aside]}
 
+    def created(self) -> list[Path]:
+        """The files other writers created so far (set-aside files, and their originals put
+        back early or about to come back, are not theirs)."""
+        kept = {*self.aside, *map(aside_of, self.aside)}
+        return [path for item in self.expected for path in item.created() if path not in kept]
+
     @classmethod
     def from_record(cls, root: Path, data: dict[str, Any]) -> Begun:
         return cls(str(data.get("purpose") or "write"),
@@ -168,6 +174,10 @@ class Journal:
             self._release()
             raise write_error(exc, self.root, KEPT.format(journal=self.directory)) from None
         self._finish()
+
+    def created(self) -> list[Path]:
+        """The files other writers created in this write so far."""
+        return self._begun.created()
 
     def rollback(self) -> list[Path]:
         """Undo a write that was not committed: staged files and the other writer's files go."""
@@ -254,9 +264,7 @@ def _roll_back(directory: Path, begun: Begun) -> list[Path]:
     root = directory.parent
     for name in plan.get("writes", []):
         part_of(root / name).unlink(missing_ok=True)
-    # set-aside files, and their originals (put back early, or about to come back), stay
-    kept = {*begun.aside, *map(aside_of, begun.aside)}
-    removed = [path for item in begun.expected for path in item.created() if path not in kept]
+    removed = begun.created()
     for path in removed:
         path.unlink(missing_ok=True)
     for path in begun.aside:
@@ -279,10 +287,13 @@ def _write_record(path: Path, data: dict[str, Any]) -> None:
     """A record written whole or not at all, and on disk before anything it announces."""
     reached(Point.WRITE, str(path))
     part = path.with_name(path.name + ".part")
-    with open(part, "w", encoding="utf-8") as handle:
-        json.dump(data, handle)
-        handle.flush()
-        os.fsync(handle.fileno())
+    try:
+        with open(part, "w", encoding="utf-8") as handle:
+            json.dump(data, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as exc:  # a failed flush names no file
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     os.replace(part, path)
     _fsync_directory(path.parent)
 

@@ -16,9 +16,16 @@ def _escaped(char: str) -> str:
 
 def in_docstring(text: str) -> str:
     """``text`` escaped for the inside of a triple-quoted Python string, whose value is
-    ``text`` again: quotes and backslashes escaped, control characters written as escapes
-    (line breaks kept)."""
-    return "".join("\\" + c if c in "\\\"" else c if c == "\n" else _escaped(c) for c in text)
+    ``text`` again: backslashes escaped, and a quote where it could help end the string (next to
+    another quote, or last), so a reviewer still reads ``say "hi"``; control characters written
+    as escapes (line breaks kept)."""
+    out = []
+    for i, c in enumerate(text):
+        if c == "\\" or (c == '"' and text[i + 1:i + 2] in ('"', "")):
+            out.append("\\" + c)
+        else:
+            out.append(c if c == "\n" else _escaped(c))
+    return "".join(out)
 
 
 def comment(text: str) -> str:

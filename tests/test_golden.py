@@ -19,6 +19,7 @@ written.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import shutil
@@ -237,7 +238,7 @@ def test_golden(case: Case, database_url: str, tmp_path: Path) -> None:
     wrote = re.search(r"^wrote revision \w+: (.+)$", out, re.MULTILINE)
     assert wrote, out
     revision = (project.root / wrote[1]).read_text(encoding="utf-8")
-    docstring = revision.split('"""')[1]
+    docstring = ast.get_docstring(ast.parse(revision), clean=False) or ""
     assert [line.strip() for line in docstring.splitlines()
             if line.strip().startswith(CHANGE_PREFIXES)] == list(case.expected or ())
     manifest = SnapshotStore(project.root / "snapshots").read_manifest()

@@ -26,11 +26,11 @@ from .serialize import TableDict
 REFLECTION_OPTIONS = frozenset({"postgresql_ignore_search_path"})
 
 
-# MariaDB shows the display width it gives an integer type by default: int(11), int(10) unsigned
 # Tables reflected per call: each can be a few calls deeper than the one before it.
 REFLECT_BATCH = 50
 # How MariaDB stores the types some generic ones compile to.
 MARIADB_SYNONYMS = {"NUMERIC": "DECIMAL", "BOOL": "TINYINT(1)"}
+# MariaDB shows the display width it gives an integer type by default: int(11), int(10) unsigned
 DEFAULT_WIDTHS = {"INTEGER": (11, 10), "BIGINT": (20, 20), "MEDIUMINT": (9, 8),
                   "SMALLINT": (6, 5), "TINYINT": (4, 3)}
 

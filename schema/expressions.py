@@ -257,8 +257,8 @@ def default_to_text(default: object) -> str:
     if not isinstance(default, DefaultClause):
         raise ExpressionError(f"server default {default!r} is not a DefaultClause")
     arg = default.arg
-    if isinstance(arg, str):
-        return repr(arg)
+    if isinstance(arg, str):  # a str Enum member too: DDL writes its string value
+        return repr(str.__str__(arg))
     if isinstance(arg, elements.True_):
         return "true()"
     if isinstance(arg, elements.False_):

@@ -16,15 +16,20 @@ def _escaped(char: str) -> str:
 
 def in_docstring(text: str) -> str:
     """``text`` escaped for the inside of a triple-quoted Python string, whose value is
-    ``text`` again: backslashes escaped, and a quote where it could help end the string (next to
-    another quote, or last), so a reviewer still reads ``say "hi"``; control characters written
-    as escapes (line breaks kept)."""
-    out = []
-    for i, c in enumerate(text):
-        if c == "\\" or (c == '"' and text[i + 1:i + 2] in ('"', "")):
-            out.append("\\" + c)
-        else:
-            out.append(c if c == "\n" else _escaped(c))
+    ``text`` again: backslashes escaped, control characters written as escapes (line breaks
+    kept), and a quote escaped only where it would make three in a row or end the text, so
+    the change lines reviewers read keep their quotes as they are."""
+    out: list[str] = []
+    quotes = 0  # unescaped quotes just written
+    for index, char in enumerate(text):
+        if char == '"':
+            last = index == len(text) - 1
+            escape = quotes == 2 or last
+            out.append('\\"' if escape else char)
+            quotes = 0 if escape else quotes + 1
+            continue
+        quotes = 0
+        out.append("\\\\" if char == "\\" else char if char == "\n" else _escaped(char))
     return "".join(out)
 
 

@@ -26,6 +26,7 @@ from .project import Project
 from .reflected import as_models_say, reflect_tables, server_defaults
 from .review import revision_side, side_metadata
 from .serialize import (
+    TableDict,
     UnsupportedConstruct,
     dump_table,
     metadata_to_dicts,
@@ -72,6 +73,27 @@ def take_baseline(project: Project, url: str | None = None) -> Adopted:
     return Adopted(heads[0], [], written, len(schema_diff.models))
 
 
+def _comparable(tables: dict[str, TableDict], left_out: set[str]
+                ) -> tuple[dict[str, TableDict], list[str]]:
+    """The tables that can still be compared once ``left_out`` are not, and a line for each
+    table left out with them: a foreign key to a left-out table could not be built (MLflow's
+    history adds CHECKs to its models' ``runs`` as it imports, and ``issues`` refers to it)."""
+    compared = {key: data for key, data in tables.items() if key not in left_out}
+    lines: list[str] = []
+    pending = True
+    while pending:  # a chain of keys leaves out every table along it
+        pending = False
+        for key, data in list(compared.items()):
+            gone = sorted({fk["referred_table"] for fk in data.get("foreign_keys", [])}
+                          - set(compared))
+            if gone:
+                del compared[key]
+                lines.append(f"table {key}: not compared with the database: its foreign key "
+                             f"refers to {', '.join(gone)}, left out for its own problem")
+                pending = True
+    return compared, sorted(lines)
+
+
 def _compare_baseline(project: Project, head: str, target: str) -> Adopted:
     """The models' problems and the differences between the models and the database at
     ``target``, which must be at ``head``: both at once, so one run says everything to fix.
@@ -83,9 +105,11 @@ def _compare_baseline(project: Project, head: str, target: str) -> Adopted:
     except UnsupportedConstruct as exc:
         return Adopted(head, problems=[str(exc), *problems])
     # a table with a problem is left out: it may not even build (a key to a missing column)
-    unrecorded = {problem.table for problem in found}
-    expected = metadata_of({key: table.data for key, table in tables.items()
-                            if key not in unrecorded}, convention)
+    compared, left_out = _comparable({key: table.data for key, table in tables.items()},
+                                     {problem.table for problem in found})
+    problems.extend(left_out)
+    unrecorded = set(tables) - set(compared) | {problem.table for problem in found}
+    expected = metadata_of(compared, convention)
 
     def compare(connection: Connection) -> list[str]:
         at = current_revision(connection)

@@ -22,10 +22,10 @@ from .diff.renames import Renames, renames_in
 from .errors import SchemaToolError
 from .lint import Risk
 from .load import parse_table
-from .safe_yaml import decode
 from .plan import plan_operations
 from .project import Project
 from .revision import render_item
+from .safe_yaml import decode
 from .serialize import TableDict, naming_convention
 from .snapshot import TableFile, model_tables, risks_of
 from .store import MANIFEST, Manifest, SnapshotStore

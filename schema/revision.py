@@ -24,8 +24,8 @@ from sqlalchemy.sql.schema import DefaultClause
 from .enums import native_enum, render_enum
 from .errors import SchemaToolError
 from .expressions import default_to_python, default_to_text, type_to_python
-from .source_text import in_docstring
 from .sequences import NotOnPostgresql, sequence_keyed
+from .source_text import in_docstring
 
 # Alembic's own ids are 12 hex digits; ours may be any short lowercase word that is safe in a
 # file name and in SQL (alembic_version.version_num is VARCHAR(32)), and names no revision

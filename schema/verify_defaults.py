@@ -14,7 +14,6 @@ from sqlalchemy.engine import Dialect, Inspector
 from .expressions import default_to_sql
 from .sequences import serial_column
 
-
 # The date and time functions a default may call, by each spelling a database stores or reports
 # (MariaDB keeps CURRENT_DATE as curdate() and now() as current_timestamp(); SQLite and
 # PostgreSQL keep the SQL keywords), mapped to one name each.

@@ -7,7 +7,6 @@ import sys
 import textwrap
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 import yaml
 
@@ -199,6 +198,24 @@ def test_baseline_lists_model_problems_with_the_differences(tmp_path: Path,
     assert refused.err.splitlines() == [
         "error: models: table pots: foreign key fk_pots_plant_id_plants refers to column "
         "plants.nope, which table plants does not have"]
+    assert not (project.root / "snapshots" / "manifest.yaml").exists()
+
+
+def test_baseline_leaves_out_the_tables_keyed_to_a_table_with_a_problem(
+        tmp_path: Path, database_url: str) -> None:
+    """A table keyed to a table left out for its problem is left out too, and said so: the
+    comparison stopped with NoReferencedTableError (MLflow's issues -> runs)."""
+    project = legacy_alembic_project(tmp_path / "legacy", database_url)
+    project.invoke("init", "--models", "models", "--metadata", "models:metadata")
+    (project.root / "models.py").write_text(
+        MODELS + 'Index("ix_growers_nothing", _table=growers)\n')
+    refused = project.invoke("snapshot", "--baseline", "--url", database_url, check=False)
+    assert refused.code == ExitCode.USAGE, refused
+    assert refused.err.splitlines() == [
+        "error: models: table growers: index ix_growers_nothing has no columns",
+        "error: models: table plants: not compared with the database: its foreign key refers "
+        "to growers, left out for its own problem"]
+    assert "Error" not in refused.err
     assert not (project.root / "snapshots" / "manifest.yaml").exists()
 
 

@@ -1,7 +1,8 @@
 """Snapshot YAML -> validated dict -> SQLAlchemy ``Table``: the reverse of ``serialize``.
 
-YAML is read with a strict safe (C when available) loader, see ``safe_yaml``.  Every key and value is checked against
-the shapes below, so a hand-edited or corrupted file fails with its path and line.
+YAML is read with a strict safe (C when available) loader, see ``safe_yaml``.  Every key and
+value is checked against the shapes below, so a hand-edited or corrupted file fails with its
+path and line.
 """
 
 from __future__ import annotations

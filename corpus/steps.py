@@ -277,7 +277,11 @@ def adopt_flow(outcome: Outcome, box: Sandbox) -> None:
         run = box.tool("snapshot", "--baseline", "--url", box.url)
         if run.code == 0:
             return "baseline recorded: the database equals the models"
-        if run.code != 1:
+        errors = [line for line in run.err.splitlines() if line.startswith("error")]
+        # exit 2 with only the models' problems: they are listed with the differences
+        refused = run.code == 2 and errors and all(
+            line.startswith("error: models: ") for line in errors)
+        if run.code != 1 and not refused:
             raise StepFailed(Status.FAIL, f"exited {run.code}: {run.tail()}")
         lines = [line.strip() for line in run.out.splitlines() if line.startswith("  ")]
         verdicts = box.inside("classify", url=box.url, differences=lines)
@@ -286,6 +290,9 @@ def adopt_flow(outcome: Outcome, box: Sandbox) -> None:
             f"[{v['verdict']}] {v['line']} ({v['evidence']})" for v in verdicts)
         if wrong:
             raise StepFailed(Status.FAIL, detail)
+        if refused:
+            raise StepFailed(Status.REFUSED, f"{len(errors)} model problem(s) listed: "
+                             + " | ".join(errors) + f"; {detail}")
         return detail
 
     _step(outcome, "adopt", adopt)

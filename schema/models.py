@@ -72,10 +72,12 @@ class ModelSignal(BaseException):
         super().__init__(f"received {signal.Signals(signum).name} while being imported")
 
 
-# Signals that would otherwise end the process (SIGINT raises KeyboardInterrupt on its own)
-_CAUGHT = [signal.SIGTERM] + [getattr(signal, name) for name in ("SIGHUP", "SIGQUIT", "SIGUSR1",
-                                                                 "SIGUSR2", "SIGALRM")
-                              if hasattr(signal, name)]
+# Signals that would otherwise end the process.  SIGINT too: Python leaves it ignored when it
+# starts ignored (a background job of a script, as CI may run us), so the models' own SIGINT
+# passed unnoticed there.
+_CAUGHT = [signal.SIGINT, signal.SIGTERM] + [
+    getattr(signal, name) for name in ("SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGALRM")
+    if hasattr(signal, name)]
 
 
 @contextmanager

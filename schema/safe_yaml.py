@@ -28,7 +28,7 @@ _Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
-class StrictLoader(_Base):  # type: ignore[valid-type, misc]
+class StrictSafeLoader(_Base):  # type: ignore[valid-type, misc]
     """PyYAML's safe loader refusing aliases, merge keys (``<<``) and duplicate keys."""
 
     def construct_object(self, node: Node, deep: bool = False) -> Any:
@@ -67,7 +67,7 @@ class StrictLoader(_Base):  # type: ignore[valid-type, misc]
 def parse_yaml(where: str, text: str) -> Any:
     """Load YAML text strictly; problems name ``where`` and the line."""
     try:
-        return yaml.load(text, Loader=StrictLoader)
+        return yaml.load(text, Loader=StrictSafeLoader)
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         raise SnapshotFileError(where, f"invalid YAML: {exc.problem}", line) from None

@@ -85,7 +85,7 @@ def _comparable(tables: dict[str, TableDict], left_out: set[str]
         pending = False
         for key, data in list(compared.items()):
             gone = sorted({fk["referred_table"] for fk in data.get("foreign_keys", [])}
-                          - set(compared))
+                          & (set(tables) - set(compared)))  # not: tables outside the models
             if gone:
                 del compared[key]
                 lines.append(f"table {key}: not compared with the database: its foreign key "

@@ -1,7 +1,8 @@
 """Golden fixtures: one folder per construct under ``tests/fixtures/``, run on every database.
 
 Each folder holds ``before.py`` and ``after.py`` (complete models modules), ``expected.txt`` (the
-change lines `tool snapshot` prints for before -> after, in order) and optionally ``case.toml``;
+change lines `tool snapshot` prints for before -> after, in order), ``expected_upgrade.py`` (the
+revision it writes, pinned by ``tests/test_pinned_revisions.py``) and optionally ``case.toml``;
 ``tests/fixtures/README.md`` describes the format.  For each case and database:
 
 1. ``before.py`` is snapshotted and applied (and verified) on an empty database;
@@ -42,7 +43,7 @@ from .conftest import ALLOW, Project, new_project
 FIXTURES = Path(__file__).parent / "fixtures"
 DATABASES = ("sqlite", "postgresql", "mysql")
 CHANGE_PREFIXES = ("+ ", "- ", "~ ")
-CASE_FILES = {"before.py", "after.py", "expected.txt", "case.toml"}
+CASE_FILES = {"before.py", "after.py", "expected.txt", "expected_upgrade.py", "case.toml"}
 CASE_KEYS = {"databases", "schema_options", "error", "rows", "unchanged_on", "notes"}
 
 
@@ -96,8 +97,9 @@ def load_case(folder: Path) -> Case:
         if not expected or bad:
             raise ValueError(f"{where}/expected.txt: every line must be a change line "
                              f"starting with one of {CHANGE_PREFIXES}; got {bad or 'none'}")
-    elif expected_file.exists():
-        raise ValueError(f"{where}: an error case has no expected.txt (nothing is printed)")
+    elif expected_file.exists() or (folder / "expected_upgrade.py").exists():
+        raise ValueError(f"{where}: an error case has no expected.txt or expected_upgrade.py "
+                         "(nothing is printed or written)")
     return Case(
         name=folder.name,
         before=(folder / "before.py").read_text(encoding="utf-8"),

@@ -84,8 +84,10 @@ def _comparable(tables: dict[str, TableDict], left_out: set[str]
     while pending:  # a chain of keys leaves out every table along it
         pending = False
         for key, data in list(compared.items()):
+            # left out: those with a problem (recorded or not) and those dropped along a chain;
+            # not tables outside the models (ignored ones), whose keys build as they are
             gone = sorted({fk["referred_table"] for fk in data.get("foreign_keys", [])}
-                          & (set(tables) - set(compared)))  # not: tables outside the models
+                          & (left_out | set(tables) - set(compared)))
             if gone:
                 del compared[key]
                 lines.append(f"table {key}: not compared with the database: its foreign key "

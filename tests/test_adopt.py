@@ -219,6 +219,35 @@ def test_baseline_leaves_out_the_tables_keyed_to_a_table_with_a_problem(
     assert not (project.root / "snapshots" / "manifest.yaml").exists()
 
 
+def test_baseline_leaves_out_the_tables_keyed_to_a_table_that_cannot_be_recorded(
+        tmp_path: Path, database_url: str) -> None:
+    """A table that cannot be recorded at all (a TypeDecorator whose arguments the snapshot
+    cannot write, as Prefect's Pydantic) is left out with the tables keyed to it: the
+    comparison stopped with NoReferencedTableError (Prefect's agent -> work_queue)."""
+    project = legacy_alembic_project(tmp_path / "legacy", database_url)
+    project.invoke("init", "--models", "models", "--metadata", "models:metadata")
+    (project.root / "models.py").write_text(MODELS + textwrap.dedent("""
+        from sqlalchemy import TypeDecorator
+
+        class Wrapped(TypeDecorator):
+            impl = String(20)
+            cache_ok = True
+
+            def __init__(self, wrapped):
+                super().__init__()
+
+        growers.append_column(Column("kind", Wrapped(object)))
+    """))
+    refused = project.invoke("snapshot", "--baseline", "--url", database_url, check=False)
+    assert refused.code == ExitCode.USAGE, refused
+    assert refused.err.splitlines() == [
+        "error: models: table growers: models.Wrapped: Wrapped.__init__() missing "
+        "1 required positional argument: 'wrapped'",
+        "error: models: table plants: not compared with the database: its foreign key refers "
+        "to growers, left out for its own problem"]
+    assert not (project.root / "snapshots" / "manifest.yaml").exists()
+
+
 def test_init_follows_the_script_location_of_alembic_ini(tmp_path: Path) -> None:
     """`tool init` beside an alembic.ini whose script_location is another folder fills in that
     folder (it created an unused alembic/), and a missing script.py.mako is an error naming it

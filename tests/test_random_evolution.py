@@ -1,6 +1,6 @@
 """Random schemas, evolved by random edits, through the real CLI on SQLite, PostgreSQL and MariaDB.
 
-Hypothesis draws an evolution (``tests/evolution.py``): an initial schema of SQLAlchemy Core
+Hypothesis draws an evolution (``tests/evolution/``): an initial schema of SQLAlchemy Core
 tables, then steps of one to four edits each (tables, columns of many types and their type changes,
 nullability, server defaults, comments, indexes, unique, foreign key and CHECK constraints, named
 ENUM types shared by several columns, whose values are added, removed and reordered while columns
@@ -56,10 +56,17 @@ from sqlalchemy.engine import make_url
 from schema.verify import BOOKKEEPING_TABLES
 
 from .conftest import ALLOW, MODELS_HEADER, Project, new_project
-from .evolution import Evolution, Step, evolutions
-from .evolution_changes import expected_changes
-from .evolution_draws import LEGACY_TABLE
-from .evolution_schema import Renaming, Schema, Tab, declared_renames, reaches, rename
+from .evolution.changes import expected_changes
+from .evolution.choices import LEGACY_TABLE
+from .evolution.model import (
+    Renaming,
+    Schema,
+    TableModel,
+    declared_renames,
+    reaches,
+    rename,
+)
+from .evolution.strategy import Evolution, Step, evolutions
 
 EXAMPLES = int(os.environ.get("SCHEMA_EVOLUTION_EXAMPLES", "12"))
 # another seed draws other evolutions (CI's run is derandomized: the same every time)
@@ -97,19 +104,19 @@ def parents_first(schema: Schema) -> list[str]:
     in a cycle (rows hold NULL there)."""
     done: list[str] = []
     while len(done) < len(schema):
-        done += [name for name, tab in schema.items() if name not in done
+        done += [name for name, table in schema.items() if name not in done
                  and all(parent in done or reaches(schema, parent, name)
-                         for parent, _ in tab.fks.values())]
+                         for parent, _ in table.foreign_keys.values())]
     return done
 
 
 def cyclic_keys(schema: Schema, name: str) -> list[str]:
     """Foreign-key columns of table ``name`` whose parent leads back to it (itself included)."""
-    return [column for column, (parent, _) in schema[name].fks.items()
+    return [column for column, (parent, _) in schema[name].foreign_keys.items()
             if reaches(schema, parent, name)]
 
 
-def can_hold_rows(old: Tab, new: Tab | None) -> bool:
+def can_hold_rows(old: TableModel, new: TableModel | None) -> bool:
     """Whether rows in ``old`` survive the step and its downgrade without a data problem.
 
     Not when the step adds a NOT NULL column without a server default, or a unique over a new
@@ -118,15 +125,18 @@ def can_hold_rows(old: Tab, new: Tab | None) -> bool:
     """
     if new is None:
         return True
-    before, after = {c.name: c for c in old.columns}, {c.name: c for c in new.columns}
-    if any(not c.nullable and c.default is None for n, c in after.items() if n not in before):
+    before = {column.name: column for column in old.columns}
+    after = {column.name: column for column in new.columns}
+    if any(not column.nullable and column.default is None
+           for name, column in after.items() if name not in before):
         return False
-    if any(after[n].default for cols in new.unique_sets() for n in cols
-           if n in after.keys() - before.keys()):
+    if any(after[name].default for columns in new.unique_sets() for name in columns
+           if name in after.keys() - before.keys()):
         return False
-    old_unique = {n for cols in old.unique_sets() for n in cols}
-    return not any((not c.nullable and c.default is None) or (c.default and n in old_unique)
-                   for n, c in before.items() if n not in after)
+    old_unique = {name for columns in old.unique_sets() for name in columns}
+    return not any((not column.nullable and column.default is None)
+                   or (column.default and name in old_unique)
+                   for name, column in before.items() if name not in after)
 
 
 def sample_value(family: str, i: int) -> Any:
@@ -164,7 +174,7 @@ def plan_rows(old: Schema, new: Schema) -> dict[str, list[Row]]:
     """Rows for the tables of ``old`` that are valid under ``old`` and ``new`` and across the
     downgrade: foreign keys (of either side) point at row 1 of a parent that keeps its rows, or
     are NULL; values are distinct per row where either side has a unique; NOT NULL holds."""
-    filled = {name for name, tab in old.items() if can_hold_rows(tab, new.get(name))}
+    filled = {name for name, table in old.items() if can_hold_rows(table, new.get(name))}
     while True:
         rows = {name: _rows(name, old, new, filled) for name in filled}
         empty = {name for name, table_rows in rows.items() if table_rows is None}
@@ -179,24 +189,25 @@ def _rows(name: str, old_schema: Schema, new_schema: Schema, filled: set[str]
     sides = [old] + ([new] if new else [])
     # keys in a cycle on either side hold NULL, so rows need no order
     cyclic = {*cyclic_keys(old_schema, name), *(cyclic_keys(new_schema, name) if new else [])}
-    unique = {n for tab in sides for cols in tab.unique_sets() for n in cols}
+    unique = {n for table in sides for cols in table.unique_sets() for n in cols}
     rows = []
     for i in (1, 2):
         row: Row = {"id": i}
-        for col in (c for c in old.columns if c.family != "calc"):
-            targets = {tab.fks[col.name][0] for tab in sides if col.name in tab.fks}
-            if any(col.name in cols for tab in sides for cols in tab.cfks):
-                row[col.name] = None  # composite keys hold NULL
+        for column in (c for c in old.columns if c.family != "calc"):
+            targets = {table.foreign_keys[column.name][0] for table in sides
+                       if column.name in table.foreign_keys}
+            if any(column.name in cols for table in sides for cols in table.composite_keys):
+                row[column.name] = None  # composite keys hold NULL
             elif not targets:
-                row[col.name] = sample_value(col.family, i)
+                row[column.name] = sample_value(column.family, i)
                 continue
             else:
                 keeps_rows = all(t in filled and t in new_schema for t in targets)
-                row[col.name] = 1 if keeps_rows and col.name not in cyclic and (
-                    i == 1 or col.name not in unique) else None
-            not_null = [c for tab in sides for c in tab.columns
-                        if c.name == col.name and not c.nullable]
-            if row[col.name] is None and not_null:
+                row[column.name] = 1 if keeps_rows and column.name not in cyclic and (
+                    i == 1 or column.name not in unique) else None
+            not_null = [other for table in sides for other in table.columns
+                        if other.name == column.name and not other.nullable]
+            if row[column.name] is None and not_null:
                 return None
         rows.append(row)
     return rows
@@ -231,36 +242,40 @@ class NaiveTime(NaiveUTC):
     cache_ok = True
 
 
-def _data_type(t: tuple) -> sa.types.TypeEngine:
-    if t[0] in ("dt", "dtz", "time", "ttz"):
-        return NaiveUTC() if t[0].startswith("dt") else NaiveTime()
-    if t[0] in ("str", "cstr", "ustr"):
-        return sa.String(t[1])
-    if t[0] == "num":
-        return sa.Numeric(t[1], t[2])
-    if t[0] == "own":
-        return sa.String(t[2])
-    if t[0] == "enum":
-        return sa.Enum(*t[2], name=t[1], create_type=False)
-    if t[0] in ("arr", "net", "tsv"):
+def _data_type(type_: tuple) -> sa.types.TypeEngine:
+    """The type rows are written and read with (the model's type tuple, see ColumnModel)."""
+    family = type_[0]
+    if family in ("dt", "dtz", "time", "ttz"):
+        return NaiveUTC() if family.startswith("dt") else NaiveTime()
+    if family in ("str", "cstr", "ustr"):
+        return sa.String(type_[1])
+    if family == "num":
+        return sa.Numeric(type_[1], type_[2])
+    if family == "own":
+        return sa.String(type_[2])
+    if family == "enum":
+        return sa.Enum(*type_[2], name=type_[1], create_type=False)
+    if family in ("arr", "net", "tsv"):
         return {"arr": postgresql.ARRAY(sa.BigInteger), "net": NetworkText(),
-                "tsv": postgresql.TSVECTOR()}[t[0]]
+                "tsv": postgresql.TSVECTOR()}[family]
     return {"int": sa.Integer, "big": sa.BigInteger, "text": sa.Text,
             "small": sa.SmallInteger, "uuid": sa.Uuid, "bin": sa.LargeBinary,
             "flt": sa.Float, "ival": sa.Interval,
             "bool": sa.Boolean, "uint": sa.Integer, "mtext": sa.Text, "json": sa.JSON,
             "ltext": sa.Text, "tiny": sa.SmallInteger, "dbl": sa.Float, "cbool": sa.Boolean,
             "ubool": sa.Boolean,
-            "seq": sa.Integer}[t[0]]()
+            "seq": sa.Integer}[family]()
 
 
-def data_table(tab: Tab, metadata: sa.MetaData, renaming: Renaming | None = None) -> sa.Table:
+def data_table(table: TableModel, metadata: sa.MetaData,
+               renaming: Renaming | None = None) -> sa.Table:
     """The table's columns that take values (not generated ones), for inserts and reads; with
     ``renaming``, under the names it gives them (columns keep their old names as keys)."""
     renaming = renaming or Renaming()
-    schema, _, name = renaming.table(tab.name).rpartition(".")
-    columns = [sa.Column(renaming.column(tab.name, c.name), _data_type(c.type), key=c.name)
-               for c in tab.columns if c.family != "calc"]
+    schema, _, name = renaming.table(table.name).rpartition(".")
+    columns = [sa.Column(renaming.column(table.name, column.name), _data_type(column.type),
+                         key=column.name)
+               for column in table.columns if column.family != "calc"]
     return sa.Table(name, metadata, sa.Column("id", sa.Integer, primary_key=True,
                                               autoincrement=False), *columns,
                     schema=schema or None)
@@ -269,7 +284,7 @@ def data_table(tab: Tab, metadata: sa.MetaData, renaming: Renaming | None = None
 def replace_rows(engine: sa.Engine, schema: Schema, rows: dict[str, list[Row]]) -> None:
     """Empty every table of ``schema``, then insert ``rows``."""
     metadata = sa.MetaData()
-    tables = {name: data_table(tab, metadata) for name, tab in schema.items()}
+    tables = {name: data_table(table, metadata) for name, table in schema.items()}
     order = parents_first(schema)
     with engine.begin() as connection:
         # keys in a cycle first (rows of an earlier step may hold values there); MariaDB also

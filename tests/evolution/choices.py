@@ -1,5 +1,5 @@
 """What the random evolution draws from: types, lengths, defaults, referential actions, table
-options, names (``tests/evolution.py`` has the strategy and what each draw means)."""
+options, names (``strategy`` says what each draw means, ``edits`` how often each edit is drawn)."""
 
 from __future__ import annotations
 
@@ -18,18 +18,6 @@ ENUM_PREFIXES = ("e_", "ce_")
 FACTORS = (2, 3)  # generated columns are factor * 10
 # IDENTITY options (start, increment) of a table's id column; None is plain autoincrement.
 IDENTITIES = ((100, 1), (1000, 1), (100, 5))
-# How often each applicable kind of edit is drawn (relative weights).
-WEIGHTS = {"add_table": 2, "drop_table": 1, "add_column": 3, "drop_column": 2, "alter_type": 2,
-           "alter_nullable": 2, "alter_default": 2, "column_comment": 1, "table_comment": 1,
-           "add_index": 2, "drop_index": 1, "add_unique": 2, "drop_unique": 1, "add_fk": 4,
-           "drop_fk": 2, "add_check": 2, "drop_check": 1, "change_check": 1, "change_fk": 1,
-           "change_index": 1, "change_computed": 1, "change_identity": 1, "change_where": 1,
-           "change_autoincrement": 1, "change_index_extra": 1,
-           "change_deferrable": 1, "change_primary_key": 1,
-           "change_sequence": 1, "table_options": 1, "close_cycle": 2, "add_cfk": 2,
-           "drop_cfk": 1, "share_enum": 2,
-           "change_enum": 3, "rename_table": 1, "rename_column": 2, "legacy_model": 1,
-           "widen_id": 1, "index_key": 3}
 # Server defaults per type family: ("lit", x) is server_default="x", ("sql", x) sa.text("x").
 # They satisfy every CHECK drawn below (numbers >= 1, strings longer than 1 character).
 DEFAULTS = {

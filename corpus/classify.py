@@ -3,19 +3,35 @@
 ``tool snapshot --baseline --url`` compares a database built by the package's own history with
 its models, through the tool's verification.  Here each listed line is checked again another
 way: SQLAlchemy's inspector on the live database against the package's MetaData (never the
-tool's snapshot), so a difference the tool invents is caught as a false alarm.  Lines of a kind
-this module does not know are ``unchecked``: the corpus report shows them for a human to judge.
+tool's snapshot), and for what each database spells its own way (defaults, primary-key names)
+the catalog's reading of the live table against its reading of the models' column or key
+created on the same database (``corpus.probe``), so a difference the tool invents is caught as
+a false alarm.  Lines of a kind this module does not know, or whose probe could not be built,
+are ``unchecked``: the corpus report shows them for a human to judge.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import asdict, dataclass
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import MetaData, create_engine, inspect, pool
+from sqlalchemy import (
+    CheckConstraint,
+    Constraint,
+    ForeignKeyConstraint,
+    MetaData,
+    UniqueConstraint,
+    create_engine,
+    inspect,
+    pool,
+)
 from sqlalchemy.engine import Inspector
+from sqlalchemy.exc import SQLAlchemyError
+
+from .probe import Probe
 
 
 class Verdict(Enum):
@@ -42,14 +58,45 @@ ENUM_VALUES = re.compile(r"^enum type (?P<name>\S+): values are (?P<live>\[.*\])
                          r"the snapshot says (?P<expected>\[.*\])$")
 ATTRIBUTE = re.compile(r"^column (?P<table>[^.]+)\.(?P<column>\S+): (?P<attr>\w+) is "
                        r"(?P<live>.*) in the database, the snapshot says (?P<expected>.*)$")
+GIVEN_TWICE = re.compile(r"^error: models: table (?P<table>\S+): (?P<kind>[a-z ]+?) name "
+                         r"(?P<name>\S+) is given twice; ")
+PRIMARY_KEY = re.compile(r"^primary key of (?P<table>\S+): (?:named (?P<live_name>.+)|"
+                         r"(?P<live>\[.*\])) in the database, the snapshot says (?P<expected>.*)$")
+
+
+Names = Counter[tuple[str, str, str | None]]
+
+
+# The tool's word for each kind of constraint (a CHECK's __visit_name__ is not check_constraint
+# in SQLAlchemy 2: the kinds are told apart by class).
+KINDS = ((CheckConstraint, "check constraint"), (UniqueConstraint, "unique constraint"),
+         (ForeignKeyConstraint, "foreign key"))
+
+
+def _kind(constraint: Constraint) -> str | None:
+    return next((word for kind, word in KINDS if isinstance(constraint, kind)), None)
+
+
+def name_counts(metadata: MetaData) -> Names:
+    """How often each (table, kind, name) of a constraint or index occurs in ``metadata``."""
+    counts: Names = Counter()
+    for key, table in metadata.tables.items():
+        counts.update((key, kind, c.name) for c in table.constraints
+                      if (kind := _kind(c)) is not None)
+        counts.update((key, "index", index.name) for index in table.indexes)
+    return counts
 
 
 class Look:
-    """The live database and the models, side by side."""
+    """The live database and the models, side by side (``before``: the models' names before
+    the package's history was imported, where it was)."""
 
-    def __init__(self, inspector: Inspector, metadata: MetaData) -> None:
+    def __init__(self, inspector: Inspector, metadata: MetaData, probe: Probe,
+                 before: Names | None = None) -> None:
         self.inspector = inspector
         self.metadata = metadata
+        self.probe = probe
+        self.before = before
 
     def live_names(self, kind: str, table: str) -> set[str | None]:
         if not self.inspector.has_table(table):
@@ -75,11 +122,8 @@ class Look:
             return set()
         if kind == "index":
             return {index.name for index in model.indexes}
-        visit = {"unique constraint": ("unique_constraint",),
-                 "foreign key": ("foreign_key_constraint",),
-                 "check constraint": ("check_constraint",),
-                 "constraint": ("unique_constraint", "check_constraint")}[kind]
-        return {c.name for c in model.constraints if c.__visit_name__ in visit}
+        kinds = ("unique constraint", "check constraint") if kind == "constraint" else (kind,)
+        return {c.name for c in model.constraints if _kind(c) in kinds}
 
     def presence(self, match: re.Match[str]) -> tuple[bool, str]:
         """(the line is true, what was seen)."""
@@ -112,7 +156,7 @@ class Look:
         if name not in live or table not in self.metadata.tables:
             return False
         unnamed = [str(c.sqltext) for c in self.metadata.tables[table].constraints
-                   if c.__visit_name__ == "check_constraint" and c.name is None]
+                   if isinstance(c, CheckConstraint) and c.name is None]
         return _body(live[name]) in {_body(text) for text in unnamed}
 
     def live_enums(self) -> dict[str, list[str]]:
@@ -149,7 +193,40 @@ class Look:
             theirs = live["type"].compile(dialect=dialect)
             return _spelling(ours) != _spelling(theirs), \
                 f"database {theirs}, models compile to {ours} on {dialect.name}"
+        if attr == "default":
+            theirs, ours = self.probe.defaults(model.table, column, live["type"])
+            return theirs != ours, f"{self.inspector.dialect.name}'s catalog reads the " \
+                f"database's default as {theirs!r}, the models' as {ours!r}"
         return None
+
+    def given_twice(self, match: re.Match[str]) -> tuple[bool, str]:
+        """A name the models give two objects of one table: counted in the MetaData."""
+        key = (match["table"], match["kind"], match["name"])
+        now = name_counts(self.metadata)[key]
+        seen = f"the MetaData holds {now} {match['kind']}(s) named {match['name']} on " \
+               f"{match['table']}"
+        if self.before is not None:
+            seen += f" ({self.before[key]} before the package's history was imported)"
+        return now >= 2, seen
+
+    def primary_key(self, match: re.Match[str]) -> tuple[bool, str] | None:
+        """Names: the catalog's reading of the live key and of the models' key created on the
+        same database.  Columns: the inspector's against the models'."""
+        model = self.metadata.tables.get(match["table"])
+        if model is None or not self.inspector.has_table(model.name, schema=model.schema):
+            return None
+        live = {c["name"]: c["type"] for c in self.inspector.get_columns(
+            model.name, schema=model.schema)}
+        if match["live_name"] is None:
+            theirs = self.inspector.get_pk_constraint(model.name, schema=model.schema)
+            columns = list(theirs.get("constrained_columns") or [])
+            ours = [str(column.name) for column in model.primary_key.columns]
+            return columns != ours, f"database key on {columns}, models' key on {ours}"
+        if any(str(column.name) not in live for column in model.primary_key.columns):
+            return None
+        named, ours = self.probe.key_names(model, live)
+        return named != ours, f"{self.inspector.dialect.name}'s catalog names the database's " \
+            f"key {named!r}, the models' {ours!r}"
 
 
 def _body(sqltext: str) -> str:
@@ -161,13 +238,15 @@ def _spelling(ddl: str) -> str:
     return re.sub(r"\s+", " ", ddl.upper()).strip()
 
 
-def classify(url: str, metadata: MetaData, lines: list[str]) -> list[Classified]:
-    """Each line with its verdict and what the independent look saw."""
+def classify(url: str, metadata: MetaData, lines: list[str],
+             before: Names | None = None) -> list[Classified]:
+    """Each line with its verdict and what the independent look saw (``before``:
+    :func:`name_counts` of the models before their history was imported)."""
     engine = create_engine(url, poolclass=pool.NullPool)
     verdicts = []
     try:
         with engine.connect() as connection:
-            look = Look(inspect(connection), metadata)
+            look = Look(inspect(connection), metadata, Probe(engine), before)
             for line in lines:
                 verdicts.append(_one(look, line))
     finally:
@@ -176,13 +255,18 @@ def classify(url: str, metadata: MetaData, lines: list[str]) -> list[Classified]
 
 
 def _one(look: Look, line: str) -> Classified:
+    checks = ((PRESENCE, look.presence), (ENUM_VALUES, look.enum_values),
+              (ATTRIBUTE, look.attribute), (PRIMARY_KEY, look.primary_key),
+              (GIVEN_TWICE, look.given_twice))
     found: tuple[bool, str] | None = None
-    if (match := PRESENCE.match(line)) is not None:
-        found = look.presence(match)
-    elif (match := ENUM_VALUES.match(line)) is not None:
-        found = look.enum_values(match)
-    elif (match := ATTRIBUTE.match(line)) is not None:
-        found = look.attribute(match)
+    try:
+        for pattern, check in checks:
+            if (match := pattern.match(line)) is not None:
+                found = check(match)
+                break
+    except SQLAlchemyError as exc:  # a probe's table could not be built there
+        first = str(exc).splitlines()[0]
+        return Classified(line, Verdict.UNCHECKED, f"the probe failed: {first}")
     if found is None:
         return Classified(line, Verdict.UNCHECKED, "no independent check for this kind")
     true, seen = found

@@ -6,7 +6,8 @@
 * ``rows``: that the seeded rows are still there, the renamed column's value included;
 * ``upgrade``: the package's own Alembic history to head on an empty database;
 * ``classify``: each difference ``tool snapshot --baseline --url`` listed, checked against the
-  database (``corpus.classify``).
+  database (``corpus.classify``), and each name it says the models give twice, counted in the
+  MetaData once the package's history is imported as the tool imports it.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 from sqlalchemy import Column, MetaData, Table, create_engine, func, pool, select
 from sqlalchemy.engine import Connection
 
-from .classify import classify
+from .classify import classify, name_counts
 from .edit import Target, load, plan
 
 SEED_TEXT = "corpus"
@@ -147,6 +148,14 @@ def upgrade(url: str, script_location: str, ini: str | None, function: str | Non
     command.upgrade(config, "head")
 
 
+def import_history(folder: str, version_locations: list[str]) -> None:
+    """Import every revision of an Alembic history, as Alembic (and so the tool) does: a
+    revision may change the models' MetaData as it is imported."""
+    from alembic.script import ScriptDirectory
+
+    list(ScriptDirectory(folder, version_locations=version_locations or None).walk_revisions())
+
+
 def main(argv: list[str]) -> None:
     command, args = argv[0], json.loads(argv[1])
     if command == "resource":
@@ -163,8 +172,11 @@ def main(argv: list[str]) -> None:
         elif command == "rows":
             answer = rows(args["url"], metadata, args["seeded"], args["edited"])
         elif command == "classify":
+            before = name_counts(metadata)
+            if args.get("history"):
+                import_history(*args["history"])
             answer = [verdict.to_dict() for verdict in
-                      classify(args["url"], metadata, args["differences"])]
+                      classify(args["url"], metadata, args["differences"], before)]
         else:
             raise SystemExit(f"unknown command {command}")
     print(json.dumps(answer))

@@ -266,8 +266,9 @@ def adopt_flow(outcome: Outcome, box: Sandbox) -> None:
         folder = box.inside("resource", location=history.script_location)
         ini = f"[alembic]\nscript_location = {folder}\n"
         versions = dict(history.version_locations).get(box.database)
-        if versions:
-            ini += f"version_locations = {box.inside('resource', location=versions)}\n"
+        locations = [box.inside("resource", location=versions)] if versions else []
+        if locations:
+            ini += f"version_locations = {locations[0]}\n"
         (box.root / "alembic.ini").write_text(ini, encoding="utf-8")
         box.write_models(edited=False)
         box.init()
@@ -284,9 +285,13 @@ def adopt_flow(outcome: Outcome, box: Sandbox) -> None:
         if run.code != 1 and not refused:
             raise StepFailed(Status.FAIL, f"exited {run.code}: {run.tail()}")
         lines = [line.strip() for line in run.out.splitlines() if line.startswith("  ")]
-        verdicts = box.inside("classify", url=box.url, differences=lines)
+        # a name given twice may be the history's doing: checked with the history imported
+        twice = [line for line in errors if " is given twice; " in line]
+        verdicts = box.inside("classify", url=box.url, differences=lines + twice,
+                              history=[folder, locations])
         wrong = [v for v in verdicts if v["verdict"] != "true"]
-        detail = f"{len(lines)} difference(s) listed: " + "; ".join(
+        detail = f"{len(lines)} difference(s) listed" + (
+            f", {len(twice)} name(s) given twice" if twice else "") + ": " + "; ".join(
             f"[{v['verdict']}] {v['line']} ({v['evidence']})" for v in verdicts)
         if wrong:
             raise StepFailed(Status.FAIL, detail)

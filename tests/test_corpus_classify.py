@@ -1,0 +1,84 @@
+"""The corpus's independent look at adoption's differences (``corpus.classify``): defaults and
+primary-key names, which each database spells its own way, are classified true or false alarm
+by the database's own reading of the models' column or key, never left ``unchecked``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from corpus.classify import Verdict, classify, name_counts
+from schema.verify import schema_drift
+
+
+def _history(url: str) -> None:
+    """The database as a package's history left it: a default and a key name the models lack."""
+    metadata = sa.MetaData()
+    sa.Table("things", metadata, sa.Column("id", sa.Integer),
+             sa.Column("status", sa.String(20), server_default="ACTIVE"),
+             sa.Column("made", sa.Date, server_default=sa.text("CURRENT_DATE")),
+             sa.PrimaryKeyConstraint("id", name="things_pk"))
+    sa.Table("others", metadata, sa.Column("id", sa.Integer),
+             sa.PrimaryKeyConstraint("id", name="others_key"))
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    metadata.create_all(engine)
+    engine.dispose()
+
+
+def _models() -> sa.MetaData:
+    metadata = sa.MetaData()
+    sa.Table("things", metadata, sa.Column("id", sa.Integer),
+             sa.Column("status", sa.String(20)),
+             sa.Column("made", sa.Date, server_default=sa.text("CURRENT_DATE")),
+             sa.PrimaryKeyConstraint("id", name="things_pkey"))
+    sa.Table("others", metadata, sa.Column("id", sa.Integer),
+             sa.PrimaryKeyConstraint("id", name="others_key"))
+    return metadata
+
+
+def test_defaults_and_key_names_are_checked_independently(database_url: str) -> None:
+    _history(database_url)
+    models = _models()
+    engine = sa.create_engine(database_url, poolclass=sa.pool.NullPool)
+    with engine.connect() as connection:
+        listed = schema_drift(connection, models)
+        dialect = connection.dialect.name
+    engine.dispose()
+    # what the tool lists here: the default the models lack, and (where a database keeps key
+    # names) the history's key name
+    assert [line for line in listed if line.startswith("column things.status: default is ")]
+    assert any(line.startswith("primary key of things: named things_pk in the database")
+               for line in listed) == (dialect != "mysql")
+    invented = ["column things.made: default is curdate() in the database, the snapshot says "
+                "CURRENT_DATE",
+                "primary key of others: named others_k in the database, the snapshot says "
+                "others_key",
+                "primary key of others: ['id', 'x'] in the database, the snapshot says ['id']"]
+    verdicts = {item.line: item for item in classify(database_url, models, listed + invented)}
+    for line in listed:
+        assert verdicts[line].verdict is Verdict.TRUE, verdicts[line]
+    for line in invented:
+        assert verdicts[line].verdict is Verdict.FALSE, verdicts[line]
+    engine = sa.create_engine(database_url, poolclass=sa.pool.NullPool)
+    with engine.connect() as connection:  # the probes leave nothing behind
+        assert sorted(sa.inspect(connection).get_table_names()) == ["others", "things"]
+    engine.dispose()
+
+
+def test_a_name_given_twice_is_counted_in_the_models(tmp_path: Path) -> None:
+    """MLflow's history attaches a second CHECK ``source_type`` to its models' ``runs`` as it
+    is imported: the tool's "given twice" is checked by counting the MetaData's names."""
+    models = sa.MetaData()
+    runs = sa.Table("runs", models, sa.Column("id", sa.Integer, primary_key=True),
+                    sa.Column("source", sa.String(10)),
+                    sa.CheckConstraint("source <> ''", name="source_type"))
+    before = name_counts(models)
+    sa.CheckConstraint(runs.c.source.in_(["a", "b"]), name="source_type")  # attaches itself
+    line = ("error: models: table runs: {} name {} is given twice; the snapshot tells a table's "
+            "check constraints apart by name")
+    verdicts = classify(f"sqlite:///{tmp_path / 'db.sqlite'}", models, [
+        line.format("check constraint", "source_type"), line.format("index", "ix_runs_source")],
+        before)
+    assert [item.verdict for item in verdicts] == [Verdict.TRUE, Verdict.FALSE], verdicts
+    assert "(1 before the package's history was imported)" in verdicts[0].evidence

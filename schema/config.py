@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import SchemaToolError
-from .lint import RULES, Severity
+from .rules import RULES, Severity
 
 PYPROJECT = "pyproject.toml"
 DEFAULTS: dict[str, object] = {
@@ -22,6 +22,9 @@ DEFAULTS: dict[str, object] = {
     "keep_backups": 3,
 }
 KNOWN_DATABASES = ("sqlite", "postgresql", "mysql")
+# Tables the tool and Alembic keep for themselves: never part of a snapshot or of drift.
+HISTORY_TABLE = "tool_schema_history"
+BOOKKEEPING_TABLES = frozenset({"alembic_version", HISTORY_TABLE})
 REQUIRED = ("models", "metadata")
 
 

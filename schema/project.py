@@ -18,8 +18,8 @@ from .database import parse_url
 from .errors import SchemaToolError
 from .files import FileSet
 from .journal import Recovery, recover
-from .models import load_metadata, use_project_modules
-from .store import SnapshotStore, sha256_bytes
+from .snapshot.models import load_metadata, use_project_modules
+from .snapshot.store import SnapshotStore, sha256_bytes
 
 
 @dataclass

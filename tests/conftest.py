@@ -27,8 +27,8 @@ from sqlalchemy.engine import make_url
 from schema.config import load_config
 from schema.database import run_on_connection
 from schema.project import Project as SchemaProject
-from schema.store import SnapshotStore
-from schema.verify import schema_drift, snapshot_metadata
+from schema.snapshot.store import SnapshotStore
+from schema.verify.drift import schema_drift, snapshot_metadata
 from tool.cli import cli
 
 REPO = Path(__file__).resolve().parent.parent

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from schema.serialize import metadata_to_dicts
-from schema.store import Manifest, SnapshotStore, sha256_bytes
-from schema.validate import model_problems
+from schema.dialects.validate import model_problems
+from schema.snapshot.serialize import metadata_to_dicts
+from schema.snapshot.store import Manifest, SnapshotStore, sha256_bytes
 
 from .conftest import Project, Result
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from corpus.classify import Verdict, classify, name_counts
-from schema.verify import schema_drift
+from schema.verify.drift import schema_drift
 
 
 def _history(url: str) -> None:

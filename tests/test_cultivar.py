@@ -9,9 +9,9 @@ import textwrap
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from schema.load import load_table
 from schema.project import Project as SchemaProject
-from schema.serialize import dump_table, metadata_to_dicts, table_to_dict
+from schema.snapshot.load import load_table
+from schema.snapshot.serialize import dump_table, metadata_to_dicts, table_to_dict
 
 from .conftest import ASYNC_DRIVERS, REPO, Project
 

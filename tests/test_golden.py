@@ -35,8 +35,8 @@ from sqlalchemy.engine import make_url
 
 from schema.config import load_config
 from schema.database import run_on_connection
-from schema.serialize import table_key
-from schema.store import SnapshotStore
+from schema.snapshot.serialize import table_key
+from schema.snapshot.store import SnapshotStore
 
 from .conftest import ALLOW, Project, new_project
 

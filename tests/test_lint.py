@@ -16,9 +16,10 @@ import pytest
 from sqlalchemy import MetaData
 
 from schema.diff import Action, Change, Kind, diff_with_renames
+from schema.diff.lint import lint
 from schema.diff.renames import renames_in
-from schema.lint import RULES, Severity, lint
-from schema.serialize import TableDict, metadata_to_dicts
+from schema.rules import RULES, Severity
+from schema.snapshot.serialize import TableDict, metadata_to_dicts
 
 FIXTURES = Path(__file__).resolve().parent / "lint_fixtures"
 FOLDERS = sorted(path.name for path in FIXTURES.iterdir() if path.is_dir())

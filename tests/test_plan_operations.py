@@ -30,13 +30,13 @@ from sqlalchemy import (
     func,
 )
 
+from schema.author.revision import render_item
 from schema.config import KNOWN_DATABASES
 from schema.diff import diff_with_renames
 from schema.diff.renames import Renames
 from schema.errors import SchemaToolError
-from schema.plan import plan_operations
-from schema.revision import render_item
-from schema.serialize import metadata_to_dicts, naming_convention
+from schema.plan.planner import plan_operations
+from schema.snapshot.serialize import metadata_to_dicts, naming_convention
 
 CONVENTION = {
     "ix": "ix_%(column_0_label)s",

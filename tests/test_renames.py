@@ -9,9 +9,9 @@ import sys
 import sqlalchemy as sa
 from sqlalchemy import pool
 
+from schema.author.record import Policy, take_snapshot
 from schema.diff import Kind
 from schema.project import Project as SchemaProject
-from schema.snapshot import Policy, take_snapshot
 
 from .conftest import Project
 

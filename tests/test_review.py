@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from schema.report import to_text
-from schema.review import review
+from schema.review.compare import review
+from schema.review.report import to_text
 
 from .conftest import Project, git
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from schema import journal
+from schema.author.record import take_snapshot
 from schema.errors import SchemaToolError
 from schema.project import Project as SchemaProject
-from schema.snapshot import take_snapshot
 
 from .conftest import Project
 from .test_roundtrip import BASE, STEPS

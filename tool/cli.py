@@ -26,7 +26,7 @@ __all__ = ["cli", "main"]
 @reports_errors
 def init(directory: Path | None, models: tuple[str, ...], metadata: str | None) -> None:
     """Scaffold alembic.ini, alembic/, snapshots/ and [tool.schema]; never overwrites."""
-    from schema.init import init_project
+    from schema.author.init import init_project
 
     target = directory or click.get_current_context().find_object(ToolState).project_dir or Path()
     target.mkdir(parents=True, exist_ok=True)
@@ -66,7 +66,7 @@ def snapshot(state: ToolState, message: str | None, rev_id: str | None, dry_run:
     Destructive changes (dropping tables or columns, narrowing types, removing ENUM values) are
     refused unless --allow-destructive gives the reviewed reason.
     """
-    from schema.snapshot import Policy, take_snapshot
+    from schema.author.record import Policy, take_snapshot
 
     if baseline or from_db:
         _adopt(state.project(), baseline, url, from_db, out)
@@ -99,8 +99,8 @@ def snapshot(state: ToolState, message: str | None, rev_id: str | None, dry_run:
 def _adopt(project: Project, baseline: bool, url: str | None, from_db: str | None,
            out: Path | None) -> None:
     """`tool snapshot --baseline` and `--from-db`."""
-    from schema.adopt import snapshot_from_database, take_baseline
     from schema.errors import ModelProblems
+    from schema.team.adopt import snapshot_from_database, take_baseline
 
     if baseline and from_db:
         raise click.UsageError("--baseline and --from-db are two different adoptions: pick one")
@@ -131,7 +131,7 @@ def _adopt(project: Project, baseline: bool, url: str | None, from_db: str | Non
 def revision(state: ToolState, message: str, rev_id: str | None) -> None:
     """An empty revision for a data migration; the schema (snapshot) carries forward.  Edit it,
     then run `tool rehash` once it is reviewed."""
-    from schema.snapshot import empty_revision
+    from schema.author.record import empty_revision
 
     project = state.project()
     result = empty_revision(project, message, rev_id)
@@ -154,8 +154,8 @@ def diff(state: ToolState, base: str, head: str, output: str, exit_code: bool) -
     would record)."""
     import os
 
-    from schema.report import to_json, to_markdown, to_text
-    from schema.review import review
+    from schema.review.compare import review
+    from schema.review.report import to_json, to_markdown, to_text
 
     result = review(state.project(), base, head)
     if output == "json":
@@ -174,7 +174,7 @@ def diff(state: ToolState, base: str, head: str, output: str, exit_code: bool) -
 @reports_errors
 def check(state: ToolState) -> None:
     """Exit 0 only if models, snapshot, manifest and Alembic history agree."""
-    from schema.check import check_project
+    from schema.author.check import check_project
 
     project = state.project()
     problems = check_project(project)
@@ -193,7 +193,7 @@ def check(state: ToolState) -> None:
 @reports_errors
 def rehash(state: ToolState) -> None:
     """Re-sign the manifest after a reviewed edit of snapshot or revision files."""
-    from schema.rehash import rehash as rehash_manifest
+    from schema.author.rehash import rehash as rehash_manifest
 
     manifest = rehash_manifest(state.project())
     click.echo(f"re-signed manifest: {len(manifest.tables)} tables, "

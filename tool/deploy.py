@@ -96,7 +96,7 @@ def apply(state: ToolState, url: str | None, lock_timeout: float, dry_run: bool,
 
 
 def _stamp_baseline(project: Project, revision: str, url: str | None, timeout: float) -> None:
-    from schema.adopt import baseline_database
+    from schema.team.adopt import baseline_database
 
     done = baseline_database(project, revision, url, timeout)
     if done.differences:

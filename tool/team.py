@@ -13,7 +13,7 @@ from tool.base import ToolState, cli, relative, reports_errors
 @reports_errors
 def rebase(state: ToolState, onto: str | None) -> None:
     """After merging the main branch: move this branch's revisions on top of its head."""
-    from schema.branches import rebase as rebase_branch
+    from schema.team.branches import rebase as rebase_branch
 
     project = state.project()
     done = rebase_branch(project, onto)
@@ -33,7 +33,7 @@ def rebase(state: ToolState, onto: str | None) -> None:
 @reports_errors
 def merge(state: ToolState, message: str) -> None:
     """Join two Alembic heads with a merge revision, once the models combine both."""
-    from schema.branches import merge as merge_heads
+    from schema.team.branches import merge as merge_heads
 
     project = state.project()
     done = merge_heads(project, message)
@@ -47,7 +47,7 @@ def merge(state: ToolState, message: str) -> None:
 @reports_errors
 def squash(state: ToolState, to: str) -> None:
     """Replace the revisions up to REV with one that builds REV's schema from nothing."""
-    from schema.squash import squash as squash_chain
+    from schema.team.squash import squash as squash_chain
 
     project = state.project()
     done = squash_chain(project, to)

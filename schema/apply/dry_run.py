@@ -22,7 +22,7 @@ from sqlalchemy.engine import create_engine
 from ..database import mask_url, reason, run_on_connection, sqlite_file
 from ..errors import SchemaToolError
 from ..project import Project
-from ..verify import snapshot_metadata
+from ..verify.drift import snapshot_metadata
 from .backup import copy_sqlite
 from .run import checked_manifest, current_revision, pending_scripts
 from .transactions import make_transactional

@@ -14,7 +14,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, Text, inspect, 
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Connection
 
-HISTORY_TABLE = "tool_schema_history"
+from ..config import HISTORY_TABLE
 
 _metadata = MetaData()
 history = Table(

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
-from ..verify import BOOKKEEPING_TABLES
+from ..config import BOOKKEEPING_TABLES
 
 LiveSchema = dict[str, str]  # table -> sha256 of its reflected definition
 

@@ -22,7 +22,8 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, make_url
 
-from ..check import require_integrity
+from ..author.check import require_integrity
+from ..config import BOOKKEEPING_TABLES
 from ..database import mask_url, reason, run_on_connection, sqlite_file
 from ..errors import (
     IntegrityError,
@@ -32,8 +33,8 @@ from ..errors import (
 )
 from ..faults import statements_counted
 from ..project import Project
-from ..store import Manifest
-from ..verify import BOOKKEEPING_TABLES, schema_drift, snapshot_metadata, unverifiable
+from ..snapshot.store import Manifest
+from ..verify.drift import schema_drift, snapshot_metadata, unverifiable
 from .backup import backup_sqlite, prune_backups
 from .history import Entry, State, forget, read_history, record
 from .live import live_changes, reflect_live

@@ -9,8 +9,8 @@ from sqlalchemy.engine import Connection
 
 from ..database import mask_url, run_on_connection
 from ..project import Project
-from ..review import revision_side, side_metadata
-from ..verify import schema_drift
+from ..review.compare import revision_side, side_metadata
+from ..verify.drift import schema_drift
 from .history import State, read_history
 from .lock import lock_holder
 from .run import current_revision, pending_scripts

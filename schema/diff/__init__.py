@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from ..serialize import TableDict
+from ..snapshot.serialize import TableDict
 from .changes import Action, Change, Kind
 from .columns import compare_columns
 from .constraints import compare_constraints

@@ -6,8 +6,8 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
-from ..expressions import same_ddl, text_to_type
-from ..table_options import MIGRATED_OPTIONS
+from ..dialects.table_options import MIGRATED_OPTIONS
+from ..snapshot.expressions import same_ddl, text_to_type
 
 
 class Action(enum.Enum):

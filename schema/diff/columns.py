@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..serialize import TableDict
+from ..snapshot.serialize import TableDict
 from .changes import Action, Change, Kind
 
 # Attributes a column change can alter in place, in the order they are listed.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..serialize import TableDict
+from ..snapshot.serialize import TableDict
 from .changes import Action, Change, Kind
 
 SECTIONS = {

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import MetaData
 from sqlalchemy.engine import default
 
-from ..serialize import TableDict, table_key
+from ..snapshot.serialize import TableDict, table_key
 from .changes import Action, Change, Kind
 
 

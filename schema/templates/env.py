@@ -21,9 +21,9 @@ from sqlalchemy.exc import SAWarning
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from schema.config import find_project, load_config
-from schema.models import load_metadata
-from schema.verify import include_object_filter
-from schema.verify_types import compare_type
+from schema.snapshot.models import load_metadata
+from schema.verify.drift import include_object_filter
+from schema.verify.types import compare_type
 
 config = context.config
 # SQLite's batch rebuild reflects the table, and SQLAlchemy cannot reflect an index on an

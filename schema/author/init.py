@@ -1,0 +1,125 @@
+"""``tool init``: scaffold Alembic and the snapshot folder in a project, never overwriting."""
+
+from __future__ import annotations
+
+import configparser
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from alembic.config import Config
+
+from ..config import PYPROJECT, read_toml
+from ..errors import SchemaToolError
+from ..files import FileSet
+from ..journal import recover
+
+DEFAULT_MODELS = ("app.models",)
+
+
+@dataclass
+class InitResult:
+    """Files created, and files that already existed and were left alone."""
+
+    created: list[Path] = field(default_factory=list)
+    kept: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _template(name: str) -> str:
+    return resources.files("schema").joinpath("templates", name).read_text(encoding="utf-8")
+
+
+def schema_table(models: list[str], metadata: str) -> str:
+    """The ``[tool.schema]`` TOML table for these options."""
+    listed = ", ".join(f'"{module}"' for module in models)
+    return (
+        "[tool.schema]\n"
+        f"models = [{listed}]\n"
+        f'metadata = "{metadata}"\n'
+        'snapshots = "snapshots"\n'
+        'alembic_config = "alembic.ini"\n'
+    )
+
+
+def _dotted(name: str) -> bool:
+    return all(part.isidentifier() for part in name.split("."))
+
+
+def _require_names(models: list[str], metadata: str) -> None:
+    """Module and attribute names only: they are written into pyproject.toml as they are."""
+    module, colon, attribute = metadata.partition(":")
+    problems = [f"--models {name!r} is not a module name" for name in models
+                if not _dotted(name)]
+    if not (colon and _dotted(module) and _dotted(attribute)):
+        problems.append(f"--metadata {metadata!r} is not module:attribute "
+                        "(e.g. app.models:Base.metadata)")
+    if problems:
+        raise SchemaToolError("; ".join(problems))
+
+
+def script_location(ini: Path) -> Path:
+    """The scripts folder an existing ``alembic.ini`` points at (``script_location``, relative to
+    the ini's folder as ``Project.alembic`` reads it), else ``alembic/`` beside it."""
+    if not ini.is_file():
+        return ini.parent / "alembic"
+    try:
+        location = Config(str(ini)).get_main_option("script_location")
+    except (configparser.Error, UnicodeDecodeError) as exc:
+        raise SchemaToolError(f"{ini}: {exc}") from None
+    if not location:
+        raise SchemaToolError(f"{ini}: [alembic] has no script_location")
+    if ":" in location and not Path(location).is_absolute():
+        raise SchemaToolError(f"{ini}: script_location {location!r} is a package resource; "
+                              "tool init scaffolds a folder (give its path)")
+    return ini.parent / location
+
+
+def init_project(
+    directory: Path, models: list[str] | None = None, metadata: str | None = None
+) -> InitResult:
+    """Create whatever of the project layout is missing in ``directory``."""
+    models = list(models or DEFAULT_MODELS)
+    metadata = metadata or f"{models[0]}:Base.metadata"
+    _require_names(models, metadata)
+    result = InitResult()
+    recovered = recover(directory)  # an interrupted init has no project for others to open
+    if recovered is not None:
+        result.notes.append(recovered.describe())
+    files = FileSet(directory, "`tool init`")
+    scripts = script_location(directory / "alembic.ini")
+    database = "".join(c if c.isalnum() else "_" for c in directory.resolve().name) or "app"
+    wanted = {
+        directory / "alembic.ini": _template("alembic.ini").replace(
+            "sqlite:///./cultivar_async.db", f"sqlite:///./{database}.db"
+        ),
+        scripts / "env.py": _template("env.py"),
+        scripts / "script.py.mako": _template("script.py.mako"),
+        scripts / "versions" / ".gitkeep": "",
+        directory / "snapshots" / "tables" / ".gitkeep": "",
+    }
+    for path, content in wanted.items():
+        if path.exists():
+            result.kept.append(path)
+        else:
+            files.write(path, content)
+            result.created.append(path)
+    pyproject = directory / PYPROJECT
+    if pyproject.exists() and "schema" in read_toml(pyproject).get("tool", {}):
+        result.kept.append(pyproject)
+    else:
+        existing = pyproject.read_text(encoding="utf-8") if pyproject.exists() else ""
+        separator = "\n" if existing and not existing.endswith("\n\n") else ""
+        if existing and not existing.endswith("\n"):
+            separator = "\n\n"
+        files.write(pyproject, existing + separator + schema_table(models, metadata))
+        result.created.append(pyproject)
+    files.commit()
+    env_py = scripts / "env.py"
+    if env_py in result.kept and "tool_configure" not in env_py.read_text(encoding="utf-8"):
+        result.notes.append(
+            f"{env_py}: kept as it is; for `tool apply`, run_migrations_online() must use "
+            "config.attributes['connection'] when given and pass "
+            "**config.attributes.get('tool_configure', {}) to context.configure() "
+            "(README, Adopting an existing project)")
+    return result

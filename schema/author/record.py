@@ -1,0 +1,395 @@
+"""Models -> snapshot: compare the models with the stored snapshot and record the difference.
+
+Tables are compared by the sha256 of their canonical YAML first; only tables whose hash differs
+are parsed from disk and diffed, so unchanged tables cost one serialisation and one hash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from alembic.operations import ops
+from alembic.util import rev_id as new_rev_id
+
+from ..dialects.validate import ModelProblem, model_problems
+from ..diff import Change, Kind, diff_with_renames
+from ..diff.lint import Risk, lint
+from ..diff.renames import LookAlike, Renames, look_alikes, renames_in
+from ..errors import ExitCode, ModelProblems, SchemaToolError
+from ..files import FileSet
+from ..plan.planner import plan_operations
+from ..project import Project
+from ..rules import Severity
+from ..snapshot.serialize import (
+    TableDict,
+    UnsupportedConstruct,
+    dump_table,
+    metadata_to_dicts,
+    naming_convention,
+    table_key,
+)
+from ..snapshot.store import Manifest, sha256_bytes, table_fingerprint
+from .revision import require_revision_input, write_revision
+
+
+class TableFile:
+    """One table as the models define it now: its snapshot dict, and (computed when first
+    needed) its fingerprint, its file text and the text's hash."""
+
+    def __init__(self, data: TableDict) -> None:
+        self.data = data
+
+    @cached_property
+    def fingerprint(self) -> str:
+        return table_fingerprint(self.data)
+
+    @cached_property
+    def text(self) -> str:
+        return dump_table(self.data)
+
+    @cached_property
+    def sha256(self) -> str:
+        return sha256_bytes(self.text.encode("utf-8"))
+
+    def stored_as(self, manifest: Manifest | None, key: str) -> bool:
+        """True when the snapshot holds this table exactly so: by fingerprint when the
+        manifest records them (no YAML written), else by the file's hash."""
+        if manifest is None or key not in manifest.tables:
+            return False
+        if manifest.fingerprints:
+            return manifest.fingerprints.get(key) == self.fingerprint
+        return manifest.tables[key] == self.sha256
+
+
+@dataclass
+class SchemaDiff:
+    """The models compared with the stored snapshot."""
+
+    manifest: Manifest | None
+    models: dict[str, TableFile]
+    naming_convention: dict[str, str]
+    changes: list[Change]
+    old: dict[str, TableDict | None] = field(default_factory=dict)  # renames already applied
+    new: dict[str, TableDict | None] = field(default_factory=dict)
+    renames: Renames = field(default_factory=Renames)
+
+    def stored(self, key: str) -> bool:
+        """True when table ``key``'s file needs no rewrite."""
+        return self.models[key].stored_as(self.manifest, key)
+
+    @property
+    def table_hashes(self) -> dict[str, str]:
+        """The file hash of every table: the manifest's for files that stay as they are."""
+        return {key: self.manifest.tables[key] if self.manifest and self.stored(key)
+                else table.sha256 for key, table in self.models.items()}
+
+    @property
+    def table_fingerprints(self) -> dict[str, str]:
+        return {key: table.fingerprint for key, table in self.models.items()}
+
+    @property
+    def unchanged(self) -> dict[str, TableDict]:
+        return {key: t.data for key, t in self.models.items() if key not in self.new}
+
+    @property
+    def files_differ(self) -> bool:
+        """True when any table file would change, even without a schema change."""
+        if self.manifest is None:
+            return bool(self.models)
+        return (set(self.manifest.tables) != set(self.models)
+                or not all(self.stored(key) for key in self.models)
+                or self.manifest.naming_convention != self.naming_convention)
+
+
+@dataclass(frozen=True)
+class SnapshotResult:
+    """What ``take_snapshot`` did."""
+
+    changes: list[Change]
+    risks: list[Risk] = field(default_factory=list)
+    revision: str | None = None
+    revision_path: Path | None = None
+    written: list[Path] = field(default_factory=list)
+
+
+def model_tables(project: Project) -> dict[str, TableFile]:
+    """Serialize every table of the project's models; refuse every problem of them at once."""
+    tables, problems = checked_model_tables(project)
+    if problems:
+        raise ModelProblems([problem.text for problem in problems])
+    return tables
+
+
+def checked_model_tables(project: Project) -> tuple[dict[str, TableFile], list[ModelProblem]]:
+    """Every table of the project's models that can be recorded, and every problem of the
+    models (a table that cannot be recorded is one, and is left out)."""
+    config, metadata = project.config, project.metadata
+    failures: dict[str, str] = {}
+    dicts = metadata_to_dicts(metadata, ignore=config.ignores, failures=failures)
+    defined = {table_key(table.schema, table.name): {str(column.name) for column in table.columns}
+               for table in metadata.tables.values()}
+    problems = model_problems(dicts, config.databases, defined)
+    problems = sorted(problems + [ModelProblem(key, text) for key, text in failures.items()])
+    return {key: TableFile(data) for key, data in sorted(dicts.items())}, problems
+
+
+def compare_models(project: Project, renames: Renames | None = None,
+                   manifest: Manifest | None = None) -> SchemaDiff:
+    """Diff the models against the stored snapshot, reading only the tables that changed.
+
+    ``renames`` (from the command line) and the models' ``info={"renamed_from": ...}`` hints
+    turn a drop and an add into a rename where they apply.  ``manifest``: one already read
+    and checked (default: read and check it here).
+    """
+    store = project.store
+    manifest = manifest or store.read_checked_manifest()
+    models = model_tables(project)
+    stored = manifest.tables if manifest else {}
+    changed = sorted(key for key in set(stored) | set(models)
+                     if key not in models or not models[key].stored_as(manifest, key))
+    old = {key: store.read_table(key) if key in stored else None for key in changed}
+    new = {key: models[key].data if key in models else None for key in changed}
+    try:
+        convention = naming_convention(project.metadata)
+    except UnsupportedConstruct as exc:
+        raise SchemaToolError(f"models: {exc}") from None
+    hints = renames_in(project.metadata)
+    hints.merge(renames or Renames())
+    result = diff_with_renames(old, new, hints)
+    if renames:
+        _require_applicable(renames, result.renames)
+    return SchemaDiff(manifest, models, convention, result.changes, result.old, new,
+                      result.renames)
+
+
+def _require_applicable(renames: Renames, found: Renames) -> None:
+    """A rename asked for on the command line must apply: otherwise it is a typo."""
+    for new_key, old_key in renames.tables.items():
+        if new_key not in found.tables:
+            raise SchemaToolError(
+                f"--rename-table {old_key}={new_key}: the snapshot has no table {old_key} that "
+                f"the models replace with {new_key}")
+    for key, names in renames.columns.items():
+        for new_name, old_name in names.items():
+            if new_name not in found.columns.get(key, {}):
+                raise SchemaToolError(
+                    f"--rename-column {key}.{old_name}={new_name}: the snapshot has no column "
+                    f"{key}.{old_name} that the models replace with {new_name}")
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How `tool snapshot` treats risky changes and look-alike renames."""
+
+    allow_destructive: str | None = None  # the reviewed reason, recorded with the revision
+    renames: Renames = field(default_factory=Renames)
+    # asked about each drop + add that looks like a rename (in a terminal); None: no terminal
+    confirm_rename: Callable[[LookAlike], bool] | None = None
+
+
+class DestructiveChangeError(SchemaToolError):
+    """Destructive changes without ``--allow-destructive``: a policy refusal, exit 1."""
+
+    exit_code = ExitCode.FOUND
+
+
+def risks_of(project: Project, changes: list[Change]) -> list[Risk]:
+    """The changes' risks with the project's severities."""
+    config = project.config
+    return lint(changes, config.severities, config.postgresql_safe_forms)
+
+
+def take_snapshot(
+    project: Project, message: str, rev_id: str | None = None, dry_run: bool = False,
+    policy: Policy | None = None,
+) -> SnapshotResult:
+    """Write a revision plus the new snapshot files and manifest, all or nothing.
+
+    Refuses destructive changes (risks of error severity) unless ``policy.allow_destructive``
+    gives a reason, and a drop + add that looks like a rename unless confirmed either way.
+    """
+    policy = policy or Policy()
+    require_revision_input(message, rev_id, project.revision_ids(), policy.allow_destructive)
+    schema_diff = compare_models(project, policy.renames)
+    if not schema_diff.files_differ:
+        return SnapshotResult([])
+    require_consistent_head(project, schema_diff.manifest)
+    schema_diff = _resolve_look_alikes(project, schema_diff, policy)
+    risks = risks_of(project, schema_diff.changes)
+    if dry_run:
+        return SnapshotResult(schema_diff.changes, risks)
+    blocking = [risk for risk in risks if risk.severity is Severity.ERROR]
+    if blocking and not policy.allow_destructive:
+        more = f" (and {len(blocking) - 1} more)" if len(blocking) > 1 else ""
+        raise DestructiveChangeError(
+            f"refusing a destructive revision: {blocking[0].describe()}{more}; review it, then "
+            "pass --allow-destructive \"why this is safe\"")
+    rev_id = rev_id or new_rev_id()
+    files = project.file_set(f"`tool snapshot` of revision {rev_id}")
+    with files.transaction():
+        expect_revision(project, files, rev_id)
+        revision, path = write_planned_revision(
+            project, schema_diff.changes, schema_diff.old, schema_diff.new,
+            schema_diff.unchanged, schema_diff.naming_convention, message, rev_id, risks,
+            policy.allow_destructive)
+        files.adopt(path)
+        note = revision_note(blocking, policy.allow_destructive, schema_diff.renames)
+        written = stage_snapshot(project, schema_diff, revision, files, {revision: note})
+    return SnapshotResult(schema_diff.changes, risks, revision, path, [path, *written])
+
+
+def write_planned_revision(
+    project: Project, changes: list[Change], old: Mapping[str, TableDict | None],
+    new: Mapping[str, TableDict | None], unchanged: Mapping[str, TableDict],
+    convention: Mapping[str, str], message: str, rev_id: str | None, risks: list[Risk],
+    allowed: str | None, head: str | list[str] = "head",
+) -> tuple[str, Path]:
+    """Plan the operations for ``changes`` and write them as a revision on top of ``head``."""
+    config = project.config
+    return write_revision(
+        project.alembic,
+        plan_operations(changes, old, new, unchanged, convention, config.databases,
+                        config.postgresql_safe_forms),
+        message=message, docstring=changes_docstring(changes, risks, allowed),
+        dialect_name=project.dialect_name(), rev_id=rev_id, head=head)
+
+
+def empty_revision(project: Project, message: str, rev_id: str | None = None) -> SnapshotResult:
+    """A revision with no schema change (a data migration, written by hand afterwards); the
+    snapshot is carried forward to it unchanged."""
+    require_revision_input(message, rev_id, project.revision_ids())
+    schema_diff = compare_models(project)
+    if schema_diff.manifest is None:
+        raise SchemaToolError("no snapshot yet: run tool snapshot -m MESSAGE first")
+    if schema_diff.files_differ:
+        raise SchemaToolError("the models differ from the snapshot: record that first with "
+                              "tool snapshot -m MESSAGE, so this revision changes no schema")
+    require_consistent_head(project, schema_diff.manifest)
+    rev_id = rev_id or new_rev_id()
+    files = project.file_set(f"`tool revision` of revision {rev_id}")
+    with files.transaction():
+        expect_revision(project, files, rev_id)
+        revision, path = write_revision(
+            project.alembic, ops.UpgradeOps([]), message=message,
+            docstring="\nHand-written revision (tool revision): the schema does not change.\n",
+            dialect_name=project.dialect_name(), rev_id=rev_id)
+        files.adopt(path)
+        written = stage_snapshot(project, schema_diff, revision, files)
+    return SnapshotResult([], [], revision, path, [path, *written])
+
+
+def expect_revision(project: Project, files: FileSet, *rev_ids: str) -> None:
+    """Journal the revision files Alembic is about to write, so that a failure or a kill
+    before the snapshot is written removes them again."""
+    files.expect(Path(project.scripts.versions), *rev_ids)
+
+
+def _resolve_look_alikes(project: Project, schema_diff: SchemaDiff, policy: Policy) -> SchemaDiff:
+    """Ask about drops + adds that look like renames; without a terminal, refuse unless the
+    drop is allowed explicitly.  Confirmed renames re-run the comparison."""
+    alikes = look_alikes(schema_diff.changes)
+    if not alikes:
+        return schema_diff
+    if policy.confirm_rename is None:
+        if policy.allow_destructive:
+            return schema_diff
+        raise DestructiveChangeError(
+            f"{alikes[0].describe()}: pass {alikes[0].flag()} to keep its data, or "
+            "--allow-destructive \"reason\" to drop and add")
+    confirmed = Renames()
+    for alike in alikes:
+        if policy.confirm_rename(alike):
+            confirmed.merge(Renames(tables={alike.new: alike.old}) if alike.kind is Kind.TABLE
+                            else Renames(columns={alike.table: {alike.new: alike.old}}))
+    if not confirmed:
+        return schema_diff
+    confirmed.merge(policy.renames)
+    return compare_models(project, confirmed)
+
+
+def revision_note(blocking: list[Risk], reason: str | None, renames: Renames) -> dict[str, Any]:
+    """The manifest's note for a new revision (empty when there is nothing to note)."""
+    note: dict[str, Any] = {}
+    if blocking:
+        note["destructive"] = sorted({risk.code for risk in blocking})
+        note["allowed"] = reason
+    if renames:
+        note["renames"] = renames.to_data()
+    return note
+
+
+def stage_snapshot(
+    project: Project, schema_diff: SchemaDiff, head: str | None, files: FileSet,
+    notes: Mapping[str, dict[str, Any]] | None = None,
+) -> list[Path]:
+    """Stage changed table files, removed ones, and the manifest signed for ``head`` (adding
+    ``notes`` to the ones of revisions that still exist)."""
+    store = project.store
+    written = []
+    for key, table in schema_diff.models.items():
+        if not schema_diff.stored(key):
+            files.write(store.table_path(key), table.text)
+            written.append(store.table_path(key))
+    wanted = {store.table_path(key) for key in schema_diff.models}
+    for path in store.tables_dir.glob("*.yaml") if store.tables_dir.exists() else []:
+        if path not in wanted:
+            files.delete(path)
+    project.reload_scripts()
+    revisions = project.revision_files()
+    kept = {**(schema_diff.manifest.notes if schema_diff.manifest else {}), **(notes or {})}
+    manifest = Manifest(head=head, tables=schema_diff.table_hashes, revisions=revisions,
+                        naming_convention=schema_diff.naming_convention,
+                        fingerprints=schema_diff.table_fingerprints,
+                        notes={rev: n for rev, n in kept.items()
+                               if n and rev in project.revision_ids()})
+    files.write(store.manifest_path, manifest.to_text())
+    written.append(store.manifest_path)
+    return written
+
+
+def require_consistent_head(project: Project, manifest: Manifest | None) -> None:
+    """Refuse when Alembic has several heads or its head is not the one the snapshot records."""
+    heads = project.heads()
+    if len(heads) > 1:
+        raise SchemaToolError(
+            f"alembic has {len(heads)} heads ({', '.join(sorted(heads))}); merge them first"
+        )
+    recorded = manifest.head if manifest else None
+    current = heads[0] if heads else None
+    if recorded != current:
+        raise SchemaToolError(
+            f"{project.store.display(project.store.manifest_path)}: head is {recorded} but "
+            f"alembic's head is {current}; run `tool check` and `tool rehash` once the revisions "
+            "are reviewed"
+        )
+
+
+def changes_docstring(changes: list[Change], risks: list[Risk] = (),  # type: ignore[assignment]
+                      allowed: str | None = None) -> str:
+    """The revision docstring: a summary, one line per change, the risks and, for a
+    destructive revision, the reason it was allowed."""
+    text = f"\n{summary(changes)}\n\nSchema changes (generated by `tool snapshot`):\n" + "".join(
+        f"    {change.describe()}\n" for change in changes)
+    if risks:
+        text += "\nRisks:\n" + "".join(f"    {risk.describe()}\n" for risk in risks)
+    if allowed:
+        text += f"\nDestructive changes allowed: {allowed}\n"
+    return text
+
+
+def change_counts(changes: list[Change]) -> dict[str, int]:
+    """How many changes add, drop and alter something (renames alter)."""
+    counts = {"added": 0, "dropped": 0, "altered": 0}
+    for change in changes:
+        counts[{"+": "added", "-": "dropped"}.get(change.action.sign, "altered")] += 1
+    return counts
+
+
+def summary(changes: list[Change]) -> str:
+    """``3 changes: 1 added, 1 dropped, 1 altered``."""
+    shown = ", ".join(f"{n} {label}" for label, n in change_counts(changes).items() if n)
+    return f"{len(changes)} change{'s' if len(changes) != 1 else ''}: {shown}"

@@ -1,0 +1,161 @@
+"""CHECKs without a name: kept through SQLite's table rebuilds, refused where no revision could
+address them.
+
+A CHECK without a name gets one from the database (PostgreSQL ``plants_n_check``, MariaDB
+``CONSTRAINT_1``; SQLite none), which no revision can know: one added to or dropped from an
+existing table, or made by the type of a column added to, dropped from or retyped on one, could
+be created but never dropped again (the downgrade would fail), so such changes are refused at
+snapshot time with what to do (``unnamed_check_problems``).  Tables created or dropped whole
+take their CHECKs with them.
+
+Alembic's batch mode rebuilds a SQLite table from its reflected definition and leaves out every
+reflected CHECK without a name (it cannot tell a type's own CHECK from the others), and the
+reflected ``BOOLEAN`` of a ``Boolean(create_constraint=True)`` column makes none: a rebuild
+silently dropped ``CheckConstraint("n > 0")`` and the CHECKs Boolean and Enum types make
+without a naming convention.  So a table's batch block passes them to the rebuild
+(``batch_alter_table(..., table_args=(sa.CheckConstraint('n > 0'),))``), which only a rebuild
+reads: PostgreSQL and MariaDB alter in place and keep them.
+
+The CHECKs given are those of the state the block leads to (the new table in the upgrade, the
+old one in the downgrade) on columns the table has before and after, so each names only columns
+the table has whenever the block runs; a type's CHECK only where the column keeps its type (a
+type change makes or drops it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
+
+from alembic.autogenerate import renderers
+from alembic.autogenerate.api import AutogenContext
+from alembic.autogenerate.render import render_op
+from alembic.operations import ops
+from sqlalchemy import CheckConstraint, Table
+from sqlalchemy.sql.base import _NoneName
+from sqlalchemy.sql.elements import TextClause
+
+from ..diff import Action, Change, Kind
+from ..snapshot.expressions import literal_sql, mentions, type_to_text
+from .type_checks import made_on
+
+
+class TableLookup(Protocol):
+    """One side's tables by key (``plan._Tables``)."""
+
+    def get(self, key: str) -> Table | None: ...
+
+
+def unnamed_check_problems(changes: Iterable[Change], old_tables: TableLookup,
+                           new_tables: TableLookup, databases: Iterable[str]) -> list[str]:
+    """Every change to a CHECK without a name on a table that stays, one line each."""
+    problems = []
+    databases = tuple(databases)
+    for change in changes:
+        old, new = old_tables.get(change.table), new_tables.get(change.table)
+        if old is None or new is None:
+            continue
+        if change.kind is Kind.CHECK and (change.new or change.old or {}).get("name") is None:
+            sqltext = (change.new or change.old)["sqltext"]
+            problems.append(
+                f"table {change.table}: CHECK ({sqltext}) has no name, so it cannot be added "
+                "to or dropped from an existing table (each database names it its own way, "
+                "and the downgrade could not drop it): name it (CheckConstraint(..., "
+                "name=...)) or give the MetaData a naming convention for \"ck\"")
+        elif change.kind is Kind.COLUMN and change.action is not Action.RENAME and (
+                change.action is not Action.ALTER or change.attribute == "type"):
+            column = str(change.name)
+            before, after = _type_checks(old, column, databases), _type_checks(new, column,
+                                                                            databases)
+            if before != after:
+                problems.append(
+                    f"column {change.table}.{column}: the CHECK its Boolean/Enum type makes "
+                    "has no name, so the column cannot be added, dropped or change type on an "
+                    "existing table (each database names the CHECK its own way, and the "
+                    "downgrade could not drop it): give the MetaData a naming convention for "
+                    "\"ck\" such as \"ck_%(table_name)s_%(column_0_name)s\"")
+    return problems
+
+
+def _type_checks(table: Table, column: str, databases: tuple[str, ...]) -> list[str]:
+    """SQL of the unnamed CHECKs the column's type makes on any of ``databases``."""
+    if column not in table.columns or not any(
+            made_on(table.columns[column].type, database) for database in databases):
+        return []
+    return sorted(literal_sql(constraint.sqltext) for constraint in table.constraints
+                  if isinstance(constraint, CheckConstraint) and _unnamed(constraint.name)
+                  and getattr(constraint, "_type_bound", False) and column in constraint.columns)
+
+
+class KeptChecksModifyTableOps(ops.ModifyTableOps):
+    """A table's batch block whose SQLite rebuild re-creates ``checks`` (SQL texts); the
+    reverse block re-creates ``reverse_checks``."""
+
+    def __init__(self, table_name: str, items: Sequence[ops.MigrateOperation], *,
+                 schema: str | None, checks: list[str], reverse_checks: list[str]) -> None:
+        super().__init__(table_name, items, schema=schema)
+        self.checks = checks
+        self.reverse_checks = reverse_checks
+
+    def reverse(self) -> KeptChecksModifyTableOps:
+        return KeptChecksModifyTableOps(
+            self.table_name, list(reversed([op.reverse() for op in self.ops])),
+            schema=self.schema, checks=self.reverse_checks, reverse_checks=self.checks)
+
+
+def batch_block(old: Table | None, new: Table | None, table: Table,
+                items: list[ops.MigrateOperation]) -> ops.ModifyTableOps:
+    """The batch block of ``items`` on ``table``, keeping its unnamed CHECKs where a rebuild
+    would lose them."""
+    if old is None or new is None:
+        return ops.ModifyTableOps(table.name, items, schema=table.schema)
+    checks, reverse_checks = unnamed_checks(new, old), unnamed_checks(old, new)
+    if not checks and not reverse_checks:
+        return ops.ModifyTableOps(table.name, items, schema=table.schema)
+    return KeptChecksModifyTableOps(table.name, items, schema=table.schema, checks=checks,
+                                    reverse_checks=reverse_checks)
+
+
+def unnamed_checks(table: Table, other: Table) -> list[str]:
+    """SQL of the table's CHECKs without a name that SQLite has and that only name columns
+    ``other`` (the table on the revision's other side) has too: its own, and those its
+    Boolean/Enum types make there when ``other`` gives the column the same type; sorted, so
+    revisions are stable."""
+    found = []
+    for constraint in table.constraints:
+        if not isinstance(constraint, CheckConstraint) or not _unnamed(constraint.name):
+            continue
+        if getattr(constraint, "_type_bound", False):
+            made = [column for column in constraint.columns if made_on(column.type, "sqlite")]
+            if made and all(column.name in other.columns and type_to_text(column.type)
+                            == type_to_text(other.columns[column.name].type) for column in made):
+                found.append(literal_sql(constraint.sqltext))
+            continue
+        sqltext = constraint.sqltext
+        text = sqltext.text if isinstance(sqltext, TextClause) else literal_sql(sqltext)
+        if all(column.name in other.columns for column in table.columns
+               if mentions(text, str(column.name))):
+            found.append(text)
+    return sorted(found)
+
+
+def _unnamed(name: Any) -> bool:
+    return name is None or isinstance(name, _NoneName)
+
+
+@renderers.dispatch_for(KeptChecksModifyTableOps)
+def _render_kept_checks(autogen_context: AutogenContext, op: KeptChecksModifyTableOps
+                        ) -> list[str]:
+    if not op.ops:
+        return []
+    checks = "".join(f"sa.CheckConstraint({text!r}), " for text in op.checks)
+    if not autogen_context.opts.get("render_as_batch", False):
+        return [line for item in op.ops for line in render_op(autogen_context, item)]
+    lines = ["# table_args: the CHECKs without a name, which SQLite's table rebuild would lose",
+             f"with op.batch_alter_table({op.table_name!r}, schema={op.schema!r}, "
+             f"table_args=({checks.rstrip(' ')})) as batch_op:"]
+    with autogen_context._within_batch():
+        for item in op.ops:
+            lines.extend(render_op(autogen_context, item))
+    lines.append("")
+    return lines

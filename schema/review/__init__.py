@@ -1,0 +1,3 @@
+"""`tool diff`: two sides compared (``compare``) and rendered for a terminal, a pull request or
+scripts (``report``).
+"""

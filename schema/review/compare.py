@@ -1,0 +1,228 @@
+"""`tool diff`: compare any two of the models, the working snapshot and the snapshot at a git ref,
+with the risks of every change and the upgrade operations a revision would run.
+
+A side is read through its table fingerprints first, so only tables whose hash differs between
+the two sides are parsed.  Renames come from the models' hints (when the models are a side) and
+from the manifest notes of revisions the head side has and the base side lacks.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import textwrap
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from alembic.autogenerate import render_python_code
+from sqlalchemy import MetaData
+
+from ..author.record import TableFile, model_tables, risks_of
+from ..author.revision import render_item
+from ..diff import Change, diff_with_renames
+from ..diff.lint import Risk
+from ..diff.renames import Renames, renames_in
+from ..errors import SchemaToolError
+from ..plan.planner import plan_operations
+from ..project import Project
+from ..snapshot.load import parse_table
+from ..snapshot.safe_yaml import decode
+from ..snapshot.serialize import TableDict, naming_convention
+from ..snapshot.store import MANIFEST, Manifest, SnapshotStore
+from ..verify.drift import metadata_of
+
+MODELS, SNAPSHOT = "models", "snapshot"
+
+
+@dataclass
+class Side:
+    """One side of a comparison: table file hashes and (when known) fingerprints, a reader for
+    one table, rename hints."""
+
+    label: str
+    hashes: Mapping[str, str]
+    read: Callable[[str], TableDict]
+    manifest: Manifest | None = None
+    hints: Renames = field(default_factory=Renames)
+    naming_convention: dict[str, str] = field(default_factory=dict)
+    fingerprints: Mapping[str, str] | None = None
+
+    def differs(self, other: Side, key: str) -> bool:
+        """True when table ``key`` is not the same on both sides."""
+        if key not in self.hashes or key not in other.hashes:
+            return True
+        if self.fingerprints is not None and other.fingerprints is not None:
+            return self.fingerprints.get(key) != other.fingerprints.get(key)
+        return self.hashes[key] != other.hashes[key]
+
+
+class _FileHashes(Mapping[str, str]):
+    """The models' table file hashes, each written (as YAML) only when asked for."""
+
+    def __init__(self, tables: Mapping[str, TableFile]) -> None:
+        self._tables = tables
+
+    def __getitem__(self, key: str) -> str:
+        return self._tables[key].sha256
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._tables
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._tables)
+
+    def __len__(self) -> int:
+        return len(self._tables)
+
+
+@dataclass(frozen=True)
+class Review:
+    """What changes from ``base`` to ``head``, with risks and upgrade operations."""
+
+    base: str
+    head: str
+    changes: list[Change]
+    risks: list[Risk]
+    operations: str  # the upgrade operations as Python (empty without changes)
+    # why no revision can be written for these changes (`tool snapshot` would refuse them)
+    blocked: str | None = None
+
+    def risks_of(self, change: Change) -> list[Risk]:
+        return [risk for risk in self.risks if risk.change is change]
+
+
+def open_side(project: Project, spec: str) -> Side:
+    """``models``, ``snapshot`` (the working tree's), a snapshot folder (``tool snapshot
+    --from-db --out DIR``) or a git ref such as ``origin/main``."""
+    if spec == MODELS:
+        tables = model_tables(project)
+        return Side(MODELS, _FileHashes(tables), lambda key: tables[key].data,
+                    hints=renames_in(project.metadata),
+                    naming_convention=naming_convention(project.metadata),
+                    fingerprints={key: table.fingerprint for key, table in tables.items()})
+    folder = project.config.root / spec
+    if spec == SNAPSHOT or (folder / MANIFEST).is_file():
+        store = project.store if spec == SNAPSHOT else SnapshotStore(folder)
+        manifest = store.read_checked_manifest()
+        return Side(spec, dict(manifest.tables) if manifest else {}, store.read_table,
+                    manifest, naming_convention=manifest.naming_convention if manifest else {},
+                    fingerprints=manifest.fingerprints or None if manifest else None)
+    return _git_side(project, spec)
+
+
+def _git_side(project: Project, ref: str) -> Side:
+    """The snapshot committed at ``ref``, read with ``git show`` (nothing is checked out)."""
+    store = project.store
+    folder = store.directory.resolve()
+
+    def show(path: Path) -> str:
+        relative = path.resolve().relative_to(project.config.root.resolve())
+        try:
+            result = subprocess.run(["git", "show", f"{ref}:./{relative.as_posix()}"],
+                                    cwd=project.config.root, capture_output=True, check=False)
+        except FileNotFoundError:
+            raise SchemaToolError("--base/--head: git is not installed") from None
+        if result.returncode != 0:
+            stderr = result.stderr.decode("utf-8", "replace").strip()
+            problem = stderr.splitlines()[-1] if stderr else ""
+            raise _MissingAtRef(f"git ref {ref!r}: {problem or 'cannot read ' + str(relative)}")
+        return decode(f"{ref}:{relative.as_posix()}", result.stdout)
+
+    try:
+        text = show(folder / MANIFEST)
+    except _MissingAtRef as exc:
+        if "exists on disk, but not in" in str(exc) or "does not exist in" in str(exc):
+            return Side(ref, {}, lambda key: {})  # no snapshot yet at that ref
+        raise SchemaToolError(str(exc)) from None
+    label = f"{ref}:{MANIFEST}"
+    manifest = SnapshotStore.parse_manifest(label, text)
+    return Side(ref, dict(manifest.tables),
+                lambda key: parse_table(f"{ref}:{store.table_path(key).name}",
+                                        show(store.table_path(key))),
+                manifest, naming_convention=manifest.naming_convention,
+                fingerprints=manifest.fingerprints or None)
+
+
+class _MissingAtRef(SchemaToolError):
+    pass
+
+
+def review(project: Project, base_spec: str = SNAPSHOT, head_spec: str = MODELS) -> Review:
+    """Changes, risks and upgrade operations from ``base_spec`` to ``head_spec``."""
+    base, head = open_side(project, base_spec), open_side(project, head_spec)
+    changed = sorted(key for key in set(base.hashes) | set(head.hashes)
+                     if base.differs(head, key))
+    old = {key: base.read(key) if key in base.hashes else None for key in changed}
+    new = {key: head.read(key) if key in head.hashes else None for key in changed}
+    hints = Renames()
+    hints.merge(head.hints)
+    if head.manifest is not None:
+        known = set(base.manifest.notes) if base.manifest else set()
+        for revision, note in head.manifest.notes.items():
+            if revision not in known and note.get("renames"):
+                hints.merge(Renames.from_data(note["renames"]))
+    result = diff_with_renames(old, new, hints)
+    changes, old = result.changes, result.old
+    operations, blocked = "", None
+    if changes:
+        users = _enum_users(head, changed, [*old.values(), *new.values()])
+        unchanged = {key: head.read(key) for key in users}
+        try:
+            upgrade = plan_operations(changes, old, new, unchanged, head.naming_convention,
+                                      project.config.databases,
+                                      project.config.postgresql_safe_forms)
+        except SchemaToolError as exc:  # the changes are still worth reviewing
+            blocked = str(exc)
+        else:
+            code = render_python_code(upgrade, render_as_batch=True, render_item=render_item)
+            operations = textwrap.dedent("\n".join(
+                line for line in code.splitlines() if not line.lstrip().startswith("# ###")))
+    return Review(base.label, head.label, changes, risks_of(project, changes), operations,
+                  blocked)
+
+
+def _enum_users(side: Side, changed: list[str], tables: list[TableDict | None]) -> list[str]:
+    """Unchanged tables matter only when an ENUM type may stop being used, to keep it if they
+    still use it; they are read only when a changed table has an ENUM column."""
+    uses_enums = any("Enum(" in str(column.get("type")) for data in tables if data
+                     for column in data["columns"])
+    return [key for key in side.hashes if key not in changed] if uses_enums else []
+
+
+def revision_side(project: Project, revision: str | None, ref: str = "HEAD") -> Side | None:
+    """The snapshot recorded with ``revision`` as head: the working snapshot's, or that of the
+    latest commit in ``ref``'s history whose manifest names it; None when neither has it (or
+    there is no git)."""
+    if revision is None:
+        return Side("base", {}, lambda key: {})
+    try:
+        manifest = project.store.read_checked_manifest()
+    except SchemaToolError:  # e.g. a manifest in the middle of a merge conflict
+        manifest = None
+    if manifest is not None and manifest.head == revision:
+        return open_side(project, SNAPSHOT)
+    relative = project.store.manifest_path.resolve().relative_to(project.config.root.resolve())
+    try:
+        log = subprocess.run(["git", "log", "--full-history", "--format=%H", ref, "--",
+                              relative.as_posix()],
+                             cwd=project.config.root, capture_output=True, text=True,
+                             check=False)
+    except FileNotFoundError:
+        return None
+    for commit in log.stdout.split() if log.returncode == 0 else []:
+        side = _git_side(project, commit)
+        if side.manifest is not None and side.manifest.head == revision:
+            return Side(f"{revision} (git {commit[:12]})", side.hashes, side.read, side.manifest,
+                        naming_convention=side.naming_convention,
+                        fingerprints=side.fingerprints)
+    return None
+
+
+def side_tables(side: Side) -> dict[str, TableDict]:
+    """Every table of one side, parsed."""
+    return {key: side.read(key) for key in side.hashes}
+
+
+def side_metadata(side: Side) -> MetaData:
+    """All tables of one side as MetaData, as verification compares them."""
+    return metadata_of(side_tables(side), side.naming_convention)

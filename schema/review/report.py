@@ -1,0 +1,118 @@
+"""A :class:`~schema.review.compare.Review` as text for a terminal, markdown for a pull request
+comment, or JSON for scripts.
+
+The JSON shape is stable and documented in the README (``format`` is bumped on any
+incompatible change)::
+
+    {"format": 1, "base": "...", "head": "...",
+     "summary": {"changes": 3, "added": 1, "dropped": 1, "altered": 1,
+                 "risks": {"error": 1, "warning": 1, "info": 0}},
+     "changes": [{"action": "drop", "kind": "column", "table": "plants", "name": "note",
+                  "attribute": null, "old": ..., "new": ..., "description": "- column ...",
+                  "risks": [{"code": "DS102", "name": "drop-column", "category": "destructive",
+                             "severity": "error", "reason": "..."}]}],
+     "operations": "op.drop_column(...)", "blocked": null}
+
+``blocked`` says why no revision can be written for the changes (what `tool snapshot` would
+refuse), and ``operations`` is then empty.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from ..author.record import change_counts, summary
+from ..rules import Severity
+from .compare import Review
+
+JSON_FORMAT = 1
+_COLOURS = {"+": "green", "-": "red", "~": "yellow"}
+_SEVERITY_COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+
+def risk_summary(review: Review) -> str:
+    """``1 error, 3 warnings`` or ``none``."""
+    counts = risk_counts(review)
+    return ", ".join(f"{n} {severity}{'s' if n != 1 else ''}"
+                     for severity, n in counts.items() if n) or "none"
+
+
+def risk_counts(review: Review) -> dict[str, int]:
+    counts = Counter(risk.severity.value for risk in review.risks)
+    return {severity.value: counts[severity.value] for severity in Severity
+            if severity is not Severity.OFF}
+
+
+def to_text(review: Review, colour: bool = False) -> str:
+    """One line per change, its risks indented below it."""
+    import click
+
+    def paint(text: str, name: str) -> str:
+        return click.style(text, fg=name) if colour else text
+
+    if not review.changes:
+        return f"No changes: {review.head} and {review.base} are the same schema.\n"
+    lines = []
+    for change in review.changes:
+        lines.append(paint(change.describe(), _COLOURS[change.action.sign]))
+        for risk in review.risks_of(change):
+            label = paint(f"{risk.code} {risk.severity.value}", _SEVERITY_COLOURS[risk.severity])
+            lines.append(f"    {label}: {risk.rule.reason}")
+    lines.append(f"{summary(review.changes)}; risks: {risk_summary(review)}")
+    if review.blocked:
+        lines.append(f"no revision can be written for these changes: {review.blocked}")
+    return "\n".join(lines) + "\n"
+
+
+def to_markdown(review: Review) -> str:
+    """A pull-request comment: summary, a table of changes with their risks, the operations."""
+    if not review.changes:
+        return (f"### Schema diff\n\nNo changes: `{review.head}` and `{review.base}` are the "
+                "same schema.\n")
+    risk_line = risk_summary(review)
+    out = [
+        "### Schema diff",
+        "",
+        f"`{review.base}` → `{review.head}`: **{summary(review.changes)}**; risks: {risk_line}",
+        "",
+        "| | Change | Risks |",
+        "|---|---|---|",
+    ]
+    for change in review.changes:
+        text = change.describe()[2:]
+        risks = "<br>".join(f"**{risk.code}** {risk.severity.value}: {risk.rule.reason}"
+                            for risk in review.risks_of(change))
+        out.append(f"| `{change.action.sign}` | {_cell(text)} | {_cell(risks) or '–'} |")
+    if review.blocked:
+        out += ["", f"**No revision can be written for these changes:** {review.blocked}", ""]
+    else:
+        out += ["", "<details><summary>Upgrade operations</summary>", "", "```python",
+                review.operations.strip(), "```", "", "</details>", ""]
+    return "\n".join(out)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def to_json(review: Review) -> str:
+    """The stable JSON document described in the module docstring."""
+    document: dict[str, Any] = {
+        "format": JSON_FORMAT,
+        "base": review.base,
+        "head": review.head,
+        "summary": {"changes": len(review.changes), **change_counts(review.changes),
+                    "risks": risk_counts(review)},
+        "changes": [
+            {"action": change.action.value, "kind": change.kind.value, "table": change.table,
+             "name": change.name, "attribute": change.attribute, "old": change.old,
+             "new": change.new, "description": change.describe(),
+             "risks": [risk.to_json() for risk in review.risks_of(change)]}
+            for change in review.changes
+        ],
+        "operations": review.operations.strip(),
+        "blocked": review.blocked,
+    }
+    return json.dumps(document, indent=2, sort_keys=False, default=str) + "\n"

@@ -1,0 +1,3 @@
+"""Models -> canonical table dicts -> YAML files and back: import, serialize, load, store, and
+snapshots reflected from a database.
+"""

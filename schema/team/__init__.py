@@ -1,0 +1,2 @@
+"""Teamwork and adoption: adopting an existing database, branches, merging and squashing revisions.
+"""

@@ -1,0 +1,237 @@
+"""Live database vs snapshot, with Alembic's comparators against MetaData rebuilt from the snapshot.
+
+What Alembic leaves out is compared by ``details`` (generated columns, sequences, ENUM values,
+...), ``constraints`` (CHECKs), ``defaults`` and ``types``; ``unverifiable`` says what a database
+cannot store or reflect.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Column, MetaData, Table, event, inspect
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.exc import SAWarning
+from sqlalchemy.sql.elements import ClauseElement, TextClause
+from sqlalchemy.sql.schema import DefaultClause
+
+from ..config import BOOKKEEPING_TABLES
+from ..dialects.table_options import option_drift
+from ..snapshot.expressions import text_length
+from ..snapshot.index_dialects import index_on
+from ..snapshot.load import build_table, load_table
+from ..snapshot.serialize import TableDict, table_key
+from ..snapshot.store import Manifest, SnapshotStore
+from .constraints import check_constraint_drift
+from .defaults import default_drift, mysql_comment
+from .details import (
+    autoincrement_drift,
+    computed_drift,
+    enum_drift,
+    identity_drift,
+    partial_index_drift,
+    primary_key_drift,
+    sequence_drift,
+)
+from .types import (
+    collation_drift,
+    declared_collation,
+    float_drift,
+    mysql_enum_drift,
+    same_stored,
+    serial_type_drift,
+)
+
+# Tables that belong to the migration machinery, not to the models.
+
+
+def snapshot_metadata(store: SnapshotStore, manifest: Manifest) -> MetaData:
+    """All tables of a stored snapshot as one MetaData (with the models' naming convention, which
+    names the CHECKs that Boolean and Enum types create)."""
+    metadata = MetaData(naming_convention=manifest.naming_convention or None)
+    for key in sorted(manifest.tables):
+        path = store.table_path(key)
+        load_table(store.display(path), store.read_file(path), metadata,
+                   stored_types=True)
+    return metadata
+
+
+def metadata_of(tables: Mapping[str, TableDict], convention: Mapping[str, str]) -> MetaData:
+    """Snapshot dicts as one MetaData, built as verification compares them."""
+    metadata = MetaData(naming_convention=dict(convention) or None)
+    for key in sorted(tables):
+        build_table(tables[key], metadata, stored_types=True)
+    return metadata
+
+
+def _unquote_nextval(inspector: Any, table: Table, column_info: dict[str, Any]) -> None:
+    default = column_info.get("default")
+    if inspector.dialect.name == "postgresql" and isinstance(default, str) and \
+            default.startswith("nextval('") and "''" in default:
+        column_info["default"] = default.replace("''", "'")
+
+
+def schema_drift(
+    connection: Connection, metadata: MetaData, ignore: Callable[[str], bool] | None = None
+) -> list[str]:
+    """Differences between the live schema and ``metadata``, one human line each.
+
+    ``ignore`` names tables (``schema.name`` or ``name``) that are not managed by the snapshot.
+    """
+    # Other schemas are compared too on PostgreSQL (ignore_tables can exclude what others own);
+    # on MariaDB a schema is a database of its own, so only the snapshot's schemas are.
+    schemas = {table.schema for table in metadata.tables.values() if table.schema}
+    context = MigrationContext.configure(
+        connection,
+        opts={
+            "compare_type": True,
+            # defaults are compared by .defaults: Alembic's PostgreSQL comparison runs
+            # unescaped SQL, and each database spells the same default its own way
+            "compare_server_default": False,
+            "include_object": include_object_filter(ignore, connection.dialect.name),
+            "include_schemas": bool(schemas) or connection.dialect.name == "postgresql",
+            "include_name": lambda name, type_, parent: (
+                type_ != "schema" or name is None or name in schemas
+                or (connection.dialect.name == "postgresql" and not _system_schema(name))),
+        },
+    )
+    with warnings.catch_warnings():
+        # Alembic warns when a generated column's expression reads back differently; the
+        # expression is not compared (see unverifiable()).
+        warnings.filterwarnings("ignore", "Computed default on", UserWarning)
+        # Foreign-key cycles (use_alter) are expected; SQLAlchemy warns while sorting them.
+        warnings.filterwarnings("ignore", "Cannot correctly sort tables", SAWarning)
+        # SQLite cannot reflect expression indexes; unverifiable() says so once, plainly.
+        warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based",
+                                SAWarning)
+        warnings.filterwarnings("ignore", "autogenerate skipping metadata-specified expression",
+                                UserWarning)
+        # Alembic looks up a SERIAL's sequence from its nextval('...') text without undoing
+        # SQL's doubled quotes: a table named with a quote would fail the lookup
+        event.listen(Table, "column_reflect", _unquote_nextval, insert=True)
+        try:
+            diffs = _flatten(compare_metadata(context, metadata))
+        finally:
+            event.remove(Table, "column_reflect", _unquote_nextval)
+    inspector = inspect(connection)  # one inspector: its cache serves every check below
+    diffs = [diff for diff in diffs if not (  # FLOAT(24) reads back as REAL on PostgreSQL, ...
+        diff[0] == "modify_type" and same_stored(connection.dialect.name, diff[5], diff[6]))]
+    if connection.dialect.name == "mysql":  # comments SQLAlchemy could not read (TEXT defaults)
+        diffs = [diff for diff in diffs if not (
+            diff[0] == "modify_comment" and diff[5] is None
+            and mysql_comment(inspector, diff[1], diff[2], diff[3]) == diff[6])]
+    lines = [_describe(diff) for diff in diffs]
+    lines.extend(default_drift(inspector, metadata))
+    lines.extend(check_constraint_drift(inspector, metadata))
+    lines.extend(computed_drift(inspector, metadata))
+    lines.extend(sequence_drift(inspector, metadata))
+    lines.extend(primary_key_drift(inspector, metadata))
+    lines.extend(enum_drift(inspector, metadata))
+    lines.extend(identity_drift(inspector, metadata))
+    lines.extend(autoincrement_drift(inspector, metadata))
+    lines.extend(partial_index_drift(inspector, metadata))
+    lines.extend(option_drift(inspector, metadata))
+    lines.extend(collation_drift(inspector, metadata))
+    lines.extend(serial_type_drift(inspector, metadata))
+    lines.extend(float_drift(inspector, metadata))
+    lines.extend(mysql_enum_drift(inspector, metadata))
+    return lines
+
+
+def unverifiable(dialect: Dialect, metadata: MetaData) -> list[str]:
+    """What this database cannot store or reflect, so verification cannot see it."""
+    columns = [column for table in metadata.tables.values() for column in table.columns]
+    comments = sum(1 for column in columns if column.comment)
+    comments += sum(1 for table in metadata.tables.values() if table.comment)
+    identities = sum(1 for column in columns if column.identity is not None)
+    computed = sum(1 for column in columns if column.computed is not None)
+    expression_indexes = sum(
+        1 for table in metadata.tables.values() for index in table.indexes
+        if any(not isinstance(e, Column) for e in index.expressions)
+        and index_on(index, dialect.name)
+    )
+    notes = []
+    if computed and dialect.name == "sqlite":
+        notes.append(f"sqlite does not report generated column expressions: {computed} not "
+                     "verified")
+    collated = sum(1 for column in columns if declared_collation(column.type, dialect.name))
+    if collated and dialect.name == "sqlite":
+        notes.append(f"sqlite does not report collations: {collated} not verified")
+    sized = sum(1 for column in columns if text_length(column.type, dialect.name))
+    if sized and dialect.name == "sqlite":
+        notes.append(f"sqlite ignores TEXT lengths: {sized} not verified")
+    if expression_indexes and dialect.name == "sqlite":
+        notes.append(f"sqlite does not report indexes on expressions: {expression_indexes} not "
+                     "verified")
+    if comments and not dialect.supports_comments:
+        notes.append(f"{dialect.name} does not store comments: {comments} not verified")
+    if identities and not dialect.supports_identity_columns:
+        notes.append(f"{dialect.name} has no IDENTITY columns: options of {identities} column(s) "
+                     "not verified (plain autoincrement is used)")
+    return notes
+
+
+def _system_schema(name: str) -> bool:
+    return name == "information_schema" or name.startswith("pg_")
+
+
+def include_object_filter(ignore: Callable[[str], bool] | None = None,
+                          dialect: str | None = None) -> Callable[..., bool]:
+    """An Alembic ``include_object`` hook skipping bookkeeping and ignored tables and, on
+    ``dialect``, the models' indexes whose ``ddl_if`` keeps them off it (Alembic ignores it)."""
+
+    def include_object(obj: Any, name: str | None, type_: str, reflected: bool,
+                       compare_to: Any) -> bool:
+        if type_ == "index" and not reflected and dialect is not None:
+            return index_on(obj, dialect)
+        if type_ != "table" or name is None:
+            return True
+        key = table_key(obj.schema, name)
+        return name not in BOOKKEEPING_TABLES and not (ignore and ignore(key))
+
+    return include_object
+
+
+def _flatten(diffs: list[Any]) -> list[tuple[Any, ...]]:
+    flat: list[tuple[Any, ...]] = []
+    for diff in diffs:
+        flat.extend(diff if isinstance(diff, list) else [diff])
+    return flat
+
+
+def _describe(diff: tuple[Any, ...]) -> str:
+    kind = diff[0]
+    if kind in ("add_table", "remove_table"):
+        table = diff[1]
+        state = "missing from the database" if kind == "add_table" else "not in the snapshot"
+        return f"table {table.name}: {state}"
+    if kind in ("add_column", "remove_column"):
+        state = "missing from the database" if kind == "add_column" else "not in the snapshot"
+        return f"column {diff[2]}.{diff[3].name}: {state}"
+    if kind.startswith("modify_"):
+        _, _, table, column, _, live, expected = diff
+        return (f"column {table}.{column}: {kind[7:]} is {_show(live)} in the database, "
+                f"the snapshot says {_show(expected)}")
+    if kind in ("add_index", "remove_index", "add_constraint", "remove_constraint", "add_fk",
+                "remove_fk"):
+        obj = diff[1]
+        state = "missing from the database" if kind.startswith("add") else "not in the snapshot"
+        label = kind.split("_", 1)[1].replace("fk", "foreign key")
+        return f"{label} {obj.name} on {obj.table.name}: {state}"
+    return " ".join(str(part) for part in diff)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, DefaultClause):
+        value = value.arg
+    if isinstance(value, TextClause):
+        return value.text
+    if isinstance(value, ClauseElement):
+        return str(value.compile())
+    return repr(value) if isinstance(value, str) else str(value)
+
+

@@ -13,26 +13,26 @@ from alembic.operations import ops
 from sqlalchemy import Column, Sequence, Table
 
 
-class SequenceOps(ops.MigrateOperation):
+class SequenceOp(ops.MigrateOperation):
     """Create (or drop) a sequence, on databases that have sequences (PostgreSQL, MariaDB)."""
 
     def __init__(self, sequence: dict[str, Any], create: bool) -> None:
         self.sequence = sequence
         self.create = create
 
-    def reverse(self) -> SequenceOps:
-        return SequenceOps(self.sequence, not self.create)
+    def reverse(self) -> SequenceOp:
+        return SequenceOp(self.sequence, not self.create)
 
 
-@renderers.dispatch_for(SequenceOps)
-def _render_sequence(autogen_context: AutogenContext, op: SequenceOps) -> str:
+@renderers.dispatch_for(SequenceOp)
+def _render_sequence(autogen_context: AutogenContext, op: SequenceOp) -> str:
     options = "".join(f", {key}={value!r}" for key, value in op.sequence.items() if key != "name")
     construct = "CreateSequence" if op.create else "DropSequence"
     return (f"if op.get_bind().dialect.supports_sequences: op.execute(sa.schema.{construct}("
             f"sa.Sequence({op.sequence['name']!r}{options})))")
 
 
-class AlterSequenceOps(ops.MigrateOperation):
+class AlterSequenceOp(ops.MigrateOperation):
     """New options for an existing sequence (``ALTER SEQUENCE``), which keeps its current value:
     re-creating it would restart the numbering and hand out values already used."""
 
@@ -40,8 +40,8 @@ class AlterSequenceOps(ops.MigrateOperation):
         self.old = old
         self.new = new
 
-    def reverse(self) -> AlterSequenceOps:
-        return AlterSequenceOps(self.new, self.old)
+    def reverse(self) -> AlterSequenceOp:
+        return AlterSequenceOp(self.new, self.old)
 
 
 # ALTER SEQUENCE clauses PostgreSQL and MariaDB share, and each option's value when unset.
@@ -54,8 +54,8 @@ _SEQUENCE_CLAUSES = {
 }
 
 
-@renderers.dispatch_for(AlterSequenceOps)
-def _render_alter_sequence(autogen_context: AutogenContext, op: AlterSequenceOps) -> list[str]:
+@renderers.dispatch_for(AlterSequenceOp)
+def _render_alter_sequence(autogen_context: AutogenContext, op: AlterSequenceOp) -> list[str]:
     clauses = " ".join(clause(op.new.get(key)) for key, clause in _SEQUENCE_CLAUSES.items()
                        if op.old.get(key) != op.new.get(key))
     schema = f", schema={op.new['schema']!r}" if op.new.get("schema") else ""
@@ -67,17 +67,17 @@ def _render_alter_sequence(autogen_context: AutogenContext, op: AlterSequenceOps
 
 
 def sequence_ops(before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]
-                 ) -> tuple[list[ops.MigrateOperation], list[SequenceOps]]:
+                 ) -> tuple[list[ops.MigrateOperation], list[SequenceOp]]:
     """Sequences to create (or alter) first and to drop last.  Changed options that ALTER
     SEQUENCE can set are altered in place; other changes re-create the sequence."""
     altered = {key for key in before.keys() & after.keys() if before[key] != after[key]
                and {k for k in before[key].keys() | after[key].keys()
                     if before[key].get(k) != after[key].get(k)} <= _SEQUENCE_CLAUSES.keys()}
     created: list[ops.MigrateOperation] = [
-        AlterSequenceOps(before[key], after[key]) if key in altered
-        else SequenceOps(after[key], create=True)
+        AlterSequenceOp(before[key], after[key]) if key in altered
+        else SequenceOp(after[key], create=True)
         for key in sorted(after) if before.get(key) != after[key]]
-    dropped = [SequenceOps(before[key], create=False) for key in sorted(before)
+    dropped = [SequenceOp(before[key], create=False) for key in sorted(before)
                if after.get(key) != before[key] and key not in altered]
     return created, dropped
 

@@ -61,7 +61,7 @@ def _charset(options: Mapping[str, str]) -> tuple[str | None, str | None]:
     return charset, collate
 
 
-class TableOptionsOps(ops.MigrateOperation):
+class TableOptionsOp(ops.MigrateOperation):
     """New MariaDB/MySQL options for an existing table; ``restore`` gives the text columns
     their declared types again after a character-set conversion (the same in both
     directions: the table's columns as they are when this runs)."""
@@ -76,7 +76,7 @@ class TableOptionsOps(ops.MigrateOperation):
 
     @classmethod
     def between(cls, old_table: Table, new_table: Table,
-                renamed: Mapping[str, str]) -> TableOptionsOps:
+                renamed: Mapping[str, str]) -> TableOptionsOp:
         """Options of ``old_table`` -> ``new_table``; ``renamed`` maps old column names to new
         ones (renames run first, so this op sees the new names)."""
         restore = [
@@ -91,8 +91,8 @@ class TableOptionsOps(ops.MigrateOperation):
         return cls(new_table.name, new_table.schema, mysql_options(old_table.dialect_kwargs),
                    mysql_options(new_table.dialect_kwargs), restore)
 
-    def reverse(self) -> TableOptionsOps:
-        return TableOptionsOps(self.table_name, self.schema, self.new, self.old, self.restore)
+    def reverse(self) -> TableOptionsOp:
+        return TableOptionsOp(self.table_name, self.schema, self.new, self.old, self.restore)
 
     def changes_anything(self) -> bool:
         """False when only options left to the snapshot changed (those of a database that is
@@ -131,8 +131,8 @@ def _clauses(old: Mapping[str, str], new: Mapping[str, str]) -> list[str]:
     return clauses
 
 
-@renderers.dispatch_for(TableOptionsOps)
-def _render_table_options(autogen_context: AutogenContext, op: TableOptionsOps) -> list[str]:
+@renderers.dispatch_for(TableOptionsOp)
+def _render_table_options(autogen_context: AutogenContext, op: TableOptionsOp) -> list[str]:
     name = (f"op.get_bind().dialect.identifier_preparer.format_table("
             f"sa.table({op.table_name!r}, schema={op.schema!r}))")
     # one ALTER TABLE: MariaDB copies the table once for all the options

@@ -18,13 +18,13 @@ from ..errors import SchemaToolError
 from ..snapshot.expressions import mentions, text_to_type
 from ..snapshot.serialize import table_key
 from .indexes import index_shape
-from .ops.autoincrement import AutoincrementKeptOps, AutoincrementOps, IdentityOptionsOps
+from .ops.autoincrement import AutoincrementKeptOp, AutoincrementOp, IdentityOptionsOp
 from .ops.operations import (
     POSTGRESQL,
-    CheckedColumnOps,
-    PrimaryKeyOps,
-    SetAsideOps,
-    TypeCheckOps,
+    CheckedColumnOp,
+    PrimaryKeyOp,
+    SetAsideOp,
+    TypeCheckOp,
     dialects_of,
     runs_on_sqlite,
 )
@@ -52,7 +52,7 @@ def column_op(
     )
     checks = _type_checks(table, str(column.name))
     if checks:
-        op = CheckedColumnOps(op, checks)  # type: ignore[arg-type]
+        op = CheckedColumnOp(op, checks)  # type: ignore[arg-type]
     # generated columns are added after the columns they may read (and dropped first, see
     # drop_generated_first)
     found = phases[2 if adding else 5][change.table]
@@ -123,10 +123,10 @@ def alter_column_ops(
         existing_comment=old.comment, **kw,
     )
     if old_table.autoincrement_column is old and new_table.autoincrement_column is new:
-        return [*identity, AutoincrementKeptOps(alter, serial_numbered(new))]
+        return [*identity, AutoincrementKeptOp(alter, serial_numbered(new))]
     going, coming = _mysql_type_checks(old_table, name), _mysql_type_checks(new_table, name)
     if "modify_type" in kw and set(going) != set(coming):
-        return [*identity, TypeCheckOps(alter, [c for c in going if c not in coming],
+        return [*identity, TypeCheckOp(alter, [c for c in going if c not in coming],
                                         [c for c in coming if c not in going]), *turned_on]
     return [*identity, alter, *turned_on]
 
@@ -141,7 +141,7 @@ def _mysql_type_checks(table: Table, column: str) -> list[str]:
     return _type_checks(table, column) if made_on(table.c[column].type, "mysql") else []
 
 
-def _autoincrement_op(old_table: Table, new_table: Table, name: str) -> list[AutoincrementOps]:
+def _autoincrement_op(old_table: Table, new_table: Table, name: str) -> list[AutoincrementOp]:
     """AUTO_INCREMENT on or off when the column's effective autoincrement changes ("auto" and
     True are the same for a lone integer primary key).  Turned off, it goes before the column's
     other changes; turned on, after them, with the column as it is then: MariaDB's MODIFY
@@ -150,7 +150,7 @@ def _autoincrement_op(old_table: Table, new_table: Table, name: str) -> list[Aut
     now = new_table.autoincrement_column is new
     if (old_table.autoincrement_column is old) == now:
         return []
-    return [AutoincrementOps.of(new_table, new if now else old, now)]
+    return [AutoincrementOp.of(new_table, new if now else old, now)]
 
 
 def _identity_op(old_table: Table, new_table: Table, name: str) -> ops.MigrateOperation:
@@ -165,7 +165,7 @@ def _identity_op(old_table: Table, new_table: Table, name: str) -> ops.MigrateOp
             f"column {new_table.name}.{name}: adding or removing IDENTITY on an existing column "
             "is not supported; add a new column instead"
         )
-    return IdentityOptionsOps(ops.AlterColumnOp(
+    return IdentityOptionsOp(ops.AlterColumnOp(
         new_table.name, name, schema=new_table.schema, existing_type=old.type,
         existing_nullable=old.nullable, existing_server_default=old.identity,
         modify_server_default=new.identity,
@@ -189,7 +189,7 @@ def generated_present(old_tables: TableLookup, new_tables: TableLookup, key: str
         present = [*new, *(going if phase <= 5 else [])]
     # on SQLite (the only database that sets them aside): what its operations drop
     dropped = {inner.column_name for op in operations if runs_on_sqlite(op)
-               for inner in [op.op if isinstance(op, SetAsideOps) else op]
+               for inner in [op.op if isinstance(op, SetAsideOp) else op]
                if isinstance(inner, ops.DropColumnOp)}
     return [c for c in present if c.computed is not None and str(c.name) not in dropped]
 
@@ -231,8 +231,8 @@ def generated_reader_ops(changes: list[Change], old_tables: TableLookup,
             adds += [ops.CreateIndexOp.from_index(item) if isinstance(item, Index)
                      else ops.AddConstraintOp.from_constraint(item) for item in on_it]
         why = "the type change of a column it reads"
-        found[key] = ([SetAsideOps(op, POSTGRESQL, "generated column", why) for op in drops],
-                      [SetAsideOps(op, POSTGRESQL, "generated column", why) for op in adds])
+        found[key] = ([SetAsideOp(op, POSTGRESQL, "generated column", why) for op in drops],
+                      [SetAsideOp(op, POSTGRESQL, "generated column", why) for op in adds])
     return found
 
 
@@ -249,8 +249,8 @@ def recreated_readers_first(changes: list[Change],
             if column is not None and column.computed is not None and any(
                     mentions(str(column.computed.sqltext), name)
                     for table, name in retyped if table == key and name != column.name):
-                phases[0][key].append(SetAsideOps(op, POSTGRESQL, "generated column", why))
-                items[i] = SetAsideOps(op, dialects_of(["sqlite", "mysql"]), "generated column",
+                phases[0][key].append(SetAsideOp(op, POSTGRESQL, "generated column", why))
+                items[i] = SetAsideOp(op, dialects_of(["sqlite", "mysql"]), "generated column",
                                        "its new definition")
 
 
@@ -291,11 +291,11 @@ def primary_key_ops(
         old = old_tables[key].primary_key if dropped else None
         new = new_tables[key].primary_key if added else None
         before, after = _implied_autoincrement(changes, old_tables[key], new_tables[key])
-        phases[3][key].extend([*before, PrimaryKeyOps(new_tables[key], old, new), *after])
+        phases[3][key].extend([*before, PrimaryKeyOp(new_tables[key], old, new), *after])
 
 
 def _implied_autoincrement(changes: Iterable[Change], old: Table, new: Table
-                           ) -> tuple[list[AutoincrementOps], list[AutoincrementOps]]:
+                           ) -> tuple[list[AutoincrementOp], list[AutoincrementOp]]:
     """MariaDB's AUTO_INCREMENT off before, and on after, a primary-key change that moves it:
     ``autoincrement="auto"`` means a lone integer key, so (id) -> (id, code) turns it off for id
     although the column's own setting did not change (when it did, its ALTER does this).  Off
@@ -307,9 +307,9 @@ def _implied_autoincrement(changes: Iterable[Change], old: Table, new: Table
                if c.kind is Kind.COLUMN and c.table == table_key(new.schema, new.name)
                and c.attribute == "autoincrement"}
 
-    def toggle(column: Column[Any] | None, on: bool) -> list[AutoincrementOps]:
+    def toggle(column: Column[Any] | None, on: bool) -> list[AutoincrementOp]:
         if column is None or column.name in altered or column.name not in (
                 old.c if on else new.c):
             return []
-        return [AutoincrementOps.of(new, column, on)]
+        return [AutoincrementOp.of(new, column, on)]
     return toggle(was, False), toggle(now, True)

@@ -93,7 +93,7 @@ class ValuesChange:
                       self.dependents)
 
 
-class EnumValuesOps(ops.MigrateOperation):
+class EnumValuesOp(ops.MigrateOperation):
     """One part of a PostgreSQL ENUM value change (nothing on other databases, where the
     columns' alter_column changes the values).  ``reverse()`` gives the part of the change the
     other way round that takes its place in the downgrade."""
@@ -103,13 +103,13 @@ class EnumValuesOps(ops.MigrateOperation):
         self.backward = backward
         self.part = part
 
-    def reverse(self) -> EnumValuesOps:
+    def reverse(self) -> EnumValuesOp:
         part = {Part.OPEN: Part.CLOSE, Part.CLOSE: Part.OPEN}.get(self.part, self.part)
-        return EnumValuesOps(self.backward, self.forward, part)
+        return EnumValuesOp(self.backward, self.forward, part)
 
 
-@renderers.dispatch_for(EnumValuesOps)
-def _render_enum_values(autogen_context: AutogenContext, op: EnumValuesOps) -> list[str]:
+@renderers.dispatch_for(EnumValuesOp)
+def _render_enum_values(autogen_context: AutogenContext, op: EnumValuesOp) -> list[str]:
     change = op.forward
     executes = [f"op.execute({statement!r})" for statement in change.statements(op.part)]
     if not executes:
@@ -132,9 +132,9 @@ def _render_enum_values(autogen_context: AutogenContext, op: EnumValuesOps) -> l
 class ValueChanges:
     """The parts of a revision's ENUM value changes, by where they run."""
 
-    opening: list[EnumValuesOps] = field(default_factory=list)
-    converting: list[EnumValuesOps] = field(default_factory=list)
-    closing: list[EnumValuesOps] = field(default_factory=list)
+    opening: list[EnumValuesOp] = field(default_factory=list)
+    converting: list[EnumValuesOp] = field(default_factory=list)
+    closing: list[EnumValuesOp] = field(default_factory=list)
 
 
 def enum_value_ops(
@@ -172,7 +172,7 @@ def enum_value_ops(
                                 _uses_values(changed[0], key, set(old.enums) - set(new.enums)))
         for part, found in ((Part.OPEN, changes.opening), (Part.CONVERT, changes.converting),
                             (Part.CLOSE, changes.closing)):
-            found.append(EnumValuesOps(forward, backward, part))
+            found.append(EnumValuesOp(forward, backward, part))
     return changes
 
 

@@ -54,19 +54,19 @@ def render_enum(enum: Enum, autogen_context: AutogenContext) -> str:
     return f"postgresql.ENUM({', '.join(arguments)}, create_type=False)"
 
 
-class EnumTypeOps(ops.MigrateOperation):
+class EnumTypeOp(ops.MigrateOperation):
     """Create (or drop) a named ENUM type: a no-op on databases without such types."""
 
     def __init__(self, enum: Enum, create: bool) -> None:
         self.enum = enum
         self.create = create
 
-    def reverse(self) -> EnumTypeOps:
-        return EnumTypeOps(self.enum, not self.create)
+    def reverse(self) -> EnumTypeOp:
+        return EnumTypeOp(self.enum, not self.create)
 
 
-@renderers.dispatch_for(EnumTypeOps)
-def _render_enum_type(autogen_context: AutogenContext, op: EnumTypeOps) -> str:
+@renderers.dispatch_for(EnumTypeOp)
+def _render_enum_type(autogen_context: AutogenContext, op: EnumTypeOp) -> str:
     schema = f", schema={op.enum.schema!r}" if op.enum.schema else ""
     if op.create:
         values = "".join(f"{value!r}, " for value in op.enum.enums)
@@ -76,11 +76,11 @@ def _render_enum_type(autogen_context: AutogenContext, op: EnumTypeOps) -> str:
 
 
 def enum_type_ops(before: dict[EnumKey, Enum], after: dict[EnumKey, Enum]
-                  ) -> tuple[list[EnumTypeOps], list[EnumTypeOps]]:
+                  ) -> tuple[list[EnumTypeOp], list[EnumTypeOp]]:
     """Operations to run first (types that appear) and last (types that go)."""
-    created = [EnumTypeOps(after[key], create=True) for key in sorted(after.keys() - before.keys(),
+    created = [EnumTypeOp(after[key], create=True) for key in sorted(after.keys() - before.keys(),
                                                                        key=str)]
-    dropped = [EnumTypeOps(before[key], create=False)
+    dropped = [EnumTypeOp(before[key], create=False)
                for key in sorted(before.keys() - after.keys(), key=str)]
     return created, dropped
 
@@ -202,7 +202,7 @@ def _postgresql_type_checks(table: Table, column: str) -> list[CheckConstraint]:
     return type_checks(table, column) if made_on(table.c[column].type, "postgresql") else []
 
 
-class EnumColumnOps(ops.MigrateOperation):
+class EnumColumnOp(ops.MigrateOperation):
     """alter_column of a column whose type is or becomes a native ENUM.
 
     ``postgresql`` holds the statements PostgreSQL runs instead of changing the type (none for
@@ -218,13 +218,13 @@ class EnumColumnOps(ops.MigrateOperation):
         self.reverse_postgresql = reverse_postgresql
         self.converted = converted
 
-    def reverse(self) -> EnumColumnOps:
-        return EnumColumnOps(self.alter.reverse(), self.reverse_postgresql, self.postgresql,
+    def reverse(self) -> EnumColumnOp:
+        return EnumColumnOp(self.alter.reverse(), self.reverse_postgresql, self.postgresql,
                              (self.converted[1], self.converted[0]))
 
 
-@renderers.dispatch_for(EnumColumnOps)
-def _render_enum_column(autogen_context: AutogenContext, op: EnumColumnOps) -> list[str]:
+@renderers.dispatch_for(EnumColumnOp)
+def _render_enum_column(autogen_context: AutogenContext, op: EnumColumnOp) -> list[str]:
     alter = render_op(autogen_context, op.alter)
     lines = []
     if op.postgresql:
@@ -261,7 +261,7 @@ class TableLookup(Protocol):
 def evolve_enum_columns(
     alters: list[tuple[str, ops.AlterColumnOp]], old_tables: TableLookup,
     new_tables: TableLookup, postgresql: bool,
-) -> tuple[dict[int, EnumColumnOps], dict[EnumKey, list[tuple[str, ops.AlterColumnOp]]]]:
+) -> tuple[dict[int, EnumColumnOp], dict[EnumKey, list[tuple[str, ops.AlterColumnOp]]]]:
     """Wrap alter_column operations whose type is or becomes a native ENUM, by ``id(op)``, and
     list those that keep their ENUM type (with other values), by type.
 
@@ -278,11 +278,11 @@ def evolve_enum_columns(
         new = native_enum(alter.modify_type) if alter.modify_type is not None else old
         if old is not None and new is not None and enum_key(old) == enum_key(new):
             keeping.setdefault(enum_key(new), []).append((key, alter))
-            wrapped[id(alter)] = EnumColumnOps(alter, [], [], (not only_added(old, new),
+            wrapped[id(alter)] = EnumColumnOp(alter, [], [], (not only_added(old, new),
                                                                not only_added(new, old)))
         elif old is not None or new is not None:
             name, new_table, old_table = alter.column_name, new_tables[key], old_tables[key]
-            wrapped[id(alter)] = EnumColumnOps(
+            wrapped[id(alter)] = EnumColumnOp(
                 alter, converting(new_table, old_table, name, new, postgresql),
                 converting(old_table, new_table, name, old, postgresql), (True, True))
     return wrapped, keeping

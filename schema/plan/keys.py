@@ -22,10 +22,10 @@ from .columns import retyped_columns
 from .indexes import index_shape
 from .ops.operations import (
     NOT_SQLITE,
-    AddForeignKeyOps,
-    DropForeignKeyOps,
-    ForeignKeyIndexGuardOps,
-    SetAsideOps,
+    AddForeignKeyOp,
+    DropForeignKeyOp,
+    ForeignKeyIndexGuardOp,
+    SetAsideOp,
     needs_implicit_index,
 )
 
@@ -79,10 +79,10 @@ def rebuilt_reference_ops(changes: list[Change], old_tables: Tables, new_tables:
                     or any((parent, name) in retyped for name in referred)):
                 continue
             old = before[str(fk.name)]
-            drop: ops.MigrateOperation = DropForeignKeyOps(old, needs_implicit_index(old))
-            add: ops.MigrateOperation = AddForeignKeyOps(fk, needs_implicit_index(fk))
+            drop: ops.MigrateOperation = DropForeignKeyOp(old, needs_implicit_index(old))
+            add: ops.MigrateOperation = AddForeignKeyOp(fk, needs_implicit_index(fk))
             if parent is None or referred not in through.get(parent, []):
-                drop, add = (SetAsideOps(op, NOT_SQLITE, "foreign key",
+                drop, add = (SetAsideOp(op, NOT_SQLITE, "foreign key",
                                          "the type change of its columns") for op in (drop, add))
             drops, adds = found.setdefault(child, ([], []))
             drops.append(drop)
@@ -108,7 +108,7 @@ def guard_index_op(op: ops.MigrateOperation, sides: tuple[Table | None, Table | 
                    ) -> ops.MigrateOperation:
     """Wrap an index operation on the leading columns of a MariaDB foreign key that no index
     lasting through the step (in both ``sides``, unchanged) serves: while it runs, the foreign
-    key may have no other index (see ForeignKeyIndexGuardOps).  The reverse operation is
+    key may have no other index (see ForeignKeyIndexGuardOp).  The reverse operation is
     wrapped too, so the downgrade is guarded the same way.  Only the first drop and the first
     create per foreign key are wrapped: the foreign key's own index serves in between."""
     old, new = sides
@@ -127,7 +127,7 @@ def guard_index_op(op: ops.MigrateOperation, sides: tuple[Table | None, Table | 
                 and key not in guarded):
             guarded.add(key)
             guards.append((name, fk_columns))
-    return ForeignKeyIndexGuardOps(op, guards) if guards else op
+    return ForeignKeyIndexGuardOp(op, guards) if guards else op
 
 
 def _identity(fk: ForeignKeyConstraint) -> object:

@@ -42,7 +42,7 @@ from sqlalchemy import (
 
 from ..config import KNOWN_DATABASES
 from ..dialects.sequences import owned_sequence_column, sequence_ops, sequences
-from ..dialects.table_options import TableOptionsOps, option_problems
+from ..dialects.table_options import TableOptionsOp, option_problems
 from ..diff import Action, Change, Kind
 from ..errors import SchemaToolError
 from ..snapshot.index_dialects import index_on
@@ -63,11 +63,11 @@ from .indexes import OutsideBatch, expression_indexes_present, on_expressions
 from .keys import guard_index_op, rebuilt_reference_ops
 from .ops.operations import (
     INDEX,
-    AddForeignKeyOps,
-    CreateSchemaOps,
-    CreateTableOps,
-    DropForeignKeyOps,
-    DropTableOps,
+    AddForeignKeyOp,
+    CreateSchemaOp,
+    CreateTableWithIndexesOp,
+    DropForeignKeyOp,
+    DropTableWithIndexesOp,
     aside_for_rebuild,
     core,
     needs_implicit_index,
@@ -76,7 +76,7 @@ from .ops.operations import (
     with_core,
 )
 from .ops.postgresql_safe import SafeForms, concurrent_index, not_valid
-from .ops.renames import RenameColumnOps, RenameTableOps
+from .ops.renames import RenameColumnInPlaceOp, RenameTableInPlaceOp
 from .order import foreign_keys, table_order
 from .type_checks import same_name_problems, type_check_rename_ops
 from .unnamed_checks import batch_block, unnamed_check_problems
@@ -177,12 +177,12 @@ def plan_operations(
             serial = next((str(c.old) for c in changes if c.action is Action.RENAME
                            and c.kind is Kind.COLUMN and c.table == change.table
                            and c.name == serial), serial)
-            renamed_tables.append(RenameTableOps(str(change.old).rsplit(".", 1)[-1], table.name,
-                                                 table.schema, serial))
+            renamed_tables.append(RenameTableInPlaceOp(
+                str(change.old).rsplit(".", 1)[-1], table.name, table.schema, serial))
         elif change.action is Action.RENAME:  # a column: first, so later steps see its name
             table = old_tables[change.table]
             renamed_columns.append(
-                RenameColumnOps(table, str(change.old), table.c[str(change.name)]))
+                RenameColumnInPlaceOp(table, str(change.old), table.c[str(change.name)]))
         elif change.kind is Kind.TABLE and change.action is Action.ADD:
             created.append(change.table)
         elif change.kind is Kind.TABLE and change.action is Action.DROP:
@@ -222,7 +222,7 @@ def plan_operations(
             alter_column_ops(old_tables[key], new_tables[key], name, column_changes))
     if "postgresql" in databases:
         recreated_readers_first(changes, phases)
-    # an alter_column may be wrapped (TypeCheckOps: a MariaDB CHECK of the old type goes first)
+    # an alter_column may be wrapped (TypeCheckOp: a MariaDB CHECK of the old type goes first)
     alters = [(key, inner) for key, items in phases[2].items() for op in items
               for inner in [core(op)] if isinstance(inner, ops.AlterColumnOp)]
     types_before = enum_types([*unchanged.values(), *old.values()])
@@ -241,11 +241,11 @@ def plan_operations(
     drop_order, drop_first = table_order(dropped, old, new)
     for key, names in create_later.items():  # and foreign keys that close a cycle
         table = new_tables[key]
-        phases[4][key].extend(AddForeignKeyOps(fk, needs_implicit_index(fk))
+        phases[4][key].extend(AddForeignKeyOp(fk, needs_implicit_index(fk))
                               for fk in foreign_keys(table, names))
     for key, names in drop_first.items():
         table = old_tables[key]
-        phases[FOREIGN_KEY_DROPS][key].extend(DropForeignKeyOps(fk, needs_implicit_index(fk))
+        phases[FOREIGN_KEY_DROPS][key].extend(DropForeignKeyOp(fk, needs_implicit_index(fk))
                                               for fk in foreign_keys(table, names))
 
     # Named ENUM types are created before and dropped after everything that uses them.
@@ -253,7 +253,7 @@ def plan_operations(
     schemas_before = {t.get("schema") for t in [*unchanged.values(), *old.values()] if t}
     # first: PostgreSQL may have to add ENUM values outside the transaction, before all else
     upgrade: list[ops.MigrateOperation] = list(values.opening)
-    upgrade.extend(CreateSchemaOps(schema) for schema in sorted(
+    upgrade.extend(CreateSchemaOp(schema) for schema in sorted(
         {t["schema"] for t in new.values() if t and t.get("schema")} - schemas_before))
     upgrade.extend(types_created)
     upgrade.extend([*renamed_tables, *renamed_columns])  # so later steps see the new names
@@ -269,7 +269,7 @@ def plan_operations(
         if index == 1:
             upgrade.extend(values.converting)  # once renamed, and the old indexes dropped
             upgrade.extend(
-                CreateTableOps(new_tables[key],
+                CreateTableWithIndexesOp(new_tables[key],
                                foreign_keys(new_tables[key], create_later.get(key, ())))
                 for key in create_order
             )
@@ -299,7 +299,8 @@ def plan_operations(
         if safe is not None and index == 4:  # once the constraints exist
             upgrade.extend(safe.validations)
     upgrade.extend(
-        DropTableOps(old_tables[key], foreign_keys(old_tables[key], drop_first.get(key, ())))
+        DropTableWithIndexesOp(old_tables[key],
+                               foreign_keys(old_tables[key], drop_first.get(key, ())))
         for key in reversed(drop_order)
     )
     upgrade.extend(types_dropped)
@@ -317,7 +318,7 @@ def _table_options_op(change: Change, changes: list[Change], old_tables: _Tables
         raise SchemaToolError(problems[0])
     renamed = {str(c.old): str(c.name) for c in changes if c.action is Action.RENAME
                and c.kind is Kind.COLUMN and c.table == change.table}
-    op = TableOptionsOps.between(old_tables[change.table], new_tables[change.table], renamed)
+    op = TableOptionsOp.between(old_tables[change.table], new_tables[change.table], renamed)
     if op.changes_anything():
         phases[2][change.table].insert(0, op)
 
@@ -363,9 +364,9 @@ def _constraint_op(
         if adding:
             if safe is not None:
                 safe.validations.append(not_valid(constraint))
-            phases[4][key].append(AddForeignKeyOps(constraint, implicit))
+            phases[4][key].append(AddForeignKeyOp(constraint, implicit))
         else:
-            phases[FOREIGN_KEY_DROPS][key].append(DropForeignKeyOps(constraint, implicit))
+            phases[FOREIGN_KEY_DROPS][key].append(DropForeignKeyOp(constraint, implicit))
     else:
         if adding and safe is not None and isinstance(constraint, CheckConstraint):
             safe.validations.append(not_valid(constraint))

@@ -22,7 +22,7 @@ from ..diff import Action, Change, Kind
 from ..snapshot.expressions import type_on
 from ..snapshot.load import build_table
 from ..snapshot.serialize import TableDict
-from .ops.operations import SetAsideOps, dialects_of
+from .ops.operations import SetAsideOp, dialects_of
 
 if TYPE_CHECKING:  # enums uses this module's functions
     from .enums import TableLookup
@@ -101,7 +101,7 @@ def type_check_rename_ops(
                 for op in (ops.DropConstraintOp(old_check.name, table.name, type_="check",
                                                 schema=table.schema, _reverse=add_old),
                            ops.AddConstraintOp.from_constraint(check)):
-                    found.setdefault(key, []).append(op if len(made) == 3 else SetAsideOps(
+                    found.setdefault(key, []).append(op if len(made) == 3 else SetAsideOp(
                         op, dialects_of(made), "the CHECK of a Boolean/Enum type",
                         "the rename"))
     return found

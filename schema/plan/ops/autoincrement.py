@@ -20,7 +20,7 @@ from ...dialects.sequences import serial_numbered, serial_sequence
 _POSTGRESQL = postgresql.dialect()
 
 
-class IdentityOptionsOps(ops.MigrateOperation):
+class IdentityOptionsOp(ops.MigrateOperation):
     """New IDENTITY options for a column (``ALTER COLUMN ... SET ...``), on PostgreSQL only.
 
     SQLite and MariaDB have no IDENTITY columns, only plain autoincrement, so they keep no
@@ -32,12 +32,12 @@ class IdentityOptionsOps(ops.MigrateOperation):
     def __init__(self, op: ops.AlterColumnOp) -> None:
         self.op = op
 
-    def reverse(self) -> IdentityOptionsOps:
-        return IdentityOptionsOps(self.op.reverse())
+    def reverse(self) -> IdentityOptionsOp:
+        return IdentityOptionsOp(self.op.reverse())
 
 
-@renderers.dispatch_for(IdentityOptionsOps)
-def _render_identity_options(autogen_context: AutogenContext, op: IdentityOptionsOps) -> list[str]:
+@renderers.dispatch_for(IdentityOptionsOp)
+def _render_identity_options(autogen_context: AutogenContext, op: IdentityOptionsOp) -> list[str]:
     [line] = render_op(autogen_context, op.op)
     existing = _render_server_default(op.op.existing_server_default, autogen_context)
     line = f"{line[:-1]},\n{' ' * 11}existing_server_default={existing})"
@@ -45,7 +45,7 @@ def _render_identity_options(autogen_context: AutogenContext, op: IdentityOption
             f"if op.get_bind().dialect.name == 'postgresql': {line}"]
 
 
-class AutoincrementOps(ops.MigrateOperation):
+class AutoincrementOp(ops.MigrateOperation):
     """Turn autoincrement on or off for an existing column: AUTO_INCREMENT on MariaDB/MySQL,
     SERIAL on PostgreSQL (its default and the sequence it owns; turned on, the numbering goes on
     after the highest value).  SQLite's integer primary key is its rowid whatever the models
@@ -56,23 +56,23 @@ class AutoincrementOps(ops.MigrateOperation):
         self.serial = serial  # False: IDENTITY or its own Sequence numbers it on PostgreSQL
 
     @classmethod
-    def of(cls, table: Table, column: Column[Any], on: bool) -> AutoincrementOps:
+    def of(cls, table: Table, column: Column[Any], on: bool) -> AutoincrementOp:
         """Autoincrement ``on`` or off for ``column`` (as it is before) of ``table``."""
         return cls(ops.AlterColumnOp(
             table.name, str(column.name), schema=table.schema, existing_type=column.type,
             existing_nullable=column.nullable, autoincrement=on),
             serial=serial_numbered(column))
 
-    def reverse(self) -> AutoincrementOps:
+    def reverse(self) -> AutoincrementOp:
         reverse = ops.AlterColumnOp(
             self.op.table_name, self.op.column_name, schema=self.op.schema,
             existing_type=self.op.existing_type, existing_nullable=self.op.existing_nullable,
             autoincrement=not self.op.kw["autoincrement"])
-        return AutoincrementOps(reverse, self.serial)
+        return AutoincrementOp(reverse, self.serial)
 
 
-@renderers.dispatch_for(AutoincrementOps)
-def _render_autoincrement(autogen_context: AutogenContext, op: AutoincrementOps) -> list[str]:
+@renderers.dispatch_for(AutoincrementOp)
+def _render_autoincrement(autogen_context: AutogenContext, op: AutoincrementOp) -> list[str]:
     [line] = render_op(autogen_context, op.op)
     lines = ["# MariaDB/MySQL keep AUTO_INCREMENT as a column attribute.",
              f"if op.get_bind().dialect.name in ('mysql', 'mariadb'): {line}"]
@@ -83,7 +83,7 @@ def _render_autoincrement(autogen_context: AutogenContext, op: AutoincrementOps)
     return lines
 
 
-class AutoincrementKeptOps(ops.MigrateOperation):
+class AutoincrementKeptOp(ops.MigrateOperation):
     """An alter_column of a column that stays autoincrement.  MariaDB/MySQL's MODIFY restates
     the whole column, so there it says AUTO_INCREMENT again (elsewhere Alembic would only warn
     that the argument means nothing).  PostgreSQL keeps a SERIAL's sequence at its old integer
@@ -94,12 +94,12 @@ class AutoincrementKeptOps(ops.MigrateOperation):
         self.op = op
         self.serial = serial
 
-    def reverse(self) -> AutoincrementKeptOps:
-        return AutoincrementKeptOps(self.op.reverse(), self.serial)
+    def reverse(self) -> AutoincrementKeptOp:
+        return AutoincrementKeptOp(self.op.reverse(), self.serial)
 
 
-@renderers.dispatch_for(AutoincrementKeptOps)
-def _render_autoincrement_kept(autogen_context: AutogenContext, op: AutoincrementKeptOps
+@renderers.dispatch_for(AutoincrementKeptOp)
+def _render_autoincrement_kept(autogen_context: AutogenContext, op: AutoincrementKeptOp
                                ) -> list[str]:
     kept = copy.copy(op.op)
     kept.kw = {**op.op.kw, "autoincrement": True}

@@ -29,7 +29,7 @@ from ...source_text import comment as one_line
 _POSTGRESQL = postgresql.dialect()
 
 
-class WrappingOps(ops.MigrateOperation):
+class WrappingOp(ops.MigrateOperation):
     """An operation of ours that runs another one, ``op``, with statements around it or on some
     databases only.  Passes over the plan that look for an operation (an ENUM column's type
     change, ...) look through the wrapping with ``core`` and replace it with ``with_core``."""
@@ -39,7 +39,7 @@ class WrappingOps(ops.MigrateOperation):
 
 def core(op: ops.MigrateOperation) -> ops.MigrateOperation:
     """The operation at the heart of ``op``, through any wrapping of ours."""
-    while isinstance(op, WrappingOps):
+    while isinstance(op, WrappingOp):
         op = op.op
     return op
 
@@ -47,14 +47,14 @@ def core(op: ops.MigrateOperation) -> ops.MigrateOperation:
 def with_core(op: ops.MigrateOperation, replacement: ops.MigrateOperation
               ) -> ops.MigrateOperation:
     """``op`` with the operation at its heart replaced, the wrapping around it kept."""
-    if not isinstance(op, WrappingOps):
+    if not isinstance(op, WrappingOp):
         return replacement
     wrapped = copy.copy(op)
     wrapped.op = with_core(op.op, replacement)
     return wrapped
 
 
-class CreateTableOps(ops.MigrateOperation):
+class CreateTableWithIndexesOp(ops.MigrateOperation):
     """``create_table`` and ``create_index`` for each of the table's indexes.
 
     ``later_foreign_keys`` are left out of ``create_table`` because separate operations add them
@@ -66,11 +66,11 @@ class CreateTableOps(ops.MigrateOperation):
         self.table = table
         self.later_foreign_keys = later_foreign_keys
 
-    def reverse(self) -> DropTableOps:
-        return DropTableOps(self.table, self.later_foreign_keys)
+    def reverse(self) -> DropTableWithIndexesOp:
+        return DropTableWithIndexesOp(self.table, self.later_foreign_keys)
 
 
-class DropTableOps(ops.MigrateOperation):
+class DropTableWithIndexesOp(ops.MigrateOperation):
     """``drop_table``: its indexes go with it."""
 
     def __init__(self, table: Table,
@@ -78,12 +78,12 @@ class DropTableOps(ops.MigrateOperation):
         self.table = table
         self.later_foreign_keys = later_foreign_keys
 
-    def reverse(self) -> CreateTableOps:
-        return CreateTableOps(self.table, self.later_foreign_keys)
+    def reverse(self) -> CreateTableWithIndexesOp:
+        return CreateTableWithIndexesOp(self.table, self.later_foreign_keys)
 
 
-@renderers.dispatch_for(CreateTableOps)
-def _render_create(autogen_context: AutogenContext, op: CreateTableOps) -> list[str]:
+@renderers.dispatch_for(CreateTableWithIndexesOp)
+def _render_create(autogen_context: AutogenContext, op: CreateTableWithIndexesOp) -> list[str]:
     create = ops.CreateTableOp.from_table(op.table)
     later = {id(fk) for fk in op.later_foreign_keys}  # by identity: columns overload ==
     create.columns = [item for item in create.columns if id(item) not in later]
@@ -94,12 +94,12 @@ def _render_create(autogen_context: AutogenContext, op: CreateTableOps) -> list[
     return lines
 
 
-@renderers.dispatch_for(DropTableOps)
-def _render_drop(autogen_context: AutogenContext, op: DropTableOps) -> list[str]:
+@renderers.dispatch_for(DropTableWithIndexesOp)
+def _render_drop(autogen_context: AutogenContext, op: DropTableWithIndexesOp) -> list[str]:
     return render_op(autogen_context, ops.DropTableOp.from_table(op.table))
 
 
-class AddForeignKeyOps(ops.MigrateOperation):
+class AddForeignKeyOp(ops.MigrateOperation):
     """Add a foreign key; the reverse also drops the index MariaDB/MySQL created for it.
 
     MySQL creates an index named after a foreign key when no index can serve it, and keeps that
@@ -110,28 +110,28 @@ class AddForeignKeyOps(ops.MigrateOperation):
         self.constraint = constraint
         self.implicit_index = implicit_index
 
-    def reverse(self) -> DropForeignKeyOps:
-        return DropForeignKeyOps(self.constraint, self.implicit_index)
+    def reverse(self) -> DropForeignKeyOp:
+        return DropForeignKeyOp(self.constraint, self.implicit_index)
 
 
-class DropForeignKeyOps(ops.MigrateOperation):
+class DropForeignKeyOp(ops.MigrateOperation):
     """Drop a foreign key, and on MariaDB/MySQL the index it implicitly created."""
 
     def __init__(self, constraint: ForeignKeyConstraint, implicit_index: bool) -> None:
         self.constraint = constraint
         self.implicit_index = implicit_index
 
-    def reverse(self) -> AddForeignKeyOps:
-        return AddForeignKeyOps(self.constraint, self.implicit_index)
+    def reverse(self) -> AddForeignKeyOp:
+        return AddForeignKeyOp(self.constraint, self.implicit_index)
 
 
-@renderers.dispatch_for(AddForeignKeyOps)
-def _render_add_fk(autogen_context: AutogenContext, op: AddForeignKeyOps) -> list[str]:
+@renderers.dispatch_for(AddForeignKeyOp)
+def _render_add_fk(autogen_context: AutogenContext, op: AddForeignKeyOp) -> list[str]:
     return render_op(autogen_context, ops.AddConstraintOp.from_constraint(op.constraint))
 
 
-@renderers.dispatch_for(DropForeignKeyOps)
-def _render_drop_fk(autogen_context: AutogenContext, op: DropForeignKeyOps) -> list[str]:
+@renderers.dispatch_for(DropForeignKeyOp)
+def _render_drop_fk(autogen_context: AutogenContext, op: DropForeignKeyOp) -> list[str]:
     lines = render_op(autogen_context, ops.DropConstraintOp.from_constraint(op.constraint))
     if op.implicit_index:
         target = "batch_op" if autogen_context._has_batch else "op"
@@ -160,7 +160,7 @@ def needs_implicit_index(constraint: ForeignKeyConstraint) -> bool:
     )
 
 
-class CreateSchemaOps(ops.MigrateOperation):
+class CreateSchemaOp(ops.MigrateOperation):
     """``CREATE SCHEMA IF NOT EXISTS`` for a schema the snapshot starts using.
 
     The reverse leaves the schema in place: it may hold objects the snapshot does not manage.
@@ -170,18 +170,18 @@ class CreateSchemaOps(ops.MigrateOperation):
         self.schema = schema
         self.create = create
 
-    def reverse(self) -> CreateSchemaOps:
-        return CreateSchemaOps(self.schema, not self.create)
+    def reverse(self) -> CreateSchemaOp:
+        return CreateSchemaOp(self.schema, not self.create)
 
 
-@renderers.dispatch_for(CreateSchemaOps)
-def _render_create_schema(autogen_context: AutogenContext, op: CreateSchemaOps) -> str:
+@renderers.dispatch_for(CreateSchemaOp)
+def _render_create_schema(autogen_context: AutogenContext, op: CreateSchemaOp) -> str:
     if op.create:
         return f"op.execute(sa.schema.CreateSchema({op.schema!r}, if_not_exists=True))"
     return f"# schema {op.schema!r} is left in place: it may hold objects of other owners"
 
 
-class PrimaryKeyOps(ops.MigrateOperation):
+class PrimaryKeyOp(ops.MigrateOperation):
     """Replace a table's primary key (``old``/``new`` may be None: only add, or only drop).
 
     Alembic's renderer has no primary-key operations, so they are written here.  MariaDB refuses
@@ -195,16 +195,16 @@ class PrimaryKeyOps(ops.MigrateOperation):
         self.old = old
         self.new = new
 
-    def reverse(self) -> PrimaryKeyOps:
-        return PrimaryKeyOps(self.table, self.new, self.old)
+    def reverse(self) -> PrimaryKeyOp:
+        return PrimaryKeyOp(self.table, self.new, self.old)
 
 
 def _columns(constraint: PrimaryKeyConstraint) -> list[str]:
     return [str(column.name) for column in constraint.columns]
 
 
-@renderers.dispatch_for(PrimaryKeyOps)
-def _render_primary_key(autogen_context: AutogenContext, op: PrimaryKeyOps) -> list[str]:
+@renderers.dispatch_for(PrimaryKeyOp)
+def _render_primary_key(autogen_context: AutogenContext, op: PrimaryKeyOp) -> list[str]:
     target = "batch_op" if autogen_context._has_batch else "op"
     table = "" if autogen_context._has_batch else f"{op.table.name!r}, "
     lines = []
@@ -227,7 +227,7 @@ def _render_primary_key(autogen_context: AutogenContext, op: PrimaryKeyOps) -> l
     return lines
 
 
-class CheckedColumnOps(WrappingOps):
+class CheckedColumnOp(WrappingOp):
     """Add or drop a column whose Boolean/Enum type makes a CHECK constraint (``checks``).
 
     Dropping it on SQLite drops that CHECK first: the batch rebuild would otherwise copy a CHECK
@@ -239,12 +239,12 @@ class CheckedColumnOps(WrappingOps):
         self.op = op
         self.checks = checks
 
-    def reverse(self) -> CheckedColumnOps:
-        return CheckedColumnOps(self.op.reverse(), self.checks)
+    def reverse(self) -> CheckedColumnOp:
+        return CheckedColumnOp(self.op.reverse(), self.checks)
 
 
-@renderers.dispatch_for(CheckedColumnOps)
-def _render_checked_column(autogen_context: AutogenContext, op: CheckedColumnOps) -> list[str]:
+@renderers.dispatch_for(CheckedColumnOp)
+def _render_checked_column(autogen_context: AutogenContext, op: CheckedColumnOp) -> list[str]:
     if isinstance(op.op, ops.AddColumnOp):
         return render_op(autogen_context, op.op)
     target = "batch_op" if autogen_context._has_batch else "op"
@@ -255,7 +255,7 @@ def _render_checked_column(autogen_context: AutogenContext, op: CheckedColumnOps
     return [*lines, *render_op(autogen_context, op.op)]
 
 
-class TypeCheckOps(WrappingOps):
+class TypeCheckOp(WrappingOp):
     """A column's type change where a CHECK its old type made (``Boolean``/``Enum`` with
     ``create_constraint``) goes: ``going`` (by name), ``coming`` the other way round.
 
@@ -268,12 +268,12 @@ class TypeCheckOps(WrappingOps):
         self.going = going
         self.coming = coming
 
-    def reverse(self) -> TypeCheckOps:
-        return TypeCheckOps(self.op.reverse(), self.coming, self.going)
+    def reverse(self) -> TypeCheckOp:
+        return TypeCheckOp(self.op.reverse(), self.coming, self.going)
 
 
-@renderers.dispatch_for(TypeCheckOps)
-def _render_type_check(autogen_context: AutogenContext, op: TypeCheckOps) -> list[str]:
+@renderers.dispatch_for(TypeCheckOp)
+def _render_type_check(autogen_context: AutogenContext, op: TypeCheckOp) -> list[str]:
     target = "batch_op" if autogen_context._has_batch else "op"
     table = "" if autogen_context._has_batch else f"{op.op.table_name!r}, "
     lines = [f"if op.get_bind().dialect.name in ('mysql', 'mariadb'): "
@@ -283,7 +283,7 @@ def _render_type_check(autogen_context: AutogenContext, op: TypeCheckOps) -> lis
             *render_op(autogen_context, op.op)]
 
 
-class ForeignKeyIndexGuardOps(WrappingOps):
+class ForeignKeyIndexGuardOp(WrappingOp):
     """An index (or unique constraint) change that a MariaDB foreign key depends on.
 
     MariaDB needs an index for every foreign key: it refuses to drop the only index that serves
@@ -297,12 +297,12 @@ class ForeignKeyIndexGuardOps(WrappingOps):
         self.op = op
         self.guards = guards
 
-    def reverse(self) -> ForeignKeyIndexGuardOps:
-        return ForeignKeyIndexGuardOps(self.op.reverse(), self.guards)
+    def reverse(self) -> ForeignKeyIndexGuardOp:
+        return ForeignKeyIndexGuardOp(self.op.reverse(), self.guards)
 
 
-@renderers.dispatch_for(ForeignKeyIndexGuardOps)
-def _render_guarded(autogen_context: AutogenContext, op: ForeignKeyIndexGuardOps) -> list[str]:
+@renderers.dispatch_for(ForeignKeyIndexGuardOp)
+def _render_guarded(autogen_context: AutogenContext, op: ForeignKeyIndexGuardOp) -> list[str]:
     target = "batch_op" if autogen_context._has_batch else "op"
     table = "" if autogen_context._has_batch else f", table_name={op.op.table_name!r}"
     on_mysql = "if op.get_bind().dialect.name in ('mysql', 'mariadb'): "
@@ -319,7 +319,7 @@ def _render_guarded(autogen_context: AutogenContext, op: ForeignKeyIndexGuardOps
 
 
 
-class SetAsideOps(WrappingOps):
+class SetAsideOp(WrappingOp):
     """An object set aside before a change and added back after it, on some databases only.
 
     On SQLite, around a batch table rebuild: generated columns (Alembic's rebuild copies every
@@ -340,8 +340,8 @@ class SetAsideOps(WrappingOps):
         self.what = what
         self.why = why
 
-    def reverse(self) -> SetAsideOps:
-        return SetAsideOps(self.op.reverse(), self.dialects, self.what, self.why)
+    def reverse(self) -> SetAsideOp:
+        return SetAsideOp(self.op.reverse(), self.dialects, self.what, self.why)
 
 
 def dialects_of(databases: Iterable[str]) -> tuple[str, ...]:
@@ -358,29 +358,29 @@ _LABELS = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mysql": "MariaDB/MyS
 
 def runs_on_sqlite(op: ops.MigrateOperation) -> bool:
     """Whether SQLite runs ``op`` (one set aside for other databases it does not)."""
-    return not isinstance(op, SetAsideOps) or "sqlite" in op.dialects
+    return not isinstance(op, SetAsideOp) or "sqlite" in op.dialects
 
 
 INDEX = "index on expressions"
 
 
-def aside_for_rebuild(op: ops.MigrateOperation, what: str = "generated column") -> SetAsideOps:
+def aside_for_rebuild(op: ops.MigrateOperation, what: str = "generated column") -> SetAsideOp:
     """``op`` setting a generated column or an index on expressions aside for SQLite's table
     rebuild, or adding it back after."""
-    return SetAsideOps(op, SQLITE, what, "the table rebuild")
+    return SetAsideOp(op, SQLITE, what, "the table rebuild")
 
 
-@renderers.dispatch_for(SetAsideOps)
-def _render_set_aside(autogen_context: AutogenContext, op: SetAsideOps) -> list[str]:
+@renderers.dispatch_for(SetAsideOp)
+def _render_set_aside(autogen_context: AutogenContext, op: SetAsideOp) -> list[str]:
     adding = isinstance(op.op, (ops.AddColumnOp, ops.CreateIndexOp, ops.AddConstraintOp,
-                                AddForeignKeyOps))
+                                AddForeignKeyOp))
     verb = "re-created after" if adding else "set aside for"
     labels = " and ".join(_LABELS[name] for name in op.dialects if name in _LABELS)
     return _on_dialects(render_op(autogen_context, op.op), op.dialects,
                         f"# {labels}: {op.what} {verb} {op.why}.")
 
 
-class OnlyOnOps(WrappingOps):
+class OnlyOnOp(WrappingOp):
     """An index created or dropped only on the databases its ``ddl_if(dialect=...)`` names
     (``dialects``: dialect names, as SQLAlchemy compares them)."""
 
@@ -388,18 +388,18 @@ class OnlyOnOps(WrappingOps):
         self.op = op
         self.dialects = dialects
 
-    def reverse(self) -> OnlyOnOps:
-        return OnlyOnOps(self.op.reverse(), self.dialects)
+    def reverse(self) -> OnlyOnOp:
+        return OnlyOnOp(self.op.reverse(), self.dialects)
 
 
 def only_on(index: Index, op: ops.MigrateOperation) -> ops.MigrateOperation:
     """``op`` (creating or dropping ``index``) run only where the index's ``ddl_if`` allows."""
     dialects = ddl_if_dialects(index)
-    return op if not dialects else OnlyOnOps(op, dialects_of(dialects))
+    return op if not dialects else OnlyOnOp(op, dialects_of(dialects))
 
 
-@renderers.dispatch_for(OnlyOnOps)
-def _render_only_on(autogen_context: AutogenContext, op: OnlyOnOps) -> list[str]:
+@renderers.dispatch_for(OnlyOnOp)
+def _render_only_on(autogen_context: AutogenContext, op: OnlyOnOp) -> list[str]:
     return _on_dialects(render_op(autogen_context, op.op), op.dialects,
                         f"# only on {', '.join(op.dialects)} (the index's ddl_if)")
 

@@ -30,23 +30,23 @@ class SafeForms:
     validations: list[ops.MigrateOperation] = field(default_factory=list)
 
 
-class ConcurrentIndexOps(ops.MigrateOperation):
+class ConcurrentIndexOp(ops.MigrateOperation):
     """Create (or, reversed, drop) an index CONCURRENTLY on PostgreSQL."""
 
     def __init__(self, op: ops.CreateIndexOp | ops.DropIndexOp) -> None:
         self.op = op
 
-    def reverse(self) -> ConcurrentIndexOps:
-        return ConcurrentIndexOps(self.op.reverse())
+    def reverse(self) -> ConcurrentIndexOp:
+        return ConcurrentIndexOp(self.op.reverse())
 
 
-def concurrent_index(index: Index) -> ConcurrentIndexOps:
+def concurrent_index(index: Index) -> ConcurrentIndexOp:
     index.dialect_kwargs["postgresql_concurrently"] = True
-    return ConcurrentIndexOps(ops.CreateIndexOp.from_index(index))
+    return ConcurrentIndexOp(ops.CreateIndexOp.from_index(index))
 
 
-@renderers.dispatch_for(ConcurrentIndexOps)
-def _render_concurrent(autogen_context: AutogenContext, op: ConcurrentIndexOps) -> list[str]:
+@renderers.dispatch_for(ConcurrentIndexOp)
+def _render_concurrent(autogen_context: AutogenContext, op: ConcurrentIndexOp) -> list[str]:
     autogen_context.imports.add("import contextlib")
     [line] = render_op(autogen_context, op.op)
     block = (f"op.get_context().autocommit_block() if {_IS_PG} else contextlib.nullcontext()")
@@ -54,7 +54,7 @@ def _render_concurrent(autogen_context: AutogenContext, op: ConcurrentIndexOps) 
             f"with {block}: {line}"]
 
 
-class ValidateConstraintOps(ops.MigrateOperation):
+class ValidateConstraintOp(ops.MigrateOperation):
     """VALIDATE a constraint added NOT VALID, on PostgreSQL, after the batch blocks that add
     it (statements run at once, while a batch block's operations run at its end).  The
     downgrade drops the constraint as usual, so the reverse does nothing."""
@@ -62,18 +62,18 @@ class ValidateConstraintOps(ops.MigrateOperation):
     def __init__(self, constraint: ForeignKeyConstraint | CheckConstraint | None) -> None:
         self.constraint = constraint
 
-    def reverse(self) -> ValidateConstraintOps:
-        return ValidateConstraintOps(None)
+    def reverse(self) -> ValidateConstraintOp:
+        return ValidateConstraintOp(None)
 
 
-def not_valid(constraint: ForeignKeyConstraint | CheckConstraint) -> ValidateConstraintOps:
+def not_valid(constraint: ForeignKeyConstraint | CheckConstraint) -> ValidateConstraintOp:
     """Mark ``constraint`` NOT VALID (before its operation is built) and return its VALIDATE."""
     constraint.dialect_kwargs["postgresql_not_valid"] = True
-    return ValidateConstraintOps(constraint)
+    return ValidateConstraintOp(constraint)
 
 
-@renderers.dispatch_for(ValidateConstraintOps)
-def _render_validate(autogen_context: AutogenContext, op: ValidateConstraintOps) -> list[str]:
+@renderers.dispatch_for(ValidateConstraintOp)
+def _render_validate(autogen_context: AutogenContext, op: ValidateConstraintOp) -> list[str]:
     if op.constraint is None:
         return []
     quote = postgresql.dialect().identifier_preparer

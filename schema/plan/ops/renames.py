@@ -17,7 +17,7 @@ from sqlalchemy.dialects import mysql, postgresql
 from ...dialects.sequences import owned_sequence_column, serial_sequence
 
 
-class RenameTableOps(ops.MigrateOperation):
+class RenameTableInPlaceOp(ops.MigrateOperation):
     """``rename_table``: the rows stay.  Indexes and constraints keep their names; those whose
     names follow the table's are renamed by the ordinary drop and add that follow.  On
     PostgreSQL the SERIAL or IDENTITY column's sequence (``<table>_<column>_seq``) follows the
@@ -29,12 +29,12 @@ class RenameTableOps(ops.MigrateOperation):
         self.schema = schema
         self.serial = serial
 
-    def reverse(self) -> RenameTableOps:
-        return RenameTableOps(self.new, self.old, self.schema, self.serial)
+    def reverse(self) -> RenameTableInPlaceOp:
+        return RenameTableInPlaceOp(self.new, self.old, self.schema, self.serial)
 
 
-@renderers.dispatch_for(RenameTableOps)
-def _render_rename_table(autogen_context: AutogenContext, op: RenameTableOps) -> list[str]:
+@renderers.dispatch_for(RenameTableInPlaceOp)
+def _render_rename_table(autogen_context: AutogenContext, op: RenameTableInPlaceOp) -> list[str]:
     schema = f", schema={op.schema!r}" if op.schema else ""
     lines = [f"op.rename_table({op.old!r}, {op.new!r}{schema})"]
     if op.serial:
@@ -51,7 +51,7 @@ def _rename_sequence(old: str, new: str, schema: str | None) -> list[str]:
             f"if op.get_bind().dialect.name == 'postgresql': op.execute({sql!r})"]
 
 
-class RenameColumnOps(ops.MigrateOperation):
+class RenameColumnInPlaceOp(ops.MigrateOperation):
     """Rename ``column`` (as it is after the rename) from ``old``: the data stays."""
 
     def __init__(self, table: Table, old: str, column: Column) -> None:
@@ -59,15 +59,15 @@ class RenameColumnOps(ops.MigrateOperation):
         self.old = old
         self.column = column
 
-    def reverse(self) -> RenameColumnOps:
+    def reverse(self) -> RenameColumnInPlaceOp:
         renamed = self.column._copy()
         new = str(renamed.name)
         renamed.name = renamed.key = self.old
-        return RenameColumnOps(self.table, new, renamed)
+        return RenameColumnInPlaceOp(self.table, new, renamed)
 
 
-@renderers.dispatch_for(RenameColumnOps)
-def _render_rename_column(autogen_context: AutogenContext, op: RenameColumnOps) -> list[str]:
+@renderers.dispatch_for(RenameColumnInPlaceOp)
+def _render_rename_column(autogen_context: AutogenContext, op: RenameColumnInPlaceOp) -> list[str]:
     """RENAME COLUMN in place on every database: CHECKs, indexes, keys and generated columns
     follow the name (SQLite 3.25+ too, where a batch rebuild would copy a CHECK's old text).
     Alembic's MariaDB form, CHANGE COLUMN, would restate the whole definition instead."""

@@ -201,6 +201,63 @@ def test_every_model_problem_in_one_run(snapshotted: Project, command: tuple[str
     assert written_files(snapshotted) == before
 
 
+CHOSEN_PER_DATABASE = '''
+from sqlalchemy import Boolean, TypeDecorator
+from sqlalchemy.types import UserDefinedType
+
+
+class Point(UserDefinedType):
+    cache_ok = True
+
+    def get_col_spec(self):
+        return "POINT"
+
+
+def chosen(name, choose):
+    """A TypeDecorator over Integer whose load_dialect_impl is ``choose``."""
+    return type(name, (TypeDecorator,), {"impl": Integer(), "cache_ok": True,
+                                         "load_dialect_impl": choose, "__module__": "models"})
+
+
+def refuse(self, dialect):
+    if dialect.name == "postgresql":
+        raise ValueError("no PostgreSQL here")
+    return Integer()
+
+
+Raising = chosen("Raising", refuse)
+Nothing = chosen("Nothing", lambda self, dialect: None)
+Flag = chosen("Flag", lambda self, dialect: Boolean() if dialect.name == "sqlite" else Integer())
+Spatial = chosen("Spatial", lambda self, dialect: Point())
+for name, type_ in (("a", Raising), ("b", Nothing), ("c", Flag), ("d", Spatial)):
+    Table(name, metadata, Column("id", Integer, primary_key=True), Column("v", type_()))
+'''
+
+
+@pytest.mark.parametrize("command", [("snapshot", "-m", "x"), ("check",)], ids=" ".join)
+def test_type_chosen_per_database_that_cannot_be_recorded(snapshotted: Project,
+                                                          command: tuple[str, ...]) -> None:
+    """An own TypeDecorator whose load_dialect_impl fails on a target database, returns no
+    type, or a type the snapshot cannot record per database is refused, naming its table and
+    column and the database (the snapshot recorded the generic impl and the revision made
+    another column than the models)."""
+    snapshotted.write_models(GROWERS + CHOSEN_PER_DATABASE)
+    before = written_files(snapshotted)
+    result = snapshotted.run(*command, check=False)
+    assert result.code == 2 and result.out == "", result
+    assert_no_traceback(result)
+    assert result.err.splitlines() == [f"error: models: table {problem}" for problem in (
+        "a: column v: models.Raising.load_dialect_impl failed on postgresql: ValueError: no "
+        "PostgreSQL here",
+        "b: column v: models.Nothing.load_dialect_impl failed on mysql: TypeError: it returned "
+        "None, not a SQLAlchemy type instance",
+        "c: column v: models.Flag: load_dialect_impl chooses Boolean on sqlite; a Boolean or "
+        "Enum chosen per database cannot be recorded, give it as impl",
+        "d: column v: models.Spatial on mysql: type models.Point has no SQLAlchemy type this "
+        "snapshot format can record")]
+    assert written_files(snapshotted) == before
+
+
 def test_shared_sequence_and_enum_type_are_no_clash() -> None:
     """A Sequence or ENUM type several columns use is one object, whose name is no clash
     (PostgreSQL names sequences in the namespace of tables and indexes)."""

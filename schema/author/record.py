@@ -129,7 +129,8 @@ def checked_model_tables(project: Project) -> tuple[dict[str, TableFile], list[M
     models (a table that cannot be recorded is one, and is left out)."""
     config, metadata = project.config, project.metadata
     failures: dict[str, str] = {}
-    dicts = metadata_to_dicts(metadata, ignore=config.ignores, failures=failures)
+    dicts = metadata_to_dicts(metadata, ignore=config.ignores, failures=failures,
+                              databases=config.databases)
     defined = {table_key(table.schema, table.name): {str(column.name) for column in table.columns}
                for table in metadata.tables.values()}
     problems = model_problems(dicts, config.databases, defined)

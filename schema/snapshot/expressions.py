@@ -84,14 +84,34 @@ def same_ddl(old: sqltypes.TypeEngine[Any], new: sqltypes.TypeEngine[Any]) -> bo
 def compiled(type_: sqltypes.TypeEngine[Any], dialect: str) -> str | None:
     """The column type's DDL on a database; None where it has no such type (ARRAY on SQLite)."""
     try:
-        return type_on(type_, dialect).compile(_dialect(dialect))  # type: ignore[no-any-return]
+        return type_on(type_, dialect).compile(dialect_named(dialect))  # type: ignore[no-any-return]
     except sa.exc.CompileError:
         return None
 
 
+# Classes only ever derived from, never a column's type of their own.
+_TYPE_BASES = (sqltypes.TypeEngine, sqltypes.TypeDecorator, sqltypes.UserDefinedType)
+
+
 @functools.cache
-def _dialect(name: str) -> sa.Dialect:
+def dialect_named(name: str) -> sa.Dialect:
+    """The SQLAlchemy dialect of a target database (``sqlite``, ``postgresql``, ``mysql``)."""
     return DIALECT_MODULES[name].dialect()  # type: ignore[no-any-return]
+
+
+def public_type(type_: sqltypes.TypeEngine[Any]) -> sqltypes.TypeEngine[Any]:
+    """``type_`` as an instance of the nearest class the snapshot can name, its arguments kept:
+    a driver's private class (psycopg's ``_PGJSONB``) as the public one it derives from
+    (``postgresql.JSONB``)."""
+    for cls in type(type_).__mro__:
+        if issubclass(cls, sqltypes.TypeEngine) and cls not in _TYPE_BASES:
+            try:
+                _type_name(cls)
+            except ExpressionError:
+                continue
+            return type_ if cls is type(type_) else type_.adapt(cls)
+    raise ExpressionError(f"type {type(type_).__module__}.{type(type_).__qualname__} has no "
+                          "SQLAlchemy type this snapshot format can record")
 
 
 def _positional(type_: sqltypes.TypeEngine[Any]) -> tuple[Any, ...]:

@@ -24,7 +24,9 @@ from sqlalchemy import (
 from sqlalchemy.sql.base import _NoneName
 from sqlalchemy.sql.schema import Column, Sequence
 
+from .dialect_impls import stored_type
 from .expressions import (
+    DIALECT_MODULES,
     ExpressionError,
     default_to_text,
     literal_sql,
@@ -41,6 +43,7 @@ IDENTITY_OPTIONS = ("always", "on_null", "start", "increment", "minvalue", "maxv
 SEQUENCE_OPTIONS = ("schema", "start", "increment", "minvalue", "maxvalue", "nominvalue",
                     "nomaxvalue", "cycle", "cache", "order")
 _SAFE_KEY = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)?$")
+ALL_DATABASES = tuple(DIALECT_MODULES)
 
 _Dumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
@@ -94,19 +97,20 @@ def table_file_name(key: str) -> str:
 
 def metadata_to_dicts(
     metadata: MetaData, ignore: Callable[[str], bool] | None = None,
-    failures: dict[str, str] | None = None,
+    failures: dict[str, str] | None = None, databases: tuple[str, ...] = ALL_DATABASES,
 ) -> dict[str, TableDict]:
     """Every table of ``metadata`` not ignored, as a snapshot dict keyed by :func:`table_key`.
 
     With ``failures``, a table that cannot be recorded is left out and the reason put there
     under its key (so every such table is found in one run); without, the first raises.
+    ``databases``: the targets, for which own TypeDecorators record their type (``impl``).
     """
     tables = {}
     for table in metadata.tables.values():
         key = table_key(table.schema, table.name)
         if ignore is None or not ignore(key):
             try:
-                tables[key] = table_to_dict(table)
+                tables[key] = table_to_dict(table, databases)
             except UnsupportedConstruct as exc:
                 if failures is None:
                     raise
@@ -126,16 +130,16 @@ def naming_convention(metadata: MetaData) -> dict[str, str]:
     return convention
 
 
-def table_to_dict(table: Table) -> TableDict:
-    """The canonical snapshot dict of one table."""
+def table_to_dict(table: Table, databases: tuple[str, ...] = ALL_DATABASES) -> TableDict:
+    """The canonical snapshot dict of one table, as the target ``databases`` store it."""
     where = table_key(table.schema, table.name)
     try:
-        return _table_to_dict(table)
+        return _table_to_dict(table, databases)
     except (ExpressionError, UnsupportedConstruct) as exc:
         raise UnsupportedConstruct(f"table {where}: {exc}") from None
 
 
-def _table_to_dict(table: Table) -> TableDict:
+def _table_to_dict(table: Table, databases: tuple[str, ...]) -> TableDict:
     data: TableDict = {"name": str(table.name)}
     if table.schema:
         data["schema"] = str(table.schema)
@@ -143,7 +147,7 @@ def _table_to_dict(table: Table) -> TableDict:
         data["comment"] = table.comment
     if table.dialect_kwargs:
         data["dialect_options"] = _dialect_options(table.dialect_kwargs, "table options")
-    data["columns"] = [_column(column) for column in table.columns]
+    data["columns"] = [_column(column, databases) for column in table.columns]
     pk = table.primary_key
     if pk.columns:
         data["primary_key"] = {"name": _name(pk.name), "columns": _names(pk.columns)}
@@ -177,26 +181,26 @@ def _table_to_dict(table: Table) -> TableDict:
     return data
 
 
-def _column(column: Column[Any]) -> dict[str, Any]:
-    type_text = type_to_text(column.type)
-    if "." in type_text.split("(", 1)[0] or ".with_variant(" in type_text:
-        # dialect types are introspected generically: prove the text reads back the same
-        if type_to_text(text_to_type(type_text)) != type_text:
-            raise UnsupportedConstruct(f"column {column.name}: type {type_text} does not "
-                                       "read back the same; it cannot be recorded yet")
+def _column(column: Column[Any], databases: tuple[str, ...]) -> dict[str, Any]:
+    try:
+        return _column_dict(column, databases)
+    except (ExpressionError, UnsupportedConstruct) as exc:
+        raise UnsupportedConstruct(f"column {column.name}: {exc}") from None
+
+
+def _column_dict(column: Column[Any], databases: tuple[str, ...]) -> dict[str, Any]:
     data: dict[str, Any] = {
         "name": str(column.name),
-        "type": type_text,
+        "type": _type_text(column.type),
     }
     if isinstance(column.type, TypeDecorator) and not type(column.type).__module__.startswith(
-            "sqlalchemy."):  # an own type: record what the database stores, for review and diff
-        data["impl"] = type_to_text(column.type.impl_instance)
+            "sqlalchemy."):  # an own type: record what each database stores, for review and diff
+        data["impl"] = _type_text(stored_type(column.type, databases))
     data["nullable"] = bool(column.nullable)
     if column.autoincrement != "auto":
         data["autoincrement"] = bool(column.autoincrement)
     if column.computed is not None:
-        data["computed"] = {"sqltext": _sql(column.computed.sqltext,
-                                         f"column {column.name}")}
+        data["computed"] = {"sqltext": _sql(column.computed.sqltext, "generated column")}
         if column.computed.persisted is not None:
             data["computed"]["persisted"] = column.computed.persisted
     elif column.identity is not None:
@@ -214,6 +218,17 @@ def _column(column: Column[Any]) -> dict[str, Any]:
     if column.comment:
         data["comment"] = column.comment
     return data
+
+
+def _type_text(type_: Any) -> str:
+    """The recorded text of a type; dialect types and variants, introspected generically, only
+    once proven to read back the same."""
+    text = type_to_text(type_)
+    if ("." in text.split("(", 1)[0] or ".with_variant(" in text) and \
+            type_to_text(text_to_type(text)) != text:
+        raise UnsupportedConstruct(f"type {text} does not read back the same; it cannot be "
+                                   "recorded yet")
+    return text
 
 
 def _foreign_key(fk: ForeignKeyConstraint) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import configparser
+import tomllib
 from argparse import Namespace
 from dataclasses import dataclass
 from functools import cached_property
@@ -20,6 +22,32 @@ from .files import FileSet
 from .journal import Recovery, recover
 from .snapshot.models import load_metadata, use_project_modules
 from .snapshot.store import SnapshotStore, sha256_bytes
+
+
+def alembic_config_at(ini: Path, cmd_opts: Namespace | None = None) -> Config:
+    """Alembic's Config as the ``alembic`` command line builds it in the ini's folder: the ini
+    file, and ``[tool.alembic]`` of the ``pyproject.toml`` beside it (Alembic 1.16+ keeps its
+    options there, ``alembic init -t pyproject``); the ini's ``[alembic]`` wins, as in Alembic."""
+    pyproject = ini.parent / "pyproject.toml"
+    return Config(str(ini), toml_file=str(pyproject) if pyproject.is_file() else None,
+                  cmd_opts=cmd_opts)
+
+
+def script_location(config: Config) -> str:
+    """Alembic's ``script_location``: a folder (relative to the ini's folder) or a package
+    resource (``package:folder``)."""
+    try:  # the first read parses both files
+        location = config.get_alembic_option("script_location")
+    except (configparser.Error, UnicodeDecodeError, CommandError, tomllib.TOMLDecodeError) as exc:
+        raise SchemaToolError(f"{config.config_file_name}: {exc}") from None
+    if not isinstance(location, str) or not location:
+        raise SchemaToolError(f"{config.config_file_name}: no script_location in [alembic] or "
+                              "in [tool.alembic] of pyproject.toml")
+    return location
+
+
+def is_resource(location: str) -> bool:
+    return ":" in location and not Path(location).is_absolute()
 
 
 @dataclass
@@ -51,12 +79,10 @@ class Project:
         if not ini.is_file():
             raise SchemaToolError(f"{ini}: no such file; run `tool init` to create it")
         # quiet: Alembic's own "Generating ... done" lines would interleave with ours.
-        alembic_config = Config(str(ini), cmd_opts=Namespace(quiet=True, x=None))
+        alembic_config = alembic_config_at(ini, cmd_opts=Namespace(quiet=True, x=None))
         alembic_config.attributes["configure_logger"] = False
-        location = alembic_config.get_main_option("script_location")
-        if not location:
-            raise SchemaToolError(f"{ini}: [alembic] has no script_location")
-        if not Path(location).is_absolute() and ":" not in location:
+        location = script_location(alembic_config)
+        if not is_resource(location):
             alembic_config.set_main_option("script_location", str(ini.parent / location))
         return alembic_config
 

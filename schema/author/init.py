@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import configparser
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-
-from alembic.config import Config
 
 from ..config import PYPROJECT, read_toml
 from ..errors import SchemaToolError
 from ..files import FileSet
 from ..journal import recover
+from ..project import alembic_config_at, is_resource, script_location
 
 DEFAULT_MODELS = ("app.models",)
 
@@ -58,18 +56,15 @@ def _require_names(models: list[str], metadata: str) -> None:
         raise SchemaToolError("; ".join(problems))
 
 
-def script_location(ini: Path) -> Path:
-    """The scripts folder an existing ``alembic.ini`` points at (``script_location``, relative to
-    the ini's folder as ``Project.alembic`` reads it), else ``alembic/`` beside it."""
-    if not ini.is_file():
-        return ini.parent / "alembic"
-    try:
-        location = Config(str(ini)).get_main_option("script_location")
-    except (configparser.Error, UnicodeDecodeError) as exc:
-        raise SchemaToolError(f"{ini}: {exc}") from None
-    if not location:
-        raise SchemaToolError(f"{ini}: [alembic] has no script_location")
-    if ":" in location and not Path(location).is_absolute():
+def scripts_folder(ini: Path) -> Path | None:
+    """The scripts folder an existing ``alembic.ini`` or ``[tool.alembic]`` beside it points at,
+    as ``Project.alembic`` reads it; None where neither names one (``alembic/`` then)."""
+    pyproject = ini.parent / PYPROJECT
+    toml = read_toml(pyproject) if pyproject.is_file() else {}
+    if not ini.is_file() and "script_location" not in toml.get("tool", {}).get("alembic", {}):
+        return None
+    location = script_location(alembic_config_at(ini))
+    if is_resource(location):
         raise SchemaToolError(f"{ini}: script_location {location!r} is a package resource; "
                               "tool init scaffolds a folder (give its path)")
     return ini.parent / location
@@ -87,10 +82,15 @@ def init_project(
     if recovered is not None:
         result.notes.append(recovered.describe())
     files = FileSet(directory, "`tool init`")
-    scripts = script_location(directory / "alembic.ini")
+    scripts = scripts_folder(directory / "alembic.ini")
+    ini = _template("alembic.ini")
+    if scripts is None:
+        scripts = directory / "alembic"
+    else:  # [tool.alembic] names it; an ini line would win over it
+        ini = ini.replace("script_location = alembic\n", "")
     database = "".join(c if c.isalnum() else "_" for c in directory.resolve().name) or "app"
     wanted = {
-        directory / "alembic.ini": _template("alembic.ini").replace(
+        directory / "alembic.ini": ini.replace(
             "sqlite:///./cultivar_async.db", f"sqlite:///./{database}.db"
         ),
         scripts / "env.py": _template("env.py"),

@@ -81,7 +81,10 @@ def _fail(message: str, lines: list[str], code: int, debug: bool) -> NoReturn:
     sys.exit(code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"]},
+             epilog='Exit codes: README, "Exit codes" (0 ok, 1 found, 2 bad input, 3-6 deploys).')
+@click.version_option(package_name="cultivar-schema", prog_name="tool",
+                      message="%(prog)s %(version)s (cultivar-schema)")
 @click.option("--project", "project_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Project folder (default: nearest folder with [tool.schema] upward).")
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
@@ -89,6 +92,13 @@ def _fail(message: str, lines: list[str], code: int, debug: bool) -> NoReturn:
 def cli(ctx: click.Context, project_dir: Path | None, debug: bool) -> None:
     """Schema as code for SQLAlchemy and Alembic: snapshot, review, apply."""
     ctx.obj = ToolState(project_dir, debug)
+
+
+def examples(*lines: str) -> str:
+    """A command's help epilog: its examples, kept as written (click does not rewrap a block
+    that starts with \\b), and where the exit codes are."""
+    return ("\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
+            + '\n\nExit codes: README, "Exit codes".')
 
 
 URL_OPTION = click.option("--url", help="Database URL (default: DATABASE_URL, then alembic.ini).")

@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from tool import deploy, team  # noqa: F401 - their commands register on the group
-from tool.base import EXIT_FOUND, ToolState, cli, relative, reports_errors
+from tool.base import EXIT_FOUND, ToolState, cli, examples, relative, reports_errors
 
 if TYPE_CHECKING:
     from schema.project import Project
 
 __all__ = ["cli", "main"]
 
-@cli.command()
+@cli.command(epilog=examples("tool init --models app.models --metadata app.models:Base.metadata"))
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--models", "models", multiple=True, help="Model module or package (repeatable).")
 @click.option("--metadata", help="Where the MetaData is, as module:attribute.")
@@ -39,7 +39,10 @@ def init(directory: Path | None, models: tuple[str, ...], metadata: str | None) 
         click.echo(f"note: {note}")
 
 
-@cli.command()
+@cli.command(epilog=examples(
+    'tool snapshot -m "add plant notes"',
+    "tool snapshot --dry-run",
+    'tool snapshot --baseline --url "$DATABASE_URL"'))
 @click.option("-m", "--message", help="Revision message (required unless --baseline/--from-db).")
 @click.option("--rev-id", help="Revision id to use instead of a generated one.")
 @click.option("--dry-run", is_flag=True, help="Show the changes and risks, write nothing.")
@@ -123,7 +126,7 @@ def _adopt(project: Project, baseline: bool, url: str | None, from_db: str | Non
                f"{done.revision}; no revision written")
 
 
-@cli.command()
+@cli.command(epilog=examples('tool revision -m "backfill plant names"'))
 @click.option("-m", "--message", required=True, help="Revision message.")
 @click.option("--rev-id", help="Revision id to use instead of a generated one.")
 @click.pass_obj
@@ -139,7 +142,9 @@ def revision(state: ToolState, message: str, rev_id: str | None) -> None:
     click.echo("write the data migration in upgrade() and downgrade(), then `tool rehash`")
 
 
-@cli.command()
+@cli.command(epilog=examples(
+    "tool diff",
+    "tool diff --base origin/main --head models --format markdown"))
 @click.option("--base", default="snapshot", show_default=True,
               help="What to compare from: models, snapshot, or a git ref (origin/main).")
 @click.option("--head", default="models", show_default=True,
@@ -169,7 +174,7 @@ def diff(state: ToolState, base: str, head: str, output: str, exit_code: bool) -
         sys.exit(EXIT_FOUND)
 
 
-@cli.command()
+@cli.command(epilog=examples("tool check"))
 @click.pass_obj
 @reports_errors
 def check(state: ToolState) -> None:
@@ -188,7 +193,7 @@ def check(state: ToolState) -> None:
                f"{manifest.head}; all checksums match")
 
 
-@cli.command()
+@cli.command(epilog=examples("tool rehash"))
 @click.pass_obj
 @reports_errors
 def rehash(state: ToolState) -> None:

@@ -13,6 +13,7 @@ from tool.base import (
     URL_OPTION,
     ToolState,
     cli,
+    examples,
     format_option,
     reports_errors,
 )
@@ -21,7 +22,9 @@ if TYPE_CHECKING:
     from schema.project import Project
 
 
-@cli.command()
+@cli.command(epilog=examples(
+    'tool apply --url "$DATABASE_URL" --lock-timeout 60',
+    "tool apply --dry-run"))
 @URL_OPTION
 @click.option("--lock-timeout", type=click.FloatRange(min=0), default=60.0, show_default=True,
               help="Seconds to wait for another deploy's lock; then exit 3, running nothing.")
@@ -108,7 +111,7 @@ def _stamp_baseline(project: Project, revision: str, url: str | None, timeout: f
     click.echo(f"baseline: stamped the database at {done.revision} without running DDL")
 
 
-@cli.command()
+@cli.command(epilog=examples("tool status --format json"))
 @URL_OPTION
 @format_option("text", "json")
 @click.pass_obj
@@ -125,7 +128,7 @@ def status(state: ToolState, url: str | None, output: str) -> None:
         sys.exit(EXIT_FOUND)
 
 
-@cli.command()
+@cli.command(epilog=examples("tool drift --format markdown"))
 @URL_OPTION
 @format_option("text", "markdown", "json")
 @click.pass_obj
@@ -147,7 +150,7 @@ def drift(state: ToolState, url: str | None, output: str) -> None:
         sys.exit(EXIT_FOUND)
 
 
-@cli.command()
+@cli.command(epilog=examples("tool resolve 3f2a9c1b7d4e --applied"))
 @click.argument("revision")
 @click.option("--applied", "outcome", flag_value="applied",
               help="You finished the revision by hand: record it as applied.")

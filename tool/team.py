@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from tool.base import ToolState, cli, relative, reports_errors
+from tool.base import ToolState, cli, examples, relative, reports_errors
 
 
-@cli.command()
+@cli.command(epilog=examples("git merge origin/main && tool rebase"))
 @click.option("--onto", metavar="REF", help="The branch merged in (default: origin/main, main).")
 @click.pass_obj
 @reports_errors
@@ -27,7 +27,7 @@ def rebase(state: ToolState, onto: str | None) -> None:
     click.echo("review the revisions, then commit them with the snapshot")
 
 
-@cli.command()
+@cli.command(epilog=examples('tool merge -m "join the notes and sensors branches"'))
 @click.option("-m", "--message", default="merge heads", show_default=True)
 @click.pass_obj
 @reports_errors
@@ -40,7 +40,7 @@ def merge(state: ToolState, message: str) -> None:
     click.echo(f"wrote merge revision {done.revisions[0]}: {relative(done.paths[0], project)}")
 
 
-@cli.command()
+@cli.command(epilog=examples("tool squash --to 3f2a9c1b7d4e"))
 @click.option("--to", "to", required=True, metavar="REV",
               help="The last revision to fold into one (its id is kept).")
 @click.pass_obj

@@ -167,7 +167,8 @@ def test_snapshot_from_database_says_it_as_the_models_do(tmp_path: Path,
     reflection's own words (INTEGER() for Integer(), autoincrement on every column, an empty
     postgresql_include, postgresql_ignore_search_path on a table in another schema, MariaDB's
     int(11) and default engine and character set) were all differences from the models that
-    were none.  MariaDB names every primary key PRIMARY, so those names still differ."""
+    were none; so were MariaDB's PRIMARY for every primary key's name (spelled as the models
+    name it now)."""
     project = new_project(tmp_path / "proj", database_url)
     schema = database_url.startswith("postgresql")  # SQLite keeps no time zone flag either
     if schema:  # a key into another schema makes SQLAlchemy reflect with search-path options
@@ -191,13 +192,54 @@ def test_snapshot_from_database_says_it_as_the_models_do(tmp_path: Path,
     assert "ignore_search_path" not in "".join(
         path.read_text() for path in (reflected / "tables").glob("*.yaml"))
     diff = project.invoke("diff", "--base", str(reflected), "--head", "snapshot").out
-    if database_url.startswith("mysql"):
-        assert [line for line in diff.splitlines() if line[:2] in ("+ ", "- ", "~ ")] == [
-            f"{sign} primary key {name} on {table} (id)" for table in
-            ("growers", "harvests", "plants") for sign, name in
-            (("-", "(unnamed)"), ("+", f"pk_{table}"))], diff
-    else:
-        assert diff.startswith("No changes"), diff
+    assert diff.startswith("No changes"), diff
+
+
+DEFAULTS = """
+    import sqlalchemy as sa
+    from sqlalchemy import Column, Date, DateTime, Integer, MetaData, Numeric, String, Table
+
+    metadata = MetaData()  # no naming convention: each database names the keys its own way
+    things = Table(
+        "things", metadata, Column("id", Integer, primary_key=True),
+        Column("made", Date, server_default=sa.text("CURRENT_DATE")),
+        Column("at", DateTime, server_default=sa.func.now()),
+        Column("at2", DateTime, server_default=sa.text("CURRENT_TIMESTAMP")),
+        Column("status", String(20), server_default="ACTIVE"),
+        Column("n", Integer, server_default="0"), Column("ok", sa.Boolean,
+                                                          server_default=sa.false()),
+        Column("on", sa.Boolean, server_default=sa.text("true")),
+        Column("quote", String(20), server_default="it's"),
+        Column("price", Numeric(8, 2), server_default=sa.text("(1.50)")))
+    pairs = Table("pairs", metadata, Column("a", Integer), Column("b", String(10)),
+                  sa.PrimaryKeyConstraint("a", "b", name="pairs_key"))
+"""
+
+
+def test_snapshot_from_database_spells_defaults_and_keys_as_the_models_do(
+        tmp_path: Path, database_url: str) -> None:
+    """Each database respells defaults (MariaDB: curdate(), current_timestamp(), 0 for false;
+    PostgreSQL: 'ACTIVE'::character varying, false; SQLite: '0' and 1.50 without parentheses)
+    and names primary keys its own way (PostgreSQL things_pkey for an unnamed key, MariaDB
+    PRIMARY for all): on a database the tool built, the reflection said each differently from
+    the models.  A default that truly differs from the models' still shows."""
+    project = new_project(tmp_path / "proj", database_url)
+    (project.root / "models.py").write_text(textwrap.dedent(DEFAULTS))
+    project.invoke("snapshot", "-m", "initial")
+    project.invoke("apply")
+    reflected = project.root / "reflected"
+    project.invoke("snapshot", "--from-db", database_url, "--out", str(reflected))
+    diff = project.invoke("diff", "--base", str(reflected), "--head", "snapshot").out
+    assert diff.startswith("No changes"), diff
+    (project.root / "models.py").write_text(textwrap.dedent(DEFAULTS).replace(
+        'server_default="ACTIVE"', 'server_default="NEW"'))
+    again = project.root / "again"
+    project.invoke("snapshot", "--from-db", database_url, "--out", str(again))
+    diff = project.invoke("diff", "--base", str(again), "--head", "models").out
+    assert [line for line in diff.splitlines() if line[:2] in ("+ ", "- ", "~ ")] == [
+        "~ column things.status: server_default "
+        + {"postgresql": "text(\"'ACTIVE'::character varying\")"}.get(
+            database_url.split(":")[0], "text(\"'ACTIVE'\")") + " -> 'NEW'"], diff
 
 
 def test_baseline_lists_model_problems_with_the_differences(tmp_path: Path,

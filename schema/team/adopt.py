@@ -36,6 +36,7 @@ from ..snapshot.serialize import (
 )
 from ..snapshot.store import Manifest, sha256_bytes, table_fingerprint
 from ..verify.drift import metadata_of, schema_drift
+from .spelling import spelled_as
 
 FROM_DB_HEADER = "# Reflected from a database by `tool snapshot --from-db`.\n"
 
@@ -145,11 +146,13 @@ def snapshot_from_database(project: Project, url: str, out: Path | None = None) 
         tables = metadata_to_dicts(metadata, project.config.ignores)
     except UnsupportedConstruct as exc:
         raise SchemaToolError(f"database {mask_url(target)}: {exc}") from None
+    models = _models_or_snapshot(project)
     files = project.file_set("`tool snapshot --from-db`")
     out_store = type(store)(folder)
     hashes, fingerprints = {}, {}
     for key, data in sorted(tables.items()):
         as_models_say(data, dialect, defaults)
+        spelled_as(data, models.get(key), dialect)
         text = dump_table(data, FROM_DB_HEADER)
         hashes[key] = sha256_bytes(text.encode("utf-8"))
         fingerprints[key] = table_fingerprint(data)
@@ -159,6 +162,18 @@ def snapshot_from_database(project: Project, url: str, out: Path | None = None) 
     files.commit()
     return Adopted(revision, [], [out_store.manifest_path, *map(out_store.table_path, hashes)],
                    len(hashes))
+
+
+def _models_or_snapshot(project: Project) -> dict[str, TableDict]:
+    """What the models record of each table, for reflection to spell it as they do: the models'
+    tables that can be recorded, else (models that cannot be imported) the stored snapshot's,
+    else none."""
+    try:
+        return {key: table.data for key, table in checked_model_tables(project)[0].items()}
+    except SchemaToolError:
+        manifest = project.store.read_manifest()
+        return {} if manifest is None else {
+            key: project.store.read_table(key) for key in manifest.tables}
 
 
 def baseline_database(project: Project, revision: str = "head", url: str | None = None,

@@ -21,8 +21,7 @@ from sqlalchemy.sql.elements import TextClause
 
 from ..plan.type_checks import made_on
 from ..snapshot.expressions import literal_sql
-from .details import check_terms
-from .sql_shapes import Shape, sql_shape
+from .details import same_expression
 
 
 @dataclass(frozen=True)
@@ -81,7 +80,7 @@ def _differences(expected: list[Check], live: list[Check], dialect: str,
     for check in sorted(expected, key=lambda item: item.name is None):
         candidates = [item for item in unmatched if item.name == check.name or not check.name]
         found = next((item for item in candidates
-                      if _same(item.sqltext, check.sqltext, dialect)), None)
+                      if same_expression(item.sqltext, check.sqltext, dialect)), None)
         if found is not None:
             unmatched.remove(found)
         elif check.name and candidates:
@@ -94,14 +93,6 @@ def _differences(expected: list[Check], live: list[Check], dialect: str,
     lines.extend((check.label(), f"not in the snapshot (it checks {check.sqltext!r})")
                  for check in unmatched if check.name not in columns)
     return lines
-
-
-def _same(live: str, expected: str, dialect: str) -> bool:
-    """Whether two CHECK texts check the same, by shape; by terms where one cannot be parsed."""
-    shapes: list[Shape | None] = [sql_shape(text, dialect) for text in (live, expected)]
-    if None in shapes:
-        return check_terms(live) == check_terms(expected)
-    return shapes[0] == shapes[1]
 
 
 def _name(name: Any) -> str | None:

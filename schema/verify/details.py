@@ -1,14 +1,16 @@
 """What verification compares itself, because Alembic's comparison leaves it out:
-generated-column expressions (by their terms), primary keys, sequences,
-PostgreSQL ENUM values, IDENTITY options, MariaDB's AUTO_INCREMENT and the conditions of
-partial indexes.  Each check takes one shared inspector, so its cache serves them all, and
-returns one human line per difference.
+generated-column expressions, primary keys, sequences, PostgreSQL ENUM values, IDENTITY
+options, MariaDB's AUTO_INCREMENT and the conditions of partial indexes.  Each check takes one
+shared inspector, so its cache serves them all, and returns one human line per difference.
+Expressions are compared by shape (:func:`same_expression`): what a database adds when it
+stores one is no drift, a changed operator is.
 """
 
 from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import MetaData, Sequence
@@ -17,6 +19,7 @@ from sqlalchemy.exc import SAWarning
 
 from ..dialects.enums import enum_key, native_enum
 from ..dialects.sequences import serial_sequence
+from .sql_shapes import Shape, sql_shape
 
 
 def autoincrement_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
@@ -66,7 +69,7 @@ _IDENTITY_OPTIONS = ("always", "start", "increment", "minvalue", "maxvalue", "cy
 
 
 def computed_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
-    """Generated column expressions, compared by their terms (Alembic only warns)."""
+    """Generated column expressions, compared by shape (Alembic only warns)."""
     if inspector.dialect.name == "sqlite":
         # SQLAlchemy reads them from the CREATE TABLE text, which a later ADD COLUMN garbles
         # ("id * 3) STORED, c10 NUMERIC(12, 0"); unverifiable() says they are not verified.
@@ -79,7 +82,8 @@ def computed_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
         for live in inspector.get_columns(table.name, schema=table.schema):
             expected = generated.get(live["name"])
             sqltext = (live.get("computed") or {}).get("sqltext")
-            if expected is not None and sqltext and check_terms(sqltext) != check_terms(expected):
+            if expected is not None and sqltext and not same_expression(
+                    sqltext, expected, inspector.dialect.name):
                 lines.append(f"column {table.name}.{live['name']}: generated as {sqltext!r} in "
                              f"the database, the snapshot says {expected!r}")
     return lines
@@ -190,6 +194,17 @@ def check_terms(sqltext: str) -> set[str]:
     return terms
 
 
+def same_expression(live: str, expected: str, dialect: str,
+                    terms: Callable[[str], set[str]] = check_terms) -> bool:
+    """Whether a database's stored expression says what the snapshot's does: by shape
+    (``sql_shapes``: operators and structure, whatever each database adds); by ``terms`` where
+    either text cannot be parsed."""
+    shapes: list[Shape | None] = [sql_shape(text, dialect) for text in (live, expected)]
+    if None in shapes:
+        return terms(live) == terms(expected)
+    return shapes[0] == shapes[1]
+
+
 def _where_terms(sqltext: str) -> set[str]:
     """A partial index's condition compared like a CHECK body (:func:`check_terms`), plus how
     often it negates: ``x IS NULL`` and ``x IS NOT NULL`` mention the same terms."""
@@ -220,8 +235,9 @@ def partial_index_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
                 where.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
             found = live.get("dialect_options", {}).get(f"{dialect.name}_where")
             found = None if found is None else str(found)
-            if (expected is None) != (found is None) or (
-                    expected is not None and _where_terms(expected) != _where_terms(found)):
+            same = found == expected if None in (found, expected) else same_expression(
+                str(found), str(expected), dialect.name, _where_terms)
+            if not same:
                 lines.append(f"index {live['name']} on {table.name}: the database indexes "
                              f"{_rows(found)}, the snapshot says {_rows(expected)}")
     return lines

@@ -320,7 +320,10 @@ def default_to_sql(default: object, dialect: sa.Dialect) -> str | None:
         return "'" + arg.replace("'", "''") + "'"
     if isinstance(arg, elements.TextClause):
         return arg.text
-    return str(arg.compile(dialect=dialect))  # type: ignore[attr-defined]
+    # values written out, as DDL writes them (a function compiled with bound values, such as
+    # Prefect's now() on SQLite, read strftime(?, ?))
+    return str(arg.compile(dialect=dialect,  # type: ignore[attr-defined]
+                           compile_kwargs={"literal_binds": True}))
 
 
 def text_to_default(text: str) -> DefaultClause:

@@ -13,12 +13,13 @@ import warnings
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import MetaData, Sequence
+from sqlalchemy import Enum, MetaData, Sequence
 from sqlalchemy.engine import Inspector
 from sqlalchemy.exc import SAWarning
 
 from ..dialects.enums import enum_key, native_enum
 from ..dialects.sequences import serial_sequence
+from ..snapshot.serialize import table_key
 from .sql_shapes import Shape, sql_shape
 
 
@@ -134,8 +135,10 @@ def sequence_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
     return lines
 
 
-def enum_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
-    """PostgreSQL ENUM types and their values, which Alembic does not compare."""
+def enum_drift(inspector: Inspector, metadata: MetaData,
+               ignore: Callable[[str], bool] | None = None) -> list[str]:
+    """PostgreSQL ENUM types and their values, which Alembic does not compare; a type only
+    the tables ``ignore`` leaves to others use is theirs, not stray."""
     if inspector.dialect.name != "postgresql":
         return []
     expected: dict[tuple[str | None, str], list[str]] = {}
@@ -149,6 +152,11 @@ def enum_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
         list(item["labels"])
         for item in inspector.get_enums(schema="*")
     }
+    if ignore is not None and set(live) - set(expected):
+        schemas = {None} | {schema for schema, _ in live} | {
+            table.schema for table in metadata.tables.values()}
+        for key in _enums_of_ignored_tables(inspector, schemas, ignore):
+            live.pop(key, None)
     lines = []
     for key in sorted(set(expected) | set(live), key=str):
         name = ".".join(part for part in key if part)
@@ -160,6 +168,23 @@ def enum_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
             lines.append(f"enum type {name}: values are {live[key]} in the database, "
                          f"the snapshot says {expected[key]}")
     return lines
+
+
+def _enums_of_ignored_tables(inspector: Inspector, schemas: set[str | None],
+                             ignore: Callable[[str], bool]) -> set[tuple[str | None, str]]:
+    """The ENUM types that columns of the ignored tables in ``schemas`` use."""
+    default_schema = inspector.dialect.default_schema_name
+    found = set()
+    for schema in schemas:
+        for table in inspector.get_table_names(schema=schema):
+            if not ignore(table_key(schema, table)):
+                continue
+            for column in inspector.get_columns(table, schema=schema):
+                type_ = column["type"]
+                if isinstance(type_, Enum) and type_.name:
+                    found.add((None if type_.schema in (None, default_schema) else type_.schema,
+                               str(type_.name)))
+    return found
 
 
 _SQL_WORDS = frozenset("and or not between is null in any array like ilike true false".split())

@@ -130,7 +130,7 @@ def schema_drift(
     lines.extend(computed_drift(inspector, metadata))
     lines.extend(sequence_drift(inspector, metadata))
     lines.extend(primary_key_drift(inspector, metadata))
-    lines.extend(enum_drift(inspector, metadata))
+    lines.extend(enum_drift(inspector, metadata, ignore))
     lines.extend(identity_drift(inspector, metadata))
     lines.extend(autoincrement_drift(inspector, metadata))
     lines.extend(partial_index_drift(inspector, metadata))

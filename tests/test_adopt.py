@@ -213,16 +213,27 @@ DEFAULTS = """
         Column("price", Numeric(8, 2), server_default=sa.text("(1.50)")))
     pairs = Table("pairs", metadata, Column("a", Integer), Column("b", String(10)),
                   sa.PrimaryKeyConstraint("a", "b", name="pairs_key"))
+    tasks = Table(  # celery's: a variant for another database, a sequence, options for SQLite
+        "tasks", metadata,
+        Column("id", Integer().with_variant(sa.BigInteger(), "mssql"), sa.Sequence("task_seq"),
+               primary_key=True, autoincrement=True),
+        Column("task_id", String(155), unique=True), Column("owner", String(20), index=True),
+        Column("code", String(20)), sa.UniqueConstraint("owner", "code"),
+        sa.Index("ix_tasks_code", "code", postgresql_where=sa.text("code IS NOT NULL"),
+                 mysql_length=10),
+        sqlite_autoincrement=True)
 """
 
 
 def test_snapshot_from_database_spells_defaults_and_keys_as_the_models_do(
         tmp_path: Path, database_url: str) -> None:
     """Each database respells defaults (MariaDB: curdate(), current_timestamp(), 0 for false;
-    PostgreSQL: 'ACTIVE'::character varying, false; SQLite: '0' and 1.50 without parentheses)
-    and names primary keys its own way (PostgreSQL things_pkey for an unnamed key, MariaDB
-    PRIMARY for all): on a database the tool built, the reflection said each differently from
-    the models.  A default that truly differs from the models' still shows."""
+    PostgreSQL: 'ACTIVE'::character varying, false; SQLite: '0' and 1.50 without parentheses),
+    names keys its own way (PostgreSQL things_pkey and tasks_task_id_key for unnamed ones,
+    MariaDB PRIMARY for all and a unique index task_id for an unnamed unique constraint) and
+    cannot hold what is for other databases (a type's variant, options) or only SQLAlchemy's
+    (a column's Sequence): on a database the tool built, the reflection said each differently
+    from the models.  A default that truly differs from the models' still shows."""
     project = new_project(tmp_path / "proj", database_url)
     (project.root / "models.py").write_text(textwrap.dedent(DEFAULTS))
     project.invoke("snapshot", "-m", "initial")

@@ -11,6 +11,7 @@ only where the models' spelling means exactly the same there.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from typing import Any
 
@@ -59,6 +60,21 @@ def server_defaults(connection: Connection) -> dict[str, str]:
         "information_schema.schemata WHERE schema_name = DATABASE()").one()
     return {"mysql_engine": str(engine), "mysql_default charset": str(charset),
             "mysql_collate": str(collate)}
+
+
+def sqlite_autoincrement(connection: Connection) -> set[str]:
+    """SQLite: the tables created with AUTOINCREMENT (``sqlite_autoincrement``), which
+    SQLAlchemy does not reflect; they are the ones ``sqlite_sequence`` is kept for."""
+    if connection.dialect.name != "sqlite":
+        return set()
+    rows = connection.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql IS NOT NULL")
+    return {name for name, sql in rows if _AUTOINCREMENT.search(sql)}
+
+
+# AUTOINCREMENT as a word of the statement, not inside a name or a string literal
+_AUTOINCREMENT = re.compile(r"""^(?:[^'"`\[]|'[^']*'|"[^"]*"|`[^`]*`|\[[^\]]*\])*?"""
+                            r"\bAUTOINCREMENT\b", re.IGNORECASE | re.DOTALL)
 
 
 def as_models_say(data: TableDict, dialect: Dialect, defaults: dict[str, str]) -> None:
@@ -144,14 +160,19 @@ def _drop_key_indexes(data: TableDict) -> None:
 
 def _drop_implied_autoincrement(data: TableDict) -> None:
     """Reflection gives every column ``autoincrement``; the models' default (``auto``) means
-    true for a lone integer primary key without foreign key or default, false for the rest."""
-    key_columns = data.get("primary_key", {}).get("columns", [])
-    referring = {name for fk in data.get("foreign_keys", []) for name in fk["columns"]}
+    what :func:`implied_autoincrement` says."""
     for column in data["columns"]:
         if "autoincrement" not in column or "identity" in column:
             continue
-        implied = (key_columns == [column["name"]] and column["name"] not in referring
-                   and "server_default" not in column
-                   and isinstance(text_to_type(column["type"]), Integer))
-        if column["autoincrement"] is implied:
+        if column["autoincrement"] is implied_autoincrement(data, column):
             del column["autoincrement"]
+
+
+def implied_autoincrement(data: TableDict, column: dict[str, Any]) -> bool:
+    """What ``autoincrement="auto"`` (the models' default) means for ``column`` of ``data``:
+    true for a lone integer primary key without foreign key or default, false for the rest."""
+    key_columns = data.get("primary_key", {}).get("columns", [])
+    referring = {name for fk in data.get("foreign_keys", []) for name in fk["columns"]}
+    return (key_columns == [column["name"]] and column["name"] not in referring
+            and "server_default" not in column
+            and isinstance(text_to_type(column["type"]), Integer))

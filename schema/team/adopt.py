@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, inspect
 from sqlalchemy.engine import Connection, Dialect
 
 from ..apply.history import State, record
@@ -26,7 +26,12 @@ from ..database import mask_url, run_on_connection
 from ..errors import SchemaToolError
 from ..project import Project
 from ..review.compare import revision_side, side_metadata
-from ..snapshot.reflected import as_models_say, reflect_tables, server_defaults
+from ..snapshot.reflected import (
+    as_models_say,
+    reflect_tables,
+    server_defaults,
+    sqlite_autoincrement,
+)
 from ..snapshot.serialize import (
     TableDict,
     UnsupportedConstruct,
@@ -136,12 +141,18 @@ def snapshot_from_database(project: Project, url: str, out: Path | None = None) 
                               "write the reflected snapshot elsewhere")
     target = project.url(url)
 
-    def reflect(connection: Connection) -> tuple[str | None, MetaData, Dialect, dict[str, str]]:
+    def reflect(connection: Connection) -> tuple[str | None, MetaData, Dialect, dict[str, str],
+                                                  list[str]]:
         metadata = reflect_tables(connection, skip=BOOKKEEPING_TABLES)
+        for name in sqlite_autoincrement(connection):  # SQLAlchemy does not reflect it
+            if name in metadata.tables:
+                metadata.tables[name].dialect_kwargs["sqlite_autoincrement"] = True
+        sequences = inspect(connection).get_sequence_names() \
+            if connection.dialect.supports_sequences else []
         return (current_revision(connection), metadata, connection.dialect,
-                server_defaults(connection))
+                server_defaults(connection), sequences)
 
-    revision, metadata, dialect, defaults = run_on_connection(target, reflect)
+    revision, metadata, dialect, defaults, sequences = run_on_connection(target, reflect)
     try:
         tables = metadata_to_dicts(metadata, project.config.ignores)
     except UnsupportedConstruct as exc:
@@ -152,7 +163,7 @@ def snapshot_from_database(project: Project, url: str, out: Path | None = None) 
     hashes, fingerprints = {}, {}
     for key, data in sorted(tables.items()):
         as_models_say(data, dialect, defaults)
-        spelled_as(data, models.get(key), dialect)
+        spelled_as(data, models.get(key), dialect, sequences)
         text = dump_table(data, FROM_DB_HEADER)
         hashes[key] = sha256_bytes(text.encode("utf-8"))
         fingerprints[key] = table_fingerprint(data)

@@ -2,46 +2,168 @@
 
 ``snapshot.reflected`` takes out what is only how SQLAlchemy reflects; what remains is the
 database's own words for things the models say another way, and on a database the tool built
-``tool diff`` against the models' snapshot listed them as changes that are none: a default
-(MariaDB keeps ``CURRENT_DATE`` as ``curdate()`` and ``false()`` as ``0``, PostgreSQL ``'x'`` as
-``'x'::character varying``, SQLite ``(1.50)`` as ``1.50``) and the primary key's name (MariaDB
-calls every one ``PRIMARY``; PostgreSQL names an unnamed one ``<table>_pkey``).  Each is spelled
-as the models' table does only where verification counts both as one on that database, so a
-real difference still shows.
+``tool diff`` against the models' snapshot listed them as changes that are none:
+
+* a default: MariaDB keeps ``CURRENT_DATE`` as ``curdate()`` and ``false()`` as ``0``,
+  PostgreSQL ``'x'`` as ``'x'::character varying``, SQLite ``(1.50)`` as ``1.50``;
+* the name of a key: MariaDB calls every primary key ``PRIMARY``; PostgreSQL names an unnamed
+  one ``<table>_pkey`` and an unnamed unique constraint ``<table>_<columns>_key``; MariaDB
+  keeps a unique constraint as a unique index, named after its first column when unnamed;
+* what this database cannot hold at all: a type's variant or a table's or index's options for
+  another database, a column numbered from a ``Sequence`` by SQLAlchemy (the database sees a
+  plain column, and the sequence on its own where it has sequences).
+
+Each is spelled as the models' table does only where both mean the same on that database
+(defaults as verification compares them, types by their DDL there), so a real difference
+still shows.
 """
 
 from __future__ import annotations
 
-from sqlalchemy.engine import Dialect
+from collections.abc import Collection
+from typing import Any
 
-from ..snapshot.expressions import default_to_sql, text_to_default
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import CompileError
+from sqlalchemy.types import SchemaType
+
+from ..snapshot.expressions import default_to_sql, text_to_default, text_to_type
+from ..snapshot.reflected import implied_autoincrement
 from ..snapshot.serialize import TableDict
 from ..verify.defaults import normalize_default
+from ..verify.details import same_expression
+
+# Dialect-option prefixes of each database (MariaDB reads mysql_ and mariadb_ options).
+_OWN_PREFIXES = {"mysql": ("mysql_", "mariadb_")}
 
 
-def spelled_as(data: TableDict, models: TableDict | None, dialect: Dialect) -> None:
+def spelled_as(data: TableDict, models: TableDict | None, dialect: Dialect,
+               sequences: Collection[str] = ()) -> None:
     """Spell the reflected table ``data`` as the models' ``models`` do wherever they mean the
-    same on ``dialect``: its defaults (compared as verification compares them) and its primary
-    key's name.  Without the models' table, the name the database gives an unnamed key is
-    dropped (what models that name none record)."""
-    key = data.get("primary_key")
-    wanted = (models or {}).get("primary_key")
-    if key is not None:
-        unnamed = {"postgresql": f"{data['name']}_pkey"}.get(dialect.name)
-        if wanted is not None and wanted["columns"] == key["columns"] and (
-                dialect.name == "mysql" or key["name"] in (wanted["name"], unnamed)):
-            key["name"] = wanted["name"]  # MariaDB keeps no name to compare
-        elif key["name"] == unnamed:
-            key["name"] = None
-    theirs = {column["name"]: column for column in (models or {}).get("columns", [])}
+    same on ``dialect`` (``sequences``: the database's sequence names).  Without the models'
+    table, the name the database gives an unnamed key is dropped (what models that name none
+    record)."""
+    _key_name(data, (models or {}).get("primary_key"), dialect)
+    if models is None:
+        return
+    _unique_names(data, models, dialect)
+    _other_options(data, models, dialect)
+    theirs = {column["name"]: column for column in models["columns"]}
     for column in data["columns"]:
-        default, their = column.get("server_default"), theirs.get(column["name"], {})
-        if default is not None and "server_default" in their and _same_default(
-                default, their["server_default"], dialect):
-            column["server_default"] = their["server_default"]
+        their = theirs.get(column["name"])
+        if their is not None:
+            _column(column, their, dialect, sequences)
+            _autoincrement(data, column, their)
+
+
+def _key_name(data: TableDict, wanted: dict[str, Any] | None, dialect: Dialect) -> None:
+    key = data.get("primary_key")
+    if key is None:
+        return
+    unnamed = {"postgresql": f"{data['name']}_pkey"}.get(dialect.name)
+    if wanted is not None and wanted["columns"] == key["columns"] and (
+            dialect.name == "mysql" or key["name"] in (wanted["name"], unnamed)):
+        key["name"] = wanted["name"]  # MariaDB keeps no name to compare
+    elif key["name"] == unnamed:
+        key["name"] = None
+
+
+def _unique_names(data: TableDict, models: TableDict, dialect: Dialect) -> None:
+    """PostgreSQL's name for an unnamed unique constraint; MariaDB's unique index for one."""
+    for wanted in models.get("unique_constraints", []):
+        columns = wanted["columns"]
+        if dialect.name == "postgresql" and wanted["name"] is None:
+            default = f"{data['name']}_{'_'.join(columns)}_key"
+            for unique in data.get("unique_constraints", []):
+                if unique["columns"] == columns and unique["name"] == default:
+                    unique["name"] = None
+        elif dialect.name == "mysql":
+            _mariadb_unique(data, wanted)
+
+
+def _mariadb_unique(data: TableDict, wanted: dict[str, Any]) -> None:
+    """The unique index MariaDB keeps for the models' unique constraint ``wanted`` (named as
+    it is, or after its first column, ``_2``... when taken), recorded as that constraint."""
+    first = wanted["columns"][0]
+    for index in data.get("indexes", []):
+        name = index["name"]
+        auto = name == first or (name.startswith(f"{first}_") and name[len(first) + 1:].isdigit())
+        if (index.get("unique") and index["columns"] == wanted["columns"]
+                and set(index) == {"name", "columns", "unique"}
+                and (name == wanted["name"] or (wanted["name"] is None and auto))):
+            data["indexes"].remove(index)
+            if not data["indexes"]:
+                del data["indexes"]
+            data.setdefault("unique_constraints", []).append(dict(wanted))
+            return
+
+
+def _other_options(data: TableDict, models: TableDict, dialect: Dialect) -> None:
+    """The models' table and index options for other databases (this one cannot hold them),
+    and their own index options where the database respells them."""
+    own = _OWN_PREFIXES.get(dialect.name, (f"{dialect.name}_",))
+    indexes = {index["name"]: index for index in models.get("indexes", [])}
+    pairs = [(data, models)] + [(index, indexes[index["name"]])
+                                for index in data.get("indexes", []) if index["name"] in indexes]
+    for reflected, their in pairs:
+        options = reflected.get("dialect_options", {})
+        kept = {key: value for key, value in their.get("dialect_options", {}).items()
+                if not key.startswith(own) or (key in options and _same_option(
+                    key, options[key], value, reflected.get("columns", []), dialect))}
+        if kept:
+            reflected["dialect_options"] = {**options, **kept}
+
+
+def _same_option(key: str, reflected: Any, models: Any, columns: list[str],
+                 dialect: Dialect) -> bool:
+    """A partial index's condition as the database stores it (PostgreSQL adds parentheses and
+    casts); MariaDB's prefix length per column for the models' one length of all."""
+    if key.endswith("_where"):
+        return same_expression(str(reflected), str(models), dialect.name)
+    if key.endswith("_length") and isinstance(models, int):
+        return reflected == dict.fromkeys(columns, models)
+    return False
+
+
+def _column(column: dict[str, Any], their: dict[str, Any], dialect: Dialect,
+            sequences: Collection[str]) -> None:
+    """The models' default and type where they mean the same here, and their sequence where
+    SQLAlchemy numbers the column from it (invisible to the database as the column's)."""
+    default = column.get("server_default")
+    if default is not None and "server_default" in their and _same_default(
+            default, their["server_default"], dialect):
+        column["server_default"] = their["server_default"]
+    if column["type"] != their["type"] and _same_type(column["type"], their["type"], dialect):
+        column["type"] = their["type"]
+    sequence = their.get("sequence")
+    if sequence is not None and "sequence" not in column and (
+            not dialect.supports_sequences or sequence["name"] in sequences):
+        column["sequence"] = sequence
+        if "autoincrement" in their:
+            column["autoincrement"] = their["autoincrement"]
+
+
+def _autoincrement(data: TableDict, column: dict[str, Any], their: dict[str, Any]) -> None:
+    """The models' explicit ``autoincrement`` where it says what the reflection implies."""
+    if "autoincrement" not in column and their.get("autoincrement") is implied_autoincrement(
+            data, column):
+        column["autoincrement"] = their["autoincrement"]
 
 
 def _same_default(reflected: str, models: str, dialect: Dialect) -> bool:
     """Whether two recorded defaults are one on ``dialect``, as verification compares them."""
     return normalize_default(default_to_sql(text_to_default(reflected), dialect)) == \
         normalize_default(default_to_sql(text_to_default(models), dialect))
+
+
+def _same_type(reflected: str, models: str, dialect: Dialect) -> bool:
+    """Whether two recorded types make the same DDL on ``dialect`` (a variant for another
+    database, say).  Types that make constraints or types of their own (Enum, Boolean) are
+    not judged by their DDL."""
+    types = [text_to_type(text) for text in (reflected, models)]
+    if any(isinstance(type_, SchemaType) for type_ in types):
+        return False
+    try:
+        return types[0].compile(dialect=dialect) == types[1].compile(dialect=dialect)
+    except CompileError:
+        return False

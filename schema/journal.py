@@ -21,7 +21,6 @@ command holds is waited for, never touched.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shutil
@@ -34,6 +33,7 @@ from typing import Any
 
 from .errors import SchemaToolError
 from .faults import Point, reached
+from .file_locks import fsync_directory, open_for_lock, release, try_lock
 
 JOURNAL = ".tool-journal"
 BEGUN, PLAN, COMMITTED = "begun.json", "plan.json", "committed"
@@ -194,7 +194,7 @@ class Journal:
 
     def _release(self) -> None:
         if self._fd is not None:
-            os.close(self._fd)  # closing releases the lock
+            release(self._fd)
             self._fd = None
 
     def _relative(self, path: Path) -> str:
@@ -232,7 +232,7 @@ def recover(root: Path) -> Recovery | None:
         shutil.rmtree(directory, ignore_errors=True)
         return recovery
     finally:
-        os.close(fd)
+        release(fd)
 
 
 def write_error(exc: OSError, root: Path, outcome: str) -> SchemaToolError:
@@ -295,7 +295,7 @@ def _write_record(path: Path, data: dict[str, Any]) -> None:
     except OSError as exc:  # a failed flush names no file
         raise OSError(exc.errno, exc.strerror, str(path)) from None
     os.replace(part, path)
-    _fsync_directory(path.parent)
+    fsync_directory(path.parent)
 
 
 def _read_record(path: Path) -> dict[str, Any]:
@@ -307,28 +307,17 @@ def _read_record(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _lock(directory: Path, wait: float = 0.0) -> int:
     """An exclusive lock on ``directory``, waiting up to ``wait`` seconds for its holder."""
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    fd = open_for_lock(directory)
     deadline = time.monotonic() + wait
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return fd
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
-                os.close(fd)
-                raise SchemaToolError(f"{directory}: another tool command has been writing "
-                                      f"this project's files for over {wait:g} s") from None
-            time.sleep(0.1)
+    while not try_lock(fd):
+        if time.monotonic() >= deadline:
+            os.close(fd)
+            raise SchemaToolError(f"{directory}: another tool command has been writing "
+                                  f"this project's files for over {wait:g} s")
+        time.sleep(0.1)
+    return fd
 
 
 def _remove_unlocked(directory: Path) -> None:
@@ -340,4 +329,4 @@ def _remove_unlocked(directory: Path) -> None:
     try:
         shutil.rmtree(directory, ignore_errors=True)
     finally:
-        os.close(fd)
+        release(fd)

@@ -17,8 +17,8 @@ MODULES = sorted(path for path in SCHEMA.rglob("*.py") if "templates" not in pat
 # Earlier stages first; a module may import its own stage and any earlier one.
 STAGES = ("base", "snapshot", "dialects", "project", "diff", "plan", "author", "verify",
           "review", "apply", "team")
-BASE = {"errors", "faults", "journal", "files", "database", "config", "rules", "source_text",
-        "mysql_reflection"}
+BASE = {"errors", "faults", "journal", "files", "file_locks", "database", "config", "rules",
+        "source_text", "mysql_reflection"}
 
 
 def _stage(module: str) -> str:

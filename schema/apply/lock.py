@@ -5,7 +5,8 @@
   CONCURRENTLY`` of the holder would have to wait for.
 * MariaDB/MySQL: ``GET_LOCK`` on a connection of its own (the lock is server-wide, so its name
   carries the database's).
-* SQLite: an exclusive ``flock`` on ``<database file>.lock``.
+* SQLite: an exclusive lock (``flock``; ``msvcrt.locking`` on Windows) on
+  ``<database file>.lock``.
 
 All three belong to a connection or an open file, so a killed holder never leaves a stale lock:
 the server (or the kernel) releases it when the holder's connection or file goes away.
@@ -14,7 +15,6 @@ the server (or the kernel) releases it when the holder's connection or file goes
 from __future__ import annotations
 
 import errno
-import fcntl
 import hashlib
 import os
 import socket
@@ -30,7 +30,11 @@ from sqlalchemy.engine import Connection
 
 from ..database import sqlite_file
 from ..errors import LockTimeout, SchemaToolError
+from ..file_locks import try_lock, unlock
 
+# Windows has neither flag (and links there need privileges); the checks below still refuse
+# anything but a plain file of its own.
+_NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 LOCK_NAME = "schema-tool apply"
 POLL_SECONDS = 0.2
 NOTE_BYTES = 256  # the holder's note in a SQLite lock file, padded to this width
@@ -144,7 +148,7 @@ def _open_lock_file(path: Path, flags: int) -> int:
     """The lock file, never through a symbolic link (whose target the holder's note would
     overwrite) and never anything but a plain file of its own."""
     try:
-        fd = os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
+        fd = os.open(path, flags | _NO_FOLLOW, 0o644)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise SchemaToolError(f"{path}: the deploy lock file is a symbolic link; remove it "
@@ -163,26 +167,20 @@ def _file_lock(path: Path, timeout: float) -> Iterator[None]:
     # never truncated: the holder's note is written over a fixed-width, blank-padded field
     fd = _open_lock_file(path, os.O_RDWR | os.O_CREAT)
     try:
-        def attempt() -> bool:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return False
-            return True
-
-        _poll(attempt, timeout, lambda: _file_holder(path))
+        _poll(lambda: try_lock(fd), timeout, lambda: _file_holder(path))
         _write_note(fd, f"{whoami()}, since {time.strftime('%c')}")
         try:
             yield
         finally:
             _write_note(fd, "")
-            fcntl.flock(fd, fcntl.LOCK_UN)
+            unlock(fd)
     finally:
         os.close(fd)
 
 
 def _write_note(fd: int, note: str) -> None:
-    os.pwrite(fd, note.encode()[:NOTE_BYTES - 1].ljust(NOTE_BYTES - 1) + b"\n", 0)
+    os.lseek(fd, 0, os.SEEK_SET)
+    os.write(fd, note.encode()[:NOTE_BYTES - 1].ljust(NOTE_BYTES - 1) + b"\n")
 
 
 def _file_holder(path: Path) -> Holder | None:
@@ -190,12 +188,11 @@ def _file_holder(path: Path) -> Holder | None:
         return None
     fd = _open_lock_file(path, os.O_RDONLY)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            note = os.pread(fd, NOTE_BYTES, 0).decode("utf-8", errors="replace").strip()
+        if not try_lock(fd, shared=True):
+            os.lseek(fd, 0, os.SEEK_SET)
+            note = os.read(fd, NOTE_BYTES).decode("utf-8", errors="replace").strip()
             return Holder(f"{note or 'another process'}, lock file {path}")
-        fcntl.flock(fd, fcntl.LOCK_UN)
+        unlock(fd)
         return None
     finally:
         os.close(fd)

@@ -4,6 +4,10 @@ markdown and JSON outputs checked against fixtures (``tests/review_fixtures``)."
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -144,6 +148,31 @@ def test_diff_against_a_git_ref_reads_the_committed_snapshot(reviewed: Project) 
     missing = reviewed.run("diff", "--base", "no-such-ref", check=False)
     assert missing.code == 2 and missing.err.startswith("error: git ref 'no-such-ref'")
     assert missing.err.count("\n") == 1
+
+
+def test_git_is_read_through_one_batch_in_any_language(reviewed: Project,
+                                                       tmp_path: Path) -> None:
+    """A git side is read by one `git cat-file --batch` (it was one `git show` per file), its
+    answers do not depend on git's language, and a ref is never taken for an option."""
+    git(reviewed.root, "init", "-q", "-b", "main")
+    git(reviewed.root, "add", "-A")
+    git(reviewed.root, "commit", "-qm", "before")
+    reviewed.write_models(AFTER.replace("growers", "farmers"))
+    calls = tmp_path / "git-calls"
+    wrapper = tmp_path / "bin" / "git"
+    wrapper.parent.mkdir()
+    real = shutil.which("git")
+    wrapper.write_text(f'#!/bin/sh\necho "$1" >> {calls}\nexec {real} "$@"\n')
+    wrapper.chmod(0o755)
+    env = {**reviewed.env(), "PATH": f"{wrapper.parent}:{os.environ['PATH']}",
+           "LANGUAGE": "de", "LC_ALL": "de_DE.UTF-8"}
+    done = subprocess.run([sys.executable, "-m", "tool", "diff", "--base", "main"],
+                          cwd=reviewed.root, env=env, capture_output=True, text=True)
+    assert done.returncode == 0 and "+ table farmers" in done.stdout, done.stderr
+    assert sorted(calls.read_text().split()) == ["cat-file", "rev-parse", "rev-parse"]
+    option = reviewed.run("diff", "--base=--output=stolen", check=False)
+    assert option.code == 2 and option.err.startswith("error: git ref '--output=stolen'")
+    assert not (reviewed.root / "stolen").exists()
 
 
 def test_a_ref_without_snapshot_compares_from_an_empty_schema(reviewed: Project) -> None:

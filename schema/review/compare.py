@@ -8,7 +8,6 @@ from the manifest notes of revisions the head side has and the base side lacks.
 
 from __future__ import annotations
 
-import subprocess
 import textwrap
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from ..snapshot.safe_yaml import decode
 from ..snapshot.serialize import TableDict, naming_convention
 from ..snapshot.store import MANIFEST, Manifest, SnapshotStore
 from ..verify.drift import metadata_of
+from .git import GitRepository
 
 MODELS, SNAPSHOT = "models", "snapshot"
 
@@ -110,41 +110,26 @@ def open_side(project: Project, spec: str) -> Side:
     return _git_side(project, spec)
 
 
-def _git_side(project: Project, ref: str) -> Side:
-    """The snapshot committed at ``ref``, read with ``git show`` (nothing is checked out)."""
+def _git_side(project: Project, ref: str, repository: GitRepository | None = None) -> Side:
+    """The snapshot committed at ``ref`` (nothing is checked out)."""
     store = project.store
-    folder = store.directory.resolve()
+    repository = repository or GitRepository(project.config.root)
+    commit = repository.commit(ref)
 
     def show(path: Path) -> str:
-        relative = path.resolve().relative_to(project.config.root.resolve())
-        try:
-            result = subprocess.run(["git", "show", f"{ref}:./{relative.as_posix()}"],
-                                    cwd=project.config.root, capture_output=True, check=False)
-        except FileNotFoundError:
-            raise SchemaToolError("--base/--head: git is not installed") from None
-        if result.returncode != 0:
-            stderr = result.stderr.decode("utf-8", "replace").strip()
-            problem = stderr.splitlines()[-1] if stderr else ""
-            raise _MissingAtRef(f"git ref {ref!r}: {problem or 'cannot read ' + str(relative)}")
-        return decode(f"{ref}:{relative.as_posix()}", result.stdout)
+        data = repository.read(commit, path)
+        if data is None:
+            raise SchemaToolError(f"git ref {ref!r}: {repository.name(path)} is not in it")
+        return decode(f"{ref}:{repository.name(path)}", data)
 
-    try:
-        text = show(folder / MANIFEST)
-    except _MissingAtRef as exc:
-        if "exists on disk, but not in" in str(exc) or "does not exist in" in str(exc):
-            return Side(ref, {}, lambda key: {})  # no snapshot yet at that ref
-        raise SchemaToolError(str(exc)) from None
-    label = f"{ref}:{MANIFEST}"
-    manifest = SnapshotStore.parse_manifest(label, text)
+    if repository.read(commit, store.manifest_path) is None:
+        return Side(ref, {}, lambda key: {})  # no snapshot yet at that ref
+    manifest = SnapshotStore.parse_manifest(f"{ref}:{MANIFEST}", show(store.manifest_path))
     return Side(ref, dict(manifest.tables),
                 lambda key: parse_table(f"{ref}:{store.table_path(key).name}",
                                         show(store.table_path(key))),
                 manifest, naming_convention=manifest.naming_convention,
                 fingerprints=manifest.fingerprints or None)
-
-
-class _MissingAtRef(SchemaToolError):
-    pass
 
 
 def review(project: Project, base_spec: str = SNAPSHOT, head_spec: str = MODELS) -> Review:
@@ -201,16 +186,13 @@ def revision_side(project: Project, revision: str | None, ref: str = "HEAD") -> 
         manifest = None
     if manifest is not None and manifest.head == revision:
         return open_side(project, SNAPSHOT)
-    relative = project.store.manifest_path.resolve().relative_to(project.config.root.resolve())
     try:
-        log = subprocess.run(["git", "log", "--full-history", "--format=%H", ref, "--",
-                              relative.as_posix()],
-                             cwd=project.config.root, capture_output=True, text=True,
-                             check=False)
-    except FileNotFoundError:
+        repository = GitRepository(project.config.root)
+        commits = repository.commits_touching(ref, project.store.manifest_path)
+    except SchemaToolError:  # no git, no repository, or no such ref: no side to show
         return None
-    for commit in log.stdout.split() if log.returncode == 0 else []:
-        side = _git_side(project, commit)
+    for commit in commits:
+        side = _git_side(project, commit, repository)
         if side.manifest is not None and side.manifest.head == revision:
             return Side(f"{revision} (git {commit[:12]})", side.hashes, side.read, side.manifest,
                         naming_convention=side.naming_convention,

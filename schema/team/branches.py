@@ -15,7 +15,6 @@ Both refuse, naming the objects, when the two branches changed the same object.
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +38,7 @@ from ..diff.renames import Renames
 from ..errors import SchemaToolError
 from ..project import Project
 from ..review.compare import Side, open_side, revision_side, side_tables
+from ..review.git import GitRepository
 from ..rules import Severity
 from ..snapshot.serialize import TableDict, naming_convention
 from .combine import Combined, changes_between, combine, diff_between
@@ -134,11 +134,13 @@ def merge(project: Project, message: str) -> Rewritten:
 
 
 def _default_ref(project: Project) -> str:
+    repository = GitRepository(project.config.root)
     for ref in DEFAULT_REFS:
-        found = subprocess.run(["git", "rev-parse", "--verify", "--quiet", ref],
-                               cwd=project.config.root, capture_output=True, check=False)
-        if found.returncode == 0:
-            return ref
+        try:
+            repository.commit(ref)
+        except SchemaToolError:
+            continue
+        return ref
     raise SchemaToolError(f"none of {', '.join(DEFAULT_REFS)} exists: pass --onto REF")
 
 

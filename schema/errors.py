@@ -31,6 +31,15 @@ class ModelProblems(SchemaToolError):
         super().__init__("\n".join(self.problems))
 
 
+class PlanProblems(SchemaToolError):
+    """Changes the targets cannot make, each naming its table or column, all of them at once:
+    the CLI prints one ``error:`` line each (the message joins them on one line)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
 class SnapshotFileError(SchemaToolError):
     """A snapshot or manifest file that cannot be read, with its path and line when known."""
 

@@ -290,9 +290,9 @@ def test_unnamed_foreign_keys_in_a_cycle_are_named_in_the_error(sqlite_project: 
     how = ('so it is added after the tables and needs a name: ForeignKey(..., name="...") or '
            'ForeignKeyConstraint(..., name="..."), or a naming convention for "fk"')
     assert result.err.splitlines() == [
-        f"error: models: table plants: the foreign key on (grower_id) to growers is in a cycle, "
+        f"error: table plants: the foreign key on (grower_id) to growers is in a cycle, "
         f"{how}",
-        f"error: models: table pots: the foreign key on (plant_id) to plants is use_alter, {how}"]
+        f"error: table pots: the foreign key on (plant_id) to plants is use_alter, {how}"]
     assert written_files(sqlite_project) == before
 
 
@@ -316,7 +316,7 @@ def test_unnamed_keys_to_a_new_unique_constraint_are_all_named_in_the_error(
     result = sqlite_project.run("snapshot", "-m", "x", check=False)
     assert result.code == 2 and result.out == "", result
     assert result.err.splitlines() == [
-        f"error: models: table {name}: the foreign key on (grower_code) to growers (code), whose "
+        f"error: table {name}: the foreign key on (grower_code) to growers (code), whose "
         "unique constraint or type changes in the same step, needs a name: ForeignKey(..., "
         'name="...") or ForeignKeyConstraint(..., name="..."), or a naming convention for "fk"'
         for name in ("plants", "pots")]

@@ -34,7 +34,7 @@ from schema.author.revision import render_item
 from schema.config import KNOWN_DATABASES
 from schema.diff import diff_with_renames
 from schema.diff.renames import Renames
-from schema.errors import SchemaToolError
+from schema.errors import PlanProblems, SchemaToolError
 from schema.plan.planner import plan_operations
 from schema.snapshot.serialize import metadata_to_dicts, naming_convention
 
@@ -236,3 +236,20 @@ def test_a_change_no_target_can_make_is_refused_naming_the_column() -> None:
 
     with pytest.raises(SchemaToolError, match="growers.id"):
         plan(_growers, after)
+
+
+def test_every_change_no_target_can_make_is_refused_at_once() -> None:
+    def before(metadata: MetaData) -> None:
+        _growers(metadata)
+        Table("orders", metadata, Column("id", Integer, primary_key=True))
+
+    def after(metadata: MetaData) -> None:
+        Table("growers", metadata, Column("id", Integer, Identity(), primary_key=True),
+              Column("name", String(50)))
+        Table("orders", metadata, Column("id", Integer, primary_key=True),
+              sqlite_autoincrement=True)
+
+    with pytest.raises(PlanProblems) as refused:
+        plan(before, after)
+    assert [problem.split(":")[0] for problem in refused.value.problems] == [
+        "table orders", "column growers.id"], refused.value.problems

@@ -30,7 +30,7 @@ from .enums import (
     IS_PG,
     Dependent,
     EnumKey,
-    TableLookup,
+    Keeping,
     around,
     convert,
     default_sql,
@@ -41,6 +41,7 @@ from .enums import (
     only_added,
     type_name,
 )
+from .tables import Tables
 
 
 class Part(enum.Enum):
@@ -139,16 +140,16 @@ class ValueChanges:
 
 def enum_value_ops(
     before: dict[EnumKey, Enum], after: dict[EnumKey, Enum],
-    keeping: dict[EnumKey, list[tuple[str, ops.AlterColumnOp]]],
-    tables: tuple[TableLookup, TableLookup], changed: tuple[list[Table], list[Table]],
-    postgresql: bool,
+    keeping: Keeping, tables: tuple[Tables, Tables],
+    changed: tuple[list[Table], list[Table]], postgresql: bool, problems: list[str],
 ) -> ValueChanges:
     """The value changes of the types that keep their name (``before`` -> ``after``).
 
     ``keeping``: the alter_column operations of the columns that keep each type; ``tables``:
     the old and new side's tables; ``changed``: the changed tables before and after, whose
     defaults, CHECKs and index conditions may use a value a change adds; ``postgresql``:
-    whether PostgreSQL is a target.
+    whether PostgreSQL is a target; an unnamed CHECK that would have to be re-created around
+    a conversion is a problem for ``problems``.
     """
     old_tables, new_tables = tables
     changes = ValueChanges()
@@ -160,9 +161,10 @@ def enum_value_ops(
                    for table, alter in keeping.get(key, [])]
         found: dict[int, tuple[Dependent, Dependent]] = {}  # once per object
         for new_table, column, old_table in columns:
-            for item, old_item in zip(dependents(new_table, old_table, column, postgresql),
-                                      dependents(old_table, new_table, column, postgresql),
-                                      strict=True):  # the same objects, sorted by name
+            pairs = zip(dependents(new_table, old_table, column, postgresql, problems),
+                        dependents(old_table, new_table, column, postgresql, problems),
+                        strict=True)  # the same objects, sorted by name
+            for item, old_item in pairs:
                 found[id(item)] = (item, old_item)
         forward = ValuesChange(old, new, tuple(columns),
                                tuple(item for item, _ in found.values()),

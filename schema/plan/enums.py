@@ -11,7 +11,6 @@ PostgreSQL dialect, so reviewers read exactly what will run.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Protocol
 
 from alembic.autogenerate import renderers
 from alembic.autogenerate.api import AutogenContext
@@ -22,7 +21,6 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import AddConstraint, CreateIndex, DropConstraint, DropIndex
 
 from ..dialects.enums import EnumKey, enum_key, native_enum
-from ..errors import SchemaToolError
 from ..snapshot.expressions import default_to_sql, mentions, text_to_type
 from ..snapshot.index_dialects import index_on
 from ..snapshot.serialize import TableDict
@@ -137,11 +135,13 @@ def convert(table: Table, column: str, enum: Enum | None = None,
 Dependent = CheckConstraint | Index
 
 
-def dependents(table: Table, current: Table, column: str, postgresql: bool) -> list[Dependent]:
+def dependents(table: Table, current: Table, column: str, postgresql: bool,
+               problems: list[str]) -> list[Dependent]:
     """CHECK constraints and indexes of ``table``, the same in ``current``, whose condition or
     expressions name ``column``.  PostgreSQL stores their ENUM literals with the old type, so a
     conversion would fail on them: they are dropped before it and created again after.  An
-    unnamed CHECK cannot be dropped: refused if ``postgresql`` is a target, else left out."""
+    unnamed CHECK cannot be dropped: a problem for ``problems`` if ``postgresql`` is a target,
+    else left out."""
     found: list[Dependent] = []
     checks = {(c.name, str(c.sqltext)) for c in current.constraints
               if isinstance(c, CheckConstraint)}
@@ -150,7 +150,7 @@ def dependents(table: Table, current: Table, column: str, postgresql: bool) -> l
                          and not getattr(c, "_type_bound", False)), key=lambda c: str(c.name)):
         if mentions(str(check.sqltext), column) and (check.name, str(check.sqltext)) in checks:
             if check.name is None and postgresql:
-                raise SchemaToolError(
+                problems.append(
                     f"table {table.name}: a CHECK constraint on column {column}, which "
                     "PostgreSQL converts to another ENUM type or values, needs a name (it is "
                     "dropped and re-created around the conversion)")
@@ -185,7 +185,7 @@ def _ddl(items: Sequence[Dependent], create: bool) -> list[str]:
 
 
 def converting(table: Table, current: Table, column: str, enum: Enum | None,
-               postgresql: bool) -> list[str]:
+               postgresql: bool, problems: list[str]) -> list[str]:
     """PostgreSQL's statements that convert ``current.column`` to its type in ``table`` (into
     ``enum``, or out of an ENUM): those of ``convert``, the CHECKs and indexes that name the
     column set aside around them, and the CHECK a non-native Enum makes dropped before (the
@@ -193,7 +193,7 @@ def converting(table: Table, current: Table, column: str, enum: Enum | None,
     going, coming = (_postgresql_type_checks(t, column) for t in (current, table))
     return (_ddl(going, create=False)
             + around(convert(table, column, enum, current),
-                     dependents(table, current, column, postgresql))
+                     dependents(table, current, column, postgresql, problems))
             + _ddl(coming, create=True))
 
 
@@ -254,35 +254,30 @@ def _without_type(alter: ops.AlterColumnOp, keep_default: bool) -> ops.AlterColu
     )
 
 
-class TableLookup(Protocol):
-    def __getitem__(self, key: str) -> Table: ...
+Keeping = dict[EnumKey, list[tuple[str, ops.AlterColumnOp]]]
 
 
-def evolve_enum_columns(
-    alters: list[tuple[str, ops.AlterColumnOp]], old_tables: TableLookup,
-    new_tables: TableLookup, postgresql: bool,
-) -> tuple[dict[int, EnumColumnOp], dict[EnumKey, list[tuple[str, ops.AlterColumnOp]]]]:
-    """Wrap alter_column operations whose type is or becomes a native ENUM, by ``id(op)``, and
-    list those that keep their ENUM type (with other values), by type.
+def enum_column_op(key: str, alter: ops.AlterColumnOp, tables: tuple[Table, Table],
+                   postgresql: bool, keeping: Keeping, problems: list[str]
+                   ) -> ops.MigrateOperation:
+    """``alter`` (on table ``key``, ``tables`` its old and new side) as it must run when its
+    type is or becomes a native ENUM; else ``alter`` itself.
 
     A column keeping its type leaves the type to the value change on PostgreSQL (see
-    ``enum_values``) and carries its alter_column for the databases where the ENUM is in the
-    column.  A column switching to or from an ENUM is converted through text on PostgreSQL,
-    CHECK constraints and indexes that name it re-created around (``postgresql``: whether
-    PostgreSQL is a target).
+    ``enum_values``; the alter is recorded in ``keeping``, by type) and carries its
+    alter_column for the databases where the ENUM is in the column.  A column switching to or
+    from an ENUM is converted through text on PostgreSQL, CHECK constraints and indexes that
+    name it re-created around (``postgresql``: whether PostgreSQL is a target; an unnamed
+    CHECK it would have to re-create is a problem for ``problems``).
     """
-    wrapped = {}
-    keeping: dict[EnumKey, list[tuple[str, ops.AlterColumnOp]]] = {}
-    for key, alter in alters:
-        old = native_enum(alter.existing_type)
-        new = native_enum(alter.modify_type) if alter.modify_type is not None else old
-        if old is not None and new is not None and enum_key(old) == enum_key(new):
-            keeping.setdefault(enum_key(new), []).append((key, alter))
-            wrapped[id(alter)] = EnumColumnOp(alter, [], [], (not only_added(old, new),
-                                                               not only_added(new, old)))
-        elif old is not None or new is not None:
-            name, new_table, old_table = alter.column_name, new_tables[key], old_tables[key]
-            wrapped[id(alter)] = EnumColumnOp(
-                alter, converting(new_table, old_table, name, new, postgresql),
-                converting(old_table, new_table, name, old, postgresql), (True, True))
-    return wrapped, keeping
+    old = native_enum(alter.existing_type)
+    new = native_enum(alter.modify_type) if alter.modify_type is not None else old
+    if old is not None and new is not None and enum_key(old) == enum_key(new):
+        keeping.setdefault(enum_key(new), []).append((key, alter))
+        return EnumColumnOp(alter, [], [], (not only_added(old, new), not only_added(new, old)))
+    if old is None and new is None:
+        return alter
+    name, (old_table, new_table) = alter.column_name, tables
+    return EnumColumnOp(
+        alter, converting(new_table, old_table, name, new, postgresql, problems),
+        converting(old_table, new_table, name, old, postgresql, problems), (True, True))

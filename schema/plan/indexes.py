@@ -9,21 +9,12 @@ again after it, from the snapshot.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
-from alembic.operations import ops
 from sqlalchemy import Column, Index, Table
 
 from ..diff import Action, Change, Kind
 from ..snapshot.index_dialects import ddl_if_dialects, index_on
-
-
-@dataclass
-class OutsideBatch:
-    """Index operations that run outside the batch blocks: drops before, creates after."""
-
-    drops: list[ops.MigrateOperation] = field(default_factory=list)
-    creates: list[ops.MigrateOperation] = field(default_factory=list)
+from .phases import Phase
 
 
 def index_shape(index: Index) -> tuple[object, ...]:
@@ -45,15 +36,17 @@ def _on_sqlite_expressions(index: Index) -> bool:
     return on_expressions(index) and index_on(index, "sqlite")
 
 
-def expression_indexes_present(old: Table | None, new: Table | None, key: str, phase: int,
+def expression_indexes_present(old: Table | None, new: Table | None, key: str, phase: Phase,
                                changes: Iterable[Change]) -> list[Index]:
     """The table's indexes on expressions on SQLite while ``phase``'s batch block runs: the ones
-    this step keeps, plus (from phase 4, after the creates) the ones it adds."""
+    this step keeps, plus (once created: after ``Phase.CREATE_EXPRESSION_INDEXES``, or with a
+    new table) the ones it adds."""
     touched = {(change.action, change.name) for change in changes
                if change.kind is Kind.INDEX and change.table == key}
     kept = [index for index in (old.indexes if old is not None else ())
             if _on_sqlite_expressions(index) and (Action.DROP, index.name) not in touched]
-    if new is not None and (old is None and phase >= 1 or phase >= 4):
+    if new is not None and (old is None and phase > Phase.CREATE_TABLES
+                            or phase > Phase.CREATE_EXPRESSION_INDEXES):
         added = [index for index in new.indexes if _on_sqlite_expressions(index)
                  and (old is None or (Action.ADD, index.name) in touched)]
         kept += added

@@ -11,14 +11,13 @@ type.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Protocol
 
 from alembic.operations import ops
 from sqlalchemy import ForeignKeyConstraint, Table, UniqueConstraint
 
 from ..diff import Action, Change, Kind
 from ..snapshot.index_dialects import index_on
-from .columns import retyped_columns
+from .generated import retyped_columns
 from .indexes import index_shape
 from .ops.operations import (
     NOT_SQLITE,
@@ -28,16 +27,7 @@ from .ops.operations import (
     SetAsideOp,
     needs_implicit_index,
 )
-
-
-class Tables(Protocol):
-    """One side's tables, built on demand (``plan._Tables``)."""
-
-    def __getitem__(self, key: str) -> Table: ...
-
-    def __contains__(self, key: object) -> bool: ...
-
-    def keys(self) -> list[str]: ...
+from .tables import Tables
 
 
 def rebuilt_reference_ops(changes: list[Change], old_tables: Tables, new_tables: Tables

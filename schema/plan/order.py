@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import ForeignKeyConstraint, Table
 
 from ..dialects.targets import unique_key_items
-from ..errors import ModelProblems
 from ..snapshot.serialize import TableDict
 
 # A key added or dropped apart from its table is found by its name.
@@ -23,11 +22,13 @@ NEEDS_A_NAME = ('needs a name: ForeignKey(..., name="...") or ForeignKeyConstrai
 
 
 def table_order(keys: list[str], tables: Mapping[str, TableDict | None],
-                other: Mapping[str, TableDict | None]) -> tuple[list[str], dict[str, list[str]]]:
+                other: Mapping[str, TableDict | None], problems: list[str]
+                ) -> tuple[list[str], dict[str, list[str]]]:
     """``keys`` (tables created from ``tables``, or dropped, ``other`` being the other side)
-    with referenced tables first, and the names of the foreign keys to handle apart, by table."""
-    order, apart = _dependency_order(keys, tables)
-    for key, names in _keys_not_in(keys, tables, other).items():
+    with referenced tables first, and the names of the foreign keys to handle apart, by table.
+    Such a key without a name is a problem for ``problems`` (it is added or dropped by name)."""
+    order, apart = _dependency_order(keys, tables, problems)
+    for key, names in _keys_not_in(keys, tables, other, problems).items():
         apart.setdefault(key, []).extend(name for name in names if name not in apart[key])
     return order, apart
 
@@ -40,13 +41,13 @@ def foreign_keys(table: Table, names: Iterable[str]) -> tuple[ForeignKeyConstrai
 
 
 def _keys_not_in(keys: list[str], tables: Mapping[str, TableDict | None],
-                 other: Mapping[str, TableDict | None]) -> dict[str, list[str]]:
+                 other: Mapping[str, TableDict | None], problems: list[str]
+                 ) -> dict[str, list[str]]:
     """Foreign keys of the tables ``keys`` (created or dropped) that refer to columns of a
     changed table that are not a key there, the same, on both sides: the primary key or unique
     constraint they need is added (or dropped, or re-created under a new name) in this step
     too, or their type changes in it, so they come after (or go before) that."""
     found: dict[str, list[str]] = defaultdict(list)
-    unnamed = []
     for key in keys:
         for fk in (tables[key] or {}).get("foreign_keys", []):
             parent = other.get(fk["referred_table"])
@@ -55,13 +56,11 @@ def _keys_not_in(keys: list[str], tables: Mapping[str, TableDict | None],
                     set(fk["referred_columns"]) not in _lasting_keys(parent, after)
                     or _retyped(parent, after, fk["referred_columns"])):
                 if fk["name"] is None:
-                    unnamed.append(
+                    problems.append(
                         f"table {key}: the foreign key on ({', '.join(fk['columns'])}) to "
                         f"{fk['referred_table']} ({', '.join(fk['referred_columns'])}), whose "
                         f"unique constraint or type changes in the same step, {NEEDS_A_NAME}")
                 found[key].append(fk["name"])
-    if unnamed:
-        raise ModelProblems(unnamed)
     return found
 
 
@@ -80,7 +79,7 @@ def _retyped(one: TableDict, other: TableDict | None, names: list[str]) -> bool:
 
 
 def _dependency_order(
-    keys: list[str], dicts: Mapping[str, TableDict | None]
+    keys: list[str], dicts: Mapping[str, TableDict | None], problems: list[str]
 ) -> tuple[list[str], dict[str, list[str]]]:
     """``keys`` with referenced tables first, and the foreign keys to add separately.
 
@@ -107,10 +106,10 @@ def _dependency_order(
         except graphlib.CycleError as exc:
             cycle = exc.args[1]  # each node precedes the next: cycle[1] refers to cycle[0]
             apart[cycle[1]].extend(edges[cycle[1]].pop(cycle[0]))
-    unnamed = [(key, fk) for key, fks in sorted(apart.items()) for fk in fks if fk["name"] is None]
-    if unnamed:  # added after the tables and dropped before them by name: every one at once
-        raise ModelProblems([
-            f"table {key}: the foreign key on ({', '.join(fk['columns'])}) to "
-            f"{fk['referred_table']} is {'use_alter' if fk.get('use_alter') else 'in a cycle'}, "
-            f"so it is added after the tables and {NEEDS_A_NAME}" for key, fk in unnamed])
+    # added after the tables and dropped before them by name
+    problems.extend(
+        f"table {key}: the foreign key on ({', '.join(fk['columns'])}) to "
+        f"{fk['referred_table']} is {'use_alter' if fk.get('use_alter') else 'in a cycle'}, "
+        f"so it is added after the tables and {NEEDS_A_NAME}"
+        for key, fks in sorted(apart.items()) for fk in fks if fk["name"] is None)
     return order, {key: [fk["name"] for fk in fks] for key, fks in apart.items()}

@@ -12,7 +12,7 @@ change, a column drop) then finds them under the names the plan's tables give th
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from alembic.operations import ops
 from sqlalchemy import Boolean, CheckConstraint, Enum, MetaData, Table
@@ -23,10 +23,7 @@ from ..snapshot.expressions import type_on
 from ..snapshot.load import build_table
 from ..snapshot.serialize import TableDict
 from .ops.operations import SetAsideOp, dialects_of
-
-if TYPE_CHECKING:  # enums uses this module's functions
-    from .enums import TableLookup
-
+from .tables import Tables
 
 _NONE = _NoneName.NONE_NAME  # a type's CHECK SQLAlchemy leaves unnamed
 
@@ -70,7 +67,7 @@ def same_name_problems(table: Table, databases: Iterable[str]) -> list[str]:
 
 
 def type_check_rename_ops(
-    changes: Iterable[Change], old: Mapping[str, TableDict | None], old_tables: TableLookup,
+    changes: Iterable[Change], old: Mapping[str, TableDict | None], old_tables: Tables,
 ) -> dict[str, list[ops.MigrateOperation]]:
     """By table renamed or with renamed columns, the type CHECKs of its old columns whose names
     follow those: dropped under the name the old names gave them, added under the new one."""

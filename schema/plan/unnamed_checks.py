@@ -25,7 +25,7 @@ type change makes or drops it).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 from alembic.autogenerate import renderers
 from alembic.autogenerate.api import AutogenContext
@@ -37,17 +37,12 @@ from sqlalchemy.sql.elements import TextClause
 
 from ..diff import Action, Change, Kind
 from ..snapshot.expressions import literal_sql, mentions, type_to_text
+from .tables import Tables
 from .type_checks import made_on
 
 
-class TableLookup(Protocol):
-    """One side's tables by key (``plan._Tables``)."""
-
-    def get(self, key: str) -> Table | None: ...
-
-
-def unnamed_check_problems(changes: Iterable[Change], old_tables: TableLookup,
-                           new_tables: TableLookup, databases: Iterable[str]) -> list[str]:
+def unnamed_check_problems(changes: Iterable[Change], old_tables: Tables,
+                           new_tables: Tables, databases: Iterable[str]) -> list[str]:
     """Every change to a CHECK without a name on a table that stays, one line each."""
     problems = []
     databases = tuple(databases)

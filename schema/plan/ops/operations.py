@@ -7,7 +7,6 @@ key also drops the index MariaDB/MySQL made for it, so downgrades restore the sc
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable
 
 from alembic.autogenerate import renderers
@@ -31,27 +30,10 @@ _POSTGRESQL = postgresql.dialect()
 
 class WrappingOp(ops.MigrateOperation):
     """An operation of ours that runs another one, ``op``, with statements around it or on some
-    databases only.  Passes over the plan that look for an operation (an ENUM column's type
-    change, ...) look through the wrapping with ``core`` and replace it with ``with_core``."""
+    databases only.  The planner decides the wrapping when it creates the operation; nothing
+    looks inside it afterwards."""
 
     op: ops.MigrateOperation
-
-
-def core(op: ops.MigrateOperation) -> ops.MigrateOperation:
-    """The operation at the heart of ``op``, through any wrapping of ours."""
-    while isinstance(op, WrappingOp):
-        op = op.op
-    return op
-
-
-def with_core(op: ops.MigrateOperation, replacement: ops.MigrateOperation
-              ) -> ops.MigrateOperation:
-    """``op`` with the operation at its heart replaced, the wrapping around it kept."""
-    if not isinstance(op, WrappingOp):
-        return replacement
-    wrapped = copy.copy(op)
-    wrapped.op = with_core(op.op, replacement)
-    return wrapped
 
 
 class CreateTableWithIndexesOp(ops.MigrateOperation):

@@ -9,8 +9,6 @@ other databases run the same operations in their ordinary form.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from alembic.autogenerate import renderers
 from alembic.autogenerate.api import AutogenContext
 from alembic.autogenerate.render import render_op
@@ -19,15 +17,6 @@ from sqlalchemy import CheckConstraint, ForeignKeyConstraint, Index
 from sqlalchemy.dialects import postgresql
 
 _IS_PG = "op.get_bind().dialect.name == 'postgresql'"
-
-
-@dataclass
-class SafeForms:
-    """What the plan runs outside batch blocks: indexes built CONCURRENTLY (after the phase
-    that adds indexes) and VALIDATE statements (after the phase that adds foreign keys)."""
-
-    indexes: list[ops.MigrateOperation] = field(default_factory=list)
-    validations: list[ops.MigrateOperation] = field(default_factory=list)
 
 
 class ConcurrentIndexOp(ops.MigrateOperation):

@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import CompileError
-from sqlalchemy.types import SchemaType
+from sqlalchemy.types import Enum
 
 from ..snapshot.expressions import default_to_sql, text_to_default, text_to_type
 from ..snapshot.reflected import implied_autoincrement
@@ -53,7 +53,7 @@ def spelled_as(data: TableDict, models: TableDict | None, dialect: Dialect,
         their = theirs.get(column["name"])
         if their is not None:
             _column(column, their, dialect, sequences)
-            _autoincrement(data, column, their)
+            _autoincrement(data, column, their, dialect)
 
 
 def _key_name(data: TableDict, wanted: dict[str, Any] | None, dialect: Dialect) -> None:
@@ -143,10 +143,17 @@ def _column(column: dict[str, Any], their: dict[str, Any], dialect: Dialect,
             column["autoincrement"] = their["autoincrement"]
 
 
-def _autoincrement(data: TableDict, column: dict[str, Any], their: dict[str, Any]) -> None:
-    """The models' explicit ``autoincrement`` where it says what the reflection implies."""
-    if "autoincrement" not in column and their.get("autoincrement") is implied_autoincrement(
-            data, column):
+def _autoincrement(data: TableDict, column: dict[str, Any], their: dict[str, Any],
+                   dialect: Dialect) -> None:
+    """The models' explicit ``autoincrement`` where it says what the reflection implies, or
+    where the database cannot tell: SQLite numbers a lone INTEGER primary key by its rowid
+    either way (unless the table has AUTOINCREMENT)."""
+    if "autoincrement" not in their or "autoincrement" in column:
+        return
+    implied = implied_autoincrement(data, column)
+    rowid = dialect.name == "sqlite" and implied and not data.get(
+        "dialect_options", {}).get("sqlite_autoincrement")
+    if their["autoincrement"] is implied or (rowid and isinstance(their["autoincrement"], bool)):
         column["autoincrement"] = their["autoincrement"]
 
 
@@ -158,11 +165,15 @@ def _same_default(reflected: str, models: str, dialect: Dialect) -> bool:
 
 def _same_type(reflected: str, models: str, dialect: Dialect) -> bool:
     """Whether two recorded types make the same DDL on ``dialect`` (a variant for another
-    database, say).  Types that make constraints or types of their own (Enum, Boolean) are
-    not judged by their DDL."""
+    database, a non-native Enum's VARCHAR, say).  Types that make a CHECK of their own are not
+    judged by their DDL; PostgreSQL's ENUMs by name and values (their DDL is only the name)."""
     types = [text_to_type(text) for text in (reflected, models)]
-    if any(isinstance(type_, SchemaType) for type_ in types):
+    if any(getattr(type_, "create_constraint", False) for type_ in types):
         return False
+    if dialect.name == "postgresql" and any(isinstance(type_, Enum) for type_ in types):
+        return all(isinstance(type_, Enum) for type_ in types) and len({
+            (type_.native_enum, type_.name, type_.schema, tuple(type_.enums))  # type: ignore[attr-defined]
+            for type_ in types}) == 1
     try:
         return types[0].compile(dialect=dialect) == types[1].compile(dialect=dialect)
     except CompileError:

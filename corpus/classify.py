@@ -57,7 +57,8 @@ PRESENCE = re.compile(r"^(?P<kind>table|column|index|constraint|unique constrain
 ENUM_VALUES = re.compile(r"^enum type (?P<name>\S+): values are (?P<live>\[.*\]) in the database, "
                          r"the snapshot says (?P<expected>\[.*\])$")
 ATTRIBUTE = re.compile(r"^column (?P<table>[^.]+)\.(?P<column>\S+): (?P<attr>\w+) is "
-                       r"(?P<live>.*) in the database, the snapshot says (?P<expected>.*)$")
+                       r"(?P<live>.*) in the database, the snapshot says (?P<expected>.*)$",
+                       re.DOTALL)  # a default may span lines
 GIVEN_TWICE = re.compile(r"^error: models: table (?P<table>\S+): (?P<kind>[a-z ]+?) name "
                          r"(?P<name>\S+) is given twice; ")
 PRIMARY_KEY = re.compile(r"^primary key of (?P<table>\S+): (?:named (?P<live_name>.+)|"

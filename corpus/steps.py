@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import textwrap
 from dataclasses import dataclass, field
@@ -284,7 +285,7 @@ def adopt_flow(outcome: Outcome, box: Sandbox) -> None:
             line.startswith("error: models: ") for line in errors)
         if run.code != 1 and not refused:
             raise StepFailed(Status.FAIL, f"exited {run.code}: {run.tail()}")
-        lines = [line.strip() for line in run.out.splitlines() if line.startswith("  ")]
+        lines = listed_differences(run.out)
         # a name given twice may be the history's doing: checked with the history imported
         twice = [line for line in errors if " is given twice; " in line]
         verdicts = box.inside("classify", url=box.url, differences=lines + twice,
@@ -302,6 +303,27 @@ def adopt_flow(outcome: Outcome, box: Sandbox) -> None:
 
     _step(outcome, "adopt", adopt)
     from_db(outcome, box, "models")
+
+
+# How each difference verification lists begins; a line of the listing that does not is the
+# rest of the one before it (a default or expression that spans lines: Prefect's on SQLite).
+_DIFFERENCE = re.compile(r"  (?:table|column|index|primary key|enum type|check constraint|"
+                         r"unique constraint|foreign key|constraint|sequence) ")
+
+
+def listed_differences(out: str) -> list[str]:
+    """The differences ``tool snapshot --baseline --url`` lists, each whole (its lines
+    joined)."""
+    lines = out.splitlines()
+    start = next((n + 1 for n, line in enumerate(lines)
+                  if line.startswith("the database differs from the models")), len(lines))
+    found: list[str] = []
+    for line in lines[start:]:
+        if _DIFFERENCE.match(line) or not found:
+            found.append(line.strip())
+        else:
+            found[-1] += "\n" + line
+    return found
 
 
 def from_db(outcome: Outcome, box: Sandbox, head: str) -> None:

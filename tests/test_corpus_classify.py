@@ -8,7 +8,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from corpus.classify import Verdict, classify, name_counts
+from corpus.classify import ATTRIBUTE, Verdict, classify, name_counts
+from corpus.steps import listed_differences
 from schema.verify.drift import schema_drift
 
 
@@ -82,3 +83,17 @@ def test_a_name_given_twice_is_counted_in_the_models(tmp_path: Path) -> None:
         before)
     assert [item.verdict for item in verdicts] == [Verdict.TRUE, Verdict.FALSE], verdicts
     assert "(1 before the package's history was imported)" in verdicts[0].evidence
+
+
+def test_a_difference_that_spans_lines_is_one() -> None:
+    """A default SQLite keeps as written, over several lines (Prefect's), was split into a
+    dozen 'unchecked' pieces."""
+    out = ("the database differs from the models (2 difference(s)); nothing recorded:\n"
+           "  column events.id: default is (lower(\n    hex(randomblob(4)))\n) in the database, "
+           "the snapshot says uuid_default()\n"
+           "  index ix_events_at on events: not in the snapshot\n")
+    listed = listed_differences(out)
+    assert listed == ["column events.id: default is (lower(\n    hex(randomblob(4)))\n) in the "
+                      "database, the snapshot says uuid_default()",
+                      "index ix_events_at on events: not in the snapshot"]
+    assert ATTRIBUTE.match(listed[0])

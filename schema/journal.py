@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 import tempfile
 import time
 from collections.abc import Iterable
@@ -279,6 +280,8 @@ def _stage(path: Path, content: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(part_of(path), "wb") as handle:
             handle.write(content)
+        if path.exists():  # a replaced file keeps its permissions (a new one gets the umask's)
+            os.chmod(part_of(path), stat.S_IMODE(path.stat().st_mode))
     except OSError as exc:  # named after the file it stands for
         raise OSError(exc.errno, exc.strerror, str(path)) from None
 

@@ -30,9 +30,12 @@ def init(directory: Path | None, models: tuple[str, ...], metadata: str | None) 
 
     target = directory or click.get_current_context().find_object(ToolState).project_dir or Path()
     target.mkdir(parents=True, exist_ok=True)
-    result = init_project(target, list(models) or None, metadata)
+    choose = _ask_models if sys.stdin.isatty() and sys.stdout.isatty() else None
+    result = init_project(target, list(models) or None, metadata, choose)
     for path in result.created:
         click.echo(f"created {path}")
+    for path in result.extended:
+        click.echo(f"added   [tool.schema] to {path}")
     for path in result.kept:
         click.echo(f"kept    {path} (exists)")
     for note in result.notes:
@@ -227,6 +230,15 @@ def _renames(tables: tuple[str, ...], columns: tuple[str, ...]) -> Any:
 
 def _ask_rename(alike: Any) -> bool:
     return click.confirm(f"{alike.describe()}: rename it (keeping its data)?", default=False)
+
+
+def _ask_models(found: list[Any]) -> Any:
+    """Which of several MetaData `tool init` found (asked only in a terminal)."""
+    for number, item in enumerate(found, 1):
+        click.echo(f"  {number}. {item.metadata} (models: {', '.join(item.models)})")
+    number = click.prompt("Which MetaData holds your models?",
+                          type=click.IntRange(1, len(found)), default=1)
+    return found[number - 1]
 
 
 def main() -> None:

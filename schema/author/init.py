@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -11,6 +12,7 @@ from ..errors import SchemaToolError
 from ..files import FileSet
 from ..journal import recover
 from ..project import alembic_config_at, is_resource, script_location
+from .find_models import FoundModels, find_models
 
 DEFAULT_MODELS = ("app.models",)
 
@@ -20,6 +22,7 @@ class InitResult:
     """Files created, and files that already existed and were left alone."""
 
     created: list[Path] = field(default_factory=list)
+    extended: list[Path] = field(default_factory=list)  # pyproject.toml given [tool.schema]
     kept: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -56,6 +59,26 @@ def _require_names(models: list[str], metadata: str) -> None:
         raise SchemaToolError("; ".join(problems))
 
 
+def _found_models(directory: Path, choose: Chooser | None,
+                  notes: list[str]) -> tuple[list[str] | None, str | None]:
+    """The models and MetaData found in ``directory``, with a note saying what was taken and
+    what to edit if it is wrong; (None, None) with a note saying what to fill in."""
+    edit = f"set models and metadata in [tool.schema] of {directory / PYPROJECT}"
+    found = find_models(directory)
+    if not found:
+        notes.append(f"no SQLAlchemy models found under {directory}: {edit} (e.g. models = "
+                     '["myapp.models"], metadata = "myapp.models:Base.metadata"); '
+                     f"it names {DEFAULT_MODELS[0]} until then")
+        return None, None
+    chosen = choose(found) if choose and len(found) > 1 else found[0]
+    others = [item for item in found if item is not chosen]
+    notes.append(f"models found: {', '.join(chosen.models)}, MetaData {chosen.metadata} "
+                 f"({chosen.path.relative_to(directory)})"
+                 + (f"; also found {', '.join(item.metadata for item in others)}" if others
+                    else "") + f": if that is not right, {edit}")
+    return list(chosen.models), chosen.metadata
+
+
 def scripts_folder(ini: Path) -> Path | None:
     """The scripts folder an existing ``alembic.ini`` or ``[tool.alembic]`` beside it points at,
     as ``Project.alembic`` reads it; None where neither names one (``alembic/`` then)."""
@@ -70,14 +93,23 @@ def scripts_folder(ini: Path) -> Path | None:
     return ini.parent / location
 
 
-def init_project(
-    directory: Path, models: list[str] | None = None, metadata: str | None = None
-) -> InitResult:
-    """Create whatever of the project layout is missing in ``directory``."""
+Chooser = Callable[[list[FoundModels]], FoundModels]
+
+
+def init_project(directory: Path, models: list[str] | None = None,
+                 metadata: str | None = None, choose: Chooser | None = None) -> InitResult:
+    """Create whatever of the project layout is missing in ``directory``.  Without ``models``,
+    the models are looked for (``choose`` picks among several, where someone can be asked)."""
+    result = InitResult()
+    pyproject = directory / PYPROJECT
+    has_table = pyproject.exists() and "schema" in read_toml(pyproject).get("tool", {})
+    if not models and metadata:
+        models = [metadata.partition(":")[0]]
+    elif not models and not has_table:
+        models, metadata = _found_models(directory, choose, result.notes)
     models = list(models or DEFAULT_MODELS)
     metadata = metadata or f"{models[0]}:Base.metadata"
     _require_names(models, metadata)
-    result = InitResult()
     recovered = recover(directory)  # an interrupted init has no project for others to open
     if recovered is not None:
         result.notes.append(recovered.describe())
@@ -104,8 +136,7 @@ def init_project(
         else:
             files.write(path, content)
             result.created.append(path)
-    pyproject = directory / PYPROJECT
-    if pyproject.exists() and "schema" in read_toml(pyproject).get("tool", {}):
+    if has_table:
         result.kept.append(pyproject)
     else:
         existing = pyproject.read_text(encoding="utf-8") if pyproject.exists() else ""
@@ -113,7 +144,7 @@ def init_project(
         if existing and not existing.endswith("\n"):
             separator = "\n\n"
         files.write(pyproject, existing + separator + schema_table(models, metadata))
-        result.created.append(pyproject)
+        (result.extended if existing else result.created).append(pyproject)
     files.commit()
     env_py = scripts / "env.py"
     if env_py in result.kept and "tool_configure" not in env_py.read_text(encoding="utf-8"):

@@ -12,6 +12,8 @@ from alembic.autogenerate.api import AutogenContext
 from alembic.operations import ops
 from sqlalchemy import Column, Sequence, Table
 
+from .on import Database, on
+
 
 class SequenceOp(ops.MigrateOperation):
     """Create (or drop) a sequence, on databases that have sequences (PostgreSQL, MariaDB)."""
@@ -89,7 +91,7 @@ class NotOnPostgresql:
     MariaDB keeps AUTO_INCREMENT, SQLite its rowid key (they are what verification expects)."""
 
     def __repr__(self) -> str:
-        return "op.get_bind().dialect.name != 'postgresql'"
+        return on(Database.POSTGRESQL, negate=True)
 
     __str__ = __repr__
 

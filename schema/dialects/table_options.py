@@ -27,6 +27,7 @@ from sqlalchemy.types import TypeEngine
 
 from ..snapshot.expressions import type_on
 from ..snapshot.serialize import TableDict
+from .on import Database, on
 
 CHARSET_OPTIONS = ("mysql_charset", "mysql_default_charset", "mysql_character_set",
                    "mysql_default_character_set")
@@ -46,7 +47,6 @@ _UNVERIFIED = {"mysql_auto_increment", "mysql_comment"}
 _PLAIN = re.compile(r"^\w+$")
 _QUOTED_BY_SQLALCHEMY = {"mysql_comment", "mysql_data_directory", "mysql_index_directory",
                          "mysql_password", "mysql_connection"}
-_ON_MYSQL = "if op.get_bind().dialect.name in ('mysql', 'mariadb'):"
 
 
 def mysql_options(options: Mapping[str, Any] | None) -> dict[str, str]:
@@ -143,7 +143,7 @@ def _render_table_options(autogen_context: AutogenContext, op: TableOptionsOp) -
         lines += [line for column in op.restore for line in render_op(autogen_context, column)]
         comment = ["# MariaDB/MySQL table options.  CONVERT TO re-encodes the text columns and "
                    "widens TEXT types,", "# so their declared types are set again after it."]
-    return [*comment, *(f"{_ON_MYSQL} {line}" for line in lines)]
+    return [*comment, *(f"if {on(Database.MYSQL)}: {line}" for line in lines)]
 
 
 def option_problems(change_table: str, old: Mapping[str, Any] | None,
@@ -181,7 +181,7 @@ def value_problems(tables: Iterable[tuple[str, TableDict]]) -> list[str]:
 def option_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
     """Engine, character set, collation and the other declared MariaDB/MySQL options; where
     the models declare no engine or character set, the server's and database's defaults."""
-    if inspector.dialect.name != "mysql":
+    if not Database.MYSQL.matches(inspector.dialect):
         return []
     connection = inspector.bind
     engine = connection.exec_driver_sql("SELECT @@default_storage_engine").scalar()

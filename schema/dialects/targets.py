@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..snapshot.expressions import index_column, text_length, text_to_type
-from ..snapshot.index_dialects import index_on
 from ..snapshot.serialize import TableDict
 from .enums import native_enum
+from .on import index_on
 from .table_options import value_problems
 
 

@@ -15,10 +15,10 @@ from typing import Any
 
 from sqlalchemy import types as sqltypes
 
+from ..dialects.on import index_on
 from ..dialects.table_options import mysql_options
 from ..rules import RULES, Rule, Severity
 from ..snapshot.expressions import compiled, text_to_type
-from ..snapshot.index_dialects import index_on
 from . import Action, Change, Kind
 
 

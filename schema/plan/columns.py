@@ -14,6 +14,7 @@ from typing import Any
 from alembic.operations import ops
 from sqlalchemy import Column, Table
 
+from ..dialects.on import Database, dialect_names
 from ..dialects.sequences import serial_numbered
 from ..diff import Action, Change, Kind
 from ..snapshot.expressions import text_to_type
@@ -27,7 +28,6 @@ from .ops.operations import (
     PrimaryKeyOp,
     SetAsideOp,
     TypeCheckOp,
-    dialects_of,
 )
 from .phases import Phase, Plan
 from .tables import Tables
@@ -130,8 +130,8 @@ class ColumnPlanner:
             self.plan.add(Phase.SET_ASIDE_GENERATED_READERS,
                           SetAsideOp(drop, POSTGRESQL, "generated column", _WHY_READER),
                           table=key)
-            drop = SetAsideOp(drop, dialects_of(["sqlite", "mysql"]), "generated column",
-                              "its new definition")
+            drop = SetAsideOp(drop, dialect_names([Database.SQLITE, Database.MYSQL]),
+                              "generated column", "its new definition")
         self.plan.add(Phase.ALTER_COLUMNS, drop, add, table=key)
 
     def _identity_op(self, old_table: Table, new_table: Table,

@@ -25,9 +25,9 @@ from alembic.autogenerate.api import AutogenContext
 from alembic.operations import ops
 from sqlalchemy import CheckConstraint, Enum, Table
 
+from ..dialects.on import Database, on
 from ..source_text import comment as one_line
 from .enums import (
-    IS_PG,
     Dependent,
     EnumKey,
     Keeping,
@@ -119,14 +119,15 @@ def _render_enum_values(autogen_context: AutogenContext, op: EnumValuesOp) -> li
     if change.uses_added and only_added(change.old, change.new):
         return [f"# PostgreSQL adds values to {name} outside the revision's transaction: the "
                 "revision uses them, which it may not before they are committed.",
-                f"if {IS_PG}:", "with op.get_context().autocommit_block():", *executes, "", ""]
+                f"if {on(Database.POSTGRESQL)}:", "with op.get_context().autocommit_block():",
+                *executes, "", ""]
     comment = {
         Part.OPEN: f"# PostgreSQL changes the values of ENUM type {name}; other databases the "
                    "columns.",
         Part.CONVERT: f"# PostgreSQL moves the columns that keep {name} to its new values.",
         Part.CLOSE: f"# PostgreSQL drops {name}'s old type, now unused.",
     }[op.part]
-    return [comment, *(f"if {IS_PG}: {execute}" for execute in executes)]
+    return [comment, *(f"if {on(Database.POSTGRESQL)}: {execute}" for execute in executes)]
 
 
 @dataclass

@@ -21,14 +21,13 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import AddConstraint, CreateIndex, DropConstraint, DropIndex
 
 from ..dialects.enums import EnumKey, enum_key, native_enum
+from ..dialects.on import Database, index_on, on
 from ..snapshot.expressions import default_to_sql, mentions, text_to_type
-from ..snapshot.index_dialects import index_on
 from ..snapshot.serialize import TableDict
 from .indexes import index_shape
 from .type_checks import made_on, type_checks
 
 _PG = postgresql.dialect()
-IS_PG = "op.get_bind().dialect.name == 'postgresql'"
 
 
 def enum_types(dicts: Iterable[TableDict | None]) -> dict[EnumKey, Enum]:
@@ -229,12 +228,13 @@ def _render_enum_column(autogen_context: AutogenContext, op: EnumColumnOp) -> li
     lines = []
     if op.postgresql:
         lines.append("# PostgreSQL changes the ENUM type itself; other databases the column.")
-    lines.extend(f"if {IS_PG}: op.execute({statement!r})" for statement in op.postgresql)
+    lines.extend(f"if {on(Database.POSTGRESQL)}: op.execute({statement!r})"
+                 for statement in op.postgresql)
     rest = _without_type(op.alter, keep_default=not op.converted[0])
     if rest is not None:  # nullability, comment (and default) change as usual
         rendered = render_op(autogen_context, rest)
-        lines.extend([f"if {IS_PG}: {rendered[0]}", *rendered[1:]])
-    return [*lines, f"if not {IS_PG}: {alter[0]}", *alter[1:]]
+        lines.extend([f"if {on(Database.POSTGRESQL)}: {rendered[0]}", *rendered[1:]])
+    return [*lines, f"if {on(Database.POSTGRESQL, negate=True)}: {alter[0]}", *alter[1:]]
 
 
 def _without_type(alter: ops.AlterColumnOp, keep_default: bool) -> ops.AlterColumnOp | None:

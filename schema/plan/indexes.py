@@ -12,8 +12,9 @@ from collections.abc import Iterable
 
 from sqlalchemy import Column, Index, Table
 
+from ..dialects.on import index_on
 from ..diff import Action, Change, Kind
-from ..snapshot.index_dialects import ddl_if_dialects, index_on
+from ..snapshot.index_dialects import ddl_if_dialects
 from .phases import Phase
 
 

@@ -15,8 +15,8 @@ from collections import defaultdict
 from alembic.operations import ops
 from sqlalchemy import ForeignKeyConstraint, Table, UniqueConstraint
 
+from ..dialects.on import index_on
 from ..diff import Action, Change, Kind
-from ..snapshot.index_dialects import index_on
 from .generated import retyped_columns
 from .indexes import index_shape
 from .ops.operations import (

@@ -18,11 +18,11 @@ from alembic.operations import ops
 from sqlalchemy import CheckConstraint, ForeignKeyConstraint, Table, UniqueConstraint
 
 from ..config import KNOWN_DATABASES
+from ..dialects.on import index_on
 from ..dialects.sequences import owned_sequence_column, sequence_ops, sequences
 from ..dialects.table_options import TableOptionsOp, option_problems
 from ..diff import Action, Change, Kind
 from ..errors import PlanProblems, SchemaToolError
-from ..snapshot.index_dialects import index_on
 from ..snapshot.serialize import TableDict
 from .columns import ColumnPlanner
 from .enum_values import enum_value_ops

@@ -18,11 +18,12 @@ from alembic.operations import ops
 from sqlalchemy import Boolean, CheckConstraint, Enum, MetaData, Table
 from sqlalchemy.sql.base import _NoneName
 
+from ..dialects.on import dialect_names
 from ..diff import Action, Change, Kind
 from ..snapshot.expressions import type_on
 from ..snapshot.load import build_table
 from ..snapshot.serialize import TableDict
-from .ops.operations import SetAsideOp, dialects_of
+from .ops.operations import SetAsideOp
 from .tables import Tables
 
 _NONE = _NoneName.NONE_NAME  # a type's CHECK SQLAlchemy leaves unnamed
@@ -99,6 +100,6 @@ def type_check_rename_ops(
                                                 schema=table.schema, _reverse=add_old),
                            ops.AddConstraintOp.from_constraint(check)):
                     found.setdefault(key, []).append(op if len(made) == 3 else SetAsideOp(
-                        op, dialects_of(made), "the CHECK of a Boolean/Enum type",
+                        op, dialect_names(made), "the CHECK of a Boolean/Enum type",
                         "the rename"))
     return found

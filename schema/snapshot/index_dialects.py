@@ -4,7 +4,7 @@ SQLAlchemy keeps the condition in a private attribute, honoured by its own ``cre
 Alembic's operations and comparison ignore it (they would create and expect the index
 everywhere).  This module is the one place that reads and sets it: the snapshot records the
 dialect names (``dialects: [postgresql]``), and the target checks, the revision and
-verification ask ``index_on`` whether a database has the index.
+verification ask ``dialects.on.index_on`` whether a database has the index.
 """
 
 from __future__ import annotations
@@ -12,9 +12,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import Constraint, Index
-
-# The dialect names of one database (MariaDB's own dialect calls itself mariadb).
-_NAMES = {"mysql": ("mysql", "mariadb"), "mariadb": ("mysql", "mariadb")}
 
 
 class DdlIfError(ValueError):
@@ -46,14 +43,3 @@ def restrict(index: Index, dialects: Sequence[str] | None) -> Index:
     if dialects:
         index.ddl_if(dialect=tuple(dialects))
     return index
-
-
-def index_on(index: Index | dict[str, object], database: str) -> bool:
-    """Whether a database (``sqlite``, ``postgresql``, ``mysql`` or a dialect name) gets the
-    index: an ``Index`` built from a snapshot, or a snapshot's index dict."""
-    if isinstance(index, Index):
-        dialects = ddl_if_dialects(index)
-    else:
-        dialects = index.get("dialects")  # type: ignore[assignment]
-    names = _NAMES.get(database, (database,))
-    return not dialects or any(name in dialects for name in names)

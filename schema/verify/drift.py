@@ -20,9 +20,9 @@ from sqlalchemy.sql.elements import ClauseElement, TextClause
 from sqlalchemy.sql.schema import DefaultClause
 
 from ..config import BOOKKEEPING_TABLES
+from ..dialects.on import index_on
 from ..dialects.table_options import option_drift
 from ..snapshot.expressions import text_length
-from ..snapshot.index_dialects import index_on
 from ..snapshot.load import build_table, load_table
 from ..snapshot.serialize import TableDict, table_key
 from ..snapshot.store import Manifest, SnapshotStore

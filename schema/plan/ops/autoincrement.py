@@ -15,6 +15,7 @@ from sqlalchemy import BigInteger, Column, Sequence, SmallInteger, String, Table
 from sqlalchemy import table as sa_table
 from sqlalchemy.dialects import postgresql
 
+from ...dialects.on import Database, on
 from ...dialects.sequences import serial_numbered, serial_sequence
 
 _POSTGRESQL = postgresql.dialect()
@@ -42,7 +43,7 @@ def _render_identity_options(autogen_context: AutogenContext, op: IdentityOption
     existing = _render_server_default(op.op.existing_server_default, autogen_context)
     line = f"{line[:-1]},\n{' ' * 11}existing_server_default={existing})"
     return ["# IDENTITY options exist on PostgreSQL only.",
-            f"if op.get_bind().dialect.name == 'postgresql': {line}"]
+            f"if {on(Database.POSTGRESQL)}: {line}"]
 
 
 class AutoincrementOp(ops.MigrateOperation):
@@ -75,10 +76,10 @@ class AutoincrementOp(ops.MigrateOperation):
 def _render_autoincrement(autogen_context: AutogenContext, op: AutoincrementOp) -> list[str]:
     [line] = render_op(autogen_context, op.op)
     lines = ["# MariaDB/MySQL keep AUTO_INCREMENT as a column attribute.",
-             f"if op.get_bind().dialect.name in ('mysql', 'mariadb'): {line}"]
+             f"if {on(Database.MYSQL)}: {line}"]
     if op.serial:
         lines += ["# PostgreSQL: SERIAL is a default and a sequence the column owns.",
-                  *(f"if op.get_bind().dialect.name == 'postgresql': op.execute({sql!r})"
+                  *(f"if {on(Database.POSTGRESQL)}: op.execute({sql!r})"
                     for sql in _serial_sql(op.op))]
     return lines
 
@@ -105,16 +106,15 @@ def _render_autoincrement_kept(autogen_context: AutogenContext, op: Autoincremen
     kept.kw = {**op.op.kw, "autoincrement": True}
     [mysql] = render_op(autogen_context, kept)
     [other] = render_op(autogen_context, op.op)
-    on_mysql = "op.get_bind().dialect.name in ('mysql', 'mariadb')"
     lines = ["# MariaDB/MySQL: the column stays AUTO_INCREMENT.",
-             f"if {on_mysql}: {mysql}", f"if not {on_mysql}: {other}"]
+             f"if {on(Database.MYSQL)}: {mysql}", f"if {on(Database.MYSQL, negate=True)}: {other}"]
     new_type = op.op.modify_type
     if op.serial and new_type is not None and sequence_type(new_type) != sequence_type(
             op.op.existing_type):
         sequence = _POSTGRESQL.identifier_preparer.format_sequence(
             Sequence(serial_sequence(op.op.table_name, op.op.column_name), schema=op.op.schema))
         lines += ["# PostgreSQL: the SERIAL's sequence takes the column's type.",
-                  "if op.get_bind().dialect.name == 'postgresql': op.execute("
+                  f"if {on(Database.POSTGRESQL)}: op.execute("
                   f"{f'ALTER SEQUENCE {sequence} AS {sequence_type(new_type)}'!r})"]
     return lines
 

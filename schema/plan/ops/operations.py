@@ -7,8 +7,6 @@ key also drops the index MariaDB/MySQL made for it, so downgrades restore the sc
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from alembic.autogenerate import renderers
 from alembic.autogenerate.api import AutogenContext
 from alembic.autogenerate.render import render_op
@@ -22,7 +20,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import mysql, postgresql
 
-from ...snapshot.index_dialects import ddl_if_dialects, index_on
+from ...dialects.on import Database, dialect_names, index_on, labels_of, on
+from ...snapshot.index_dialects import ddl_if_dialects
 from ...source_text import comment as one_line
 
 _POSTGRESQL = postgresql.dialect()
@@ -122,8 +121,7 @@ def _render_drop_fk(autogen_context: AutogenContext, op: DropForeignKeyOp) -> li
             "# MariaDB/MySQL keep the index they created for the foreign key: drop it too."
         )
         lines.append(
-            f"if op.get_bind().dialect.name in ('mysql', 'mariadb'): "
-            f"{target}.drop_index({str(op.constraint.name)!r}{table})"
+            f"if {on(Database.MYSQL)}: {target}.drop_index({str(op.constraint.name)!r}{table})"
         )
     return lines
 
@@ -196,8 +194,8 @@ def _render_primary_key(autogen_context: AutogenContext, op: PrimaryKeyOp) -> li
                f"{preparer.quote(str(op.new.name))} PRIMARY KEY "
                f"({', '.join(preparer.quote(c) for c in _columns(op.new))})")
         lines.append("# MariaDB/MySQL: one statement, so foreign keys keep an index throughout.")
-        lines.append(f"if op.get_bind().dialect.name in ('mysql', 'mariadb'): op.execute({sql!r})")
-        prefix = "if op.get_bind().dialect.name not in ('mysql', 'mariadb'): "
+        lines.append(f"if {on(Database.MYSQL)}: op.execute({sql!r})")
+        prefix = f"if {on(Database.MYSQL, negate=True)}: "
     else:
         prefix = ""
     if op.old is not None:
@@ -231,7 +229,7 @@ def _render_checked_column(autogen_context: AutogenContext, op: CheckedColumnOp)
         return render_op(autogen_context, op.op)
     target = "batch_op" if autogen_context._has_batch else "op"
     table = "" if autogen_context._has_batch else f"{op.op.table_name!r}, "
-    lines = [f"if op.get_bind().dialect.name == 'sqlite': "
+    lines = [f"if {on(Database.SQLITE)}: "
              f"{target}.drop_constraint({target}.f({name!r}), {table}type_='check')"
              for name in op.checks]
     return [*lines, *render_op(autogen_context, op.op)]
@@ -258,7 +256,7 @@ class TypeCheckOp(WrappingOp):
 def _render_type_check(autogen_context: AutogenContext, op: TypeCheckOp) -> list[str]:
     target = "batch_op" if autogen_context._has_batch else "op"
     table = "" if autogen_context._has_batch else f"{op.op.table_name!r}, "
-    lines = [f"if op.get_bind().dialect.name in ('mysql', 'mariadb'): "
+    lines = [f"if {on(Database.MYSQL)}: "
              f"{target}.drop_constraint({target}.f({name!r}), {table}type_='check')"
              for name in op.going]
     return [*(["# MariaDB/MySQL: the old type's CHECK goes first."] if lines else []), *lines,
@@ -287,7 +285,7 @@ class ForeignKeyIndexGuardOp(WrappingOp):
 def _render_guarded(autogen_context: AutogenContext, op: ForeignKeyIndexGuardOp) -> list[str]:
     target = "batch_op" if autogen_context._has_batch else "op"
     table = "" if autogen_context._has_batch else f", table_name={op.op.table_name!r}"
-    on_mysql = "if op.get_bind().dialect.name in ('mysql', 'mariadb'): "
+    on_mysql = f"if {on(Database.MYSQL)}: "
     inner = render_op(autogen_context, op.op)
     if isinstance(op.op, (ops.DropIndexOp, ops.DropConstraintOp)):
         table_arg = "" if autogen_context._has_batch else f"{op.op.table_name!r}, "
@@ -326,16 +324,9 @@ class SetAsideOp(WrappingOp):
         return SetAsideOp(self.op.reverse(), self.dialects, self.what, self.why)
 
 
-def dialects_of(databases: Iterable[str]) -> tuple[str, ...]:
-    """The dialect names a revision tests for these databases (``mysql``: MariaDB too)."""
-    return tuple(name for database in databases
-                 for name in ((database, "mariadb") if database == "mysql" else (database,)))
-
-
-SQLITE = dialects_of(["sqlite"])
-POSTGRESQL = dialects_of(["postgresql"])
-NOT_SQLITE = dialects_of(["postgresql", "mysql"])
-_LABELS = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mysql": "MariaDB/MySQL"}
+SQLITE = dialect_names([Database.SQLITE])
+POSTGRESQL = dialect_names([Database.POSTGRESQL])
+NOT_SQLITE = dialect_names([Database.POSTGRESQL, Database.MYSQL])
 
 
 def runs_on_sqlite(op: ops.MigrateOperation) -> bool:
@@ -357,7 +348,7 @@ def _render_set_aside(autogen_context: AutogenContext, op: SetAsideOp) -> list[s
     adding = isinstance(op.op, (ops.AddColumnOp, ops.CreateIndexOp, ops.AddConstraintOp,
                                 AddForeignKeyOp))
     verb = "re-created after" if adding else "set aside for"
-    labels = " and ".join(_LABELS[name] for name in op.dialects if name in _LABELS)
+    labels = " and ".join(labels_of(op.dialects))
     return _on_dialects(render_op(autogen_context, op.op), op.dialects,
                         f"# {labels}: {op.what} {verb} {op.why}.")
 
@@ -377,7 +368,7 @@ class OnlyOnOp(WrappingOp):
 def only_on(index: Index, op: ops.MigrateOperation) -> ops.MigrateOperation:
     """``op`` (creating or dropping ``index``) run only where the index's ``ddl_if`` allows."""
     dialects = ddl_if_dialects(index)
-    return op if not dialects else OnlyOnOp(op, dialects_of(dialects))
+    return op if not dialects else OnlyOnOp(op, dialect_names(dialects))
 
 
 @renderers.dispatch_for(OnlyOnOp)
@@ -389,8 +380,7 @@ def _render_only_on(autogen_context: AutogenContext, op: OnlyOnOp) -> list[str]:
 def _on_dialects(lines: list[str], dialects: tuple[str, ...], comment: str) -> list[str]:
     """Rendered ``lines`` run on these dialects only, after ``comment``."""
     comment = one_line(comment)  # it may hold names: dialect names from a snapshot
-    condition = (f"if op.get_bind().dialect.name == {dialects[0]!r}:" if len(dialects) == 1
-                 else f"if op.get_bind().dialect.name in {dialects!r}:")
+    condition = f"if {on(*dialects)}:"
     if len(lines) == 1:  # one statement
         return [comment, f"{condition} {lines[0]}"]
     return [comment, condition, *lines, ""]  # a block (an empty line ends it)

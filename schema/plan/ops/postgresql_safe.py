@@ -16,7 +16,7 @@ from alembic.operations import ops
 from sqlalchemy import CheckConstraint, ForeignKeyConstraint, Index
 from sqlalchemy.dialects import postgresql
 
-_IS_PG = "op.get_bind().dialect.name == 'postgresql'"
+from ...dialects.on import Database, on
 
 
 class ConcurrentIndexOp(ops.MigrateOperation):
@@ -38,7 +38,8 @@ def concurrent_index(index: Index) -> ConcurrentIndexOp:
 def _render_concurrent(autogen_context: AutogenContext, op: ConcurrentIndexOp) -> list[str]:
     autogen_context.imports.add("import contextlib")
     [line] = render_op(autogen_context, op.op)
-    block = (f"op.get_context().autocommit_block() if {_IS_PG} else contextlib.nullcontext()")
+    block = (f"op.get_context().autocommit_block() if {on(Database.POSTGRESQL)} "
+             "else contextlib.nullcontext()")
     return ["# PostgreSQL builds the index CONCURRENTLY, outside the revision's transaction.",
             f"with {block}: {line}"]
 
@@ -69,4 +70,4 @@ def _render_validate(autogen_context: AutogenContext, op: ValidateConstraintOp) 
     sql = (f"ALTER TABLE {quote.format_table(op.constraint.table)} VALIDATE CONSTRAINT "
            f"{quote.quote(str(op.constraint.name))}")
     return ["# PostgreSQL checks the existing rows without blocking writes.",
-            f"if {_IS_PG}: op.execute({sql!r})"]
+            f"if {on(Database.POSTGRESQL)}: op.execute({sql!r})"]

@@ -14,6 +14,7 @@ from alembic.operations import ops
 from sqlalchemy import Column, Table
 from sqlalchemy.dialects import mysql, postgresql
 
+from ...dialects.on import Database, on
 from ...dialects.sequences import owned_sequence_column, serial_sequence
 
 
@@ -48,7 +49,7 @@ def _rename_sequence(old: str, new: str, schema: str | None) -> list[str]:
     prefix = f"{quote.quote_schema(schema)}." if schema else ""
     sql = f"ALTER SEQUENCE {prefix}{quote.quote(old)} RENAME TO {quote.quote(new)}"
     return ["# PostgreSQL: the SERIAL or IDENTITY column's sequence follows its name.",
-            f"if op.get_bind().dialect.name == 'postgresql': op.execute({sql!r})"]
+            f"if {on(Database.POSTGRESQL)}: op.execute({sql!r})"]
 
 
 class RenameColumnInPlaceOp(ops.MigrateOperation):
@@ -77,7 +78,7 @@ def _render_rename_column(autogen_context: AutogenContext, op: RenameColumnInPla
            f"{preparer.quote(op.old)} TO {preparer.quote(str(column.name))}")
     [rename] = render_op(autogen_context, ops.AlterColumnOp(
         table.name, op.old, schema=table.schema, modify_name=str(column.name)))
-    lines = [f"if op.get_bind().dialect.name in ('mysql', 'mariadb'): op.execute({sql!r})",
+    lines = [f"if {on(Database.MYSQL)}: op.execute({sql!r})",
              f"else: {rename}"]
     serial = owned_sequence_column(table)
     if serial is not None and str(serial.name) in (op.old, str(column.name)):

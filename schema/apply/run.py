@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection, make_url
 from ..author.check import require_integrity
 from ..config import BOOKKEEPING_TABLES
 from ..database import mask_url, reason, run_on_connection, sqlite_file
+from ..dialects.on import Database
 from ..errors import (
     IntegrityError,
     PartiallyApplied,
@@ -299,7 +300,8 @@ def _run_revision(project: Project, connection: Connection, script: Script, chec
     if progress:
         progress(script.revision, message, None)
     start = time.monotonic()
-    transactional = connection.dialect.name in ("postgresql", "sqlite")
+    transactional = any(database.matches(connection.dialect)
+                        for database in (Database.POSTGRESQL, Database.SQLITE))
     live_before = None if transactional else reflect_live(connection)
     previous = current_revision(connection)
     if live_before is not None:  # its DDL commits as it goes: a kill must leave a trace

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
 
+from ..dialects.on import Database
 from ..errors import RevisionFailed
 
 # The key of alembic/env.py's context.configure() extras; env.py must pass them on.
@@ -29,7 +30,7 @@ CONFIGURE_KEY = "tool_configure"
 
 def make_transactional(connection: Connection) -> None:
     """Give a SQLite connection real transactions around DDL, with foreign keys off."""
-    if connection.dialect.name != "sqlite":
+    if not Database.SQLITE.matches(connection.dialect):
         return
     connection.rollback()  # no transaction may be open while the driver's mode changes
     connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
@@ -53,14 +54,14 @@ def configure_options(connection: Connection,
 
     options: dict[str, Any] = {"transaction_per_migration": True,
                                "on_version_apply": [on_version_apply]}
-    if connection.dialect.name == "sqlite":
+    if Database.SQLITE.matches(connection.dialect):
         options["transactional_ddl"] = True
     return options
 
 
 def check_foreign_keys(connection: Connection, revision: str) -> None:
     """Refuse (so the revision rolls back) when SQLite rows reference missing parents."""
-    if connection.dialect.name != "sqlite":
+    if not Database.SQLITE.matches(connection.dialect):
         return
     problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
     if problems:

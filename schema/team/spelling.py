@@ -27,6 +27,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import CompileError
 from sqlalchemy.types import Enum
 
+from ..dialects.on import Database
 from ..snapshot.expressions import default_to_sql, text_to_default, text_to_type
 from ..snapshot.reflected import implied_autoincrement
 from ..snapshot.serialize import TableDict
@@ -62,7 +63,7 @@ def _key_name(data: TableDict, wanted: dict[str, Any] | None, dialect: Dialect) 
         return
     unnamed = {"postgresql": f"{data['name']}_pkey"}.get(dialect.name)
     if wanted is not None and wanted["columns"] == key["columns"] and (
-            dialect.name == "mysql" or key["name"] in (wanted["name"], unnamed)):
+            Database.MYSQL.matches(dialect) or key["name"] in (wanted["name"], unnamed)):
         key["name"] = wanted["name"]  # MariaDB keeps no name to compare
     elif key["name"] == unnamed:
         key["name"] = None
@@ -72,12 +73,12 @@ def _unique_names(data: TableDict, models: TableDict, dialect: Dialect) -> None:
     """PostgreSQL's name for an unnamed unique constraint; MariaDB's unique index for one."""
     for wanted in models.get("unique_constraints", []):
         columns = wanted["columns"]
-        if dialect.name == "postgresql" and wanted["name"] is None:
+        if Database.POSTGRESQL.matches(dialect) and wanted["name"] is None:
             default = f"{data['name']}_{'_'.join(columns)}_key"
             for unique in data.get("unique_constraints", []):
                 if unique["columns"] == columns and unique["name"] == default:
                     unique["name"] = None
-        elif dialect.name == "mysql":
+        elif Database.MYSQL.matches(dialect):
             _mariadb_unique(data, wanted)
 
 
@@ -151,7 +152,7 @@ def _autoincrement(data: TableDict, column: dict[str, Any], their: dict[str, Any
     if "autoincrement" not in their or "autoincrement" in column:
         return
     implied = implied_autoincrement(data, column)
-    rowid = dialect.name == "sqlite" and implied and not data.get(
+    rowid = Database.SQLITE.matches(dialect) and implied and not data.get(
         "dialect_options", {}).get("sqlite_autoincrement")
     if their["autoincrement"] is implied or (rowid and isinstance(their["autoincrement"], bool)):
         column["autoincrement"] = their["autoincrement"]
@@ -170,7 +171,7 @@ def _same_type(reflected: str, models: str, dialect: Dialect) -> bool:
     types = [text_to_type(text) for text in (reflected, models)]
     if any(getattr(type_, "create_constraint", False) for type_ in types):
         return False
-    if dialect.name == "postgresql" and any(isinstance(type_, Enum) for type_ in types):
+    if Database.POSTGRESQL.matches(dialect) and any(isinstance(type_, Enum) for type_ in types):
         return all(isinstance(type_, Enum) for type_ in types) and len({
             (type_.native_enum, type_.name, type_.schema, tuple(type_.enums))  # type: ignore[attr-defined]
             for type_ in types}) == 1

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Column, Identity, MetaData, Sequence, text
 from sqlalchemy.engine import Dialect, Inspector
 
+from ..dialects.on import Database
 from ..dialects.sequences import serial_column
 from ..snapshot.expressions import default_to_sql
 
@@ -73,7 +74,7 @@ def _clock(value: str) -> str | None:
 
 def default_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
     """Server defaults of plain columns, compared in normalized form."""
-    mysql = inspector.dialect.name == "mysql"
+    mysql = Database.MYSQL.matches(inspector.dialect)
     lines = []
     for table in metadata.tables.values():
         if not inspector.has_table(table.name, schema=table.schema):
@@ -106,7 +107,7 @@ def default_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
 def _serial(column: Column[Any], dialect: Dialect) -> bool:
     """Whether PostgreSQL makes this column a SERIAL: the table's autoincrement column, numbered
     neither by IDENTITY nor by a sequence or default of its own."""
-    return (dialect.name == "postgresql" and serial_column(column.table) is column
+    return (Database.POSTGRESQL.matches(dialect) and serial_column(column.table) is column
             and column.server_default is None)
 
 

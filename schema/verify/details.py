@@ -18,6 +18,7 @@ from sqlalchemy.engine import Inspector
 from sqlalchemy.exc import SAWarning
 
 from ..dialects.enums import enum_key, native_enum
+from ..dialects.on import Database
 from ..dialects.sequences import serial_sequence
 from ..snapshot.serialize import table_key
 from .sql_shapes import Shape, sql_shape
@@ -25,7 +26,7 @@ from .sql_shapes import Shape, sql_shape
 
 def autoincrement_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
     """AUTO_INCREMENT on MariaDB/MySQL, where it is a column attribute that can change."""
-    if inspector.dialect.name != "mysql":
+    if not Database.MYSQL.matches(inspector.dialect):
         return []
     lines = []
     for table in metadata.tables.values():
@@ -71,7 +72,7 @@ _IDENTITY_OPTIONS = ("always", "start", "increment", "minvalue", "maxvalue", "cy
 
 def computed_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
     """Generated column expressions, compared by shape (Alembic only warns)."""
-    if inspector.dialect.name == "sqlite":
+    if Database.SQLITE.matches(inspector.dialect):
         # SQLAlchemy reads them from the CREATE TABLE text, which a later ADD COLUMN garbles
         # ("id * 3) STORED, c10 NUMERIC(12, 0"); unverifiable() says they are not verified.
         return []
@@ -102,7 +103,8 @@ def primary_key_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
             lines.append(f"primary key of {table.name}: {live.get('constrained_columns')} in the "
                          f"database, the snapshot says {expected}")
         # MariaDB names every primary key PRIMARY; SQLite reports a name only when one was given
-        elif (live.get("name") and inspector.dialect.name != "mysql" and table.primary_key.name
+        elif (live.get("name") and not Database.MYSQL.matches(inspector.dialect)
+              and table.primary_key.name
               and live["name"] != str(table.primary_key.name)):
             lines.append(f"primary key of {table.name}: named {live['name']} in the database, "
                          f"the snapshot says {table.primary_key.name}")
@@ -139,7 +141,7 @@ def enum_drift(inspector: Inspector, metadata: MetaData,
                ignore: Callable[[str], bool] | None = None) -> list[str]:
     """PostgreSQL ENUM types and their values, which Alembic does not compare; a type only
     the tables ``ignore`` leaves to others use is theirs, not stray."""
-    if inspector.dialect.name != "postgresql":
+    if not Database.POSTGRESQL.matches(inspector.dialect):
         return []
     expected: dict[tuple[str | None, str], list[str]] = {}
     for table in metadata.tables.values():
@@ -241,7 +243,7 @@ def partial_index_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
     """The conditions of partial indexes (``postgresql_where``, ``sqlite_where``), which
     Alembic does not compare; MariaDB has no partial indexes and ignores them."""
     dialect = inspector.dialect
-    if dialect.name not in ("postgresql", "sqlite"):
+    if not (Database.POSTGRESQL.matches(dialect) or Database.SQLITE.matches(dialect)):
         return []
     lines = []
     for table in metadata.tables.values():

@@ -20,7 +20,7 @@ from sqlalchemy.sql.elements import ClauseElement, TextClause
 from sqlalchemy.sql.schema import DefaultClause
 
 from ..config import BOOKKEEPING_TABLES
-from ..dialects.on import index_on
+from ..dialects.on import Database, index_on
 from ..dialects.table_options import option_drift
 from ..snapshot.expressions import text_length
 from ..snapshot.load import build_table, load_table
@@ -70,7 +70,7 @@ def metadata_of(tables: Mapping[str, TableDict], convention: Mapping[str, str]) 
 
 def _unquote_nextval(inspector: Any, table: Table, column_info: dict[str, Any]) -> None:
     default = column_info.get("default")
-    if inspector.dialect.name == "postgresql" and isinstance(default, str) and \
+    if Database.POSTGRESQL.matches(inspector.dialect) and isinstance(default, str) and \
             default.startswith("nextval('") and "''" in default:
         column_info["default"] = default.replace("''", "'")
 
@@ -93,10 +93,10 @@ def schema_drift(
             # unescaped SQL, and each database spells the same default its own way
             "compare_server_default": False,
             "include_object": include_object_filter(ignore, connection.dialect.name),
-            "include_schemas": bool(schemas) or connection.dialect.name == "postgresql",
+            "include_schemas": bool(schemas) or Database.POSTGRESQL.matches(connection.dialect),
             "include_name": lambda name, type_, parent: (
                 type_ != "schema" or name is None or name in schemas
-                or (connection.dialect.name == "postgresql" and not _system_schema(name))),
+                or (Database.POSTGRESQL.matches(connection.dialect) and not _system_schema(name))),
         },
     )
     with warnings.catch_warnings():
@@ -120,7 +120,8 @@ def schema_drift(
     inspector = inspect(connection)  # one inspector: its cache serves every check below
     diffs = [diff for diff in diffs if not (  # FLOAT(24) reads back as REAL on PostgreSQL, ...
         diff[0] == "modify_type" and same_stored(connection.dialect.name, diff[5], diff[6]))]
-    if connection.dialect.name == "mysql":  # comments SQLAlchemy could not read (TEXT defaults)
+    # comments SQLAlchemy could not read (TEXT defaults)
+    if Database.MYSQL.matches(connection.dialect):
         diffs = [diff for diff in diffs if not (
             diff[0] == "modify_comment" and diff[5] is None
             and mysql_comment(inspector, diff[1], diff[2], diff[3]) == diff[6])]
@@ -155,16 +156,16 @@ def unverifiable(dialect: Dialect, metadata: MetaData) -> list[str]:
         and index_on(index, dialect.name)
     )
     notes = []
-    if computed and dialect.name == "sqlite":
+    if computed and Database.SQLITE.matches(dialect):
         notes.append(f"sqlite does not report generated column expressions: {computed} not "
                      "verified")
     collated = sum(1 for column in columns if declared_collation(column.type, dialect.name))
-    if collated and dialect.name == "sqlite":
+    if collated and Database.SQLITE.matches(dialect):
         notes.append(f"sqlite does not report collations: {collated} not verified")
     sized = sum(1 for column in columns if text_length(column.type, dialect.name))
-    if sized and dialect.name == "sqlite":
+    if sized and Database.SQLITE.matches(dialect):
         notes.append(f"sqlite ignores TEXT lengths: {sized} not verified")
-    if expression_indexes and dialect.name == "sqlite":
+    if expression_indexes and Database.SQLITE.matches(dialect):
         notes.append(f"sqlite does not report indexes on expressions: {expression_indexes} not "
                      "verified")
     if comments and not dialect.supports_comments:

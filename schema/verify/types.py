@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Inspector
 
+from ..dialects.on import Database
 from ..dialects.sequences import serial_column, serial_sequence
 from ..plan.ops.autoincrement import sequence_type
 from ..snapshot.expressions import type_on
@@ -33,7 +34,8 @@ from ..snapshot.expressions import type_on
 def collation_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
     """One line per string column whose collation is not the one its type declares for this
     database (a ``with_variant`` type's variant for it)."""
-    if inspector.dialect.name not in ("postgresql", "mysql"):
+    if not (Database.POSTGRESQL.matches(inspector.dialect)
+            or Database.MYSQL.matches(inspector.dialect)):
         return []
     lines = []
     for table in metadata.tables.values():
@@ -43,7 +45,8 @@ def collation_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
                   for column in table.columns}
         # MariaDB leaves out a column's collation when it is its table's
         table_default = (inspector.get_table_options(table.name, schema=table.schema)
-                         .get("mysql_collate") if inspector.dialect.name == "mysql" else None)
+                         .get("mysql_collate")
+                         if Database.MYSQL.matches(inspector.dialect) else None)
         for live in inspector.get_columns(table.name, schema=table.schema):
             expected = wanted.get(live["name"], False)
             found = getattr(live["type"], "collation", False)
@@ -81,7 +84,7 @@ def float_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
 def mysql_enum_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
     """One line per MariaDB column stored as a native ENUM where the snapshot's ``Enum`` is not
     native (``native_enum=False``: a VARCHAR): Alembic's comparison takes one for the other."""
-    if inspector.dialect.name != "mysql":
+    if not Database.MYSQL.matches(inspector.dialect):
         return []
     lines = []
     for table in metadata.tables.values():
@@ -101,7 +104,7 @@ def _double(type_: Float, dialect: str) -> bool:
     """Whether ``type_`` is stored in double precision: PostgreSQL makes a FLOAT without
     precision one, MariaDB a FLOAT(25..53)."""
     if type_.precision is None:
-        return dialect == "postgresql"
+        return Database.POSTGRESQL.matches(dialect)
     return type_.precision > 24
 
 
@@ -145,7 +148,7 @@ def same_sized(dialect: str, live: object, expected: object) -> bool:
     expected = type_on(expected, dialect)
     sizes = _MYSQL_SIZED.get(type(expected))  # type: ignore[call-overload]
     length = getattr(expected, "length", None)
-    if dialect != "mysql" or sizes is None or length is None:
+    if not Database.MYSQL.matches(dialect) or sizes is None or length is None:
         return False
     most = length * (1 if type(expected) is LargeBinary else 4)
     upto = next((i for i, (_, size) in enumerate(sizes) if size >= most), len(sizes) - 1)
@@ -161,9 +164,9 @@ def same_float(dialect: str, live: object, expected: object) -> bool:
     if type(expected) is not Float:
         return False
     precision = expected.precision
-    if dialect == "mysql":
+    if Database.MYSQL.matches(dialect):
         return precision is not None and precision > 24 and isinstance(live, mysql.DOUBLE)
-    if dialect != "postgresql":
+    if not Database.POSTGRESQL.matches(dialect):
         return False
     wanted = REAL if precision is not None and precision <= 24 else DOUBLE_PRECISION
     return isinstance(live, wanted)
@@ -172,7 +175,7 @@ def same_float(dialect: str, live: object, expected: object) -> bool:
 def serial_type_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
     """One line per PostgreSQL SERIAL whose sequence has another integer type than its column:
     a sequence left at integer stops the numbering of a BigInteger column at 2**31 - 1."""
-    if inspector.dialect.name != "postgresql":
+    if not Database.POSTGRESQL.matches(inspector.dialect):
         return []
     query = text("SELECT data_type FROM pg_sequences WHERE sequencename = :name "
                  "AND schemaname = COALESCE(:schema, current_schema())")

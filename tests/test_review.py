@@ -52,8 +52,8 @@ plants = Table(
 """
 
 REFUSAL = ('error: refusing a destructive revision: DS102 error: - column growers.note: '
-           'dropping a column deletes its data; review it, then pass --allow-destructive '
-           '"why this is safe"\n')
+           'dropping a column deletes its data\n'
+           'error: review each, then pass --allow-destructive "why this is safe"\n')
 
 
 @pytest.fixture
@@ -73,10 +73,24 @@ def test_destructive_revision_is_refused_without_a_reason(reviewed: Project) -> 
     assert empty.code == 2 and "--allow-destructive" in empty.err
 
 
+def test_every_destructive_change_is_listed(reviewed: Project) -> None:
+    """A refusal lists every risk of error severity, one line each (it said "(and 1 more)")."""
+    reviewed.write_models(BEFORE.split("plants = Table(")[0].replace(
+        '    Column("note", String(20)),\n', ""))
+    refused = reviewed.run("snapshot", "-m", "drop two", check=False)
+    assert refused.code == 1
+    assert refused.err.splitlines() == [
+        "error: refusing a destructive revision: DS102 error: - column growers.note: dropping "
+        "a column deletes its data",
+        "error: refusing a destructive revision: DS101 error: - table plants: dropping a table "
+        "deletes all its rows",
+        'error: review each, then pass --allow-destructive "why this is safe"']
+
+
 def test_allowed_reason_is_recorded_in_revision_and_manifest(reviewed: Project) -> None:
     out = reviewed.invoke("snapshot", "-m", "drop note", "--allow-destructive",
                           "note was never written").out
-    assert "risk: DS102 error: - column growers.note" in out
+    assert "- column growers.note\n    DS102 error: dropping a column deletes its data" in out
     [path] = [p for p in reviewed.revision_files() if p.name.endswith("_drop_note.py")]
     revision = path.read_text(encoding="utf-8")
     docstring = revision.split('"""')[1]
@@ -105,7 +119,7 @@ def test_severities_come_from_the_project_config(reviewed: Project) -> None:
     pyproject.write_text(text.replace("[tool.schema]\n",
                                       '[tool.schema]\nlint = { DS102 = "warning" }\n'))
     out = reviewed.invoke("snapshot", "-m", "drop note").out
-    assert "risk: DS102 warning: - column growers.note" in out
+    assert "- column growers.note\n    DS102 warning: dropping a column deletes its data" in out
     pyproject.write_text(text.replace("[tool.schema]\n", '[tool.schema]\nlint = { XX1 = "off" }\n'))
     bad = reviewed.run("diff", check=False)
     assert bad.code == 2 and "[tool.schema] lint: unknown risk code 'XX1'" in bad.err

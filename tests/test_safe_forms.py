@@ -52,7 +52,7 @@ def test_safe_forms_run_on_every_database(project: Project) -> None:
 
     project.write_models(AFTER)
     out = project.invoke("snapshot", "-m", "safe").out
-    risks = {line.split()[1] for line in out.splitlines() if line.startswith("risk: ")}
+    risks = {line.split()[0] for line in out.splitlines() if line.startswith("    ")}
     assert risks == {"MF103"}, out  # PG101-PG103 are taken care of
     [revision] = [p for p in project.revision_files() if p.name.endswith("_safe.py")]
     text = revision.read_text()

@@ -73,6 +73,7 @@ def snapshot(state: ToolState, message: str | None, rev_id: str | None, dry_run:
     refused unless --allow-destructive gives the reviewed reason.
     """
     from schema.author.record import Policy, take_snapshot
+    from schema.review.report import change_lines
 
     if baseline or from_db:
         _adopt(state.project(), baseline, url, from_db, out)
@@ -90,10 +91,8 @@ def snapshot(state: ToolState, message: str | None, rev_id: str | None, dry_run:
     if result.revision is None and not result.changes:
         click.echo("No changes: the models match the snapshot.")
         return
-    for change in result.changes:
-        click.echo(change.describe())
-    for risk in result.risks:
-        click.echo(f"risk: {risk.describe()}")
+    for line in change_lines(result.changes, result.risks):
+        click.echo(line)
     if dry_run:
         click.echo("dry run: nothing written")
         return

@@ -193,9 +193,14 @@ class Policy:
 
 
 class DestructiveChangeError(SchemaToolError):
-    """Destructive changes without ``--allow-destructive``: a policy refusal, exit 1."""
+    """Destructive changes without ``--allow-destructive``: a policy refusal, exit 1; the CLI
+    prints one ``error:`` line per line given."""
 
     exit_code = ExitCode.FOUND
+
+    def __init__(self, problems: str | list[str]) -> None:
+        self.problems = [problems] if isinstance(problems, str) else problems
+        super().__init__("; ".join(self.problems))
 
 
 def risks_of(project: Project, changes: list[Change]) -> list[Risk]:
@@ -225,10 +230,9 @@ def take_snapshot(
         return SnapshotResult(schema_diff.changes, risks)
     blocking = [risk for risk in risks if risk.severity is Severity.ERROR]
     if blocking and not policy.allow_destructive:
-        more = f" (and {len(blocking) - 1} more)" if len(blocking) > 1 else ""
         raise DestructiveChangeError(
-            f"refusing a destructive revision: {blocking[0].describe()}{more}; review it, then "
-            "pass --allow-destructive \"why this is safe\"")
+            [f"refusing a destructive revision: {risk.describe()}" for risk in blocking]
+            + ["review each, then pass --allow-destructive \"why this is safe\""])
     rev_id = rev_id or new_rev_id()
     files = project.file_set(f"`tool snapshot` of revision {rev_id}")
     with files.transaction():
@@ -298,9 +302,9 @@ def _resolve_look_alikes(project: Project, schema_diff: SchemaDiff, policy: Poli
     if policy.confirm_rename is None:
         if policy.allow_destructive:
             return schema_diff
-        raise DestructiveChangeError(
-            f"{alikes[0].describe()}: pass {alikes[0].flag()} to keep its data, or "
-            "--allow-destructive \"reason\" to drop and add")
+        raise DestructiveChangeError([
+            f"{alike.describe()}: pass {alike.flag()} to keep its data, or "
+            "--allow-destructive \"reason\" to drop and add" for alike in alikes])
     confirmed = Renames()
     for alike in alikes:
         if policy.confirm_rename(alike):

@@ -21,9 +21,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from ..author.record import change_counts, summary
+from ..diff import Change
+from ..diff.lint import Risk
 from ..rules import Severity
 from .compare import Review
 
@@ -47,23 +50,33 @@ def risk_counts(review: Review) -> dict[str, int]:
 
 def to_text(review: Review, colour: bool = False) -> str:
     """One line per change, its risks indented below it."""
+    if not review.changes:
+        return f"No changes: {review.head} and {review.base} are the same schema.\n"
+    lines = change_lines(review.changes, review.risks, colour)
+    lines.append(f"{summary(review.changes)}; risks: {risk_summary(review)}")
+    if review.blocked:
+        lines.append(f"no revision can be written for these changes: {review.blocked}")
+    return "\n".join(lines) + "\n"
+
+
+def change_lines(changes: Sequence[Change], risks: Sequence[Risk],
+                 colour: bool = False) -> list[str]:
+    """Each change on a line, its risks indented below it: how `tool diff` and `tool snapshot`
+    both show changes."""
     import click
 
     def paint(text: str, name: str) -> str:
         return click.style(text, fg=name) if colour else text
 
-    if not review.changes:
-        return f"No changes: {review.head} and {review.base} are the same schema.\n"
     lines = []
-    for change in review.changes:
+    for change in changes:
         lines.append(paint(change.describe(), _COLOURS[change.action.sign]))
-        for risk in review.risks_of(change):
-            label = paint(f"{risk.code} {risk.severity.value}", _SEVERITY_COLOURS[risk.severity])
-            lines.append(f"    {label}: {risk.rule.reason}")
-    lines.append(f"{summary(review.changes)}; risks: {risk_summary(review)}")
-    if review.blocked:
-        lines.append(f"no revision can be written for these changes: {review.blocked}")
-    return "\n".join(lines) + "\n"
+        for risk in risks:
+            if risk.change is change:
+                label = paint(f"{risk.code} {risk.severity.value}",
+                              _SEVERITY_COLOURS[risk.severity])
+                lines.append(f"    {label}: {risk.rule.reason}")
+    return lines
 
 
 def to_markdown(review: Review) -> str:

@@ -24,7 +24,7 @@ from sqlalchemy.sql.schema import DefaultClause
 from ..dialects.enums import native_enum
 from ..dialects.sequences import NotOnPostgresql, sequence_keyed
 from ..errors import SchemaToolError
-from ..plan.enums import render_enum
+from ..plan.ops.enums import render_enum
 from ..snapshot.expressions import default_to_python, default_to_text, type_to_python
 from ..source_text import in_docstring
 

@@ -17,3 +17,8 @@ def native_enum(type_: object) -> Enum | None:
 
 def enum_key(enum: Enum) -> EnumKey:
     return (enum.schema, str(enum.name))
+
+
+def only_added(old: Enum, new: Enum) -> bool:
+    """Whether ``new`` is ``old`` with values added (in any place), none removed or moved."""
+    return [value for value in new.enums if value in old.enums] == list(old.enums)

@@ -1,13 +1,8 @@
 """Table options of MariaDB/MySQL (``mysql_engine``, ``mysql_charset``, ``mysql_collate``,
-``mysql_row_format``, ...) changed on an existing table, and verified.
-
-A fresh ``CREATE TABLE`` gives every text column the table's character set, so a changed
-character set or collation is ``CONVERT TO CHARACTER SET``, which re-encodes the columns.  It
-also widens TEXT types (latin1 TEXT becomes utf8mb4 MEDIUMTEXT to keep its capacity) and
-overrides collations the models give columns, so those columns get their declared types back
-right after it.  PostgreSQL and SQLite table options (tablespace, partitioning, rowid) cannot
-be changed in place here; ``option_problems`` refuses such a change when that database is a
-target.
+``mysql_row_format``, ...): which are migrated on an existing table (``plan/ops/table_options``
+writes the ALTER TABLE), what a removed one goes back to, and their verification.
+PostgreSQL and SQLite table options (tablespace, partitioning, rowid) cannot be changed in
+place here; ``option_problems`` refuses such a change when that database is a target.
 """
 
 from __future__ import annotations
@@ -16,18 +11,11 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from alembic.autogenerate import renderers
-from alembic.autogenerate.api import AutogenContext
-from alembic.autogenerate.render import render_op
-from alembic.operations import ops
-from sqlalchemy import JSON, MetaData, String, Table, Text, text
-from sqlalchemy.dialects import mysql
+from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Inspector
-from sqlalchemy.types import TypeEngine
 
-from ..snapshot.expressions import type_on
 from ..snapshot.serialize import TableDict
-from .on import Database, on
+from .on import Database
 
 CHARSET_OPTIONS = ("mysql_charset", "mysql_default_charset", "mysql_character_set",
                    "mysql_default_character_set")
@@ -35,13 +23,13 @@ COLLATE_OPTIONS = ("mysql_collate", "mysql_default_collate")
 # What ALTER TABLE sets an option back to when the models drop it (engine and character set:
 # the server's and database's defaults); changing any other option is refused (MariaDB would
 # keep it on downgrade).
-_RESETS = {"mysql_row_format": "DEFAULT", "mysql_pack_keys": "DEFAULT",
+RESETS = {"mysql_row_format": "DEFAULT", "mysql_pack_keys": "DEFAULT",
            "mysql_stats_auto_recalc": "DEFAULT", "mysql_stats_persistent": "DEFAULT",
            "mysql_stats_sample_pages": "DEFAULT", "mysql_checksum": "0",
            "mysql_delay_key_write": "0", "mysql_key_block_size": "0", "mysql_min_rows": "0",
            "mysql_max_rows": "0", "mysql_avg_row_length": "0", "mysql_auto_increment": "1",
            "mysql_comment": ""}
-MIGRATED_OPTIONS = {*CHARSET_OPTIONS, *COLLATE_OPTIONS, "mysql_engine", *_RESETS}
+MIGRATED_OPTIONS = {*CHARSET_OPTIONS, *COLLATE_OPTIONS, "mysql_engine", *RESETS}
 # The next AUTO_INCREMENT value changes by itself; a table comment is compared by Alembic.
 _UNVERIFIED = {"mysql_auto_increment", "mysql_comment"}
 _PLAIN = re.compile(r"^\w+$")
@@ -55,95 +43,11 @@ def mysql_options(options: Mapping[str, Any] | None) -> dict[str, str]:
             if key.startswith("mysql_")}
 
 
-def _charset(options: Mapping[str, str]) -> tuple[str | None, str | None]:
+def charset_of(options: Mapping[str, str]) -> tuple[str | None, str | None]:
+    """The character set and collation these options declare (None where they do not)."""
     charset = next((options[key] for key in CHARSET_OPTIONS if key in options), None)
     collate = next((options[key] for key in COLLATE_OPTIONS if key in options), None)
     return charset, collate
-
-
-class TableOptionsOp(ops.MigrateOperation):
-    """New MariaDB/MySQL options for an existing table; ``restore`` gives the text columns
-    their declared types again after a character-set conversion (the same in both
-    directions: the table's columns as they are when this runs)."""
-
-    def __init__(self, table_name: str, schema: str | None, old: dict[str, str],
-                 new: dict[str, str], restore: list[ops.AlterColumnOp]) -> None:
-        self.table_name = table_name
-        self.schema = schema
-        self.old = old
-        self.new = new
-        self.restore = restore
-
-    @classmethod
-    def between(cls, old_table: Table, new_table: Table,
-                renamed: Mapping[str, str]) -> TableOptionsOp:
-        """Options of ``old_table`` -> ``new_table``; ``renamed`` maps old column names to new
-        ones (renames run first, so this op sees the new names)."""
-        restore = [
-            ops.AlterColumnOp(
-                new_table.name, renamed.get(str(column.name), str(column.name)),
-                schema=new_table.schema, existing_type=column.type, modify_type=column.type,
-                existing_nullable=column.nullable, existing_server_default=column.server_default,
-                existing_comment=column.comment)
-            for column in old_table.columns
-            if column.computed is None and _converted(column.type)
-        ]
-        return cls(new_table.name, new_table.schema, mysql_options(old_table.dialect_kwargs),
-                   mysql_options(new_table.dialect_kwargs), restore)
-
-    def reverse(self) -> TableOptionsOp:
-        return TableOptionsOp(self.table_name, self.schema, self.new, self.old, self.restore)
-
-    def changes_anything(self) -> bool:
-        """False when only options left to the snapshot changed (those of a database that is
-        not a target, which ``option_problems`` lets through)."""
-        return bool(_clauses(self.old, self.new))
-
-
-def _converted(type_: TypeEngine[Any]) -> bool:
-    """Whether CONVERT TO changes this type beyond its character set: TEXT types are widened,
-    declared collations and character sets overridden (JSON is utf8mb4_bin LONGTEXT)."""
-    type_ = type_on(type_, "mysql")
-    return isinstance(type_, (JSON, Text, mysql.TINYTEXT, mysql.MEDIUMTEXT, mysql.LONGTEXT)) or (
-        isinstance(type_, String)
-        and (bool(type_.collation) or bool(getattr(type_, "charset", None))))
-
-
-def _clauses(old: Mapping[str, str], new: Mapping[str, str]) -> list[str]:
-    """Python expressions, each one ALTER TABLE clause (the table name is prepended)."""
-    clauses = []
-    if _charset(old) != _charset(new):
-        charset, collate = _charset(new)
-        # a collation's name starts with its character set (utf8mb4_bin, latin1_swedish_ci)
-        charset = charset or (collate.split("_")[0] if collate else "DEFAULT")
-        clauses.append(repr(f" CONVERT TO CHARACTER SET {charset}"
-                            + (f" COLLATE {collate}" if collate else "")))
-    if old.get("mysql_engine") != new.get("mysql_engine"):
-        clauses.append(repr(f" ENGINE={new['mysql_engine']}") if "mysql_engine" in new else
-                       "' ENGINE=' + op.get_bind().exec_driver_sql("
-                       "'SELECT @@default_storage_engine').scalar()")
-    others = {key: new.get(key, _RESETS.get(key, "")) for key in sorted(old.keys() | new.keys())
-              if key in _RESETS and old.get(key) != new.get(key)}
-    if others:  # rendered as SQLAlchemy's CREATE TABLE renders them, which ALTER TABLE accepts
-        table = Table("options", MetaData(), **others)
-        dialect = mysql.dialect()
-        clauses.append(repr(" " + dialect.ddl_compiler(dialect, None).post_create_table(table)))
-    return clauses
-
-
-@renderers.dispatch_for(TableOptionsOp)
-def _render_table_options(autogen_context: AutogenContext, op: TableOptionsOp) -> list[str]:
-    name = (f"op.get_bind().dialect.identifier_preparer.format_table("
-            f"sa.table({op.table_name!r}, schema={op.schema!r}))")
-    # one ALTER TABLE: MariaDB copies the table once for all the options
-    clauses = " + ',' + ".join(_clauses(op.old, op.new))
-    lines = [f"op.execute('ALTER TABLE ' + {name} + {clauses})"] if clauses else []
-    comment = ["# MariaDB/MySQL table options."]
-    if _charset(op.old) != _charset(op.new):
-        lines += [line for column in op.restore for line in render_op(autogen_context, column)]
-        comment = ["# MariaDB/MySQL table options.  CONVERT TO re-encodes the text columns and "
-                   "widens TEXT types,", "# so their declared types are set again after it."]
-    return [*comment, *(f"if {on(Database.MYSQL)}: {line}" for line in lines)]
 
 
 def option_problems(change_table: str, old: Mapping[str, Any] | None,
@@ -197,7 +101,7 @@ def option_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
             continue
         declared = mysql_options(table.dialect_kwargs)
         live = inspector.get_table_options(table.name, schema=table.schema)
-        charset, collate = _charset(declared)
+        charset, collate = charset_of(declared)
         wanted = {key: value for key, value in declared.items()
                   if key not in (*CHARSET_OPTIONS, *COLLATE_OPTIONS, *_UNVERIFIED)}
         wanted.setdefault("mysql_engine", engine)

@@ -16,17 +16,12 @@ own alter_column changes the values, so these parts do nothing there.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from alembic.autogenerate import renderers
-from alembic.autogenerate.api import AutogenContext
-from alembic.operations import ops
 from sqlalchemy import CheckConstraint, Enum, Table
 
-from ..dialects.on import Database, on
-from ..source_text import comment as one_line
+from ..dialects.enums import only_added
 from .enums import (
     Dependent,
     EnumKey,
@@ -38,18 +33,10 @@ from .enums import (
     enum_key,
     literal,
     native_enum,
-    only_added,
     type_name,
 )
+from .ops.enums import EnumValuesOp, Part
 from .tables import Tables
-
-
-class Part(enum.Enum):
-    """Where a part of a value change runs: see the module's docstring."""
-
-    OPEN = "open"
-    CONVERT = "convert"
-    CLOSE = "close"
 
 
 def _add_values(old: Enum, new: Enum) -> list[str]:
@@ -92,42 +79,6 @@ class ValuesChange:
         return around([statement for table, column, current in self.columns
                        for statement in convert(table, column, self.new, current)],
                       self.dependents)
-
-
-class EnumValuesOp(ops.MigrateOperation):
-    """One part of a PostgreSQL ENUM value change (nothing on other databases, where the
-    columns' alter_column changes the values).  ``reverse()`` gives the part of the change the
-    other way round that takes its place in the downgrade."""
-
-    def __init__(self, forward: ValuesChange, backward: ValuesChange, part: Part) -> None:
-        self.forward = forward
-        self.backward = backward
-        self.part = part
-
-    def reverse(self) -> EnumValuesOp:
-        part = {Part.OPEN: Part.CLOSE, Part.CLOSE: Part.OPEN}.get(self.part, self.part)
-        return EnumValuesOp(self.backward, self.forward, part)
-
-
-@renderers.dispatch_for(EnumValuesOp)
-def _render_enum_values(autogen_context: AutogenContext, op: EnumValuesOp) -> list[str]:
-    change = op.forward
-    executes = [f"op.execute({statement!r})" for statement in change.statements(op.part)]
-    if not executes:
-        return []
-    name = one_line(str(change.new.name))  # in comment lines: no line break may end them
-    if change.uses_added and only_added(change.old, change.new):
-        return [f"# PostgreSQL adds values to {name} outside the revision's transaction: the "
-                "revision uses them, which it may not before they are committed.",
-                f"if {on(Database.POSTGRESQL)}:", "with op.get_context().autocommit_block():",
-                *executes, "", ""]
-    comment = {
-        Part.OPEN: f"# PostgreSQL changes the values of ENUM type {name}; other databases the "
-                   "columns.",
-        Part.CONVERT: f"# PostgreSQL moves the columns that keep {name} to its new values.",
-        Part.CLOSE: f"# PostgreSQL drops {name}'s old type, now unused.",
-    }[op.part]
-    return [comment, *(f"if {on(Database.POSTGRESQL)}: {execute}" for execute in executes)]
 
 
 @dataclass

@@ -1,5 +1,6 @@
-"""Named native ENUM types: which ones a schema uses, creating and dropping them, and columns
-that switch to, from or between them, per dialect.
+"""Named native ENUM types: which ones a schema uses, when to create and drop them, and the
+PostgreSQL statements that convert columns switching to, from or between them (run by the
+operations in ``ops/enums``).
 
 On PostgreSQL an ENUM is a type of its own, created before and dropped after the columns that
 use it, and a column switching type is converted through text; changes of a type's values are
@@ -12,19 +13,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from alembic.autogenerate import renderers
-from alembic.autogenerate.api import AutogenContext
-from alembic.autogenerate.render import render_op
 from alembic.operations import ops
 from sqlalchemy import CheckConstraint, Column, DefaultClause, Enum, Index, String, Table
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import AddConstraint, CreateIndex, DropConstraint, DropIndex
 
-from ..dialects.enums import EnumKey, enum_key, native_enum
-from ..dialects.on import Database, index_on, on
+from ..dialects.enums import EnumKey, enum_key, native_enum, only_added
+from ..dialects.on import index_on
 from ..snapshot.expressions import default_to_sql, mentions, text_to_type
 from ..snapshot.serialize import TableDict
 from .indexes import index_shape
+from .ops.enums import EnumColumnOp, EnumTypeOp
 from .type_checks import made_on, type_checks
 
 _PG = postgresql.dialect()
@@ -38,38 +37,6 @@ def enum_types(dicts: Iterable[TableDict | None]) -> dict[EnumKey, Enum]:
             if "Enum(" in column["type"] and (enum := native_enum(text_to_type(column["type"]))):
                 types[enum_key(enum)] = enum
     return types
-
-
-def render_enum(enum: Enum, autogen_context: AutogenContext) -> str:
-    """A native ENUM column type that never creates its type: the revision does that itself."""
-    autogen_context.imports.add("from sqlalchemy.dialects import postgresql")
-    arguments = [repr(value) for value in enum.enums] + [f"name={str(enum.name)!r}"]
-    if enum.schema:
-        arguments.append(f"schema={enum.schema!r}")
-    if enum.create_constraint:  # the CHECK of databases without ENUM types (SQLite)
-        arguments.append("create_constraint=True")
-    return f"postgresql.ENUM({', '.join(arguments)}, create_type=False)"
-
-
-class EnumTypeOp(ops.MigrateOperation):
-    """Create (or drop) a named ENUM type: a no-op on databases without such types."""
-
-    def __init__(self, enum: Enum, create: bool) -> None:
-        self.enum = enum
-        self.create = create
-
-    def reverse(self) -> EnumTypeOp:
-        return EnumTypeOp(self.enum, not self.create)
-
-
-@renderers.dispatch_for(EnumTypeOp)
-def _render_enum_type(autogen_context: AutogenContext, op: EnumTypeOp) -> str:
-    schema = f", schema={op.enum.schema!r}" if op.enum.schema else ""
-    if op.create:
-        values = "".join(f"{value!r}, " for value in op.enum.enums)
-        return (f"sa.Enum({values}name={str(op.enum.name)!r}{schema})"
-                ".create(op.get_bind(), checkfirst=False)")
-    return f"sa.Enum(name={str(op.enum.name)!r}{schema}).drop(op.get_bind(), checkfirst=False)"
 
 
 def enum_type_ops(before: dict[EnumKey, Enum], after: dict[EnumKey, Enum]
@@ -98,11 +65,6 @@ def literal(value: str) -> str:
     processor = String().literal_processor(_PG)
     assert processor is not None
     return str(processor(value))
-
-
-def only_added(old: Enum, new: Enum) -> bool:
-    """Whether ``new`` is ``old`` with values added (in any place), none removed or moved."""
-    return [value for value in new.enums if value in old.enums] == list(old.enums)
 
 
 def default_sql(table: Table, column: str) -> str | None:
@@ -199,59 +161,6 @@ def converting(table: Table, current: Table, column: str, enum: Enum | None,
 def _postgresql_type_checks(table: Table, column: str) -> list[CheckConstraint]:
     """The CHECKs the column's type makes on PostgreSQL: a non-native Enum's."""
     return type_checks(table, column) if made_on(table.c[column].type, "postgresql") else []
-
-
-class EnumColumnOp(ops.MigrateOperation):
-    """alter_column of a column whose type is or becomes a native ENUM.
-
-    ``postgresql`` holds the statements PostgreSQL runs instead of changing the type (none for
-    a column that keeps its type, which the type's value change handles), ``reverse_postgresql``
-    the same for the downgrade; ``converted``: whether the column is converted, which sets its
-    default too, on the way up and on the way down.
-    """
-
-    def __init__(self, alter: ops.AlterColumnOp, postgresql: list[str],
-                 reverse_postgresql: list[str], converted: tuple[bool, bool]) -> None:
-        self.alter = alter
-        self.postgresql = postgresql
-        self.reverse_postgresql = reverse_postgresql
-        self.converted = converted
-
-    def reverse(self) -> EnumColumnOp:
-        return EnumColumnOp(self.alter.reverse(), self.reverse_postgresql, self.postgresql,
-                             (self.converted[1], self.converted[0]))
-
-
-@renderers.dispatch_for(EnumColumnOp)
-def _render_enum_column(autogen_context: AutogenContext, op: EnumColumnOp) -> list[str]:
-    alter = render_op(autogen_context, op.alter)
-    lines = []
-    if op.postgresql:
-        lines.append("# PostgreSQL changes the ENUM type itself; other databases the column.")
-    lines.extend(f"if {on(Database.POSTGRESQL)}: op.execute({statement!r})"
-                 for statement in op.postgresql)
-    rest = _without_type(op.alter, keep_default=not op.converted[0])
-    if rest is not None:  # nullability, comment (and default) change as usual
-        rendered = render_op(autogen_context, rest)
-        lines.extend([f"if {on(Database.POSTGRESQL)}: {rendered[0]}", *rendered[1:]])
-    return [*lines, f"if {on(Database.POSTGRESQL, negate=True)}: {alter[0]}", *alter[1:]]
-
-
-def _without_type(alter: ops.AlterColumnOp, keep_default: bool) -> ops.AlterColumnOp | None:
-    """The rest of ``alter`` on PostgreSQL: nullability, comment, and the default unless a
-    conversion sets it (a column keeping its type may still have the old type here in a
-    downgrade, see ``enum_values``, which may lack the new default's value)."""
-    default = alter.modify_server_default if keep_default else False
-    if alter.modify_nullable is None and alter.modify_comment is False and default is False:
-        return None
-    return ops.AlterColumnOp(
-        alter.table_name, alter.column_name, schema=alter.schema,
-        existing_type=alter.modify_type or alter.existing_type,
-        existing_server_default=alter.existing_server_default,  # unused by PostgreSQL
-        existing_nullable=alter.existing_nullable, existing_comment=alter.existing_comment,
-        modify_nullable=alter.modify_nullable, modify_comment=alter.modify_comment,
-        modify_server_default=default,
-    )
 
 
 Keeping = dict[EnumKey, list[tuple[str, ops.AlterColumnOp]]]

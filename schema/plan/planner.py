@@ -19,8 +19,8 @@ from sqlalchemy import CheckConstraint, ForeignKeyConstraint, Table, UniqueConst
 
 from ..config import KNOWN_DATABASES
 from ..dialects.on import index_on
-from ..dialects.sequences import owned_sequence_column, sequence_ops, sequences
-from ..dialects.table_options import TableOptionsOp, option_problems
+from ..dialects.sequences import owned_sequence_column, sequences
+from ..dialects.table_options import option_problems
 from ..diff import Action, Change, Kind
 from ..errors import PlanProblems, SchemaToolError
 from ..snapshot.serialize import TableDict
@@ -44,6 +44,8 @@ from .ops.operations import (
 )
 from .ops.postgresql_safe import concurrent_index, not_valid
 from .ops.renames import RenameColumnInPlaceOp, RenameTableInPlaceOp
+from .ops.sequences import sequence_ops
+from .ops.table_options import TableOptionsOp
 from .order import foreign_keys, table_order
 from .phases import Phase, Plan, Step
 from .tables import Tables

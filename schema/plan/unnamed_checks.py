@@ -24,12 +24,9 @@ type change makes or drops it).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
-from alembic.autogenerate import renderers
-from alembic.autogenerate.api import AutogenContext
-from alembic.autogenerate.render import render_op
 from alembic.operations import ops
 from sqlalchemy import CheckConstraint, Table
 from sqlalchemy.sql.base import _NoneName
@@ -37,6 +34,7 @@ from sqlalchemy.sql.elements import TextClause
 
 from ..diff import Action, Change, Kind
 from ..snapshot.expressions import literal_sql, mentions, type_to_text
+from .ops.kept_checks import KeptChecksModifyTableOps
 from .tables import Tables
 from .type_checks import made_on
 
@@ -82,22 +80,6 @@ def _type_checks(table: Table, column: str, databases: tuple[str, ...]) -> list[
                   and getattr(constraint, "_type_bound", False) and column in constraint.columns)
 
 
-class KeptChecksModifyTableOps(ops.ModifyTableOps):
-    """A table's batch block whose SQLite rebuild re-creates ``checks`` (SQL texts); the
-    reverse block re-creates ``reverse_checks``."""
-
-    def __init__(self, table_name: str, items: Sequence[ops.MigrateOperation], *,
-                 schema: str | None, checks: list[str], reverse_checks: list[str]) -> None:
-        super().__init__(table_name, items, schema=schema)
-        self.checks = checks
-        self.reverse_checks = reverse_checks
-
-    def reverse(self) -> KeptChecksModifyTableOps:
-        return KeptChecksModifyTableOps(
-            self.table_name, list(reversed([op.reverse() for op in self.ops])),
-            schema=self.schema, checks=self.reverse_checks, reverse_checks=self.checks)
-
-
 def batch_block(old: Table | None, new: Table | None, table: Table,
                 items: list[ops.MigrateOperation]) -> ops.ModifyTableOps:
     """The batch block of ``items`` on ``table``, keeping its unnamed CHECKs where a rebuild
@@ -136,21 +118,3 @@ def unnamed_checks(table: Table, other: Table) -> list[str]:
 
 def _unnamed(name: Any) -> bool:
     return name is None or isinstance(name, _NoneName)
-
-
-@renderers.dispatch_for(KeptChecksModifyTableOps)
-def _render_kept_checks(autogen_context: AutogenContext, op: KeptChecksModifyTableOps
-                        ) -> list[str]:
-    if not op.ops:
-        return []
-    checks = "".join(f"sa.CheckConstraint({text!r}), " for text in op.checks)
-    if not autogen_context.opts.get("render_as_batch", False):
-        return [line for item in op.ops for line in render_op(autogen_context, item)]
-    lines = ["# table_args: the CHECKs without a name, which SQLite's table rebuild would lose",
-             f"with op.batch_alter_table({op.table_name!r}, schema={op.schema!r}, "
-             f"table_args=({checks.rstrip(' ')})) as batch_op:"]
-    with autogen_context._within_batch():
-        for item in op.ops:
-            lines.extend(render_op(autogen_context, item))
-    lines.append("")
-    return lines

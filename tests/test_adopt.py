@@ -222,9 +222,13 @@ DEFAULTS = """
         sa.Index("ix_tasks_code", "code", postgresql_where=sa.text("code IS NOT NULL"),
                  mysql_length=10),
         sqlite_autoincrement=True)
-    versions = Table(  # optuna's: no autoincrement asked for, an Enum without a CHECK
+    versions = Table(  # optuna's: no autoincrement asked for, an Enum without a CHECK, a
+        # double-precision Float, an unnamed foreign key and CHECK (the database names them)
         "versions", metadata, Column("id", Integer, primary_key=True, autoincrement=False),
-        Column("state", sa.Enum("RUNNING", "DONE", name="state")))
+        Column("state", sa.Enum("RUNNING", "DONE", name="state")),
+        Column("score", sa.Float(precision=53)),
+        Column("thing_id", Integer, sa.ForeignKey("things.id")),
+        sa.CheckConstraint("id BETWEEN 1 AND 9"))
 """
 
 
@@ -232,8 +236,10 @@ def test_snapshot_from_database_spells_defaults_and_keys_as_the_models_do(
         tmp_path: Path, database_url: str) -> None:
     """Each database respells defaults (MariaDB: curdate(), current_timestamp(), 0 for false;
     PostgreSQL: 'ACTIVE'::character varying, false; SQLite: '0' and 1.50 without parentheses),
-    names keys its own way (PostgreSQL things_pkey and tasks_task_id_key for unnamed ones,
-    MariaDB PRIMARY for all and a unique index task_id for an unnamed unique constraint) and
+    names keys its own way (PostgreSQL things_pkey, tasks_task_id_key, versions_thing_id_fkey
+    and versions_id_check for unnamed ones, MariaDB PRIMARY for all, a unique index task_id
+    for an unnamed unique constraint, versions_ibfk_1 and CONSTRAINT_1), stores a CHECK its own
+    way (PostgreSQL: id >= 1 AND id <= 9) and Float(53) as DOUBLE PRECISION, and
     cannot hold what is for other databases (a type's variant, options) or only SQLAlchemy's
     (a column's Sequence): on a database the tool built, the reflection said each differently
     from the models.  A default that truly differs from the models' still shows."""

@@ -6,26 +6,31 @@ database's own words for things the models say another way, and on a database th
 
 * a default: MariaDB keeps ``CURRENT_DATE`` as ``curdate()`` and ``false()`` as ``0``,
   PostgreSQL ``'x'`` as ``'x'::character varying``, SQLite ``(1.50)`` as ``1.50``;
-* the name of a key: MariaDB calls every primary key ``PRIMARY``; PostgreSQL names an unnamed
-  one ``<table>_pkey`` and an unnamed unique constraint ``<table>_<columns>_key``; MariaDB
-  keeps a unique constraint as a unique index, named after its first column when unnamed;
+* the name of a key or CHECK: MariaDB calls every primary key ``PRIMARY``; PostgreSQL names
+  unnamed ones ``<table>_pkey``, ``<table>_<columns>_key``, ``<table>_<columns>_fkey`` and
+  ``<table>_<column>_check``, MariaDB ``<table>_ibfk_<n>`` and ``CONSTRAINT_<n>``; MariaDB
+  keeps a unique constraint as a unique index, and gives a foreign key an index of its own,
+  named after the first column when unnamed;
+* a CHECK's text (PostgreSQL: ``id >= 1 AND id <= 9`` for ``id BETWEEN 1 AND 9``) and a type
+  stored under another name (``Float(precision=53)`` is PostgreSQL's DOUBLE PRECISION);
 * what this database cannot hold at all: a type's variant or a table's or index's options for
   another database, a column numbered from a ``Sequence`` by SQLAlchemy (the database sees a
   plain column, and the sequence on its own where it has sequences).
 
 Each is spelled as the models' table does only where both mean the same on that database
-(defaults as verification compares them, types by their DDL there), so a real difference
-still shows.
+(defaults, CHECKs and stored types as verification compares them, other types by their DDL
+there), so a real difference still shows.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import CompileError
-from sqlalchemy.types import Enum
+from sqlalchemy.types import Enum, TypeEngine
 
 from ..dialects.on import Database
 from ..snapshot.expressions import default_to_sql, text_to_default, text_to_type
@@ -33,6 +38,7 @@ from ..snapshot.reflected import implied_autoincrement
 from ..snapshot.serialize import TableDict
 from ..verify.defaults import normalize_default
 from ..verify.details import same_expression
+from ..verify.types import same_stored
 
 # Dialect-option prefixes of each database (MariaDB reads mysql_ and mariadb_ options).
 _OWN_PREFIXES = {"mysql": ("mysql_", "mariadb_")}
@@ -48,6 +54,8 @@ def spelled_as(data: TableDict, models: TableDict | None, dialect: Dialect,
     if models is None:
         return
     _unique_names(data, models, dialect)
+    _foreign_key_names(data, models, dialect)
+    _checks(data, models, dialect)
     _other_options(data, models, dialect)
     theirs = {column["name"]: column for column in models["columns"]}
     for column in data["columns"]:
@@ -82,16 +90,67 @@ def _unique_names(data: TableDict, models: TableDict, dialect: Dialect) -> None:
             _mariadb_unique(data, wanted)
 
 
+def _foreign_key_names(data: TableDict, models: TableDict, dialect: Dialect) -> None:
+    """The name a database gives an unnamed foreign key (PostgreSQL ``<table>_<columns>_fkey``,
+    MariaDB ``<table>_ibfk_<n>``) where the models' key on the same columns has none."""
+    table = re.escape(data["name"])
+    for key in data.get("foreign_keys", []):
+        columns = "_".join(key["columns"])
+        automatic = {"postgresql": rf"{table}_{re.escape(columns)}_fkey\d*",
+                     "mysql": rf"{table}_ibfk_\d+"}.get(dialect.name)
+        if automatic and re.fullmatch(automatic, key["name"] or "") and any(
+                wanted["name"] is None and all(wanted[field] == key[field] for field in (
+                    "columns", "referred_table", "referred_columns"))
+                for wanted in models.get("foreign_keys", [])):
+            key["name"] = None
+            if dialect.name == "mysql":
+                _drop_key_index(data, models, key["columns"])
+
+
+def _drop_key_index(data: TableDict, models: TableDict, columns: list[str]) -> None:
+    """The index MariaDB makes for an unnamed foreign key without one, named after its first
+    column (``_2``... when taken), unless the models have an index of that name."""
+    theirs = {index["name"] for index in models.get("indexes", [])}
+    for index in data.get("indexes", []):
+        if (_named_after(index["name"], columns[0]) and index["columns"] == columns
+                and not index.get("unique") and index["name"] not in theirs):
+            data["indexes"].remove(index)
+            if not data["indexes"]:
+                del data["indexes"]
+            return
+
+
+def _named_after(name: str, column: str) -> bool:
+    """MariaDB's name for an index it names after ``column``: the column's, or with _2, _3..."""
+    return name == column or (name.startswith(f"{column}_") and name[len(column) + 1:].isdigit())
+
+
+def _checks(data: TableDict, models: TableDict, dialect: Dialect) -> None:
+    """A CHECK as the database stores it, for the models' CHECK it checks the same as (by
+    shape): the models' text, and no name where the models give none and the database named it
+    (PostgreSQL ``<table>_<column>_check``, MariaDB ``CONSTRAINT_<n>``)."""
+    automatic = {"postgresql": rf"{re.escape(data['name'])}(?:_\w+)?_check\d*",
+                 "mysql": r"CONSTRAINT_\d+"}.get(dialect.name, "(?!)")
+    wanted = list(models.get("check_constraints", []))
+    for check in data.get("check_constraints", []):
+        match = next((their for their in wanted if (their["name"] == check["name"] or (
+            their["name"] is None and re.fullmatch(automatic, check["name"] or "")))
+            and same_expression(check["sqltext"], their["sqltext"], dialect.name)), None)
+        if match is not None:
+            wanted.remove(match)
+            check.update(match)
+
+
 def _mariadb_unique(data: TableDict, wanted: dict[str, Any]) -> None:
     """The unique index MariaDB keeps for the models' unique constraint ``wanted`` (named as
     it is, or after its first column, ``_2``... when taken), recorded as that constraint."""
     first = wanted["columns"][0]
     for index in data.get("indexes", []):
         name = index["name"]
-        auto = name == first or (name.startswith(f"{first}_") and name[len(first) + 1:].isdigit())
         if (index.get("unique") and index["columns"] == wanted["columns"]
                 and set(index) == {"name", "columns", "unique"}
-                and (name == wanted["name"] or (wanted["name"] is None and auto))):
+                and (name == wanted["name"] or (wanted["name"] is None
+                                                and _named_after(name, first)))):
             data["indexes"].remove(index)
             if not data["indexes"]:
                 del data["indexes"]
@@ -176,6 +235,16 @@ def _same_type(reflected: str, models: str, dialect: Dialect) -> bool:
             (type_.native_enum, type_.name, type_.schema, tuple(type_.enums))  # type: ignore[attr-defined]
             for type_ in types}) == 1
     try:
-        return types[0].compile(dialect=dialect) == types[1].compile(dialect=dialect)
+        return types[0].compile(dialect=dialect) == types[1].compile(dialect=dialect) or \
+            _same_stored(types[0], types[1], dialect)
     except CompileError:
         return False
+
+
+def _same_stored(reflected: TypeEngine[Any], models: TypeEngine[Any], dialect: Dialect) -> bool:
+    """Whether the database stores the models' type as the reflected one, under another name
+    (``Float(precision=53)`` is PostgreSQL's DOUBLE PRECISION: verification's ``same_stored``,
+    given the database's own type for the reflected DDL)."""
+    name = str(reflected.compile(dialect=dialect)).partition("(")[0].strip().lower()
+    live = dialect.ischema_names.get(name)
+    return live is not None and same_stored(dialect.name, live(), models)

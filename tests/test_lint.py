@@ -138,3 +138,12 @@ def test_describe_is_one_line_starting_with_the_code(folder: str) -> None:
 def test_same_postgresql_type_is_no_rewrite(old: str, new: str) -> None:
     change = Change(Action.ALTER, Kind.COLUMN, "plants", "paid", "type", old=old, new=new)
     assert "PG104" not in [risk.code for risk in lint([change])]
+
+
+def test_the_readme_table_lists_every_rule_with_its_atlas_code() -> None:
+    """README's risk table is the catalogue: code, name, default severity and Atlas's code."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    rows = {cells[0]: cells[1:4] for line in readme.splitlines()
+            if (cells := [cell.strip() for cell in line.strip("|").split("|")])[0] in RULES}
+    assert rows == {code: [rule.name, rule.severity.value, rule.atlas or "–"]
+                    for code, rule in RULES.items()}

@@ -2,10 +2,11 @@
 
 SQLAlchemy reads a MariaDB table from ``SHOW CREATE TABLE``, where a backtick in a name is
 doubled (`` `nick``name` ``), and leaves column, key and constraint names doubled; a foreign key
-whose referred table or columns hold one does not parse at all.  Verification then reported such
-a column as missing and, doubled, as not in the snapshot.  This module is the one place that
-touches SQLAlchemy's private table-definition parser: :func:`unescaping_reflection` gives a
-dialect a parser that undoes the doubling.
+whose referred table or columns hold one does not parse at all. Verification then reported such
+a column as missing and, doubled, as not in the snapshot. This module is the one place that
+touches SQLAlchemy's private table-definition parser (subclassed here, set on the dialect
+through ``compat``): :func:`unescaping_reflection` gives a dialect a parser that undoes the
+doubling.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from typing import Any
 from sqlalchemy.dialects.mysql.base import MySQLDialect
 from sqlalchemy.dialects.mysql.reflection import MySQLTableDefinitionParser, ReflectedState
 from sqlalchemy.engine import Dialect
+
+from .compat import set_table_definition_parser, table_definition_parser
 
 # A quoted name, backticks inside doubled; and the foreign key line of SHOW CREATE TABLE, as
 # SQLAlchemy's parser reads it except that the referred names may hold a backtick too.
@@ -32,10 +35,9 @@ def unescaping_reflection(dialect: Dialect) -> None:
     """Make a MariaDB/MySQL dialect reflect names with a backtick as they are (other dialects
     are left alone)."""
     if isinstance(dialect, MySQLDialect) and not isinstance(
-            dialect.__dict__.get("_tabledef_parser"), _UnescapingParser):
-        # SQLAlchemy builds the parser lazily into this attribute (a memoized property)
-        dialect.__dict__["_tabledef_parser"] = _UnescapingParser(
-            dialect, dialect.identifier_preparer)
+            table_definition_parser(dialect), _UnescapingParser):
+        set_table_definition_parser(dialect,
+                                    _UnescapingParser(dialect, dialect.identifier_preparer))
 
 
 def _unescape(name: str) -> str:

@@ -18,6 +18,7 @@ from sqlalchemy import CheckConstraint, Column, DefaultClause, Enum, Index, Stri
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import AddConstraint, CreateIndex, DropConstraint, DropIndex
 
+from ..compat import is_type_bound
 from ..dialects.enums import EnumKey, enum_key, native_enum, only_added
 from ..dialects.on import index_on
 from ..snapshot.expressions import default_to_sql, mentions, text_to_type
@@ -108,7 +109,7 @@ def dependents(table: Table, current: Table, column: str, postgresql: bool,
               if isinstance(c, CheckConstraint)}
     # not the CHECKs Boolean and Enum types make where they are emulated: never on PostgreSQL
     for check in sorted((c for c in table.constraints if isinstance(c, CheckConstraint)
-                         and not getattr(c, "_type_bound", False)), key=lambda c: str(c.name)):
+                         and not is_type_bound(c)), key=lambda c: str(c.name)):
         if mentions(str(check.sqltext), column) and (check.name, str(check.sqltext)) in checks:
             if check.name is None and postgresql:
                 problems.append(

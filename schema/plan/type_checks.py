@@ -18,6 +18,7 @@ from alembic.operations import ops
 from sqlalchemy import Boolean, CheckConstraint, Enum, MetaData, Table
 from sqlalchemy.sql.base import _NoneName
 
+from ..compat import drop_constraint_op, is_type_bound
 from ..dialects.on import dialect_names
 from ..diff import Action, Change, Kind
 from ..snapshot.expressions import type_on
@@ -32,7 +33,7 @@ _NONE = _NoneName.NONE_NAME  # a type's CHECK SQLAlchemy leaves unnamed
 def type_checks(table: Table, column: str) -> list[CheckConstraint]:
     """The named CHECKs the column's type makes."""
     return [c for c in table.constraints
-            if isinstance(c, CheckConstraint) and getattr(c, "_type_bound", False)
+            if isinstance(c, CheckConstraint) and is_type_bound(c)
             and c.name and column in c.columns]
 
 
@@ -53,7 +54,7 @@ def same_name_problems(table: Table, databases: Iterable[str]) -> list[str]:
     by_name: dict[str, list[str]] = {}
     for constraint in table.constraints:
         if not isinstance(constraint, CheckConstraint) or constraint.name in (None, _NONE) or (
-                getattr(constraint, "_type_bound", False) and not any(
+                is_type_bound(constraint) and not any(
                     made_on(column.type, database) for column in constraint.columns
                     for database in databases)):
             continue
@@ -96,8 +97,8 @@ def type_check_rename_ops(
                     continue
                 add_old = ops.CreateCheckConstraintOp(old_check.name, table.name, check.sqltext,
                                                       schema=table.schema)
-                for op in (ops.DropConstraintOp(old_check.name, table.name, type_="check",
-                                                schema=table.schema, _reverse=add_old),
+                for op in (drop_constraint_op(old_check.name, table.name, "check",
+                                              table.schema, add_old),
                            ops.AddConstraintOp.from_constraint(check)):
                     found.setdefault(key, []).append(op if len(made) == 3 else SetAsideOp(
                         op, dialect_names(made), "the CHECK of a Boolean/Enum type",

@@ -32,6 +32,7 @@ from sqlalchemy import CheckConstraint, Table
 from sqlalchemy.sql.base import _NoneName
 from sqlalchemy.sql.elements import TextClause
 
+from ..compat import is_type_bound
 from ..diff import Action, Change, Kind
 from ..snapshot.expressions import literal_sql, mentions, type_to_text
 from .ops.kept_checks import KeptChecksModifyTableOps
@@ -77,7 +78,7 @@ def _type_checks(table: Table, column: str, databases: tuple[str, ...]) -> list[
         return []
     return sorted(literal_sql(constraint.sqltext) for constraint in table.constraints
                   if isinstance(constraint, CheckConstraint) and _unnamed(constraint.name)
-                  and getattr(constraint, "_type_bound", False) and column in constraint.columns)
+                  and is_type_bound(constraint) and column in constraint.columns)
 
 
 def batch_block(old: Table | None, new: Table | None, table: Table,
@@ -102,7 +103,7 @@ def unnamed_checks(table: Table, other: Table) -> list[str]:
     for constraint in table.constraints:
         if not isinstance(constraint, CheckConstraint) or not _unnamed(constraint.name):
             continue
-        if getattr(constraint, "_type_bound", False):
+        if is_type_bound(constraint):
             made = [column for column in constraint.columns if made_on(column.type, "sqlite")]
             if made and all(column.name in other.columns and type_to_text(column.type)
                             == type_to_text(other.columns[column.name].type) for column in made):

@@ -21,6 +21,7 @@ from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.sql import elements, functions, visitors
 from sqlalchemy.sql.schema import DefaultClause
 
+from ..compat import type_variants
 from ..errors import SchemaToolError
 
 DIALECT_MODULES = {"postgresql": postgresql, "mysql": mysql, "sqlite": sqlite}
@@ -50,14 +51,14 @@ def type_to_text(type_: sqltypes.TypeEngine[Any], prefix: str = "") -> str:
             if hasattr(type_, param) and not _same(getattr(type_, param), default)
         ]
         text = f"{name}({', '.join(arguments)})"
-    for dialect, variant in sorted(getattr(type_, "_variant_mapping", {}).items()):
+    for dialect, variant in sorted(type_variants(type_).items()):
         text += f".with_variant({type_to_text(variant, prefix)}, {dialect!r})"
     return text
 
 
 def type_on(type_: Any, dialect: str) -> Any:
     """The type a database gets: its ``with_variant`` variant for that dialect, if any."""
-    return getattr(type_, "_variant_mapping", {}).get(dialect, type_)
+    return type_variants(type_).get(dialect, type_)
 
 
 def text_length(type_: Any, dialect: str) -> int | None:
@@ -214,7 +215,7 @@ def type_to_python(type_: sqltypes.TypeEngine[Any]) -> tuple[str, list[str]]:
 
 def _user_modules(type_: sqltypes.TypeEngine[Any]) -> set[str]:
     modules = set()
-    for item in (type_, *getattr(type_, "_variant_mapping", {}).values()):
+    for item in (type_, *type_variants(type_).values()):
         if isinstance(item, sqltypes.TypeDecorator) and _allowed(type(item).__module__):
             modules.add(type(item).__module__)
     return modules

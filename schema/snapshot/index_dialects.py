@@ -1,9 +1,9 @@
 """Indexes meant for some databases only: ``Index(...).ddl_if(dialect="postgresql")``.
 
-SQLAlchemy keeps the condition in a private attribute, honoured by its own ``create_all`` only;
-Alembic's operations and comparison ignore it (they would create and expect the index
-everywhere).  This module is the one place that reads and sets it: the snapshot records the
-dialect names (``dialects: [postgresql]``), and the target checks, the revision and
+SQLAlchemy keeps the condition in a private attribute (read through ``compat``), honoured by its
+own ``create_all`` only; Alembic's operations and comparison ignore it (they would create and
+expect the index everywhere). This module is the one place that reads and sets it: the snapshot
+records the dialect names (``dialects: [postgresql]``), and the target checks, the revision and
 verification ask ``dialects.on.index_on`` whether a database has the index.
 """
 
@@ -13,6 +13,8 @@ from collections.abc import Sequence
 
 from sqlalchemy import Constraint, Index
 
+from ..compat import ddl_if_condition
+
 
 class DdlIfError(ValueError):
     """A ``ddl_if`` that the snapshot cannot record (a callable decides)."""
@@ -21,7 +23,7 @@ class DdlIfError(ValueError):
 def ddl_if_dialects(index: Index) -> list[str] | None:
     """The dialect names an index's ``ddl_if(dialect=...)`` restricts it to, sorted; None when
     it has none."""
-    condition = getattr(index, "_ddl_if", None)
+    condition = ddl_if_condition(index)
     if condition is None:
         return None
     if condition.callable_ is not None:
@@ -35,7 +37,7 @@ def ddl_if_dialects(index: Index) -> list[str] | None:
 
 def constraint_ddl_if(constraint: Constraint) -> bool:
     """Whether a constraint has a ``ddl_if``: the snapshot records it for indexes only."""
-    return getattr(constraint, "_ddl_if", None) is not None
+    return ddl_if_condition(constraint) is not None
 
 
 def restrict(index: Index, dialects: Sequence[str] | None) -> Index:

@@ -33,6 +33,7 @@ from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.sql.base import _NoneName
 from sqlalchemy.sql.elements import conv
 
+from ..compat import format_constraint_name
 from ..errors import SchemaToolError, SnapshotFileError
 from .expressions import ExpressionError, index_column, text_to_default, text_to_type
 from .index_dialects import restrict
@@ -272,8 +273,7 @@ def _name_type_checks(table: Table) -> None:
     for constraint in table.constraints:
         if isinstance(constraint, CheckConstraint) and isinstance(constraint.name, _NoneName):
             try:  # SQLAlchemy's own way to the final name, as Alembic takes it
-                name = _SQLITE.identifier_preparer.format_constraint(constraint,
-                                                                     _alembic_quote=False)
+                name = format_constraint_name(_SQLITE.identifier_preparer, constraint)
             except InvalidRequestError as exc:  # the convention wants the type to have a name
                 columns = ", ".join(str(column.name) for column in constraint.columns)
                 raise InvalidSnapshotData((), f"column {columns}: {exc}") from None

@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.base import _NoneName
 from sqlalchemy.sql.schema import Column, Sequence
 
+from ..compat import is_type_bound
 from .dialect_impls import stored_type
 from .expressions import (
     DIALECT_MODULES,
@@ -169,7 +170,7 @@ def _table_to_dict(table: Table, databases: tuple[str, ...]) -> TableDict:
             sections["unique_constraints"].append(
                 {"name": _name(constraint.name), "columns": _names(constraint.columns)}
             )
-        elif isinstance(constraint, CheckConstraint) and not _type_bound(constraint):
+        elif isinstance(constraint, CheckConstraint) and not is_type_bound(constraint):
             sections["check_constraints"].append(
                 {"name": _name(constraint.name),
                  "sqltext": _sql(constraint.sqltext, _label("check constraint", constraint))}
@@ -297,11 +298,6 @@ def _dialect_options(options: Any, what: str) -> dict[str, Any]:
             value = _sql(value, f"{what} {key}")
         result[key] = value
     return result
-
-
-def _type_bound(constraint: CheckConstraint) -> bool:
-    """CHECKs that Boolean/Enum types create themselves: the type records them."""
-    return bool(getattr(constraint, "_type_bound", False))
 
 
 def _label(kind: str, item: CheckConstraint | Index) -> str:

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Dialect, Inspector
 from sqlalchemy.sql.base import _NoneName
 from sqlalchemy.sql.elements import TextClause
 
+from ..compat import is_type_bound
 from ..plan.type_checks import made_on
 from ..snapshot.expressions import literal_sql
 from .details import same_expression
@@ -61,7 +62,7 @@ def expected_checks(table: Table, dialect: Dialect) -> list[Check]:
     for constraint in table.constraints:
         if not isinstance(constraint, CheckConstraint):
             continue
-        if getattr(constraint, "_type_bound", False):
+        if is_type_bound(constraint):
             if not any(made_on(column.type, dialect.name) for column in constraint.columns):
                 continue
         sqltext = constraint.sqltext  # text from the snapshot, or a type's expression

@@ -9,12 +9,13 @@ from typing import Any
 
 from alembic.autogenerate import renderers
 from alembic.autogenerate.api import AutogenContext
-from alembic.autogenerate.render import _render_server_default, render_op
+from alembic.autogenerate.render import render_op
 from alembic.operations import ops
 from sqlalchemy import BigInteger, Column, Sequence, SmallInteger, String, Table
 from sqlalchemy import table as sa_table
 from sqlalchemy.dialects import postgresql
 
+from ...compat import render_server_default
 from ...dialects.on import Database, on
 from ...dialects.sequences import serial_numbered, serial_sequence
 
@@ -40,7 +41,7 @@ class IdentityOptionsOp(ops.MigrateOperation):
 @renderers.dispatch_for(IdentityOptionsOp)
 def _render_identity_options(autogen_context: AutogenContext, op: IdentityOptionsOp) -> list[str]:
     [line] = render_op(autogen_context, op.op)
-    existing = _render_server_default(op.op.existing_server_default, autogen_context)
+    existing = render_server_default(op.op.existing_server_default, autogen_context)
     line = f"{line[:-1]},\n{' ' * 11}existing_server_default={existing})"
     return ["# IDENTITY options exist on PostgreSQL only.",
             f"if {on(Database.POSTGRESQL)}: {line}"]

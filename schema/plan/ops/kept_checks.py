@@ -10,6 +10,8 @@ from alembic.autogenerate.api import AutogenContext
 from alembic.autogenerate.render import render_op
 from alembic.operations import ops
 
+from ...compat import within_batch
+
 
 class KeptChecksModifyTableOps(ops.ModifyTableOps):
     """A table's batch block whose SQLite rebuild re-creates ``checks`` (SQL texts); the
@@ -38,7 +40,7 @@ def _render_kept_checks(autogen_context: AutogenContext, op: KeptChecksModifyTab
     lines = ["# table_args: the CHECKs without a name, which SQLite's table rebuild would lose",
              f"with op.batch_alter_table({op.table_name!r}, schema={op.schema!r}, "
              f"table_args=({checks.rstrip(' ')})) as batch_op:"]
-    with autogen_context._within_batch():
+    with within_batch(autogen_context):
         for item in op.ops:
             lines.extend(render_op(autogen_context, item))
     lines.append("")

@@ -20,6 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import mysql, postgresql
 
+from ...compat import in_batch
 from ...dialects.on import Database, dialect_names, index_on, labels_of, on
 from ...snapshot.index_dialects import ddl_if_dialects
 from ...source_text import comment as one_line
@@ -115,8 +116,8 @@ def _render_add_fk(autogen_context: AutogenContext, op: AddForeignKeyOp) -> list
 def _render_drop_fk(autogen_context: AutogenContext, op: DropForeignKeyOp) -> list[str]:
     lines = render_op(autogen_context, ops.DropConstraintOp.from_constraint(op.constraint))
     if op.implicit_index:
-        target = "batch_op" if autogen_context._has_batch else "op"
-        table = "" if autogen_context._has_batch else f", table_name={op.constraint.table.name!r}"
+        target = "batch_op" if in_batch(autogen_context) else "op"
+        table = "" if in_batch(autogen_context) else f", table_name={op.constraint.table.name!r}"
         lines.append(
             "# MariaDB/MySQL keep the index they created for the foreign key: drop it too."
         )
@@ -185,8 +186,8 @@ def _columns(constraint: PrimaryKeyConstraint) -> list[str]:
 
 @renderers.dispatch_for(PrimaryKeyOp)
 def _render_primary_key(autogen_context: AutogenContext, op: PrimaryKeyOp) -> list[str]:
-    target = "batch_op" if autogen_context._has_batch else "op"
-    table = "" if autogen_context._has_batch else f"{op.table.name!r}, "
+    target = "batch_op" if in_batch(autogen_context) else "op"
+    table = "" if in_batch(autogen_context) else f"{op.table.name!r}, "
     lines = []
     if op.old is not None and op.new is not None:
         preparer = mysql.dialect().identifier_preparer
@@ -227,8 +228,8 @@ class CheckedColumnOp(WrappingOp):
 def _render_checked_column(autogen_context: AutogenContext, op: CheckedColumnOp) -> list[str]:
     if isinstance(op.op, ops.AddColumnOp):
         return render_op(autogen_context, op.op)
-    target = "batch_op" if autogen_context._has_batch else "op"
-    table = "" if autogen_context._has_batch else f"{op.op.table_name!r}, "
+    target = "batch_op" if in_batch(autogen_context) else "op"
+    table = "" if in_batch(autogen_context) else f"{op.op.table_name!r}, "
     lines = [f"if {on(Database.SQLITE)}: "
              f"{target}.drop_constraint({target}.f({name!r}), {table}type_='check')"
              for name in op.checks]
@@ -254,8 +255,8 @@ class TypeCheckOp(WrappingOp):
 
 @renderers.dispatch_for(TypeCheckOp)
 def _render_type_check(autogen_context: AutogenContext, op: TypeCheckOp) -> list[str]:
-    target = "batch_op" if autogen_context._has_batch else "op"
-    table = "" if autogen_context._has_batch else f"{op.op.table_name!r}, "
+    target = "batch_op" if in_batch(autogen_context) else "op"
+    table = "" if in_batch(autogen_context) else f"{op.op.table_name!r}, "
     lines = [f"if {on(Database.MYSQL)}: "
              f"{target}.drop_constraint({target}.f({name!r}), {table}type_='check')"
              for name in op.going]
@@ -283,12 +284,12 @@ class ForeignKeyIndexGuardOp(WrappingOp):
 
 @renderers.dispatch_for(ForeignKeyIndexGuardOp)
 def _render_guarded(autogen_context: AutogenContext, op: ForeignKeyIndexGuardOp) -> list[str]:
-    target = "batch_op" if autogen_context._has_batch else "op"
-    table = "" if autogen_context._has_batch else f", table_name={op.op.table_name!r}"
+    target = "batch_op" if in_batch(autogen_context) else "op"
+    table = "" if in_batch(autogen_context) else f", table_name={op.op.table_name!r}"
     on_mysql = f"if {on(Database.MYSQL)}: "
     inner = render_op(autogen_context, op.op)
     if isinstance(op.op, (ops.DropIndexOp, ops.DropConstraintOp)):
-        table_arg = "" if autogen_context._has_batch else f"{op.op.table_name!r}, "
+        table_arg = "" if in_batch(autogen_context) else f"{op.op.table_name!r}, "
         before = [f"{on_mysql}{target}.create_index({name!r}, {table_arg}{columns!r})"
                   for name, columns in op.guards]
         return ["# MariaDB/MySQL: the foreign key keeps an index of its own.", *before, *inner]

@@ -14,6 +14,7 @@ from alembic.operations import ops
 from sqlalchemy import Column, Table
 from sqlalchemy.dialects import mysql, postgresql
 
+from ...compat import copy_column
 from ...dialects.on import Database, on
 from ...dialects.sequences import owned_sequence_column, serial_sequence
 
@@ -61,7 +62,7 @@ class RenameColumnInPlaceOp(ops.MigrateOperation):
         self.column = column
 
     def reverse(self) -> RenameColumnInPlaceOp:
-        renamed = self.column._copy()
+        renamed = copy_column(self.column)
         new = str(renamed.name)
         renamed.name = renamed.key = self.old
         return RenameColumnInPlaceOp(self.table, new, renamed)

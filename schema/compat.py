@@ -1,0 +1,102 @@
+"""The one place the tool touches private Alembic and SQLAlchemy APIs.
+
+Each function stands in for a public API that does not exist (or no longer does) and says
+which private one it uses; ``pyproject.toml`` bounds both libraries to the versions these were
+tested with, and ``tests/test_versions.py`` runs the oldest.  A release that renames one of them
+breaks here, in one place.  (``mysql_reflection`` subclasses SQLAlchemy's private MariaDB table
+parser, which is a class of its own; it sets it on a dialect through this module.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the commands that never render a revision import no more than they need
+    from alembic.autogenerate.api import AutogenContext
+    from alembic.operations import ops
+    from sqlalchemy import Column, Constraint, Index
+    from sqlalchemy.engine import Dialect
+    from sqlalchemy.sql.compiler import IdentifierPreparer
+    from sqlalchemy.types import TypeEngine
+
+# --- Alembic: rendering ---------------------------------------------------------------------
+
+
+def in_batch(autogen_context: AutogenContext) -> bool:
+    """Whether Alembic is rendering inside ``with op.batch_alter_table(...)`` (operations then
+    go to ``batch_op`` without a table name).  Alembic's renderers read the private
+    ``AutogenContext._has_batch``; there is no public flag."""
+    return bool(autogen_context._has_batch)
+
+
+@contextmanager
+def within_batch(autogen_context: AutogenContext) -> Iterator[None]:
+    """Render operations as inside ``batch_alter_table``, as Alembic does for a table's
+    ``ModifyTableOps`` (the private ``AutogenContext._within_batch()``)."""
+    with autogen_context._within_batch():
+        yield
+
+
+def render_server_default(default: Any, autogen_context: AutogenContext) -> str | None:
+    """A server default as Alembic writes it in ``op.alter_column(server_default=...)`` (the
+    private ``alembic.autogenerate.render._render_server_default``; ``render_op`` renders only
+    whole operations)."""
+    from alembic.autogenerate.render import _render_server_default  # only when rendering
+
+    return _render_server_default(default, autogen_context)
+
+
+def drop_constraint_op(name: str, table_name: str, type_: str, schema: str | None,
+                       reverse: ops.MigrateOperation) -> ops.DropConstraintOp:
+    """``DropConstraintOp`` whose downgrade is ``reverse`` (the private ``_reverse=`` argument:
+    the public ``DropConstraintOp.from_constraint`` needs the constraint on a table of the
+    table's current name)."""
+    from alembic.operations.ops import DropConstraintOp
+
+    return DropConstraintOp(name, table_name, type_=type_, schema=schema, _reverse=reverse)
+
+
+# --- SQLAlchemy: schema items ---------------------------------------------------------------
+
+
+def is_type_bound(constraint: Constraint) -> bool:
+    """Whether a CHECK is the one a Boolean or Enum type makes for its column (SQLAlchemy marks
+    it with the private ``_type_bound``; no public attribute tells)."""
+    return bool(getattr(constraint, "_type_bound", False))
+
+
+def copy_column(column: Column[Any]) -> Column[Any]:
+    """A copy of a column, free of its table (the private ``Column._copy()``; the public
+    ``Column.copy()`` is deprecated)."""
+    return column._copy()
+
+
+def type_variants(type_: TypeEngine[Any]) -> Mapping[str, TypeEngine[Any]]:
+    """A type's ``with_variant`` types by dialect name, not to be changed (the private
+    ``_variant_mapping``; no public accessor)."""
+    return getattr(type_, "_variant_mapping", {})
+
+
+def ddl_if_condition(item: Index | Constraint) -> Any:
+    """The condition ``ddl_if(...)`` set on an index or constraint, or None (the private
+    ``_ddl_if``, a named tuple of ``dialect``, ``callable_`` and ``state``)."""
+    return getattr(item, "_ddl_if", None)
+
+
+def format_constraint_name(preparer: IdentifierPreparer, constraint: Constraint) -> str | None:
+    """The final name of a constraint whose name a naming convention gives, unquoted, as
+    Alembic takes it (the private ``_alembic_quote=False`` of ``format_constraint``)."""
+    return preparer.format_constraint(constraint, _alembic_quote=False)
+
+
+def set_table_definition_parser(dialect: Dialect, parser: Any) -> None:
+    """Make a MariaDB/MySQL dialect reflect tables with ``parser`` (SQLAlchemy builds its own
+    lazily into the private memoized ``_tabledef_parser``)."""
+    dialect.__dict__["_tabledef_parser"] = parser
+
+
+def table_definition_parser(dialect: Dialect) -> Any:
+    """The parser ``set_table_definition_parser`` set, or None while SQLAlchemy's own is used."""
+    return dialect.__dict__.get("_tabledef_parser")

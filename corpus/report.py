@@ -51,8 +51,8 @@ def markdown(outcomes: list[Outcome], findings: str) -> str:
 published packages, each installed from the package index into a cached virtual environment
 (`~/.cache/cultivar-corpus/`, or `$CORPUS_CACHE`); nothing of theirs is copied into this
 repository. Every step goes through the real CLI in a throwaway project folder against a fresh
-database; the steps are described in `corpus/steps.py`. See the README section
-"Real-world corpus" for the options.
+database; the steps are described in `corpus/steps.py`; [corpus.md](corpus.md) gives the
+options.
 
 ## Packages
 

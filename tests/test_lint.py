@@ -140,10 +140,10 @@ def test_same_postgresql_type_is_no_rewrite(old: str, new: str) -> None:
     assert "PG104" not in [risk.code for risk in lint([change])]
 
 
-def test_the_readme_table_lists_every_rule_with_its_atlas_code() -> None:
-    """README's risk table is the catalogue: code, name, default severity and Atlas's code."""
-    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
-    rows = {cells[0]: cells[1:4] for line in readme.splitlines()
+def test_the_review_page_lists_every_rule_with_its_atlas_code() -> None:
+    """docs/review.md's risk table is the catalogue: code, name, severity and Atlas's code."""
+    page = (Path(__file__).parent.parent / "docs" / "review.md").read_text(encoding="utf-8")
+    rows = {cells[0]: cells[1:4] for line in page.splitlines()
             if (cells := [cell.strip() for cell in line.strip("|").split("|")])[0] in RULES}
     assert rows == {code: [rule.name, rule.severity.value, rule.atlas or "–"]
                     for code, rule in RULES.items()}

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from tool import deploy, team  # noqa: F401 - their commands register on the group
-from tool.base import EXIT_FOUND, ToolState, cli, examples, relative, reports_errors
+from tool.base import EXIT_FOUND, ToolState, cli, examples, format_option, relative, reports_errors
 
 if TYPE_CHECKING:
     from schema.project import Project
@@ -174,6 +174,29 @@ def diff(state: ToolState, base: str, head: str, output: str, exit_code: bool) -
         click.echo(to_text(result, colour), nl=False, color=colour)
     if exit_code and result.changes:
         sys.exit(EXIT_FOUND)
+
+
+@cli.command(epilog=examples(
+    "tool diagram",
+    "tool diagram plants harvests --side models",
+    "tool diagram --side origin/main --format svg > schema.svg"))
+@click.argument("tables", nargs=-1)
+@click.option("--side", default="snapshot", show_default=True,
+              help="What to draw: models, snapshot, a snapshot folder or a git ref.")
+@format_option("mermaid", "dot", "svg")
+@click.pass_obj
+@reports_errors
+def diagram(state: ToolState, tables: tuple[str, ...], side: str, output: str) -> None:
+    """Draw the schema as an entity-relationship diagram: every table, or the TABLES named and
+    the tables one foreign key away.  SVG needs Graphviz's `dot`."""
+    from schema.review.draw import Format, draw
+    from schema.review.mermaid import MERMAID_MAX_TEXT
+
+    text = draw(state.project(), side, tables, Format(output))
+    click.echo(text, nl=False)
+    if output == "mermaid" and len(text) > MERMAID_MAX_TEXT:
+        click.echo(f"note: {len(text):,} characters: mermaid renders up to "
+                   f"{MERMAID_MAX_TEXT:,} by default; name some tables to draw a part", err=True)
 
 
 @cli.command(epilog=examples("tool check"))

@@ -86,9 +86,18 @@ class Review:
     operations: str  # the upgrade operations as Python (empty without changes)
     # why no revision can be written for these changes (`tool snapshot` would refuse them)
     blocked: str | None = None
+    # the changed tables on both sides (``before`` with the renames run), and the head side,
+    # whose other tables the diagram reads only when it is drawn
+    before: Mapping[str, TableDict | None] = field(default_factory=dict)
+    after: Mapping[str, TableDict | None] = field(default_factory=dict)
+    head_side: Side | None = field(default=None, compare=False, repr=False)
 
     def risks_of(self, change: Change) -> list[Risk]:
         return [risk for risk in self.risks if risk.change is change]
+
+    def head_tables(self) -> dict[str, TableDict]:
+        """Every table of the head side, parsed."""
+        return side_tables(self.head_side) if self.head_side is not None else {}
 
 
 def open_side(project: Project, spec: str) -> Side:
@@ -163,7 +172,7 @@ def review(project: Project, base_spec: str = SNAPSHOT, head_spec: str = MODELS)
             operations = textwrap.dedent("\n".join(
                 line for line in code.splitlines() if not line.lstrip().startswith("# ###")))
     return Review(base.label, head.label, changes, risks_of(project, changes), operations,
-                  blocked)
+                  blocked, old, new, head)
 
 
 def _enum_users(side: Side, changed: list[str], tables: list[TableDict | None]) -> list[str]:

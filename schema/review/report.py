@@ -20,6 +20,7 @@ refuse), and ``operations`` is then empty.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
@@ -29,10 +30,14 @@ from ..diff import Change
 from ..diff.lint import Risk
 from ..rules import Severity
 from .compare import Review
+from .diagram import MAX_CHANGED, MAX_NEIGHBOURS, change_diagram
+from .mermaid import MERMAID_MAX_TEXT, to_mermaid
 
 JSON_FORMAT = 1
 _COLOURS = {"+": "green", "-": "red", "~": "yellow"}
 _SEVERITY_COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+# Fewer and fewer changed tables, until the diagram fits what mermaid renders.
+_LIMITS = (MAX_CHANGED, 15, 8, 4, 2, 1)
 
 
 def risk_summary(review: Review) -> str:
@@ -95,19 +100,64 @@ def to_markdown(review: Review) -> str:
     ]
     for change in review.changes:
         text = change.describe()[2:]
-        risks = "<br>".join(f"**{risk.code}** {risk.severity.value}: {risk.rule.reason}"
+        risks = "<br>".join(_cell(f"**{risk.code}** {risk.severity.value}: {risk.rule.reason}")
                             for risk in review.risks_of(change))
-        out.append(f"| `{change.action.sign}` | {_cell(text)} | {_cell(risks) or '–'} |")
+        out.append(f"| `{change.action.sign}` | {_cell(text)} | {risks or '–'} |")
+    out += _diagram_section(review)
     if review.blocked:
         out += ["", f"**No revision can be written for these changes:** {review.blocked}", ""]
     else:
-        out += ["", "<details><summary>Upgrade operations</summary>", "", "```python",
-                review.operations.strip(), "```", "", "</details>", ""]
+        fence = _fence(review.operations)
+        out += ["", "<details><summary>Upgrade operations</summary>", "", f"{fence}python",
+                review.operations.strip(), fence, "", "</details>", ""]
     return "\n".join(out)
 
 
+def _diagram_section(review: Review) -> list[str]:
+    """The changed tables and their neighbours as a mermaid diagram, as many tables as fit in
+    what mermaid renders (fewer tables until the text fits), with a legend."""
+    head = review.head_tables()
+    for limit in _LIMITS:
+        drawn = change_diagram(review.changes, review.before, review.after, head,
+                               max_changed=limit, max_neighbours=min(limit, MAX_NEIGHBOURS))
+        text = to_mermaid(drawn)
+        if len(text) <= MERMAID_MAX_TEXT:
+            break
+    else:
+        return ["", f"_No diagram: one changed table alone is more than mermaid's "
+                f"{MERMAID_MAX_TEXT:,} characters._"]
+    legend = ("Changed tables with their columns, and the tables one foreign key away "
+              "(without columns). Marks in names and column comments: `+` added, `-` dropped "
+              "(a dropped foreign key is dashed), `*` renamed or altered.")
+    left_out = [f"{len(names)} {what} ({_names(names)})" for names, what in
+                ((drawn.left_out, "changed tables"),
+                 (drawn.neighbours_left_out, "tables one foreign key away")) if names]
+    if left_out:
+        legend += f" Not drawn, to stay readable: {'; '.join(left_out)}."
+    return ["", legend, "", "```mermaid", text.rstrip("\n"), "```"]
+
+
+def _names(names: tuple[str, ...], shown: int = 10) -> str:
+    """Table names as markdown code spans (backticks in a name cannot end them), the first
+    ``shown`` of them."""
+    def code(name: str) -> str:
+        name = "".join(char if char.isprintable() else "?" for char in name)
+        fence = "`" * (max((len(run) for run in re.findall("`+", name)), default=0) + 1)
+        return f"{fence} {name} {fence}" if "`" in name else f"`{name}`"
+
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(code(name) for name in names[:shown]) + more
+
+
+def _fence(text: str) -> str:
+    """A code fence longer than any run of backticks in ``text`` (names may hold them)."""
+    return "`" * max([3, *(len(run) + 1 for run in re.findall("`+", text))])
+
+
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """Table cell text: a name's ``|``, ``<`` or ``&`` is text, not the table's or HTML's."""
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace("|", "\\|")
+            .replace("\n", " "))
 
 
 def to_json(review: Review) -> str:

@@ -1,10 +1,11 @@
-"""Cached virtual environments, one per corpus package, outside the repository.
+"""Cached virtual environments outside the repository: one per corpus package, and the one
+``tests/test_versions.py`` runs the oldest supported Alembic and SQLAlchemy in.
 
-Each holds the package (pinned) and this project's own dependencies; the project itself is not
-installed there but put on ``PYTHONPATH`` when the corpus runs ``python -m tool``, so a venv
-built once serves every checkout.  A venv is named after the package's requirements and reused
-once complete (a marker file written last, listing what was installed); when this project's
-dependencies change, only they are installed again into it.
+Each holds its requirements (a corpus package, pinned, and this project's own dependencies);
+the project itself is not installed there but put on ``PYTHONPATH`` when it runs there, so a
+venv built once serves every checkout.  A venv is named after what it is for and reused once
+complete (a marker file written last, listing what was installed); when its requirements
+change, pip brings it in line (it keeps what already satisfies them).
 """
 
 from __future__ import annotations
@@ -47,14 +48,19 @@ def _pip(python: Path, requirements: list[str]) -> None:
 
 
 def python_of(package: Package) -> Path:
-    """The venv's interpreter, creating the venv or bringing it up to date when needed."""
+    """The package's venv interpreter, creating the venv or bringing it up to date when needed."""
     digest = hashlib.sha256(package.requirement.encode()).hexdigest()[:12]
-    folder = cache_root() / f"{package.name}-{digest}"
+    return cached_python(f"{package.name}-{digest}", [package.requirement, *our_requirements()])
+
+
+def cached_python(name: str, wanted: list[str]) -> Path:
+    """The interpreter of the cached venv ``name`` holding ``wanted``, created or brought up to
+    date when needed (a RuntimeError with pip's message when pip fails)."""
+    folder = cache_root() / name
     python, marker = folder / "bin" / "python", folder / MARKER
-    wanted = [package.requirement, *our_requirements()]
     if marker.exists():
         if marker.read_text(encoding="utf-8").splitlines() != wanted:
-            _pip(python, wanted)  # ours changed: pip keeps what already satisfies
+            _pip(python, wanted)  # the requirements changed: pip keeps what already satisfies
             marker.write_text("\n".join(wanted) + "\n", encoding="utf-8")
         return python
     if folder.exists():  # an install that was interrupted

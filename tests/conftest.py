@@ -177,10 +177,14 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield from server_database("TEST_MYSQL_URL", "MariaDB/MySQL")
 
 
+LONG_TESTS = ("test_random_evolution", "test_slice_on_oldest_alembic_and_sqlalchemy")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The random evolutions take minutes each: start them first, so parallel workers share out
-    the short tests around them instead of waiting on one at the end."""
-    items.sort(key=lambda item: "test_random_evolution" not in item.nodeid)
+    """The random evolutions and the run on the oldest versions take minutes each: start them
+    first, so parallel workers share out the short tests around them instead of waiting on one
+    at the end."""
+    items.sort(key=lambda item: not any(name in item.nodeid for name in LONG_TESTS))
 
 
 def live_tables(url: str) -> set[str]:

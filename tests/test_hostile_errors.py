@@ -53,12 +53,12 @@ def test_debug_keeps_the_integrity_exit_code(snapshotted: Project) -> None:
 
 def test_debug_keeps_the_exit_code_of_an_internal_error(
         snapshotted: Project, monkeypatch: pytest.MonkeyPatch) -> None:
-    import schema.author.check
+    import schema.author.integrity
 
     def broken(project: object) -> list[object]:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(schema.author.check, "check_project", broken)
+    monkeypatch.setattr(schema.author.integrity, "project_problems", broken)
     plain = snapshotted.invoke("check", check=False)
     debug = snapshotted.invoke("--debug", "check", check=False)
     assert plain.code == debug.code == ExitCode.USAGE

@@ -204,10 +204,10 @@ def diagram(state: ToolState, tables: tuple[str, ...], side: str, output: str) -
 @reports_errors
 def check(state: ToolState) -> None:
     """Exit 0 only if models, snapshot, manifest and Alembic history agree."""
-    from schema.author.check import check_project
+    from schema.author.integrity import project_problems
 
     project = state.project()
-    problems = check_project(project)
+    problems = project_problems(project)
     if problems:
         for problem in problems:
             click.echo(problem.describe())

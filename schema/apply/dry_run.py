@@ -24,7 +24,7 @@ from ..errors import SchemaToolError
 from ..project import Project
 from ..verify.drift import snapshot_metadata
 from .backup import copy_sqlite
-from .run import checked_manifest, current_revision, pending_scripts
+from .run import current_revision, pending_scripts, verified_manifest
 from .transactions import make_transactional
 
 
@@ -41,7 +41,7 @@ class DryRun:
 
 def dry_run(project: Project, url: str | None = None) -> DryRun:
     """Render the pending revisions' SQL for the database at ``url`` (see module doc)."""
-    manifest = checked_manifest(project)
+    manifest = verified_manifest(project)
     target = project.url(url)
     before = run_on_connection(target, current_revision)
     # Alembic names the revisions' constraints with the target metadata's naming convention

@@ -19,7 +19,7 @@ from ..project import Project
 from .history import State, forget, read_history, record
 from .live import live_changes, reflect_live
 from .lock import deploy_lock, whoami
-from .run import checked_manifest, stamp
+from .run import stamp, verified_manifest
 from .status import snapshot_drift
 
 
@@ -37,7 +37,7 @@ class Resolved:
 def resolve(project: Project, revision: str, applied: bool, url: str | None = None,
             lock_timeout: float = 60.0) -> Resolved:
     """Record partially applied ``revision`` as applied or rolled back (see module doc)."""
-    checked_manifest(project)
+    verified_manifest(project)
     target = project.url(url)
     try:
         script = project.scripts.get_revision(revision)

@@ -22,7 +22,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, make_url
 
-from ..author.check import require_integrity
+from ..author.integrity import require_integrity
 from ..config import BOOKKEEPING_TABLES
 from ..database import mask_url, reason, run_on_connection, sqlite_file
 from ..dialects.on import Database
@@ -84,7 +84,7 @@ class ApplyResult:
         return bool(self.revisions)
 
 
-def checked_manifest(project: Project) -> Manifest:
+def verified_manifest(project: Project) -> Manifest:
     """The manifest, once snapshot files, revision files and heads agree with it."""
     manifest = require_integrity(project, "nothing was run")
     env_py = Path(project.scripts.dir) / "env.py"
@@ -99,7 +99,7 @@ def checked_manifest(project: Project) -> Manifest:
 def apply(project: Project, options: ApplyOptions = ApplyOptions(),
           progress: Progress | None = None) -> ApplyResult:
     """Upgrade the database to head under the deploy lock, then verify it (see module doc)."""
-    manifest = checked_manifest(project)
+    manifest = verified_manifest(project)
     expected = snapshot_metadata(project.store, manifest)
     target = project.url(options.url)
     timeouts = [name for name, value in (("--pg-lock-timeout", options.postgresql_lock_timeout),
@@ -146,8 +146,8 @@ def _upgrade(project: Project, connection: Connection, target: str, checksums: d
     result.notes += _interrupted(project, connection, history)
     _refuse_partial(history)
     applied = _applied_chain(project, before)
-    result.notes += _check_edits(connection, history, applied, checksums,
-                                 options.allow_edited, squashed)
+    result.notes += _refuse_edited(connection, history, applied, checksums,
+                                   options.allow_edited, squashed)
     # revisions applied without `tool apply` get their checksum recorded, so later edits show
     for revision in applied:
         if revision not in history:
@@ -252,9 +252,9 @@ def _walk(project: Project, upper: str | tuple[str, ...],
                              f"({exc}); nothing was run") from None
 
 
-def _check_edits(connection: Connection, history: dict[str, Entry], applied: list[str],
-                 checksums: dict[str, str], allowed_by_option: tuple[str, ...],
-                 squashed: set[str]) -> list[str]:
+def _refuse_edited(connection: Connection, history: dict[str, Entry], applied: list[str],
+                   checksums: dict[str, str], allowed_by_option: tuple[str, ...],
+                   squashed: set[str]) -> list[str]:
     """Refuse when an applied revision's file changed since it ran, unless allowed (logged) or
     replaced by `tool squash` (the manifest says so)."""
     notes = []

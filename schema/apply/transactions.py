@@ -49,7 +49,7 @@ def configure_options(connection: Connection,
 
     def on_version_apply(ctx: Any, step: Any, heads: Any, run_args: Any) -> None:
         if step.is_upgrade:
-            check_foreign_keys(ctx.connection, step.up_revision_id)
+            verify_foreign_keys(ctx.connection, step.up_revision_id)
             applied(ctx.connection, step.up_revision_id)
 
     options: dict[str, Any] = {"transaction_per_migration": True,
@@ -59,7 +59,7 @@ def configure_options(connection: Connection,
     return options
 
 
-def check_foreign_keys(connection: Connection, revision: str) -> None:
+def verify_foreign_keys(connection: Connection, revision: str) -> None:
     """Refuse (so the revision rolls back) when SQLite rows reference missing parents."""
     if not Database.SQLITE.matches(connection.dialect):
         return

@@ -118,13 +118,13 @@ class SnapshotResult:
 
 def model_tables(project: Project) -> dict[str, TableFile]:
     """Serialize every table of the project's models; refuse every problem of them at once."""
-    tables, problems = checked_model_tables(project)
+    tables, problems = validated_model_tables(project)
     if problems:
         raise ModelProblems([problem.text for problem in problems])
     return tables
 
 
-def checked_model_tables(project: Project) -> tuple[dict[str, TableFile], list[ModelProblem]]:
+def validated_model_tables(project: Project) -> tuple[dict[str, TableFile], list[ModelProblem]]:
     """Every table of the project's models that can be recorded, and every problem of the
     models (a table that cannot be recorded is one, and is left out)."""
     config, metadata = project.config, project.metadata
@@ -147,7 +147,7 @@ def compare_models(project: Project, renames: Renames | None = None,
     and checked (default: read and check it here).
     """
     store = project.store
-    manifest = manifest or store.read_checked_manifest()
+    manifest = manifest or store.read_verified_manifest()
     models = model_tables(project)
     stored = manifest.tables if manifest else {}
     changed = sorted(key for key in set(stored) | set(models)

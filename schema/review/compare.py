@@ -112,7 +112,7 @@ def open_side(project: Project, spec: str) -> Side:
     folder = project.config.root / spec
     if spec == SNAPSHOT or (folder / MANIFEST).is_file():
         store = project.store if spec == SNAPSHOT else SnapshotStore(folder)
-        manifest = store.read_checked_manifest()
+        manifest = store.read_verified_manifest()
         return Side(spec, dict(manifest.tables) if manifest else {}, store.read_table,
                     manifest, naming_convention=manifest.naming_convention if manifest else {},
                     fingerprints=manifest.fingerprints or None if manifest else None)
@@ -190,7 +190,7 @@ def revision_side(project: Project, revision: str | None, ref: str = "HEAD") -> 
     if revision is None:
         return Side("base", {}, lambda key: {})
     try:
-        manifest = project.store.read_checked_manifest()
+        manifest = project.store.read_verified_manifest()
     except SchemaToolError:  # e.g. a manifest in the middle of a merge conflict
         manifest = None
     if manifest is not None and manifest.head == revision:

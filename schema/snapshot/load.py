@@ -146,19 +146,19 @@ def parse_table(path: str, text: str) -> TableDict:
     """Parse and validate one table file into its snapshot dict."""
     data = parse_yaml(path, text)
     try:
-        _check(data, "table", ())
+        _require_shape(data, "table", ())
     except InvalidSnapshotData as exc:
         raise SnapshotFileError(path, exc.problem, line_of(text, exc.path)) from None
     return data  # type: ignore[no-any-return]
 
 
-def _check(value: Any, kind: str, path: Path_) -> None:
+def _require_shape(value: Any, kind: str, path: Path_) -> None:
     where = "/".join(str(part) for part in path) or "the file"
     if kind.startswith("list:"):
         if not isinstance(value, list):
             raise InvalidSnapshotData(path, f"{where} must be a list")
         for index, item in enumerate(value):
-            _check(item, kind[5:], (*path, index))
+            _require_shape(item, kind[5:], (*path, index))
         return
     if kind == "names":
         if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
@@ -197,7 +197,7 @@ def _check(value: Any, kind: str, path: Path_) -> None:
             raise InvalidSnapshotData((*path, key), f"unknown key {key!r} in {label}")
     for key, field in shape.items():
         if key in value:
-            _check(value[key], field.kind, (*path, key))
+            _require_shape(value[key], field.kind, (*path, key))
         elif field.required:
             raise InvalidSnapshotData(path, f"{where}: missing key {key!r}")
     if kind == "index" and ("columns" in value) == ("expressions" in value):

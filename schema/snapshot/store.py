@@ -119,7 +119,7 @@ class SnapshotStore:
         where = self.display(self.manifest_path)
         return self.parse_manifest(where, read_text(self.manifest_path, where))
 
-    def read_checked_manifest(self) -> Manifest | None:
+    def read_verified_manifest(self) -> Manifest | None:
         """The manifest, refusing when a table file differs from it."""
         manifest = self.read_manifest()
         if manifest is not None:

@@ -19,8 +19,8 @@ from sqlalchemy.engine import Connection, Dialect
 
 from ..apply.history import State, record
 from ..apply.lock import deploy_lock
-from ..apply.run import checked_manifest, current_revision, stamp
-from ..author.record import checked_model_tables, compare_models, stage_snapshot
+from ..apply.run import current_revision, stamp, verified_manifest
+from ..author.record import compare_models, stage_snapshot, validated_model_tables
 from ..config import BOOKKEEPING_TABLES
 from ..database import mask_url, run_on_connection
 from ..errors import SchemaToolError
@@ -107,7 +107,7 @@ def _compare_baseline(project: Project, head: str, target: str) -> Adopted:
     """The models' problems and the differences between the models and the database at
     ``target``, which must be at ``head``: both at once, so one run says everything to fix.
     Tables with a problem are left out of the comparison (their problem says why)."""
-    tables, found = checked_model_tables(project)
+    tables, found = validated_model_tables(project)
     problems = [problem.text for problem in found]
     try:
         convention = naming_convention(project.metadata)
@@ -180,7 +180,7 @@ def _models_or_snapshot(project: Project) -> dict[str, TableDict]:
     tables that can be recorded, else (models that cannot be imported) the stored snapshot's,
     else none."""
     try:
-        return {key: table.data for key, table in checked_model_tables(project)[0].items()}
+        return {key: table.data for key, table in validated_model_tables(project)[0].items()}
     except SchemaToolError:
         manifest = project.store.read_manifest()
         return {} if manifest is None else {
@@ -190,7 +190,7 @@ def _models_or_snapshot(project: Project) -> dict[str, TableDict]:
 def baseline_database(project: Project, revision: str = "head", url: str | None = None,
                       lock_timeout: float = 60.0) -> Adopted:
     """Stamp a database without Alembic history at ``revision`` once it matches its snapshot."""
-    manifest = checked_manifest(project)
+    manifest = verified_manifest(project)
     wanted = manifest.head if revision == "head" else revision
     side = revision_side(project, wanted)
     if wanted is None or side is None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from alembic.util import CommandError
 
-from ..author.check import require_integrity
+from ..author.integrity import require_integrity
 from ..author.record import expect_revision, risks_of, write_planned_revision
 from ..errors import SchemaToolError
 from ..files import FileSet

@@ -21,7 +21,7 @@ class Problem:
         return f"{self.message} (fix: {self.fix})"
 
 
-def check_project(project: Project) -> list[Problem]:
+def project_problems(project: Project) -> list[Problem]:
     """Every problem found; an empty list means the project is consistent."""
     manifest = project.store.read_manifest()
     if manifest is None:

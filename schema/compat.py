@@ -13,6 +13,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.sql.base import _NoneName
+
 if TYPE_CHECKING:  # the commands that never render a revision import no more than they need
     from alembic.autogenerate.api import AutogenContext
     from alembic.operations import ops
@@ -65,6 +67,18 @@ def is_type_bound(constraint: Constraint) -> bool:
     """Whether a CHECK is the one a Boolean or Enum type makes for its column (SQLAlchemy marks
     it with the private ``_type_bound``; no public attribute tells)."""
     return bool(getattr(constraint, "_type_bound", False))
+
+
+def given_name(name: object) -> str | None:
+    """A schema item's name as given, None when it has none yet: SQLAlchemy marks a name its
+    naming convention is still to give with the private ``_NoneName`` (no public test)."""
+    return None if name is None or name_pending(name) else str(name)
+
+
+def name_pending(name: object) -> bool:
+    """Whether SQLAlchemy leaves the name to its naming convention, which gives it when it
+    writes DDL (the private ``_NoneName`` marker, told apart from a plain None)."""
+    return isinstance(name, _NoneName)
 
 
 def copy_column(column: Column[Any]) -> Column[Any]:

@@ -16,9 +16,8 @@ from typing import Any
 
 from alembic.operations import ops
 from sqlalchemy import Boolean, CheckConstraint, Enum, MetaData, Table
-from sqlalchemy.sql.base import _NoneName
 
-from ..compat import drop_constraint_op, is_type_bound
+from ..compat import drop_constraint_op, given_name, is_type_bound
 from ..dialects.on import dialect_names
 from ..diff import Action, Change, Kind
 from ..snapshot.expressions import type_on
@@ -26,8 +25,6 @@ from ..snapshot.load import build_table
 from ..snapshot.serialize import TableDict
 from .ops.operations import SetAsideOp
 from .tables import Tables
-
-_NONE = _NoneName.NONE_NAME  # a type's CHECK SQLAlchemy leaves unnamed
 
 
 def type_checks(table: Table, column: str) -> list[CheckConstraint]:
@@ -53,7 +50,7 @@ def same_name_problems(table: Table, databases: Iterable[str]) -> list[str]:
     databases = tuple(databases)
     by_name: dict[str, list[str]] = {}
     for constraint in table.constraints:
-        if not isinstance(constraint, CheckConstraint) or constraint.name in (None, _NONE) or (
+        if not isinstance(constraint, CheckConstraint) or given_name(constraint.name) is None or (
                 is_type_bound(constraint) and not any(
                     made_on(column.type, database) for column in constraint.columns
                     for database in databases)):

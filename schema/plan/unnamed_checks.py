@@ -25,14 +25,12 @@ type change makes or drops it).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from alembic.operations import ops
 from sqlalchemy import CheckConstraint, Table
-from sqlalchemy.sql.base import _NoneName
 from sqlalchemy.sql.elements import TextClause
 
-from ..compat import is_type_bound
+from ..compat import given_name, is_type_bound
 from ..diff import Action, Change, Kind
 from ..snapshot.expressions import literal_sql, mentions, type_to_text
 from .ops.kept_checks import KeptChecksModifyTableOps
@@ -77,7 +75,7 @@ def _type_checks(table: Table, column: str, databases: tuple[str, ...]) -> list[
             made_on(table.columns[column].type, database) for database in databases):
         return []
     return sorted(literal_sql(constraint.sqltext) for constraint in table.constraints
-                  if isinstance(constraint, CheckConstraint) and _unnamed(constraint.name)
+                  if isinstance(constraint, CheckConstraint) and given_name(constraint.name) is None
                   and is_type_bound(constraint) and column in constraint.columns)
 
 
@@ -101,7 +99,7 @@ def unnamed_checks(table: Table, other: Table) -> list[str]:
     revisions are stable."""
     found = []
     for constraint in table.constraints:
-        if not isinstance(constraint, CheckConstraint) or not _unnamed(constraint.name):
+        if not isinstance(constraint, CheckConstraint) or given_name(constraint.name) is not None:
             continue
         if is_type_bound(constraint):
             made = [column for column in constraint.columns if made_on(column.type, "sqlite")]
@@ -116,6 +114,3 @@ def unnamed_checks(table: Table, other: Table) -> list[str]:
             found.append(text)
     return sorted(found)
 
-
-def _unnamed(name: Any) -> bool:
-    return name is None or isinstance(name, _NoneName)

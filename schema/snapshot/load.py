@@ -30,10 +30,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import InvalidRequestError
-from sqlalchemy.sql.base import _NoneName
 from sqlalchemy.sql.elements import conv
 
-from ..compat import format_constraint_name
+from ..compat import format_constraint_name, name_pending
 from ..errors import SchemaToolError, SnapshotFileError
 from .expressions import ExpressionError, index_column, text_to_default, text_to_type
 from .index_dialects import restrict
@@ -271,7 +270,7 @@ def _name_type_checks(table: Table) -> None:
     SQLAlchemy works them out only when it writes DDL (a convention naming them after their
     column), so plans and verification know them."""
     for constraint in table.constraints:
-        if isinstance(constraint, CheckConstraint) and isinstance(constraint.name, _NoneName):
+        if isinstance(constraint, CheckConstraint) and name_pending(constraint.name):
             try:  # SQLAlchemy's own way to the final name, as Alembic takes it
                 name = format_constraint_name(_SQLITE.identifier_preparer, constraint)
             except InvalidRequestError as exc:  # the convention wants the type to have a name

@@ -21,10 +21,9 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
-from sqlalchemy.sql.base import _NoneName
 from sqlalchemy.sql.schema import Column, Sequence
 
-from ..compat import is_type_bound
+from ..compat import given_name, is_type_bound
 from .dialect_impls import stored_type
 from .expressions import (
     DIALECT_MODULES,
@@ -151,7 +150,7 @@ def _table_to_dict(table: Table, databases: tuple[str, ...]) -> TableDict:
     data["columns"] = [_column(column, databases) for column in table.columns]
     pk = table.primary_key
     if pk.columns:
-        data["primary_key"] = {"name": _name(pk.name), "columns": _names(pk.columns)}
+        data["primary_key"] = {"name": given_name(pk.name), "columns": _names(pk.columns)}
     sections: dict[str, list[dict[str, Any]]] = {
         "foreign_keys": [],
         "unique_constraints": [],
@@ -162,17 +161,17 @@ def _table_to_dict(table: Table, databases: tuple[str, ...]) -> TableDict:
     for constraint in [*table.constraints, *column_checks]:
         if constraint_ddl_if(constraint):  # SQLAlchemy would skip it, the revision would not
             raise UnsupportedConstruct(
-                f"{type(constraint).__name__} {_name(constraint.name) or '(unnamed)'}: "
+                f"{type(constraint).__name__} {given_name(constraint.name) or '(unnamed)'}: "
                 "ddl_if is recorded for indexes only; give the constraint to every database")
         if isinstance(constraint, ForeignKeyConstraint):
             sections["foreign_keys"].append(_foreign_key(constraint))
         elif isinstance(constraint, UniqueConstraint):
             sections["unique_constraints"].append(
-                {"name": _name(constraint.name), "columns": _names(constraint.columns)}
+                {"name": given_name(constraint.name), "columns": _names(constraint.columns)}
             )
         elif isinstance(constraint, CheckConstraint) and not is_type_bound(constraint):
             sections["check_constraints"].append(
-                {"name": _name(constraint.name),
+                {"name": given_name(constraint.name),
                  "sqltext": _sql(constraint.sqltext, _label("check constraint", constraint))}
             )
     sections["indexes"] = [_index(index) for index in table.indexes]  # type: ignore[assignment]
@@ -236,7 +235,7 @@ def _foreign_key(fk: ForeignKeyConstraint) -> dict[str, Any]:
     targets = [element.target_fullname for element in fk.elements]
     referred_table = targets[0].rsplit(".", 1)[0]
     data: dict[str, Any] = {
-        "name": _name(fk.name),
+        "name": given_name(fk.name),
         "columns": FlowList(str(key) for key in fk.column_keys),
         "referred_table": referred_table,
         "referred_columns": FlowList(target.rsplit(".", 1)[1] for target in targets),
@@ -251,7 +250,7 @@ def _foreign_key(fk: ForeignKeyConstraint) -> dict[str, Any]:
 
 
 def _index(index: Index) -> dict[str, Any]:
-    data: dict[str, Any] = {"name": _name(index.name)}
+    data: dict[str, Any] = {"name": given_name(index.name)}
     if all(isinstance(expression, Column) for expression in index.expressions):
         data["columns"] = FlowList(str(column.name) for column in index.expressions)
     else:  # functional or descending parts: each element as SQL
@@ -302,12 +301,9 @@ def _dialect_options(options: Any, what: str) -> dict[str, Any]:
 
 def _label(kind: str, item: CheckConstraint | Index) -> str:
     """``check constraint ck_t_n`` (or ``unnamed check constraint``) for messages."""
-    name = _name(item.name)
+    name = given_name(item.name)
     return f"{kind} {name}" if name else f"unnamed {kind}"
 
-
-def _name(name: object) -> str | None:
-    return None if name is None or isinstance(name, _NoneName) else str(name)
 
 
 def _names(columns: Any) -> FlowList:

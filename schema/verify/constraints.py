@@ -12,14 +12,12 @@ has no native type (``type_checks.made_on``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import CheckConstraint, MetaData, Table
 from sqlalchemy.engine import Dialect, Inspector
-from sqlalchemy.sql.base import _NoneName
 from sqlalchemy.sql.elements import TextClause
 
-from ..compat import is_type_bound
+from ..compat import given_name, is_type_bound
 from ..plan.type_checks import made_on
 from ..snapshot.expressions import literal_sql
 from .details import same_expression
@@ -66,7 +64,7 @@ def expected_checks(table: Table, dialect: Dialect) -> list[Check]:
             if not any(made_on(column.type, dialect.name) for column in constraint.columns):
                 continue
         sqltext = constraint.sqltext  # text from the snapshot, or a type's expression
-        found.append(Check(_name(constraint.name), sqltext.text if isinstance(
+        found.append(Check(given_name(constraint.name), sqltext.text if isinstance(
             sqltext, TextClause) else literal_sql(sqltext, dialect)))
     return found
 
@@ -95,6 +93,3 @@ def _differences(expected: list[Check], live: list[Check], dialect: str,
                  for check in unmatched if check.name not in columns)
     return lines
 
-
-def _name(name: Any) -> str | None:
-    return None if name is None or isinstance(name, _NoneName) else str(name)

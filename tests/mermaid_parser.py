@@ -3,7 +3,8 @@
 npm's ``mermaid`` package is installed once per version into ``~/.cache/cultivar-mermaid/``
 (or ``$MERMAID_CACHE``), like the corpus caches its virtual environments; a file lock keeps
 parallel test workers from installing it twice.  ``mermaid.parse`` and the diagram's database
-run under plain node (no DOM is needed to parse), so one node process parses a batch of
+run under node; an erDiagram needs no DOM, but mermaid 10 sanitizes a flowchart's labels with
+DOMPurify, which needs a window: jsdom gives it one.  One node process parses a batch of
 diagrams and reports, for each, the error or the entities and relationships mermaid read.
 
 Two versions are checked: the last 10.x (what older GitLab and other renderers bundle) and a
@@ -24,13 +25,20 @@ from pathlib import Path
 import pytest
 
 VERSIONS = ("10.9.8", "11.17.2")
+JSDOM = "24.1.3"
 MARKER = "installed.txt"
 
 # Reads a JSON list of diagram texts on stdin; prints a JSON list of results: {"error": ...}
 # or the entities (id, alias, attributes) and relationships (ids of both ends, label) read.
 SCRIPT = r"""
-import mermaid from 'mermaid';
 import { readFileSync } from 'node:fs';
+import { JSDOM } from 'jsdom';
+
+// a window before mermaid is imported: DOMPurify looks for one when it loads
+const dom = new JSDOM('');
+globalThis.window = dom.window;
+globalThis.document = dom.window.document;
+const { default: mermaid } = await import('mermaid');
 
 const texts = JSON.parse(readFileSync(0, 'utf8'));
 const results = [];
@@ -38,7 +46,8 @@ for (const text of texts) {
   try {
     await mermaid.parse(text);
     const diagram = await mermaid.mermaidAPI.getDiagramFromText(text);
-    const found = diagram.db.getEntities();
+    // other kinds of diagram (the README's flowchart) are only parsed
+    const found = diagram.db.getEntities ? diagram.db.getEntities() : new Map();
     const pairs = found instanceof Map ? [...found.entries()] : Object.entries(found);
     const byInternalId = {};
     const entities = pairs.map(([name, entity]) => {
@@ -52,7 +61,7 @@ for (const text of texts) {
         })),
       };
     });
-    const relationships = diagram.db.getRelationships().map((r) => ({
+    const relationships = (diagram.db.getRelationships?.() ?? []).map((r) => ({
       a: byInternalId[r.entityA] ?? r.entityA, b: byInternalId[r.entityB] ?? r.entityB,
       label: r.roleA, cardA: r.relSpec.cardA, cardB: r.relSpec.cardB,
       type: r.relSpec.relType,
@@ -97,23 +106,29 @@ def _installed(version: str) -> Path:
     with open(folder / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         marker = folder / MARKER
-        if not marker.exists() or marker.read_text(encoding="utf-8").strip() != version:
+        if not marker.exists() or marker.read_text(encoding="utf-8") != _wanted(version):
             _npm_install(folder, version)
         (folder / "parse.mjs").write_text(SCRIPT, encoding="utf-8")
     return folder
 
 
+def _wanted(version: str) -> str:
+    return f"mermaid@{version} jsdom@{JSDOM}\n"
+
+
 def _npm_install(folder: Path, version: str) -> None:
     (folder / "package.json").write_text('{"private": true}\n', encoding="utf-8")
     done = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error",
-                           f"mermaid@{version}"], cwd=folder, capture_output=True, text=True,
-                          timeout=600)
+                           f"mermaid@{version}", f"jsdom@{JSDOM}"], cwd=folder,
+                          capture_output=True, text=True, timeout=600)
     if done.returncode != 0:
         unreachable = ("ENOTFOUND", "EAI_AGAIN", "ECONNREFUSED", "ETIMEDOUT", "ENETUNREACH")
-        if any(code in done.stderr for code in unreachable):
-            pytest.skip(f"npm registry unreachable: {done.stderr.strip().splitlines()[-1]}")
+        reasons = [line for line in done.stderr.splitlines()
+                   if any(code in line for code in unreachable)]
+        if reasons:
+            pytest.skip(f"npm registry unreachable: {reasons[0].strip()}")
         raise AssertionError(f"npm install mermaid@{version} failed:\n{done.stderr[-2000:]}")
-    (folder / MARKER).write_text(version + "\n", encoding="utf-8")
+    (folder / MARKER).write_text(_wanted(version), encoding="utf-8")
 
 
 def parse(texts: Sequence[str]) -> list[list[Parsed]]:

@@ -15,7 +15,7 @@ from schema.review.compare import review
 from schema.review.diagram import Attribute, Entity, Relation, TypeName, change_diagram
 from schema.review.mermaid import quoted
 
-from .conftest import Project
+from .conftest import REPO, Project
 from .mermaid_parser import Parsed, parse
 
 BEFORE = """
@@ -252,3 +252,25 @@ def test_unknown_tables_are_named_in_one_line(sqlite_project: Project) -> None:
     dot = sqlite_project.invoke("diagram", "plants", "--format", "dot").out
     assert dot.startswith("digraph schema {") and "<B>plants</B>" in dot
     assert dot.count(" -> ") == 3  # plants to growers, harvests and sensors to plants
+
+
+def test_the_mermaid_in_the_documentation_parses() -> None:
+    pages = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+    blocks = [(page.name, block.split("\n```", 1)[0] + "\n") for page in pages
+              for block in page.read_text(encoding="utf-8").split("```mermaid\n")[1:]]
+    assert blocks, "the README draws the workflow in mermaid"
+    for (page, _), results in zip(blocks, parse([text for _, text in blocks]), strict=True):
+        for parsed in results:
+            assert parsed.error is None, f"{page}, mermaid {parsed.version}: {parsed.error}"
+
+
+def test_names_stay_text_in_the_markdown_comment(sqlite_project: Project) -> None:
+    sqlite_project.write_models('''
+        img = Table("<img src=x>", metadata, Column("id", Integer, primary_key=True),
+                    Column("a```b|c", Integer))
+        ''')
+    markdown = sqlite_project.invoke("diff", "--format", "markdown").out
+    assert "| `+` | table &lt;img src=x> | – |" in markdown
+    assert "| `+` | column &lt;img src=x>.a```b\\|c |" not in markdown  # a new table's columns
+    assert "\n````python\nop.create_table('<img src=x>'," in markdown
+    assert markdown.rstrip().endswith("````\n\n</details>")

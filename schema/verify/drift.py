@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 from alembic.autogenerate import compare_metadata
@@ -78,13 +79,36 @@ def _unquote_nextval(inspector: Any, table: Table, column_info: dict[str, Any]) 
 def schema_drift(
     connection: Connection, metadata: MetaData, ignore: Callable[[str], bool] | None = None
 ) -> list[str]:
-    """Differences between the live schema and ``metadata``, one human line each.
+    """Differences between the live schema and ``metadata``, one human line each: Alembic's
+    comparison, then what it leaves out.
 
     ``ignore`` names tables (``schema.name`` or ``name``) that are not managed by the snapshot.
     """
+    diffs = _alembic_differences(connection, metadata, ignore)
+    inspector = inspect(connection)  # one inspector: its cache serves every check below
+    diffs = [diff for diff in diffs if not (  # FLOAT(24) reads back as REAL on PostgreSQL, ...
+        diff[0] == "modify_type" and same_stored(connection.dialect.name, diff[5], diff[6]))]
+    # comments SQLAlchemy could not read (TEXT defaults)
+    if Database.MYSQL.matches(connection.dialect):
+        diffs = [diff for diff in diffs if not (
+            diff[0] == "modify_comment" and diff[5] is None
+            and mysql_comment(inspector, diff[1], diff[2], diff[3]) == diff[6])]
+    details = (default_drift, check_constraint_drift, computed_drift, sequence_drift,
+               primary_key_drift, partial(enum_drift, ignore=ignore), identity_drift,
+               autoincrement_drift, partial_index_drift, option_drift, collation_drift,
+               serial_type_drift, float_drift, mysql_enum_drift)
+    return [*(_describe(diff) for diff in diffs),
+            *(line for drift in details for line in drift(inspector, metadata))]
+
+
+def _alembic_differences(connection: Connection, metadata: MetaData,
+                         ignore: Callable[[str], bool] | None) -> list[tuple[Any, ...]]:
+    """Alembic's comparison of the live schema with ``metadata``, flattened; its warnings
+    about what verification reports otherwise are silenced."""
     # Other schemas are compared too on PostgreSQL (ignore_tables can exclude what others own);
     # on MariaDB a schema is a database of its own, so only the snapshot's schemas are.
     schemas = {table.schema for table in metadata.tables.values() if table.schema}
+    postgresql = Database.POSTGRESQL.matches(connection.dialect)
     context = MigrationContext.configure(
         connection,
         opts={
@@ -93,10 +117,10 @@ def schema_drift(
             # unescaped SQL, and each database spells the same default its own way
             "compare_server_default": False,
             "include_object": include_object_filter(ignore, connection.dialect.name),
-            "include_schemas": bool(schemas) or Database.POSTGRESQL.matches(connection.dialect),
+            "include_schemas": bool(schemas) or postgresql,
             "include_name": lambda name, type_, parent: (
                 type_ != "schema" or name is None or name in schemas
-                or (Database.POSTGRESQL.matches(connection.dialect) and not _system_schema(name))),
+                or (postgresql and not _system_schema(name))),
         },
     )
     with warnings.catch_warnings():
@@ -114,33 +138,9 @@ def schema_drift(
         # SQL's doubled quotes: a table named with a quote would fail the lookup
         event.listen(Table, "column_reflect", _unquote_nextval, insert=True)
         try:
-            diffs = _flatten(compare_metadata(context, metadata))
+            return _flatten(compare_metadata(context, metadata))
         finally:
             event.remove(Table, "column_reflect", _unquote_nextval)
-    inspector = inspect(connection)  # one inspector: its cache serves every check below
-    diffs = [diff for diff in diffs if not (  # FLOAT(24) reads back as REAL on PostgreSQL, ...
-        diff[0] == "modify_type" and same_stored(connection.dialect.name, diff[5], diff[6]))]
-    # comments SQLAlchemy could not read (TEXT defaults)
-    if Database.MYSQL.matches(connection.dialect):
-        diffs = [diff for diff in diffs if not (
-            diff[0] == "modify_comment" and diff[5] is None
-            and mysql_comment(inspector, diff[1], diff[2], diff[3]) == diff[6])]
-    lines = [_describe(diff) for diff in diffs]
-    lines.extend(default_drift(inspector, metadata))
-    lines.extend(check_constraint_drift(inspector, metadata))
-    lines.extend(computed_drift(inspector, metadata))
-    lines.extend(sequence_drift(inspector, metadata))
-    lines.extend(primary_key_drift(inspector, metadata))
-    lines.extend(enum_drift(inspector, metadata, ignore))
-    lines.extend(identity_drift(inspector, metadata))
-    lines.extend(autoincrement_drift(inspector, metadata))
-    lines.extend(partial_index_drift(inspector, metadata))
-    lines.extend(option_drift(inspector, metadata))
-    lines.extend(collation_drift(inspector, metadata))
-    lines.extend(serial_type_drift(inspector, metadata))
-    lines.extend(float_drift(inspector, metadata))
-    lines.extend(mysql_enum_drift(inspector, metadata))
-    return lines
 
 
 def unverifiable(dialect: Dialect, metadata: MetaData) -> list[str]:

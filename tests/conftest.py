@@ -88,8 +88,10 @@ class Project:
         """``python -m tool ARGS`` in the project folder."""
         return self._run([sys.executable, "-m", "tool", *args], check)
 
-    def invoke(self, *args: str, check: bool = True) -> Result:
-        """The same CLI in this process (much faster): ``tool --project ROOT ARGS``.
+    def invoke(self, *args: str, check: bool = True,
+               environ: dict[str, str | None] | None = None) -> Result:
+        """The same CLI in this process (much faster): ``tool --project ROOT ARGS``, with
+        ``environ`` set in os.environ while it runs (None: unset).
 
         Modules named like the project's own are forgotten first, so edited models (or another
         test's project with the same module names) are imported afresh.
@@ -101,7 +103,8 @@ class Project:
                 del sys.modules[name]
         importlib.invalidate_caches()
         done = CliRunner().invoke(cli, ["--project", str(self.root), *args],
-                                  env={"DATABASE_URL": self.url}, catch_exceptions=False)
+                                  env={"DATABASE_URL": self.url, **(environ or {})},
+                                  catch_exceptions=False)
         result = Result(done.exit_code, done.stdout, done.stderr)
         if check and result.code != 0:
             raise AssertionError(f"tool {' '.join(args)} exited {result.code}:\n"

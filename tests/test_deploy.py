@@ -4,7 +4,6 @@ no password printed."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -22,6 +21,7 @@ from schema.apply.lock import deploy_lock, lock_holder
 from schema.errors import ExitCode
 
 from .conftest import Project, live_tables, new_project, server_database
+from .json_documents import validated
 
 GROWERS = """
 growers = Table("growers", metadata, Column("id", Integer, primary_key=True),
@@ -130,7 +130,7 @@ def test_lock_timeout_runs_nothing(project: Project) -> None:
             with engine.connect() as other:
                 assert lock_holder(other, project.url) is not None
             held = project.invoke("status", "--format", "json", check=False).out
-            assert json.loads(held)["lock_holder"]
+            assert validated(held, "status")["lock_holder"]
     finally:
         engine.dispose()
     assert waiter.code == ExitCode.LOCK_TIMEOUT, waiter
@@ -176,7 +176,7 @@ def test_failure_mid_revision(project: Project) -> None:
     assert "plants" in live_tables(project.url)
     again = project.invoke("apply", check=False)
     assert again.code == ExitCode.PARTIAL and "resolve it first" in again.err
-    status = json.loads(project.invoke("status", "--format", "json", check=False).out)
+    status = validated(project.invoke("status", "--format", "json", check=False).out, "status")
     assert status["partial"] == [revision_id(failing)]
     # the operator undoes it by hand, records that, fixes the revision and deploys again
     refused = project.invoke("resolve", revision_id(failing), "--rolled-back", check=False)
@@ -206,8 +206,9 @@ def test_mariadb_partial_revision_finished_by_hand(mariadb_project: Project) -> 
     assert early.code == ExitCode.USAGE and "trays" in early.err  # not finished yet
     execute(project.url, "CREATE TABLE trays (id INTEGER NOT NULL AUTO_INCREMENT, "
                          "PRIMARY KEY (id))")
-    done = project.invoke("resolve", revision_id(failing), "--applied")
-    assert f"is at {revision_id(failing)}" in done.out
+    done = validated(project.invoke("resolve", revision_id(failing), "--applied", "--format",
+                                    "json").out, "resolve")
+    assert done["at"] == revision_id(failing) and done["outcome"] == "applied"
     assert version(project.url) == [revision_id(failing)]
     after = project.invoke("apply")
     assert "already at head" in after.out and "verified" in after.out
@@ -238,8 +239,10 @@ def test_manifest_checksums_are_checked_before_connecting(sqlite_project: Projec
     refused = project.invoke("apply", check=False)
     assert refused.code == ExitCode.INTEGRITY and "was edited after it was recorded" in refused.err
     as_json = project.invoke("apply", "--format", "json", check=False)
-    assert json.loads(as_json.out) == {"ok": False, "exit_code": ExitCode.INTEGRITY,
-                                       "error": refused.err.removeprefix("error: ").strip()}
+    error = refused.err.removeprefix("error: ").strip()
+    assert validated(as_json.out, "error") == {
+        "format": "tool.error/1", "ok": False, "exit_code": ExitCode.INTEGRITY, "error": error,
+        "problems": [error]}
     assert not Path(make_url(project.url).database or "").exists()
 
 
@@ -302,7 +305,7 @@ def test_dry_run_prints_sql_and_changes_nothing(project: Project) -> None:
         assert "ALTER TABLE _alembic_tmp_growers RENAME TO growers" in planned.out
     else:
         assert "NOT NULL" in planned.out
-    data = json.loads(project.invoke("apply", "--dry-run", "--format", "json").out)
+    data = validated(project.invoke("apply", "--dry-run", "--format", "json").out, "apply-dry-run")
     assert data["before"] == first and len(data["pending"]) == 1 and "trays" in data["sql"]
     assert version(project.url) == [first] and "trays" not in live_tables(project.url)
 
@@ -330,7 +333,7 @@ def test_progress_timings_and_json(project: Project) -> None:
     text = project.invoke("apply", "--no-backup").out
     assert text.count("applying ") == 2 and text.count(" s\n") >= 2
     assert "verified: the database matches the snapshot" in text
-    data = json.loads(project.invoke("apply", "--format", "json").out)
+    data = validated(project.invoke("apply", "--format", "json").out, "apply")
     assert data["ok"] and data["revisions"] == [] and data["drift"] == []
     assert data["before"] == data["after"]
 
@@ -345,13 +348,13 @@ def test_status_and_drift_catch_an_out_of_band_change(project: Project) -> None:
     # the database's revision is not the head: its snapshot is not on disk nor in git here
     assert "cannot check" in behind.out
     project.invoke("apply", "--no-backup")
-    clean = json.loads(project.invoke("status", "--format", "json").out)
+    clean = validated(project.invoke("status", "--format", "json").out, "status")
     assert clean["pending"] == [] and clean["drift"]["differences"] == []
     assert clean["current"] == clean["head"] != first
     execute(project.url, "ALTER TABLE growers ADD COLUMN nickname VARCHAR(20)")
     found = project.invoke("drift", check=False)
     assert found.code == 1 and "nickname" in found.out
-    data = json.loads(project.invoke("drift", "--format", "json", check=False).out)
+    data = validated(project.invoke("drift", "--format", "json", check=False).out, "drift")
     assert data["checked"] and any("nickname" in line for line in data["differences"])
     markdown = project.invoke("drift", "--format", "markdown", check=False).out
     assert markdown.startswith("### Schema drift: 1 difference(s)") and "nickname" in markdown
@@ -378,7 +381,9 @@ def test_postgresql_lock_timeout_option(project: Project) -> None:
     assert failed.code == ExitCode.FAILED and "lock timeout" in failed.err
     assert version(project.url) == [first]
     bad = project.invoke("apply", "--pg-statement-timeout", "soon", check=False)
-    assert bad.code != 0 and "statement_timeout" in bad.err
+    assert bad.code == ExitCode.USAGE and "'--pg-statement-timeout': 'soon' is not a duration" \
+        in bad.err
+    project.invoke("apply", "--pg-lock-timeout", "5", "--pg-statement-timeout", "1m")
 
 
 # --- secrets ---------------------------------------------------------------------------------

@@ -4,7 +4,6 @@ line, and a reader that goes away (`tool check | head -c1`) prints no BrokenPipe
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from schema.database import mask_url, reason
 from schema.errors import ExitCode
 
 from .conftest import Project, new_project, server_database
+from .json_documents import validated
 from .test_bad_input import GROWERS, assert_bad_input
 
 SECRET = "Hunter2@x:y/z%q"
@@ -48,7 +48,7 @@ def test_debug_keeps_the_integrity_exit_code(snapshotted: Project) -> None:
     for args in (("apply",), ("--debug", "apply"), ("--debug", "apply", "--format", "json")):
         result = snapshotted.run(*args, check=False)
         assert result.code == ExitCode.INTEGRITY, result
-    assert json.loads(result.out)["exit_code"] == ExitCode.INTEGRITY
+    assert validated(result.out, "error")["exit_code"] == ExitCode.INTEGRITY
 
 
 def test_debug_keeps_the_exit_code_of_an_internal_error(

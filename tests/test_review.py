@@ -17,6 +17,7 @@ from schema.review.compare import review
 from schema.review.report import to_text
 
 from .conftest import Project, git
+from .json_documents import validated
 
 FIXTURES = Path(__file__).parent / "review_fixtures"
 
@@ -129,7 +130,7 @@ def test_markdown_and_json_match_fixtures(reviewed: Project) -> None:
     markdown = reviewed.invoke("diff", "--format", "markdown").out
     assert markdown == (FIXTURES / "diff.md").read_text(encoding="utf-8")
     document = reviewed.invoke("diff", "--format", "json").out
-    assert json.loads(document) == json.loads((FIXTURES / "diff.json").read_text())
+    assert validated(document, "diff") == json.loads((FIXTURES / "diff.json").read_text())
 
 
 def test_text_is_plain_without_a_terminal_and_coloured_in_one(reviewed: Project) -> None:
@@ -138,8 +139,9 @@ def test_text_is_plain_without_a_terminal_and_coloured_in_one(reviewed: Project)
     assert plain.splitlines()[-1] == ("4 changes: 2 added, 1 dropped, 1 altered; "
                                       "risks: 1 error, 3 warnings")
     from schema.project import Project as SchemaProject
+    from tool.colour import Painter
 
-    coloured = to_text(review(SchemaProject.open(reviewed.root)), colour=True)
+    coloured = to_text(review(SchemaProject.open(reviewed.root)), Painter(True))
     assert "\x1b[31m- column growers.note\x1b[0m" in coloured
 
 
@@ -152,8 +154,8 @@ def test_diff_against_a_git_ref_reads_the_committed_snapshot(reviewed: Project) 
     reviewed.write_models(renamed)
     reviewed.invoke("snapshot", "-m", "after", "--allow-destructive", "reviewed",
                     "--rename-column", "growers.name=title")
-    document = json.loads(reviewed.invoke("diff", "--base", "main", "--head", "snapshot",
-                                          "--format", "json").out)
+    document = validated(reviewed.invoke("diff", "--base", "main", "--head", "snapshot",
+                                         "--format", "json").out, "diff")
     lines = [change["description"] for change in document["changes"]]
     assert "~ column growers.title: renamed from name" in lines  # from the manifest notes
     assert document["base"] == "main" and document["head"] == "snapshot"
@@ -206,7 +208,7 @@ def test_changes_no_revision_can_make_are_still_listed(sqlite_project: Project) 
     sqlite_project.write_models('t = Table("t", metadata, Column("id", Integer, primary_key=True),'
                                 ' Column("n", Integer), sqlite_autoincrement=True)')
     shown = sqlite_project.invoke("diff", "--format", "json")
-    document = json.loads(shown.out)
+    document = validated(shown.out, "diff")
     assert [c["description"] for c in document["changes"]] == [
         "~ table t: dialect_options none -> {'sqlite_autoincrement': True} (snapshot only, "
         "no DDL: sqlite_autoincrement)", "+ column t.n"]

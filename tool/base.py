@@ -6,6 +6,7 @@ Alembic) are imported inside the commands so ``tool --help`` is fast.
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -14,6 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
+
+from tool.colour import ColourMode, Painter, wanted
 
 if TYPE_CHECKING:
     from schema.project import Project
@@ -25,9 +28,15 @@ F = TypeVar("F", bound=Callable[..., Any])
 class ToolState:
     """Options shared by every command."""
 
-    def __init__(self, project_dir: Path | None, debug: bool) -> None:
+    def __init__(self, project_dir: Path | None, debug: bool,
+                 colour: ColourMode = ColourMode.AUTO) -> None:
         self.project_dir = project_dir
         self.debug = debug
+        self.colour = colour
+
+    def painter(self, output: str = "text") -> Painter:
+        """How to colour what a command prints on stdout as ``output`` (only text is)."""
+        return Painter(output == "text" and wanted(self.colour, os.environ, sys.stdout))
 
     def project(self) -> Project:
         from schema.project import Project
@@ -71,10 +80,10 @@ def _fail(message: str, lines: list[str], code: int, debug: bool) -> NoReturn:
     if debug:
         traceback.print_exc()
     if click.get_current_context().params.get("output") == "json":
-        import json
+        from schema.output import document
 
-        click.echo(json.dumps({"ok": False, "exit_code": int(code), "error": message},
-                              indent=2))
+        click.echo(document("error", {"exit_code": int(code), "error": message,
+                                      "problems": lines}, ok=False), nl=False)
     else:
         for line in lines:
             click.echo(f"error: {line}", err=True)
@@ -85,13 +94,18 @@ def _fail(message: str, lines: list[str], code: int, debug: bool) -> NoReturn:
              epilog='Exit codes: README, "Exit codes" (0 ok, 1 found, 2 bad input, 3-6 deploys).')
 @click.version_option(package_name="cultivar-schema", prog_name="tool",
                       message="%(prog)s %(version)s (cultivar-schema)")
-@click.option("--project", "project_dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--project", "project_dir", metavar="DIR",
+              type=click.Path(file_okay=False, path_type=Path),
               help="Project folder (default: nearest folder with [tool.schema] upward).")
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
+@click.option("--color", "colour", type=click.Choice([mode.value for mode in ColourMode]),
+              default=ColourMode.AUTO.value, show_default=True,
+              help="Colour text output: auto is a terminal's, unless NO_COLOR is set "
+                   "(FORCE_COLOR: also when piped).")
 @click.pass_context
-def cli(ctx: click.Context, project_dir: Path | None, debug: bool) -> None:
+def cli(ctx: click.Context, project_dir: Path | None, debug: bool, colour: str) -> None:
     """Schema as code for SQLAlchemy and Alembic: snapshot, review, apply."""
-    ctx.obj = ToolState(project_dir, debug)
+    ctx.obj = ToolState(project_dir, debug, ColourMode(colour))
 
 
 def examples(*lines: str) -> str:
@@ -99,14 +113,6 @@ def examples(*lines: str) -> str:
     that starts with \\b), and where the exit codes are."""
     return ("\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
             + '\n\nExit codes: README, "Exit codes".')
-
-
-URL_OPTION = click.option("--url", help="Database URL (default: DATABASE_URL, then alembic.ini).")
-
-
-def format_option(*choices: str) -> Callable[[F], F]:
-    return click.option("--format", "output", type=click.Choice(list(choices)),
-                        default=choices[0], show_default=True)
 
 
 def relative(path: Path | None, project: Project) -> str:

@@ -12,17 +12,23 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from tool import deploy, team  # noqa: F401 - their commands register on the group
-from tool.base import EXIT_FOUND, ToolState, cli, examples, format_option, relative, reports_errors
+from tool.base import EXIT_FOUND, ToolState, cli, examples, relative, reports_errors
+from tool.colour import Painter
+from tool.options import format_option
+from tool.progress import paused, progress
 
 if TYPE_CHECKING:
+    from schema.author.record import SnapshotResult
     from schema.project import Project
 
 __all__ = ["cli", "main"]
 
 @cli.command(epilog=examples("tool init --models app.models --metadata app.models:Base.metadata"))
-@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
-@click.option("--models", "models", multiple=True, help="Model module or package (repeatable).")
-@click.option("--metadata", help="Where the MetaData is, as module:attribute.")
+@click.argument("directory", required=False, metavar="[DIR]",
+                type=click.Path(file_okay=False, path_type=Path))
+@click.option("--models", "models", multiple=True, metavar="MODULE",
+              help="Model module or package (repeatable).")
+@click.option("--metadata", metavar="MODULE:ATTR", help="Where the MetaData is.")
 @reports_errors
 def init(directory: Path | None, models: tuple[str, ...], metadata: str | None) -> None:
     """Scaffold alembic.ini, alembic/, snapshots/ and [tool.schema]; never overwrites."""
@@ -44,16 +50,18 @@ def init(directory: Path | None, models: tuple[str, ...], metadata: str | None) 
 
 @cli.command(epilog=examples(
     'tool snapshot -m "add plant notes"',
-    "tool snapshot --dry-run",
+    "tool snapshot --dry-run --format json",
     'tool snapshot --baseline --url "$DATABASE_URL"'))
-@click.option("-m", "--message", help="Revision message (required unless --baseline/--from-db).")
-@click.option("--rev-id", help="Revision id to use instead of a generated one.")
+@click.option("-m", "--message", metavar="MESSAGE",
+              help="Revision message (required unless --baseline/--from-db).")
+@click.option("--rev-id", metavar="ID", help="Revision id to use instead of a generated one.")
 @click.option("--dry-run", is_flag=True, help="Show the changes and risks, write nothing.")
 @click.option("--baseline", is_flag=True,
               help="Adopt an Alembic project: record the models as the state at its head.")
-@click.option("--url", help="With --baseline: first check that this database matches.")
+@click.option("--url", metavar="URL",
+              help="With --baseline: first check that this database matches.")
 @click.option("--from-db", metavar="URL", help="Reflect this database into snapshot files.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--out", metavar="DIR", type=click.Path(file_okay=False, path_type=Path),
               help="With --from-db: the folder to write (default: snapshots/ when empty).")
 @click.option("--allow-destructive", metavar="REASON",
               help="Write a revision with destructive changes; the reason is recorded.")
@@ -61,22 +69,23 @@ def init(directory: Path | None, models: tuple[str, ...], metadata: str | None) 
               help="Table OLD was renamed to NEW: keep its rows (repeatable).")
 @click.option("--rename-column", "rename_columns", multiple=True, metavar="TABLE.OLD=NEW",
               help="Column OLD of TABLE was renamed to NEW: keep its data (repeatable).")
+@format_option("text", "json")
 @click.pass_obj
 @reports_errors
 def snapshot(state: ToolState, message: str | None, rev_id: str | None, dry_run: bool,
              baseline: bool, url: str | None, from_db: str | None, out: Path | None,
              allow_destructive: str | None, rename_tables: tuple[str, ...],
-             rename_columns: tuple[str, ...]) -> None:
+             rename_columns: tuple[str, ...], output: str) -> None:
     """Record model changes: new snapshot files plus an Alembic revision.
 
     Destructive changes (dropping tables or columns, narrowing types, removing ENUM values) are
     refused unless --allow-destructive gives the reviewed reason.
     """
     from schema.author.record import Policy, take_snapshot
-    from schema.review.report import change_lines
 
     if baseline or from_db:
-        _adopt(state.project(), baseline, url, from_db, out)
+        with progress("snapshot", output == "text"):
+            _adopt(state.project(), baseline, url, from_db, out, output)
         return
     if message is None:
         raise click.UsageError("give the revision message: -m MESSAGE")
@@ -85,52 +94,75 @@ def snapshot(state: ToolState, message: str | None, rev_id: str | None, dry_run:
         raise click.BadParameter("give the reason the change is safe",
                                  param_hint="--allow-destructive")
     project = state.project()
+    interactive = output == "text" and sys.stdin.isatty() and sys.stdout.isatty()
     policy = Policy(allow_destructive, _renames(rename_tables, rename_columns),
-                    _ask_rename if sys.stdin.isatty() and sys.stdout.isatty() else None)
-    result = take_snapshot(project, message, rev_id=rev_id, dry_run=dry_run, policy=policy)
+                    _ask_rename if interactive else None)
+    with progress("snapshot", output == "text"):
+        result = take_snapshot(project, message, rev_id=rev_id, dry_run=dry_run, policy=policy)
+    if output == "json":
+        from tool.formats import snapshot_json
+
+        click.echo(snapshot_json(result, dry_run, project), nl=False)
+    else:
+        _print_snapshot(result, dry_run, project, state.painter())
+
+
+def _print_snapshot(result: SnapshotResult, dry_run: bool, project: Project,
+                    paint: Painter) -> None:
+    """What `tool snapshot` recorded (or would, with --dry-run), coloured like `tool diff`."""
+    from schema.review.report import change_lines
+
     if result.revision is None and not result.changes:
         click.echo("No changes: the models match the snapshot.")
         return
-    for line in change_lines(result.changes, result.risks):
-        click.echo(line)
+    for line in change_lines(result.changes, result.risks, paint):
+        paint.echo(line)
     if dry_run:
         click.echo("dry run: nothing written")
         return
-    click.echo(f"wrote revision {result.revision}: {relative(result.revision_path, project)}")
+    paint.echo(f"wrote revision {result.revision}: {relative(result.revision_path, project)}",
+               "ok")
     click.echo(f"updated {len(result.written) - 1} snapshot file(s) in "
                f"{relative(project.store.directory, project)}")
 
 
 def _adopt(project: Project, baseline: bool, url: str | None, from_db: str | None,
-           out: Path | None) -> None:
+           out: Path | None, output: str) -> None:
     """`tool snapshot --baseline` and `--from-db`."""
     from schema.errors import ModelProblems
     from schema.team.adopt import snapshot_from_database, take_baseline
+    from tool.formats import adoption_json
 
     if baseline and from_db:
         raise click.UsageError("--baseline and --from-db are two different adoptions: pick one")
     if from_db:
         done = snapshot_from_database(project, from_db, out)
+        if output == "json":
+            click.echo(adoption_json("snapshot --from-db", done, project), nl=False)
+            return
         click.echo(f"reflected {done.tables} table(s) at revision {done.revision or 'none'} into "
                    f"{relative(done.written[0].parent, project)}")
         return
     done = take_baseline(project, url)
-    if done.differences:
+    if output == "json" and not done.problems:  # problems: the error document lists them
+        click.echo(adoption_json("snapshot --baseline", done, project), nl=False)
+    elif done.differences and output == "text":
         click.echo(f"the database differs from the models ({len(done.differences)} "
                    "difference(s)); nothing recorded:")
         for line in done.differences:
             click.echo(f"  {line}")
+    elif not done.problems:
+        click.echo(f"baseline: recorded {done.tables} table(s) as the schema at revision "
+                   f"{done.revision}; no revision written")
     if done.problems:  # the models' own problems, listed with the differences
         raise ModelProblems(done.problems)
     if done.differences:
         sys.exit(EXIT_FOUND)
-    click.echo(f"baseline: recorded {done.tables} table(s) as the schema at revision "
-               f"{done.revision}; no revision written")
 
 
 @cli.command(epilog=examples('tool revision -m "backfill plant names"'))
-@click.option("-m", "--message", required=True, help="Revision message.")
-@click.option("--rev-id", help="Revision id to use instead of a generated one.")
+@click.option("-m", "--message", required=True, metavar="MESSAGE", help="Revision message.")
+@click.option("--rev-id", metavar="ID", help="Revision id to use instead of a generated one.")
 @click.pass_obj
 @reports_errors
 def revision(state: ToolState, message: str, rev_id: str | None) -> None:
@@ -147,31 +179,30 @@ def revision(state: ToolState, message: str, rev_id: str | None) -> None:
 @cli.command(epilog=examples(
     "tool diff",
     "tool diff --base origin/main --head models --format markdown"))
-@click.option("--base", default="snapshot", show_default=True,
-              help="What to compare from: models, snapshot, or a git ref (origin/main).")
-@click.option("--head", default="models", show_default=True,
-              help="What to compare to: models, snapshot, or a git ref.")
-@click.option("--format", "output", type=click.Choice(["text", "markdown", "json"]),
-              default="text", show_default=True)
+@click.option("--base", default="snapshot", show_default=True, metavar="SIDE",
+              help="What to compare from: models, snapshot, a snapshot DIR or a git REF "
+                   "(origin/main).")
+@click.option("--head", default="models", show_default=True, metavar="SIDE",
+              help="What to compare to: models, snapshot, a snapshot DIR or a git REF.")
+@format_option("text", "markdown", "json")
 @click.option("--exit-code", is_flag=True, help="Exit 1 when there are changes.")
 @click.pass_obj
 @reports_errors
 def diff(state: ToolState, base: str, head: str, output: str, exit_code: bool) -> None:
     """Show the changes between two schemas, with their risks (default: what `tool snapshot`
     would record)."""
-    import os
-
     from schema.review.compare import review
     from schema.review.report import to_json, to_markdown, to_text
 
-    result = review(state.project(), base, head)
+    with progress("diff", output != "json"):
+        result = review(state.project(), base, head)
     if output == "json":
         click.echo(to_json(result), nl=False)
     elif output == "markdown":
         click.echo(to_markdown(result), nl=False)
     else:
-        colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-        click.echo(to_text(result, colour), nl=False, color=colour)
+        paint = state.painter()
+        click.echo(to_text(result, paint), nl=False, color=paint.enabled)
     if exit_code and result.changes:
         sys.exit(EXIT_FOUND)
 
@@ -180,8 +211,8 @@ def diff(state: ToolState, base: str, head: str, output: str, exit_code: bool) -
     "tool diagram",
     "tool diagram plants harvests --side models",
     "tool diagram --side origin/main --format svg > schema.svg"))
-@click.argument("tables", nargs=-1)
-@click.option("--side", default="snapshot", show_default=True,
+@click.argument("tables", nargs=-1, metavar="[TABLE]...")
+@click.option("--side", default="snapshot", show_default=True, metavar="SIDE",
               help="What to draw: models, snapshot, a snapshot folder or a git ref.")
 @format_option("mermaid", "dot", "svg")
 @click.pass_obj
@@ -199,23 +230,32 @@ def diagram(state: ToolState, tables: tuple[str, ...], side: str, output: str) -
                    f"{MERMAID_MAX_TEXT:,} by default; name some tables to draw a part", err=True)
 
 
-@cli.command(epilog=examples("tool check"))
+@cli.command(epilog=examples("tool check", "tool check --format json"))
+@format_option("text", "json")
 @click.pass_obj
 @reports_errors
-def check(state: ToolState) -> None:
+def check(state: ToolState, output: str) -> None:
     """Exit 0 only if models, snapshot, manifest and Alembic history agree."""
     from schema.author.integrity import project_problems
 
     project = state.project()
-    problems = project_problems(project)
-    if problems:
-        for problem in problems:
-            click.echo(problem.describe())
-        sys.exit(EXIT_FOUND)
+    with progress("check", output != "json"):
+        problems = project_problems(project)
     manifest = project.store.read_manifest()
-    assert manifest is not None
-    click.echo(f"ok: models match the snapshot ({len(manifest.tables)} tables) at head "
-               f"{manifest.head}; all checksums match")
+    if output == "json":
+        from tool.formats import check_json
+
+        click.echo(check_json(problems, manifest), nl=False)
+    elif problems:
+        paint = state.painter()
+        for problem in problems:
+            paint.echo(f"{paint(problem.message, 'problem')} (fix: {problem.fix})")
+    else:
+        assert manifest is not None
+        state.painter().echo(f"ok: models match the snapshot ({len(manifest.tables)} tables) "
+                             f"at head {manifest.head}; all checksums match", "ok")
+    if problems:
+        sys.exit(EXIT_FOUND)
 
 
 @cli.command(epilog=examples("tool rehash"))
@@ -251,7 +291,9 @@ def _renames(tables: tuple[str, ...], columns: tuple[str, ...]) -> Any:
 
 
 def _ask_rename(alike: Any) -> bool:
-    return click.confirm(f"{alike.describe()}: rename it (keeping its data)?", default=False)
+    with paused():
+        return click.confirm(f"{alike.describe()}: rename it (keeping its data)?",
+                             default=False)
 
 
 def _ask_models(found: list[Any]) -> Any:

@@ -7,15 +7,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from tool.base import (
-    EXIT_FOUND,
-    EXIT_OK,
+from tool.base import EXIT_FOUND, EXIT_OK, ToolState, cli, examples, reports_errors
+from tool.options import (
+    LOCK_TIMEOUT_OPTION,
     URL_OPTION,
-    ToolState,
-    cli,
-    examples,
+    Duration,
     format_option,
-    reports_errors,
+    postgresql_milliseconds,
 )
 
 if TYPE_CHECKING:
@@ -23,11 +21,10 @@ if TYPE_CHECKING:
 
 
 @cli.command(epilog=examples(
-    'tool apply --url "$DATABASE_URL" --lock-timeout 60',
+    'tool apply --url "$DATABASE_URL" --lock-timeout 2m --pg-lock-timeout 5s',
     "tool apply --dry-run"))
 @URL_OPTION
-@click.option("--lock-timeout", type=click.FloatRange(min=0), default=60.0, show_default=True,
-              help="Seconds to wait for another deploy's lock; then exit 3, running nothing.")
+@LOCK_TIMEOUT_OPTION
 @click.option("--dry-run", is_flag=True, help="Print the SQL that would run; change nothing.")
 @click.option("--backup/--no-backup", default=None,
               help="Copy the SQLite file before upgrading (default: on for SQLite files).")
@@ -36,79 +33,82 @@ if TYPE_CHECKING:
 @click.option("--baseline", is_flag=False, flag_value="head", default=None, metavar="[REV]",
               help="Stamp a database without Alembic history at REV (default head), without "
                    "DDL, once its schema matches that snapshot.")
-@click.option("--pg-lock-timeout", metavar="DURATION",
+@click.option("--pg-lock-timeout", type=Duration(), metavar="DURATION",
               help="PostgreSQL lock_timeout for the revisions' statements, e.g. 5s.")
-@click.option("--pg-statement-timeout", metavar="DURATION",
-              help="PostgreSQL statement_timeout for the revisions' statements, e.g. 10min.")
+@click.option("--pg-statement-timeout", type=Duration(), metavar="DURATION",
+              help="PostgreSQL statement_timeout for the revisions' statements, e.g. 10m.")
 @format_option("text", "json")
 @click.pass_obj
 @reports_errors
 def apply(state: ToolState, url: str | None, lock_timeout: float, dry_run: bool,
           backup: bool | None, allow_edited: tuple[str, ...], baseline: str | None,
-          pg_lock_timeout: str | None, pg_statement_timeout: str | None, output: str) -> None:
+          pg_lock_timeout: float | None, pg_statement_timeout: float | None,
+          output: str) -> None:
     """Upgrade the database to head under a deploy lock, one transaction per revision, then
-    verify it against the head snapshot.  Exit codes: README, "Exit codes"."""
-    from schema.apply.report import apply_json, dry_run_json
+    verify it against the head snapshot.  Durations: 60 or 60s, 500ms, 5m, 1h."""
+    from schema.apply.report import apply_json, apply_lines
     from schema.apply.run import ApplyOptions
     from schema.apply.run import apply as apply_revisions
 
     project = state.project()
     if baseline is not None:
-        _stamp_baseline(project, baseline, url, lock_timeout)
+        _stamp_baseline(project, baseline, url, lock_timeout, output)
         return
     if dry_run:
-        from schema.apply.dry_run import dry_run as render_sql
-
-        planned = render_sql(project, url)
-        if output == "json":
-            click.echo(dry_run_json(planned))
-        elif not planned.pending:
-            click.echo(f"-- {planned.url} is already at head {planned.head}: nothing to run")
-        else:
-            click.echo(f"-- dry run: {planned.url} from {planned.before or 'base'} to "
-                       f"{planned.head} ({len(planned.pending)} revision(s)); nothing was run")
-            click.echo(planned.sql, nl=False)
+        _dry_run(project, url, output)
         return
+    paint = state.painter(output)
 
     def progress(revision: str, message: str, seconds: float | None) -> None:
         if output == "text":
-            click.echo(f"applying {revision} ({message}) ..." if seconds is None
-                       else f"applied  {revision} in {seconds:.2f} s")
+            paint.echo(f"applying {revision} ({message}) ..." if seconds is None
+                       else paint(f"applied  {revision} in {seconds:.2f} s", "ok"))
 
-    options = ApplyOptions(url, lock_timeout, backup, allow_edited, pg_lock_timeout,
-                           pg_statement_timeout)
+    options = ApplyOptions(url, lock_timeout, backup, allow_edited,
+                           postgresql_milliseconds(pg_lock_timeout),
+                           postgresql_milliseconds(pg_statement_timeout))
     result = apply_revisions(project, options, progress)
     if output == "json":
-        click.echo(apply_json(result))
-        sys.exit(EXIT_FOUND if result.drift else EXIT_OK)
-    if result.backup is not None:
-        click.echo(f"backup: {result.backup}")
-    if result.upgraded:
-        click.echo(f"upgraded {result.url} from {result.before or 'an empty schema'} "
-                   f"to {result.after}")
+        click.echo(apply_json(result), nl=False)
     else:
-        click.echo(f"{result.url} is already at head {result.after}")
-    for note in result.notes:
-        click.echo(f"note: {note}")
-    if result.drift:
-        click.echo(f"drift: the database differs from the snapshot at {result.after}:")
-        for line in result.drift:
-            click.echo(f"  {line}")
-        sys.exit(EXIT_FOUND)
-    click.echo(f"verified: the database matches the snapshot at {result.after}")
+        for line in apply_lines(result, paint):
+            paint.echo(line)
+    sys.exit(EXIT_FOUND if result.drift else EXIT_OK)
 
 
-def _stamp_baseline(project: Project, revision: str, url: str | None, timeout: float) -> None:
+def _dry_run(project: Project, url: str | None, output: str) -> None:
+    """`tool apply --dry-run`: the SQL of the pending revisions."""
+    from schema.apply.dry_run import dry_run as render_sql
+    from schema.apply.report import dry_run_json
+
+    planned = render_sql(project, url)
+    if output == "json":
+        click.echo(dry_run_json(planned), nl=False)
+    elif not planned.pending:
+        click.echo(f"-- {planned.url} is already at head {planned.head}: nothing to run")
+    else:
+        click.echo(f"-- dry run: {planned.url} from {planned.before or 'base'} to "
+                   f"{planned.head} ({len(planned.pending)} revision(s)); nothing was run")
+        click.echo(planned.sql, nl=False)
+
+
+def _stamp_baseline(project: Project, revision: str, url: str | None, timeout: float,
+                    output: str) -> None:
     from schema.team.adopt import baseline_database
+    from tool.formats import adoption_json
 
     done = baseline_database(project, revision, url, timeout)
-    if done.differences:
+    if output == "json":
+        click.echo(adoption_json("apply --baseline", done, project), nl=False)
+    elif done.differences:
         click.echo(f"the database differs from the snapshot at {done.revision} "
                    f"({len(done.differences)} difference(s)); nothing stamped:")
         for line in done.differences:
             click.echo(f"  {line}")
+    else:
+        click.echo(f"baseline: stamped the database at {done.revision} without running DDL")
+    if done.differences:
         sys.exit(EXIT_FOUND)
-    click.echo(f"baseline: stamped the database at {done.revision} without running DDL")
 
 
 @cli.command(epilog=examples("tool status --format json"))
@@ -123,7 +123,11 @@ def status(state: ToolState, url: str | None, output: str) -> None:
     from schema.apply.status import status as read_status
 
     current = read_status(state.project(), url)
-    click.echo(status_json(current) if output == "json" else "\n".join(status_lines(current)))
+    if output == "json":
+        click.echo(status_json(current), nl=False)
+    else:
+        paint = state.painter()
+        paint.echo("\n".join(status_lines(current, paint)))
     if current.pending or current.partial or current.drift.differences:
         sys.exit(EXIT_FOUND)
 
@@ -141,33 +145,39 @@ def drift(state: ToolState, url: str | None, output: str) -> None:
 
     found = find_drift(state.project(), url)
     if output == "json":
-        click.echo(drift_json(found))
+        click.echo(drift_json(found), nl=False)
     elif output == "markdown":
         click.echo(drift_markdown(found), nl=False)
     else:
-        click.echo("\n".join(drift_lines(found)))
+        paint = state.painter()
+        paint.echo("\n".join(drift_lines(found, paint)))
     if found.differences or not found.checked:
         sys.exit(EXIT_FOUND)
 
 
 @cli.command(epilog=examples("tool resolve 3f2a9c1b7d4e --applied"))
-@click.argument("revision")
+@click.argument("revision", metavar="REV")
 @click.option("--applied", "outcome", flag_value="applied",
               help="You finished the revision by hand: record it as applied.")
 @click.option("--rolled-back", "outcome", flag_value="rolled-back",
               help="You undid what it changed: record the database at the revision before.")
 @URL_OPTION
-@click.option("--lock-timeout", type=click.FloatRange(min=0), default=60.0, show_default=True)
+@LOCK_TIMEOUT_OPTION
+@format_option("text", "json")
 @click.pass_obj
 @reports_errors
 def resolve(state: ToolState, revision: str, outcome: str | None, url: str | None,
-            lock_timeout: float) -> None:
+            lock_timeout: float, output: str) -> None:
     """Close a partially applied revision (MariaDB/MySQL) after fixing it by hand."""
+    from schema.apply.report import resolve_json
     from schema.apply.resolve import resolve as resolve_partial
 
     if outcome is None:
         raise click.UsageError("say what you did: --applied or --rolled-back")
     done = resolve_partial(state.project(), revision, outcome == "applied", url, lock_timeout)
+    if output == "json":
+        click.echo(resolve_json(done), nl=False)
+        return
     if done.note:
         click.echo(f"note: {done.note}")
     click.echo(f"resolved {done.revision} as {outcome}: {done.url} is at "

@@ -28,7 +28,7 @@ def rebase(state: ToolState, onto: str | None) -> None:
 
 
 @cli.command(epilog=examples('tool merge -m "join the notes and sensors branches"'))
-@click.option("-m", "--message", default="merge heads", show_default=True)
+@click.option("-m", "--message", default="merge heads", show_default=True, metavar="MESSAGE")
 @click.pass_obj
 @reports_errors
 def merge(state: ToolState, message: str) -> None:

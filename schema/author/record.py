@@ -15,6 +15,7 @@ from typing import Any
 from alembic.operations import ops
 from alembic.util import rev_id as new_rev_id
 
+from .. import progress
 from ..dialects.validate import ModelProblem, model_problems
 from ..diff import Change, Kind, diff_with_renames
 from ..diff.lint import Risk, lint
@@ -255,11 +256,13 @@ def write_planned_revision(
 ) -> tuple[str, Path]:
     """Plan the operations for ``changes`` and write them as a revision on top of ``head``."""
     config = project.config
+    progress.stage(f"planning the revision ({len(changes)} changes)")
+    operations = plan_operations(changes, old, new, unchanged, convention, config.databases,
+                                 config.postgresql_safe_forms)
+    progress.stage("writing the revision")
     return write_revision(
-        project.alembic,
-        plan_operations(changes, old, new, unchanged, convention, config.databases,
-                        config.postgresql_safe_forms),
-        message=message, docstring=changes_docstring(changes, risks, allowed),
+        project.alembic, operations, message=message,
+        docstring=changes_docstring(changes, risks, allowed),
         dialect_name=project.dialect_name(), rev_id=rev_id, head=head)
 
 
@@ -335,10 +338,12 @@ def stage_snapshot(
     ``notes`` to the ones of revisions that still exist)."""
     store = project.store
     written = []
-    for key, table in schema_diff.models.items():
-        if not schema_diff.stored(key):
-            files.write(store.table_path(key), table.text)
-            written.append(store.table_path(key))
+    changed = [key for key in schema_diff.models if not schema_diff.stored(key)]
+    progress.stage("writing snapshot files", len(changed))
+    for key in changed:
+        progress.advance()
+        files.write(store.table_path(key), schema_diff.models[key].text)
+        written.append(store.table_path(key))
     wanted = {store.table_path(key) for key in schema_diff.models}
     for path in store.tables_dir.glob("*.yaml") if store.tables_dir.exists() else []:
         if path not in wanted:

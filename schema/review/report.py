@@ -1,10 +1,9 @@
 """A :class:`~schema.review.compare.Review` as text for a terminal, markdown for a pull request
 comment, or JSON for scripts.
 
-The JSON shape is stable and documented in the README (``format`` is bumped on any
-incompatible change)::
+The JSON document is ``tool.diff/1`` (``docs/schemas/diff.json``; see :mod:`schema.output`)::
 
-    {"format": 1, "base": "...", "head": "...",
+    {"format": "tool.diff/1", "ok": true, "base": "...", "head": "...",
      "summary": {"changes": 3, "added": 1, "dropped": 1, "altered": 1,
                  "risks": {"error": 1, "warning": 1, "info": 0}},
      "changes": [{"action": "drop", "kind": "column", "table": "plants", "name": "note",
@@ -19,7 +18,6 @@ refuse), and ``operations`` is then empty.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -28,36 +26,40 @@ from typing import Any
 from ..author.record import change_counts, summary
 from ..diff import Change
 from ..diff.lint import Risk
+from ..output import Paint, document, plain
 from ..rules import Severity
 from .compare import Review
 from .diagram import MAX_CHANGED, MAX_NEIGHBOURS, change_diagram
 from .mermaid import MERMAID_MAX_TEXT, to_mermaid
 
-JSON_FORMAT = 1
-_COLOURS = {"+": "green", "-": "red", "~": "yellow"}
-_SEVERITY_COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 # Fewer and fewer changed tables, until the diagram fits what mermaid renders.
 _LIMITS = (MAX_CHANGED, 15, 8, 4, 2, 1)
 
 
 def risk_summary(review: Review) -> str:
     """``1 error, 3 warnings`` or ``none``."""
-    counts = risk_counts(review)
+    counts = risk_counts(review.risks)
     return ", ".join(f"{n} {severity}{'s' if n != 1 else ''}"
                      for severity, n in counts.items() if n) or "none"
 
 
-def risk_counts(review: Review) -> dict[str, int]:
-    counts = Counter(risk.severity.value for risk in review.risks)
+def risk_counts(risks: list[Risk]) -> dict[str, int]:
+    """How many risks of each severity: ``{"error": 1, "warning": 3, "info": 0}``."""
+    counts = Counter(risk.severity.value for risk in risks)
     return {severity.value: counts[severity.value] for severity in Severity
             if severity is not Severity.OFF}
 
 
-def to_text(review: Review, colour: bool = False) -> str:
+def summary_json(changes: list[Change], risks: list[Risk]) -> dict[str, Any]:
+    """``summary`` of a JSON document: the changes by action and the risks by severity."""
+    return {"changes": len(changes), **change_counts(changes), "risks": risk_counts(risks)}
+
+
+def to_text(review: Review, paint: Paint = plain) -> str:
     """One line per change, its risks indented below it."""
     if not review.changes:
         return f"No changes: {review.head} and {review.base} are the same schema.\n"
-    lines = change_lines(review.changes, review.risks, colour)
+    lines = change_lines(review.changes, review.risks, paint)
     lines.append(f"{summary(review.changes)}; risks: {risk_summary(review)}")
     if review.blocked:
         lines.append(f"no revision can be written for these changes: {review.blocked}")
@@ -65,22 +67,14 @@ def to_text(review: Review, colour: bool = False) -> str:
 
 
 def change_lines(changes: Sequence[Change], risks: Sequence[Risk],
-                 colour: bool = False) -> list[str]:
+                 paint: Paint = plain) -> list[str]:
     """Each change on a line, its risks indented below it: how `tool diff` and `tool snapshot`
-    both show changes."""
-    import click
-
-    def paint(text: str, name: str) -> str:
-        return click.style(text, fg=name) if colour else text
-
+    both show changes (painted by sign and severity)."""
     lines = []
     for change in changes:
-        lines.append(paint(change.describe(), _COLOURS[change.action.sign]))
-        for risk in risks:
-            if risk.change is change:
-                label = paint(f"{risk.code} {risk.severity.value}",
-                              _SEVERITY_COLOURS[risk.severity])
-                lines.append(f"    {label}: {risk.rule.reason}")
+        lines.append(paint(change.describe(), change.action.sign))
+        lines += [f"    {paint(f'{risk.code} {risk.severity.value}', risk.severity.value)}: "
+                  f"{risk.rule.reason}" for risk in risks if risk.change is change]
     return lines
 
 
@@ -160,22 +154,21 @@ def _cell(text: str) -> str:
             .replace("\n", " "))
 
 
+def change_json(change: Change, risks: list[Risk]) -> dict[str, Any]:
+    """One change and its risks in JSON (``tool diff`` and ``tool snapshot``)."""
+    return {"action": change.action.value, "kind": change.kind.value, "table": change.table,
+            "name": change.name, "attribute": change.attribute, "old": change.old,
+            "new": change.new, "description": change.describe(),
+            "risks": [risk.to_json() for risk in risks]}
+
+
 def to_json(review: Review) -> str:
-    """The stable JSON document described in the module docstring."""
-    document: dict[str, Any] = {
-        "format": JSON_FORMAT,
+    """The ``tool.diff/1`` document described in the module docstring."""
+    return document("diff", {
         "base": review.base,
         "head": review.head,
-        "summary": {"changes": len(review.changes), **change_counts(review.changes),
-                    "risks": risk_counts(review)},
-        "changes": [
-            {"action": change.action.value, "kind": change.kind.value, "table": change.table,
-             "name": change.name, "attribute": change.attribute, "old": change.old,
-             "new": change.new, "description": change.describe(),
-             "risks": [risk.to_json() for risk in review.risks_of(change)]}
-            for change in review.changes
-        ],
+        "summary": summary_json(review.changes, review.risks),
+        "changes": [change_json(change, review.risks_of(change)) for change in review.changes],
         "operations": review.operations.strip(),
         "blocked": review.blocked,
-    }
-    return json.dumps(document, indent=2, sort_keys=False, default=str) + "\n"
+    })

@@ -15,6 +15,7 @@ from types import FrameType, ModuleType
 
 from sqlalchemy import MetaData
 
+from .. import progress
 from ..config import ProjectConfig
 from ..errors import SchemaToolError
 from .expressions import allow_type_modules
@@ -34,6 +35,7 @@ def use_project_modules(config: ProjectConfig) -> None:
 def load_metadata(config: ProjectConfig) -> MetaData:
     """Import every configured model module (packages: all submodules) and return the MetaData."""
     use_project_modules(config)
+    progress.stage("importing the models")
     # Importing thousands of model classes allocates millions of objects that live on, so the
     # cyclic collector runs over and over for nothing (about 40% of a 2,000-table import); once
     # imported they are frozen, so later collections do not walk them again either.

@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.schema import Column, Sequence
 
+from .. import progress
 from ..compat import given_name, is_type_bound
 from .dialect_impls import stored_type
 from .expressions import (
@@ -106,7 +107,9 @@ def metadata_to_dicts(
     ``databases``: the targets, for which own TypeDecorators record their type (``impl``).
     """
     tables = {}
+    progress.stage("recording tables", len(metadata.tables))
     for table in metadata.tables.values():
+        progress.advance()
         key = table_key(table.schema, table.name)
         if ignore is None or not ignore(key):
             try:

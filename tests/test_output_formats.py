@@ -1,0 +1,138 @@
+"""Every ``--format json`` output names its format and matches its JSON Schema in
+docs/schemas/ (real outputs of every command, errors too); the option vocabulary (durations,
+metavars) is one for all commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from jsonschema import Draft202012Validator
+
+from schema.errors import ExitCode
+from schema.output import FORMATS, format_name
+from tool.cli import cli
+from tool.options import parse_duration, postgresql_milliseconds
+
+from .conftest import MODELS_HEADER, Project, new_project
+from .json_documents import schemas, validated
+from .test_adopt import MODELS, create_by_hand, legacy_alembic_project
+
+GROWERS = 'growers = Table("growers", metadata, Column("id", Integer, primary_key=True), ' \
+          'Column("name", String(50)))\n'
+PLANTS = 'plants = Table("plants", metadata, Column("id", Integer, primary_key=True))\n'
+
+
+def test_every_format_has_a_valid_schema_that_names_it() -> None:
+    assert set(schemas()) == {f"{kind}.json" for kind in FORMATS} | {"common.json"}
+    for name, schema in schemas().items():
+        Draft202012Validator.check_schema(schema)
+        if name != "common.json":
+            kind = name.removesuffix(".json")
+            assert schema["properties"]["format"] == {"const": format_name(kind)}, name
+
+
+def test_check_and_snapshot_documents(sqlite_project: Project) -> None:
+    project = sqlite_project
+    project.write_models(GROWERS)
+    unsnapped = project.invoke("check", "--format", "json", check=False)
+    assert unsnapped.code == ExitCode.FOUND
+    assert validated(unsnapped.out, "check")["problems"][0]["message"] == \
+        "no snapshot has been taken"
+    planned = validated(project.invoke("snapshot", "-m", "growers", "--dry-run", "--format",
+                                       "json").out, "snapshot")
+    assert planned["dry_run"] and planned["revision"] is None
+    assert [change["description"] for change in planned["changes"]] == ["+ table growers"]
+    done = validated(project.invoke("snapshot", "-m", "growers", "--format", "json").out,
+                     "snapshot")
+    assert done["revision"] and done["revision_path"].startswith("alembic/versions/")
+    assert "snapshots/manifest.yaml" in done["written"]
+    nothing = validated(project.invoke("snapshot", "-m", "again", "--format", "json").out,
+                        "snapshot")
+    assert nothing["changes"] == [] and nothing["revision"] is None
+    clean = validated(project.invoke("check", "--format", "json").out, "check")
+    assert clean["clean"] and clean["tables"] == 1 and clean["head"] == done["revision"]
+    project.write_models(PLANTS)
+    refused = project.invoke("snapshot", "-m", "drop growers", "--format", "json", check=False)
+    assert refused.code == ExitCode.FOUND and not refused.err
+    assert "DS101" in validated(refused.out, "error")["error"]
+    assert validated(project.invoke("diff", "--format", "json").out, "diff")["summary"] == {
+        "changes": 2, "added": 1, "dropped": 1, "altered": 0,
+        "risks": {"error": 1, "warning": 0, "info": 0}}
+
+
+def test_model_problems_are_all_listed_in_the_error_document(sqlite_project: Project) -> None:
+    sqlite_project.write_models(GROWERS)
+    sqlite_project.invoke("snapshot", "-m", "growers")
+    sqlite_project.write_models(
+        'a = Table("a", metadata, Column("id", Integer, primary_key=True), '
+        'Column("b_id", Integer, ForeignKey("nowhere.id")))\n'
+        'b = Table("alembic_version", metadata, Column("id", Integer, primary_key=True))\n')
+    for args in (["check"], ["snapshot", "-m", "x"]):
+        failed = sqlite_project.invoke(*args, "--format", "json", check=False)
+        document = validated(failed.out, "error")
+        assert failed.code == document["exit_code"] == ExitCode.USAGE
+        assert len(document["problems"]) == 2, document
+        assert any("nowhere" in line for line in document["problems"])
+        assert any("alembic_version" in line for line in document["problems"])
+
+
+def test_adoption_documents(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'hand.db'}"
+    create_by_hand(url, MODELS)
+    project = new_project(tmp_path / "proj", url)
+    reflected = validated(project.invoke("snapshot", "--from-db", url, "--out",
+                                         str(tmp_path / "reflected"), "--format", "json").out,
+                          "adoption")
+    assert reflected["command"] == "snapshot --from-db" and reflected["tables"] == 2
+    project.write_models(MODELS.removeprefix(MODELS_HEADER))
+    project.invoke("snapshot", "-m", "initial")
+    stamped = validated(project.invoke("apply", "--baseline", "--format", "json").out,
+                        "adoption")
+    assert stamped["adopted"] and stamped["command"] == "apply --baseline"
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    create_by_hand(other, MODELS.replace("String(50)", "String(60)"))
+    refused = project.invoke("apply", "--baseline", "--url", other, "--format", "json",
+                             check=False)
+    assert refused.code == ExitCode.FOUND
+    differs = validated(refused.out, "adoption")
+    assert not differs["adopted"] and any("growers.name" in d for d in differs["differences"])
+    legacy = legacy_alembic_project(tmp_path / "legacy", f"sqlite:///{tmp_path / 'legacy.db'}")
+    legacy.invoke("init", "--models", "models", "--metadata", "models:metadata")
+    baseline = validated(legacy.invoke("snapshot", "--baseline", "--url", legacy.url,
+                                       "--format", "json").out, "adoption")
+    assert baseline["adopted"] and baseline["tables"] == 2
+
+
+@pytest.mark.parametrize(("text", "seconds"), [
+    ("60", 60.0), ("60s", 60.0), ("5m", 300.0), ("5min", 300.0), ("500ms", 0.5), ("1h", 3600.0),
+    ("0.5", 0.5), (" 2 S ", 2.0)])
+def test_durations_in_one_form(text: str, seconds: float) -> None:
+    assert parse_duration(text) == seconds
+
+
+def test_durations_are_refused_in_one_line_and_sent_to_postgresql_in_milliseconds(
+        sqlite_project: Project) -> None:
+    for bad in ("5x", "-1", "s", "1e3"):
+        with pytest.raises(ValueError, match="is not a duration"):
+            parse_duration(bad)
+    refused = sqlite_project.invoke("apply", "--lock-timeout", "5 minutes", check=False)
+    assert refused.code == ExitCode.USAGE
+    assert "'5 minutes' is not a duration: give a number of seconds" in refused.err
+    assert [postgresql_milliseconds(s) for s in (None, 0, 0.0001, 5, 0.5)] == \
+        [None, "0ms", "1ms", "5000ms", "500ms"]
+
+
+CLICK_TYPE_NAMES = ("TEXT", "FLOAT", "INTEGER", "PATH", "DIRECTORY", "FILENAME", "RANGE",
+                    "BOOLEAN")
+
+
+@pytest.mark.parametrize("command", sorted(cli.commands))
+def test_metavars_say_what_a_value_is(command: str) -> None:
+    shown = CliRunner().invoke(cli, [command, "--help"]).output
+    words = set(shown.replace("[", " ").replace("]", " ").split())
+    assert not words & set(CLICK_TYPE_NAMES), shown
+    for param in cli.commands[command].params:
+        if not getattr(param, "is_flag", False) and param.name != "output":
+            assert param.metavar, f"{command} {param.name}: no metavar"

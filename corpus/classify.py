@@ -31,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Inspector
 from sqlalchemy.exc import SQLAlchemyError
 
-from .probe import Probe
+from .probe import Probe, same_reading
 
 
 class Verdict(Enum):
@@ -196,8 +196,8 @@ class Look:
                 f"database {theirs}, models compile to {ours} on {dialect.name}"
         if attr == "default":
             theirs, ours = self.probe.defaults(model.table, column, live["type"])
-            return theirs != ours, f"{self.inspector.dialect.name}'s catalog reads the " \
-                f"database's default as {theirs!r}, the models' as {ours!r}"
+            return not same_reading(theirs, ours), f"{self.inspector.dialect.name}'s catalog " \
+                f"reads the database's default as {theirs!r}, the models' as {ours!r}"
         return None
 
     def given_twice(self, match: re.Match[str]) -> tuple[bool, str]:

@@ -97,6 +97,43 @@ DEFAULTS = {"postgresql": _pg_default, "sqlite": _sqlite_default, "mysql": _mysq
 KEY_NAMES = {"postgresql": _pg_key_name, "sqlite": _sqlite_key_name, "mysql": _mysql_key_name}
 
 
+# A string literal, or a run of whitespace outside one.
+_LAYOUT = re.compile(r"('(?:[^']|'')*')|\s+")
+
+
+def same_reading(live: Any, ours: Any) -> bool:
+    """Whether two catalog readings of a default are one: SQLite keeps the DDL's text as it
+    was written, so whitespace outside string literals (a line break, an indent) and
+    parentheses around the whole expression are layout, not a different default."""
+    if live is None or ours is None:
+        return live is ours
+    return _layout_free(str(live)) == _layout_free(str(ours))
+
+
+def _layout_free(text: str) -> str:
+    def keep(match: re.Match[str]) -> str:
+        if match[1]:
+            return match[1]
+        before, after = text[match.start() - 1:match.start()], text[match.end():match.end() + 1]
+        return " " if (before.isalnum() or before == "_") and (after.isalnum() or after == "_") \
+            else ""
+    text = _LAYOUT.sub(keep, text.strip())
+    while text.startswith("(") and _closing(text) == len(text) - 1:
+        text = text[1:-1]
+    return text
+
+
+def _closing(text: str) -> int:
+    """Where the parenthesis that opens ``text`` closes (string literals skipped); -1 if not."""
+    depth = 0
+    for match in re.finditer(r"'(?:[^']|'')*'|[()]", text):
+        if match[0] in "()":
+            depth += 1 if match[0] == "(" else -1
+            if depth == 0:
+                return match.start()
+    return -1
+
+
 class Probe:
     """Reads a live table and the models' version of it from one database's catalog."""
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from corpus.classify import ATTRIBUTE, Verdict, classify, name_counts
+from corpus.probe import same_reading
 from corpus.steps import listed_differences
 from schema.verify.drift import schema_drift
 
@@ -97,3 +98,13 @@ def test_a_difference_that_spans_lines_is_one() -> None:
                       "database, the snapshot says uuid_default()",
                       "index ix_events_at on events: not in the snapshot"]
     assert ATTRIBUTE.match(listed[0])
+
+
+def test_a_default_is_read_without_its_layout() -> None:
+    """SQLite keeps a default's text as the DDL wrote it: Prefect's history wrote its UUID
+    default over other lines than its models' ``@compiles`` does."""
+    history = "(\n    lower(hex(randomblob(4)))\n    || '-'\n)"
+    assert same_reading(history, "lower(hex(randomblob(4))) || '-'")
+    assert not same_reading("(a) + (b)", "a) + (b")
+    assert not same_reading("'a  b'", "'a b'")  # inside a literal, spaces are the value
+    assert not same_reading("0", None) and same_reading(None, None)

@@ -253,3 +253,23 @@ def test_every_change_no_target_can_make_is_refused_at_once() -> None:
         plan(before, after)
     assert [problem.split(":")[0] for problem in refused.value.problems] == [
         "table orders", "column growers.id"], refused.value.problems
+
+
+def test_an_enum_postgresql_cannot_name_is_refused_not_a_crash() -> None:
+    """A snapshot reflected from MariaDB holds ENUMs without a name; turning the models' named
+    ENUM into one (the downgrade `tool diff` plans against such a snapshot) is a problem naming
+    the column: it crashed the plan with CompileError (optuna in the real-world corpus)."""
+    def named(metadata: MetaData) -> None:
+        Table("trials", metadata, Column("id", Integer, primary_key=True),
+              Column("state", Enum("running", "done", name="trialstate")))
+
+    def unnamed(metadata: MetaData) -> None:
+        Table("trials", metadata, Column("id", Integer, primary_key=True),
+              Column("state", Enum("running", "done")))
+
+    with pytest.raises(PlanProblems) as refused:
+        plan(named, unnamed)
+    assert refused.value.problems == [
+        "column trials.state: PostgreSQL cannot hold an ENUM without a name; name it "
+        "(Enum(..., name=...)) or leave PostgreSQL out of [tool.schema] databases"]
+    plan(named, unnamed, databases=("sqlite", "mysql"))

@@ -152,6 +152,14 @@ def converting(table: Table, current: Table, column: str, enum: Enum | None,
     ``enum``, or out of an ENUM): those of ``convert``, the CHECKs and indexes that name the
     column set aside around them, and the CHECK a non-native Enum makes dropped before (the
     type it leaves) or added after (the type it takes), which the raw conversion would not."""
+    type_ = table.c[column].type
+    if enum is None and isinstance(type_, Enum) and type_.native_enum and not type_.name:
+        # a snapshot reflected from MariaDB/MySQL, whose ENUMs have no name: PostgreSQL has none
+        if postgresql:
+            problems.append(f"column {table.name}.{column}: PostgreSQL cannot hold an ENUM "
+                            "without a name; name it (Enum(..., name=...)) or leave PostgreSQL "
+                            "out of [tool.schema] databases")
+        return []
     going, coming = (_postgresql_type_checks(t, column) for t in (current, table))
     return (_ddl(going, create=False)
             + around(convert(table, column, enum, current),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import yaml
@@ -21,6 +21,8 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.sql.schema import Column, Sequence
 
 from .. import progress
@@ -29,8 +31,11 @@ from .dialect_impls import stored_type
 from .expressions import (
     DIALECT_MODULES,
     ExpressionError,
+    default_to_sql,
     default_to_text,
+    dialect_named,
     literal_sql,
+    text_to_default,
     text_to_type,
     type_to_text,
 )
@@ -184,6 +189,31 @@ def _table_to_dict(table: Table, databases: tuple[str, ...]) -> TableDict:
     return data
 
 
+def recorded_default(default: object, databases: Iterable[str]) -> str:
+    """The server default's text, proven to write the same DDL on every target database once
+    read back: a construct compiled per database (``@compiles``, Prefect's ``GenerateUUID``)
+    would be recorded as a plain function a revision then writes wrongly."""
+    text = default_to_text(default)
+    read_back = text_to_default(text)
+    for name in databases:
+        dialect = dialect_named(name)
+        written, recorded = _default_ddl(default, dialect), _default_ddl(read_back, dialect)
+        if written != recorded:
+            raise ExpressionError(
+                f"server default {written} on {name} would be recorded as {text}, which writes "
+                f"{recorded}: a default compiled per database cannot be recorded; give "
+                "server_default=text(...) with the SQL (the same for every target database)")
+    return text
+
+
+def _default_ddl(default: object, dialect: Dialect) -> str | None:
+    """The default as ``dialect``'s DDL writes it, bound values included."""
+    arg = getattr(default, "arg", None)
+    if isinstance(arg, ClauseElement):
+        return str(arg.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    return default_to_sql(default, dialect)
+
+
 def _column(column: Column[Any], databases: tuple[str, ...]) -> dict[str, Any]:
     try:
         return _column_dict(column, databases)
@@ -212,7 +242,7 @@ def _column_dict(column: Column[Any], databases: tuple[str, ...]) -> dict[str, A
             if getattr(column.identity, option) is not None
         }
     elif column.server_default is not None:
-        data["server_default"] = default_to_text(column.server_default)
+        data["server_default"] = recorded_default(column.server_default, databases)
     if isinstance(column.default, Sequence):
         data["sequence"] = {"name": str(column.default.name)} | {
             option: getattr(column.default, option) for option in SEQUENCE_OPTIONS

@@ -108,10 +108,11 @@ def _shown(name: str) -> str:
 def test_change_diagram_marks_what_the_change_does(sqlite_project: Project) -> None:
     sqlite_project.write_models(BEFORE)
     sqlite_project.invoke("snapshot", "-m", "before")
+    shutil.copytree(sqlite_project.root / "snapshots", sqlite_project.root / "before")
     sqlite_project.write_models(AFTER)
     markdown = sqlite_project.invoke("diff", "--format", "markdown").out  # imports AFTER
     result = review(SchemaProject.open(sqlite_project.root))
-    drawn = change_diagram(result.changes, result.before, result.after, result.head_tables())
+    drawn = change_diagram(result.changes, result.before, result.after, result.neighbourhood())
     integer, keyed = TypeName("Integer"), ("PK",)
     assert drawn.entities == (
         Entity("beds", (Attribute("id", integer, keyed), Attribute("zone_id", integer, ("FK",))),
@@ -158,6 +159,12 @@ def test_change_diagram_marks_what_the_change_does(sqlite_project: Project) -> N
         assert comments == {"id": "* PK", "name": "* type String(50) → String(80)",
                             "email": "+ added", "note": "- dropped"}
 
+    # recorded: the snapshot side parses only the files that name a changed table
+    sqlite_project.invoke("snapshot", "-m", "after", "--allow-destructive", "reviewed")
+    recorded = sqlite_project.invoke("diff", "--base", "before", "--head", "snapshot",
+                                     "--format", "markdown").out
+    assert _mermaid_block(recorded) == _mermaid_block(markdown)
+
 
 def test_hostile_names_cannot_break_or_inject_into_the_diagram(sqlite_project: Project) -> None:
     sqlite_project.write_models(HOSTILE)
@@ -183,6 +190,17 @@ def test_hostile_names_cannot_break_or_inject_into_the_diagram(sqlite_project: P
     assert attributes["name: x?y"]["type"] == "Numeric(10-2)"  # NUMERIC(10, 2) renders
     assert set(attributes) == {"name: x?y", "name: pk", "name: 1st place", "name: größe"}
     assert "direction\u200b TB" in texts[0]  # not mermaid's direction statement
+
+    # a"b changed in a recorded snapshot: x}, whose file names it, is found as its neighbour
+    sqlite_project.invoke("snapshot", "-m", "hostile")
+    shutil.copytree(sqlite_project.root / "snapshots", sqlite_project.root / "before")
+    sqlite_project.write_models(HOSTILE.replace('Column("pk", Integer),',
+                                                'Column("pk", Integer), Column("new", Integer),'))
+    sqlite_project.invoke("snapshot", "-m", "new")
+    markdown = sqlite_project.invoke("diff", "--base", "before", "--head", "snapshot",
+                                     "--format", "markdown").out
+    for parsed in parse([_mermaid_block(markdown)])[0]:
+        assert set(_read_back(parsed)[0]) == {"a?b", "plain", "x}"}, parsed.version
 
 
 def test_the_cultivar_models_parse(repo_copy: Project) -> None:

@@ -110,7 +110,7 @@ def to_markdown(review: Review) -> str:
 def _diagram_section(review: Review) -> list[str]:
     """The changed tables and their neighbours as a mermaid diagram, as many tables as fit in
     what mermaid renders (fewer tables until the text fits), with a legend."""
-    head = review.head_tables()
+    head = review.neighbourhood()
     for limit in _LIMITS:
         drawn = change_diagram(review.changes, review.before, review.after, head,
                                max_changed=limit, max_neighbours=min(limit, MAX_NEIGHBOURS))

@@ -347,6 +347,12 @@ def _sort_key(item: dict[str, Any]) -> tuple[str, str]:
     return (item.get("name") or "", repr(item))
 
 
+def yaml_scalar(text: str) -> str:
+    """``text`` as a table file spells it (quoted and escaped only where YAML needs it)."""
+    return yaml.dump(text, Dumper=SnapshotDumper, allow_unicode=True,
+                     width=1_000_000).split("\n", 1)[0]
+
+
 def dump_table(data: TableDict, header: str = HEADER) -> str:
     """The YAML text of one table file: header comment plus the dict, deterministic."""
     body = yaml.dump(

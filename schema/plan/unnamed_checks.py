@@ -81,15 +81,24 @@ def _type_checks(table: Table, column: str, databases: tuple[str, ...]) -> list[
 
 def batch_block(old: Table | None, new: Table | None, table: Table,
                 items: list[ops.MigrateOperation]) -> ops.ModifyTableOps:
-    """The batch block of ``items`` on ``table``, keeping its unnamed CHECKs where a rebuild
-    would lose them."""
+    """The batch block of ``items`` on ``table``, keeping its unnamed CHECKs and its SQLite
+    table options where a rebuild would lose them."""
     if old is None or new is None:
         return ops.ModifyTableOps(table.name, items, schema=table.schema)
     checks, reverse_checks = unnamed_checks(new, old), unnamed_checks(old, new)
-    if not checks and not reverse_checks:
+    options, reverse_options = rebuilt_options(new), rebuilt_options(old)
+    if not (checks or reverse_checks or options or reverse_options):
         return ops.ModifyTableOps(table.name, items, schema=table.schema)
     return KeptChecksModifyTableOps(table.name, items, schema=table.schema, checks=checks,
-                                    reverse_checks=reverse_checks)
+                                    reverse_checks=reverse_checks, options=options,
+                                    reverse_options=reverse_options)
+
+
+def rebuilt_options(table: Table) -> dict[str, object]:
+    """The table's options SQLite's rebuild must be given again (Alembic's batch mode copies
+    columns and constraints, not ``sqlite_autoincrement``: AUTOINCREMENT was silently lost)."""
+    return {key: value for key, value in table.dialect_kwargs.items()
+            if key == "sqlite_autoincrement" and value}
 
 
 def unnamed_checks(table: Table, other: Table) -> list[str]:

@@ -20,8 +20,26 @@ from sqlalchemy.exc import SAWarning
 from ..dialects.enums import enum_key, native_enum
 from ..dialects.on import Database
 from ..dialects.sequences import serial_sequence
+from ..snapshot.reflected import sqlite_autoincrement
 from ..snapshot.serialize import table_key
 from .sql_shapes import Shape, sql_shape
+
+
+def sqlite_autoincrement_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
+    """SQLite's AUTOINCREMENT (``sqlite_autoincrement``), which SQLAlchemy does not reflect and
+    a table rebuild loses unless it is given again."""
+    if not Database.SQLITE.matches(inspector.dialect):
+        return []
+    live = sqlite_autoincrement(inspector.bind)  # type: ignore[arg-type]
+    lines = []
+    for table in metadata.tables.values():
+        if table.schema is not None or not inspector.has_table(table.name):
+            continue
+        wanted = bool(table.dialect_kwargs.get("sqlite_autoincrement"))
+        if wanted != (table.name in live):
+            lines.append(f"table {table.name}: sqlite_autoincrement is {wanted} in the snapshot, "
+                         f"{not wanted} in the database")
+    return lines
 
 
 def autoincrement_drift(inspector: Inspector, metadata: MetaData) -> list[str]:

@@ -37,6 +37,7 @@ from .details import (
     partial_index_drift,
     primary_key_drift,
     sequence_drift,
+    sqlite_autoincrement_drift,
 )
 from .types import (
     collation_drift,
@@ -96,7 +97,7 @@ def schema_drift(
     details = (default_drift, check_constraint_drift, computed_drift, sequence_drift,
                primary_key_drift, partial(enum_drift, ignore=ignore), identity_drift,
                autoincrement_drift, partial_index_drift, option_drift, collation_drift,
-               serial_type_drift, float_drift, mysql_enum_drift)
+               serial_type_drift, float_drift, mysql_enum_drift, sqlite_autoincrement_drift)
     return [*(_describe(diff) for diff in diffs),
             *(line for drift in details for line in drift(inspector, metadata))]
 

@@ -20,8 +20,10 @@ from sqlalchemy import (
     Table,
     TypeDecorator,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.sql import elements, functions
 from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.sql.schema import Column, Sequence
 
@@ -194,6 +196,8 @@ def recorded_default(default: object, databases: Iterable[str]) -> str:
     read back: a construct compiled per database (``@compiles``, Prefect's ``GenerateUUID``)
     would be recorded as a plain function a revision then writes wrongly."""
     text = default_to_text(default)
+    if not _may_read_back_otherwise(default, text):
+        return text
     read_back = text_to_default(text)
     for name in databases:
         dialect = dialect_named(name)
@@ -204,6 +208,20 @@ def recorded_default(default: object, databases: Iterable[str]) -> str:
                 f"{recorded}: a default compiled per database cannot be recorded; give "
                 "server_default=text(...) with the SQL (the same for every target database)")
     return text
+
+
+def _may_read_back_otherwise(default: object, text: str) -> bool:
+    """Whether the recorded text could write other DDL than ``default``: not for strings, plain
+    ``text()`` (its SQL is recorded as is) or a ``func.x()`` that reads back as the same class
+    (the common case, decided without compiling anything: this runs for every column)."""
+    arg = getattr(default, "arg", None)
+    if isinstance(arg, str | elements.True_ | elements.False_):
+        return False
+    if isinstance(arg, elements.TextClause):
+        return text != f"text({arg.text!r})"  # bound values were written out
+    if isinstance(arg, functions.FunctionElement) and not list(arg.clauses):
+        return type(getattr(func, arg.name)()) is not type(arg)
+    return True
 
 
 def _default_ddl(default: object, dialect: Dialect) -> str | None:

@@ -33,7 +33,7 @@ from sqlalchemy.sql.elements import TextClause
 from ..compat import given_name, is_type_bound
 from ..diff import Action, Change, Kind
 from ..snapshot.expressions import literal_sql, mentions, type_to_text
-from .ops.kept_checks import KeptChecksModifyTableOps
+from .ops.rebuild import KeptOnRebuildModifyTableOps
 from .tables import Tables
 from .type_checks import made_on
 
@@ -89,7 +89,7 @@ def batch_block(old: Table | None, new: Table | None, table: Table,
     options, reverse_options = rebuilt_options(new), rebuilt_options(old)
     if not (checks or reverse_checks or options or reverse_options):
         return ops.ModifyTableOps(table.name, items, schema=table.schema)
-    return KeptChecksModifyTableOps(table.name, items, schema=table.schema, checks=checks,
+    return KeptOnRebuildModifyTableOps(table.name, items, schema=table.schema, checks=checks,
                                     reverse_checks=reverse_checks, options=options,
                                     reverse_options=reverse_options)
 

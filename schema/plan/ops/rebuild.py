@@ -14,7 +14,7 @@ from alembic.operations import ops
 from ...compat import within_batch
 
 
-class KeptChecksModifyTableOps(ops.ModifyTableOps):
+class KeptOnRebuildModifyTableOps(ops.ModifyTableOps):
     """A table's batch block whose SQLite rebuild re-creates ``checks`` (SQL texts) and the
     table ``options``; the reverse block re-creates ``reverse_checks`` and ``reverse_options``."""
 
@@ -28,15 +28,15 @@ class KeptChecksModifyTableOps(ops.ModifyTableOps):
         self.options = options or {}
         self.reverse_options = reverse_options or {}
 
-    def reverse(self) -> KeptChecksModifyTableOps:
-        return KeptChecksModifyTableOps(
+    def reverse(self) -> KeptOnRebuildModifyTableOps:
+        return KeptOnRebuildModifyTableOps(
             self.table_name, list(reversed([op.reverse() for op in self.ops])),
             schema=self.schema, checks=self.reverse_checks, reverse_checks=self.checks,
             options=self.reverse_options, reverse_options=self.options)
 
 
-@renderers.dispatch_for(KeptChecksModifyTableOps)
-def _render_kept_checks(autogen_context: AutogenContext, op: KeptChecksModifyTableOps
+@renderers.dispatch_for(KeptOnRebuildModifyTableOps)
+def _render_kept_on_rebuild(autogen_context: AutogenContext, op: KeptOnRebuildModifyTableOps
                         ) -> list[str]:
     if not op.ops:
         return []

@@ -59,6 +59,10 @@ def _require_names(models: list[str], metadata: str) -> None:
         raise SchemaToolError("; ".join(problems))
 
 
+# picks one of several MetaData found (asks, in a terminal)
+Chooser = Callable[[list[FoundModels]], FoundModels]
+
+
 def _found_models(directory: Path, choose: Chooser | None,
                   notes: list[str]) -> tuple[list[str] | None, str | None]:
     """The models and MetaData found in ``directory``, with a note saying what was taken and
@@ -91,9 +95,6 @@ def scripts_folder(ini: Path) -> Path | None:
         raise SchemaToolError(f"{ini}: script_location {location!r} is a package resource; "
                               "tool init scaffolds a folder (give its path)")
     return ini.parent / location
-
-
-Chooser = Callable[[list[FoundModels]], FoundModels]
 
 
 def init_project(directory: Path, models: list[str] | None = None,

@@ -2,12 +2,13 @@
 
 ``pyproject.toml`` bounds both to the range the suite was run with: the whole suite runs on the
 newest (what ``pip install -e '.[test]'`` brings), and this test runs a slice of it on the
-oldest (the lower bounds): the pinned revisions of every golden case and the planner's, lint
-and review unit tests, which together go through every private Alembic and SQLAlchemy API the
-tool fences in ``schema/compat.py`` (the goldens' database runs on the oldest versions were
-checked by hand when the bounds were set: CI's time would double on its 2 cores).  The slice runs in a cached virtual environment
-(``corpus/venvs.py``: ``~/.cache/cultivar-corpus/oldest-...``) built from the package index the
-first time; outside CI the test is skipped, saying why, when the index cannot be reached.
+oldest (the lower bounds): the pinned revisions of every golden case and the planner's, lint and
+review unit tests, which together go through every private Alembic and SQLAlchemy API the tool
+fences in ``schema/compat.py`` (the goldens' database runs on the oldest versions were checked
+by hand when the bounds were set: CI's time would double on its 2 cores). The slice runs in a
+cached virtual environment (``corpus/venvs.py``: ``~/.cache/cultivar-corpus/oldest-...``) built
+from the package index the first time; outside CI the test is skipped, saying why, when the
+index cannot be reached.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ from typing import Any
 
 from .databases import fresh
 from .packages import Database, Package
-from .venvs import REPO
+from .venvs import REPO, import_root
 
 TIMEOUT = 900
 
@@ -107,11 +107,12 @@ class Sandbox:
         self.root, self.python, self.package, self.url = root, python, package, url
         self.database = database
         root.mkdir(parents=True)
+        self.imports = import_root(root.with_name(f"{root.name}-imports"))
 
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PYTHONPATH")}
         env.update(DATABASE_URL=self.url, PYTHONDONTWRITEBYTECODE="1", NO_COLOR="1",
-                   PYTHONPATH=os.pathsep.join([str(REPO), str(self.root)]))
+                   PYTHONPATH=os.pathsep.join([str(REPO), str(self.imports), str(self.root)]))
         return env
 
     def python_m(self, *argv: str) -> Run:
@@ -120,7 +121,7 @@ class Sandbox:
         return Run(done.returncode, done.stdout, done.stderr)
 
     def tool(self, *argv: str) -> Run:
-        return self.python_m("tool", *argv)
+        return self.python_m("cultivar_schema.cli", *argv)
 
     def must(self, *argv: str, status: Status = Status.FAIL) -> Run:
         """``tool ARGV`` that must exit 0."""

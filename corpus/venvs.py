@@ -2,9 +2,9 @@
 ``tests/test_versions.py`` runs the oldest supported Alembic and SQLAlchemy in.
 
 Each holds its requirements (a corpus package, pinned, and this project's own dependencies);
-the project itself is not installed there but put on ``PYTHONPATH`` when it runs there, so a
-venv built once serves every checkout.  A venv is named after what it is for and reused once
-complete (a marker file written last, listing what was installed); when its requirements
+the project itself is not installed there but put on ``PYTHONPATH`` when it runs there (with
+:func:`import_root`), so a venv built once serves every checkout.  A venv is named after what
+it is for and reused once complete (a marker file written last, listing what was installed); when its requirements
 change, pip brings it in line (it keeps what already satisfies them).
 """
 
@@ -22,6 +22,19 @@ from .packages import Package
 
 REPO = Path(__file__).resolve().parent.parent
 MARKER = "corpus-complete.txt"
+
+
+def import_root(folder: Path) -> Path:
+    """``folder``, made a ``PYTHONPATH`` entry where ``import cultivar_schema`` finds this
+    checkout as an install would: ``schema/`` as the package and ``tool/`` as its ``cli``
+    (pyproject.toml's package-dir), through symbolic links."""
+    package = folder / "cultivar_schema"
+    package.mkdir(parents=True, exist_ok=True)
+    for entry in [*(REPO / "schema").iterdir(), REPO / "tool"]:
+        link = package / ("cli" if entry.name == "tool" else entry.name)
+        if not link.is_symlink():
+            link.symlink_to(entry, target_is_directory=entry.is_dir())
+    return folder
 
 
 def cache_root() -> Path:

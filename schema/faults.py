@@ -1,7 +1,7 @@
 """Test-only fault injection: kill this process, or fail a write, at a deterministic point.
 
 ``SCHEMA_FAULT_AT=write:3`` kills the process (SIGKILL) just before its 3rd file write of a
-journalled write set (``schema.journal``); ``statement:5`` just before the 5th SQL statement
+journalled write set (``journal.py``); ``statement:5`` just before the 5th SQL statement
 (or commit) of the revisions `tool apply` runs.  A third part picks what happens instead:
 ``term`` (SIGTERM, which Python does not catch either) or ``enospc`` (an ``OSError`` "No space
 left on device" for the file about to be written).  Unset, every check is one lookup.

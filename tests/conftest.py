@@ -24,14 +24,16 @@ from alembic import command
 from click.testing import CliRunner
 from sqlalchemy.engine import make_url
 
-from schema.config import load_config
-from schema.database import run_on_connection
-from schema.project import Project as SchemaProject
-from schema.snapshot.store import SnapshotStore
-from schema.verify.drift import schema_drift, snapshot_metadata
-from tool.cli import cli
+from cultivar_schema.cli.cli import cli
+from cultivar_schema.config import load_config
+from cultivar_schema.database import run_on_connection
+from cultivar_schema.project import Project as SchemaProject
+from cultivar_schema.snapshot.store import SnapshotStore
+from cultivar_schema.verify.drift import schema_drift, snapshot_metadata
 
 REPO = Path(__file__).resolve().parent.parent
+# The command line as a user's shell runs it, in this interpreter.
+TOOL = (sys.executable, "-m", "cultivar_schema.cli")
 # In-process runs re-import edited models: a .pyc with the same size and mtime second as the
 # new source would be taken for it, so none are written.
 sys.dont_write_bytecode = True
@@ -85,8 +87,8 @@ class Project:
         (self.root / "models.py").write_text(MODELS_HEADER + textwrap.dedent(body))
 
     def run(self, *args: str, check: bool = True) -> Result:
-        """``python -m tool ARGS`` in the project folder."""
-        return self._run([sys.executable, "-m", "tool", *args], check)
+        """``tool ARGS`` in the project folder."""
+        return self._run([*TOOL, *args], check)
 
     def invoke(self, *args: str, check: bool = True,
                environ: dict[str, str | None] | None = None) -> Result:

@@ -10,7 +10,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
-from schema.output import format_name
+from cultivar_schema.output import format_name
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "docs" / "schemas"
 

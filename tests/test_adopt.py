@@ -10,7 +10,7 @@ from pathlib import Path
 import sqlalchemy as sa
 import yaml
 
-from schema.errors import ExitCode
+from cultivar_schema.errors import ExitCode
 
 from .conftest import MODELS_HEADER, Project, new_project
 

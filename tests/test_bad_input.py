@@ -11,18 +11,17 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from schema.dialects.validate import model_problems
-from schema.snapshot.serialize import metadata_to_dicts
-from schema.snapshot.store import Manifest, SnapshotStore, sha256_bytes
+from cultivar_schema.dialects.validate import model_problems
+from cultivar_schema.snapshot.serialize import metadata_to_dicts
+from cultivar_schema.snapshot.store import Manifest, SnapshotStore, sha256_bytes
 
-from .conftest import Project, Result
+from .conftest import TOOL, Project, Result
 
 GROWERS = '''
 growers = Table(
@@ -41,8 +40,8 @@ EVIL_TYPE = "  type: __import__('os').system('touch pwned')"
 
 
 def run_in(folder: Path, *args: str) -> Result:
-    """``python -m tool ARGS`` in ``folder``, outside any project fixture."""
-    done = subprocess.run([sys.executable, "-m", "tool", *args], cwd=folder,
+    """``tool ARGS`` in ``folder``, outside any project fixture."""
+    done = subprocess.run([*TOOL, *args], cwd=folder,
                           capture_output=True, text=True, timeout=300)
     return Result(done.returncode, done.stdout, done.stderr)
 

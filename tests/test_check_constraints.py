@@ -10,8 +10,8 @@ import textwrap
 import pytest
 import sqlalchemy as sa
 
-from schema.database import run_on_connection
-from schema.errors import DatabaseError
+from cultivar_schema.database import run_on_connection
+from cultivar_schema.errors import DatabaseError
 
 from .conftest import Project
 

@@ -5,19 +5,18 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from importlib.metadata import version
 
 import pytest
 from click.testing import CliRunner
 
-from tool.cli import cli
+from cultivar_schema.cli.cli import cli
 
-from .conftest import REPO
+from .conftest import REPO, TOOL
 
 
 def test_version() -> None:
-    done = subprocess.run([sys.executable, "-m", "tool", "--version"], capture_output=True,
+    done = subprocess.run([*TOOL, "--version"], capture_output=True,
                           text=True, check=True)
     assert done.stdout == f"tool {version('cultivar-schema')} (cultivar-schema)\n"
 

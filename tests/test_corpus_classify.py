@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from corpus.classify import ATTRIBUTE, Verdict, classify, name_counts
 from corpus.probe import same_reading
 from corpus.steps import listed_differences
-from schema.verify.drift import schema_drift
+from cultivar_schema.verify.drift import schema_drift
 
 
 def _history(url: str) -> None:

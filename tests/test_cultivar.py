@@ -9,11 +9,11 @@ import textwrap
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from schema.project import Project as SchemaProject
-from schema.snapshot.load import load_table
-from schema.snapshot.serialize import dump_table, metadata_to_dicts, table_to_dict
+from cultivar_schema.project import Project as SchemaProject
+from cultivar_schema.snapshot.load import load_table
+from cultivar_schema.snapshot.serialize import dump_table, metadata_to_dicts, table_to_dict
 
-from .conftest import ASYNC_DRIVERS, REPO, Project
+from .conftest import ASYNC_DRIVERS, REPO, TOOL, Project
 
 APP_SCRIPT = textwrap.dedent('''
     import asyncio
@@ -49,7 +49,7 @@ APP_SCRIPT = textwrap.dedent('''
 
 
 def test_repository_check_passes() -> None:
-    done = subprocess.run([sys.executable, "-m", "tool", "check"], cwd=REPO,
+    done = subprocess.run([*TOOL, "check"], cwd=REPO,
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.startswith("ok:")
@@ -69,7 +69,7 @@ def test_every_cultivar_table_round_trips_through_its_snapshot() -> None:
 
 def test_snapshot_bytes_do_not_depend_on_hash_seed(repo_copy: Project) -> None:
     for seed in ("1", "2", "random"):
-        done = subprocess.run([sys.executable, "-m", "tool", "check"], cwd=repo_copy.root,
+        done = subprocess.run([*TOOL, "check"], cwd=repo_copy.root,
                               env={**repo_copy.env(), "PYTHONHASHSEED": seed},
                               capture_output=True, text=True)
         assert done.returncode == 0, done.stdout + done.stderr
@@ -110,7 +110,7 @@ def test_plain_alembic_commands_work_without_warnings(repo_copy: Project) -> Non
 
 def test_quick_start_apply_uses_alembic_ini_default(repo_copy: Project) -> None:
     env = {k: v for k, v in repo_copy.env().items() if k != "DATABASE_URL"}
-    done = subprocess.run([sys.executable, "-m", "tool", "apply"], cwd=repo_copy.root, env=env,
+    done = subprocess.run([*TOOL, "apply"], cwd=repo_copy.root, env=env,
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "sqlite:///./cultivar_async.db" in done.stdout
@@ -136,7 +136,7 @@ def test_cultivar_revision_runs_on_every_database(repo_copy: Project, database_u
 def test_tool_finds_the_project_from_a_subfolder_or_project_option(repo_copy: Project) -> None:
     for cwd, args in ((repo_copy.root / "app" / "models_async", ["check"]),
                       (repo_copy.root.parent, ["--project", str(repo_copy.root), "check"])):
-        done = subprocess.run([sys.executable, "-m", "tool", *args], cwd=cwd,
+        done = subprocess.run([*TOOL, *args], cwd=cwd,
                               env=repo_copy.env(), capture_output=True, text=True)
         assert done.returncode == 0, done.stdout + done.stderr
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,10 +16,10 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 
-from schema.apply.lock import deploy_lock, lock_holder
-from schema.errors import ExitCode
+from cultivar_schema.apply.lock import deploy_lock, lock_holder
+from cultivar_schema.errors import ExitCode
 
-from .conftest import Project, live_tables, new_project, server_database
+from .conftest import TOOL, Project, live_tables, new_project, server_database
 from .json_documents import validated
 
 GROWERS = """
@@ -89,7 +88,7 @@ def tool_process(project: Project, *args: str, sleep: float = 0) -> subprocess.P
     """``tool ARGS`` started in the background; revisions from slow_revision() sleep ``sleep``
     seconds in it."""
     env = {**project.env(), "TEST_REVISION_SLEEP": str(sleep)}
-    return subprocess.Popen([sys.executable, "-m", "tool", *args], cwd=project.root, env=env,
+    return subprocess.Popen([*TOOL, *args], cwd=project.root, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -474,7 +473,7 @@ def test_every_command_imports_the_projects_own_types(project: Project, tmp_path
     elsewhere.mkdir()
     for command in (["snapshot", "-m", "money"], ["check"], ["apply"], ["drift"], ["status"],
                     ["diff"]):
-        done = subprocess.run([sys.executable, "-m", "tool", "--project", str(project.root),
+        done = subprocess.run([*TOOL, "--project", str(project.root),
                                *command], cwd=elsewhere, env=project.env(), capture_output=True,
                               text=True, timeout=300)
         assert done.returncode == 0, f"tool {' '.join(command)}:\n{done.stdout}{done.stderr}"

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from schema.project import Project as SchemaProject
-from schema.review.compare import review
-from schema.review.diagram import Attribute, Entity, Relation, TypeName, change_diagram
-from schema.review.mermaid import quoted
+from cultivar_schema.project import Project as SchemaProject
+from cultivar_schema.review.compare import review
+from cultivar_schema.review.diagram import Attribute, Entity, Relation, TypeName, change_diagram
+from cultivar_schema.review.mermaid import quoted
 
 from .conftest import REPO, Project
 from .mermaid_parser import Parsed, parse
@@ -83,7 +83,7 @@ def _mermaid_block(markdown: str) -> str:
 
 def _tables_and_keys(project: Project, side: str) -> tuple[dict[str, int], set[tuple]]:
     """Table -> number of columns, and (parent, child, columns) per foreign key, of a side."""
-    from schema.review.compare import open_side, side_tables
+    from cultivar_schema.review.compare import open_side, side_tables
 
     tables = side_tables(open_side(SchemaProject.open(project.root), side))
     keys = {(fk["referred_table"], key, ", ".join(fk["columns"]))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from schema.database import run_on_connection
+from cultivar_schema.database import run_on_connection
 
 from .conftest import Project
 

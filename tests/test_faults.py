@@ -1,7 +1,7 @@
 """A process killed at any moment leaves a state the next command repairs or explains.
 
 `tool snapshot` and `tool apply` run as real processes and are killed (SIGKILL, or SIGTERM) at
-deterministic points through the test-only hook ``SCHEMA_FAULT_AT`` (``schema.faults``): before
+deterministic points through the test-only hook ``SCHEMA_FAULT_AT`` (``schema/faults.py``): before
 the k-th file write of the snapshot's write set, before the k-th statement of the revisions
 apply runs.  After each kill the next command must succeed or name the exact recovery, the
 files must be the old or the new snapshot (never a mix, never a ``.tmp``/``.tool-part`` left),
@@ -12,16 +12,15 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from schema.errors import ExitCode
+from cultivar_schema.errors import ExitCode
 
-from .conftest import Project, Result, new_project
+from .conftest import TOOL, Project, Result, new_project
 from .test_deploy import execute, version
 
 TABLE = """
@@ -46,8 +45,8 @@ def leftovers(root: Path) -> list[str]:
 
 
 def run_faulty(project: Project, fault: str, *args: str) -> Result:
-    """``python -m tool ARGS`` with ``SCHEMA_FAULT_AT=fault``; a negative code: killed."""
-    done = subprocess.run([sys.executable, "-m", "tool", *args], cwd=project.root,
+    """``tool ARGS`` with ``SCHEMA_FAULT_AT=fault``; a negative code: killed."""
+    done = subprocess.run([*TOOL, *args], cwd=project.root,
                           env={**project.env(), "SCHEMA_FAULT_AT": fault},
                           capture_output=True, text=True, timeout=300)
     return Result(done.returncode, done.stdout, done.stderr)

@@ -33,10 +33,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from schema.config import load_config
-from schema.database import run_on_connection
-from schema.snapshot.serialize import table_key
-from schema.snapshot.store import SnapshotStore
+from cultivar_schema.config import load_config
+from cultivar_schema.database import run_on_connection
+from cultivar_schema.snapshot.serialize import table_key
+from cultivar_schema.snapshot.store import SnapshotStore
 
 from .conftest import ALLOW, Project, new_project
 

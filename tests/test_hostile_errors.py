@@ -6,17 +6,16 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
 
-from schema.database import mask_url, reason
-from schema.errors import ExitCode
+from cultivar_schema.database import mask_url, reason
+from cultivar_schema.errors import ExitCode
 
-from .conftest import Project, new_project, server_database
+from .conftest import TOOL, Project, new_project, server_database
 from .json_documents import validated
 from .test_bad_input import GROWERS, assert_bad_input
 
@@ -53,12 +52,12 @@ def test_debug_keeps_the_integrity_exit_code(snapshotted: Project) -> None:
 
 def test_debug_keeps_the_exit_code_of_an_internal_error(
         snapshotted: Project, monkeypatch: pytest.MonkeyPatch) -> None:
-    import schema.author.integrity
+    import cultivar_schema.author.integrity
 
     def broken(project: object) -> list[object]:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(schema.author.integrity, "project_problems", broken)
+    monkeypatch.setattr(cultivar_schema.author.integrity, "project_problems", broken)
     plain = snapshotted.invoke("check", check=False)
     debug = snapshotted.invoke("--debug", "check", check=False)
     assert plain.code == debug.code == ExitCode.USAGE
@@ -156,7 +155,7 @@ def run_into_closed_pipe(project: Project, *args: str) -> subprocess.CompletedPr
     read, write = os.pipe()
     os.close(read)
     try:
-        return subprocess.run([sys.executable, "-m", "tool", *args], cwd=project.root,
+        return subprocess.run([*TOOL, *args], cwd=project.root,
                               env=project.env(), stdout=write, stderr=subprocess.PIPE,
                               text=True, timeout=300)
     finally:

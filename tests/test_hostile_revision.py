@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from schema.snapshot.store import SnapshotStore
-from schema.source_text import comment, in_docstring
+from cultivar_schema.snapshot.store import SnapshotStore
+from cultivar_schema.source_text import comment, in_docstring
 
 from .conftest import Project
 from .test_bad_input import GROWERS, assert_bad_input, run_in, written_files

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from schema.snapshot.safe_yaml import MAX_FILE_BYTES, parse_yaml
+from cultivar_schema.snapshot.safe_yaml import MAX_FILE_BYTES, parse_yaml
 
 from .conftest import Project, git
 from .test_bad_input import (

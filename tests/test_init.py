@@ -6,7 +6,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from schema.author.init import init_project
+from cultivar_schema.author.init import init_project
 
 from .conftest import Project
 

@@ -30,9 +30,10 @@ def _stage(module: str) -> str:
 
 def _imports(path: Path) -> list[tuple[str, str]]:
     """(importing module, imported module) for every import of a schema module in ``path``."""
-    relative = path.relative_to(SCHEMA.parent).with_suffix("")
+    relative = path.relative_to(SCHEMA).with_suffix("")
     is_init = relative.name == "__init__"
-    module = ".".join(relative.parts[:-1] if is_init else relative.parts)
+    # schema/ is installed as cultivar_schema (pyproject.toml's package-dir)
+    module = ".".join(("cultivar_schema", *(relative.parts[:-1] if is_init else relative.parts)))
     package = module.split(".") if is_init else module.split(".")[:-1]
     found = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -44,7 +45,7 @@ def _imports(path: Path) -> list[tuple[str, str]]:
             names = [alias.name for alias in node.names]
         else:
             continue
-        found += [(module, name) for name in names if name.split(".")[0] == "schema"]
+        found += [(module, name) for name in names if name.split(".")[0] == "cultivar_schema"]
     return found
 
 

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import MetaData
 
-from schema.diff import Action, Change, Kind, diff_with_renames
-from schema.diff.lint import lint
-from schema.diff.renames import renames_in
-from schema.rules import RULES, Severity
-from schema.snapshot.serialize import TableDict, metadata_to_dicts
+from cultivar_schema.diff import Action, Change, Kind, diff_with_renames
+from cultivar_schema.diff.lint import lint
+from cultivar_schema.diff.renames import renames_in
+from cultivar_schema.rules import RULES, Severity
+from cultivar_schema.snapshot.serialize import TableDict, metadata_to_dicts
 
 FIXTURES = Path(__file__).resolve().parent / "lint_fixtures"
 FOLDERS = sorted(path.name for path in FIXTURES.iterdir() if path.is_dir())

@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 from jsonschema import Draft202012Validator
 
-from schema.errors import ExitCode
-from schema.output import FORMATS, format_name
-from tool.cli import cli
-from tool.options import parse_duration, postgresql_milliseconds
+from cultivar_schema.cli.cli import cli
+from cultivar_schema.cli.options import parse_duration, postgresql_milliseconds
+from cultivar_schema.errors import ExitCode
+from cultivar_schema.output import FORMATS, format_name
 
 from .conftest import MODELS_HEADER, Project, new_project
 from .json_documents import schemas, validated

@@ -23,7 +23,14 @@ def test_the_wheel_holds_only_the_engine_and_the_cli(tmp_path: Path) -> None:
     assert built.returncode == 0, built.stderr
     [wheel] = tmp_path.glob("*.whl")
     names = zipfile.ZipFile(wheel).namelist()
+    # one import name that shadows no other distribution's (not "schema", "tool" or "app")
     assert {name.split("/")[0] for name in names} == {
-        "schema", "tool", f"{wheel.name.split('-')[0]}-{wheel.name.split('-')[1]}.dist-info"}
-    assert {"schema/templates/env.py", "schema/templates/script.py.mako",
-            "schema/templates/alembic.ini"} <= set(names)
+        "cultivar_schema", f"{wheel.name.split('-')[0]}-{wheel.name.split('-')[1]}.dist-info"}
+    assert {"cultivar_schema/templates/env.py", "cultivar_schema/templates/script.py.mako",
+            "cultivar_schema/templates/alembic.ini"} <= set(names)
+    # pyproject.toml lists the packages by hand (package-dir maps the folders): none forgotten
+    shipped = {f"cultivar_schema/{path.relative_to(REPO / 'schema').as_posix()}"
+               for path in (REPO / "schema").rglob("*.py") if "templates" not in path.parts}
+    shipped |= {f"cultivar_schema/cli/{path.relative_to(REPO / 'tool').as_posix()}"
+                for path in (REPO / "tool").rglob("*.py")}
+    assert shipped <= set(names), sorted(shipped - set(names))

@@ -30,13 +30,13 @@ from sqlalchemy import (
     func,
 )
 
-from schema.author.revision import render_item
-from schema.config import KNOWN_DATABASES
-from schema.diff import diff_with_renames
-from schema.diff.renames import Renames
-from schema.errors import PlanProblems, SchemaToolError
-from schema.plan.planner import plan_operations
-from schema.snapshot.serialize import metadata_to_dicts, naming_convention
+from cultivar_schema.author.revision import render_item
+from cultivar_schema.config import KNOWN_DATABASES
+from cultivar_schema.diff import diff_with_renames
+from cultivar_schema.diff.renames import Renames
+from cultivar_schema.errors import PlanProblems, SchemaToolError
+from cultivar_schema.plan.planner import plan_operations
+from cultivar_schema.snapshot.serialize import metadata_to_dicts, naming_convention
 
 CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -17,7 +17,7 @@ from .conftest import Project, server_database
 WITHOUT_FCNTL = textwrap.dedent("""
     import sys
     sys.modules["fcntl"] = None
-    from tool.cli import main
+    from cultivar_schema.cli.cli import main
     sys.argv = ["tool", *sys.argv[1:]]
     main()
 """)

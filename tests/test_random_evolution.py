@@ -53,7 +53,7 @@ from sqlalchemy import pool
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
 
-from schema.config import BOOKKEEPING_TABLES
+from cultivar_schema.config import BOOKKEEPING_TABLES
 
 from .conftest import ALLOW, MODELS_HEADER, Project, new_project
 from .evolution.changes import expected_changes

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from schema.errors import ExitCode
+from cultivar_schema.errors import ExitCode
 
 from .conftest import Project, new_project
 from .test_deploy import GROWERS, TRAYS, snapshot

@@ -9,9 +9,9 @@ import sys
 import sqlalchemy as sa
 from sqlalchemy import pool
 
-from schema.author.record import Policy, take_snapshot
-from schema.diff import Kind
-from schema.project import Project as SchemaProject
+from cultivar_schema.author.record import Policy, take_snapshot
+from cultivar_schema.diff import Kind
+from cultivar_schema.project import Project as SchemaProject
 
 from .conftest import Project
 

@@ -7,16 +7,15 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from schema.review.compare import review
-from schema.review.report import to_text
+from cultivar_schema.review.compare import review
+from cultivar_schema.review.report import to_text
 
-from .conftest import Project, git
+from .conftest import TOOL, Project, git
 from .json_documents import validated
 
 FIXTURES = Path(__file__).parent / "review_fixtures"
@@ -138,8 +137,8 @@ def test_text_is_plain_without_a_terminal_and_coloured_in_one(reviewed: Project)
     assert "\x1b[" not in plain
     assert plain.splitlines()[-1] == ("4 changes: 2 added, 1 dropped, 1 altered; "
                                       "risks: 1 error, 3 warnings")
-    from schema.project import Project as SchemaProject
-    from tool.colour import Painter
+    from cultivar_schema.cli.colour import Painter
+    from cultivar_schema.project import Project as SchemaProject
 
     coloured = to_text(review(SchemaProject.open(reviewed.root)), Painter(True))
     assert "\x1b[31m- column growers.note\x1b[0m" in coloured
@@ -182,7 +181,7 @@ def test_git_is_read_through_one_batch_in_any_language(reviewed: Project,
     wrapper.chmod(0o755)
     env = {**reviewed.env(), "PATH": f"{wrapper.parent}:{os.environ['PATH']}",
            "LANGUAGE": "de", "LC_ALL": "de_DE.UTF-8"}
-    done = subprocess.run([sys.executable, "-m", "tool", "diff", "--base", "main"],
+    done = subprocess.run([*TOOL, "diff", "--base", "main"],
                           cwd=reviewed.root, env=env, capture_output=True, text=True)
     assert done.returncode == 0 and "+ table farmers" in done.stdout, done.stderr
     assert sorted(calls.read_text().split()) == ["cat-file", "rev-parse", "rev-parse"]

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from schema import journal
-from schema.author.record import take_snapshot
-from schema.errors import SchemaToolError
-from schema.project import Project as SchemaProject
+from cultivar_schema import journal
+from cultivar_schema.author.record import take_snapshot
+from cultivar_schema.errors import SchemaToolError
+from cultivar_schema.project import Project as SchemaProject
 
 from .conftest import Project
 from .test_roundtrip import BASE, STEPS

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from schema.snapshot.expressions import (
+from cultivar_schema.snapshot.expressions import (
     ExpressionError,
     allow_type_modules,
     default_to_text,
@@ -14,7 +14,7 @@ from schema.snapshot.expressions import (
     text_to_type,
     type_to_text,
 )
-from schema.snapshot.serialize import HEADER, dump_table, table_file_name, table_to_dict
+from cultivar_schema.snapshot.serialize import HEADER, dump_table, table_file_name, table_to_dict
 
 from .conftest import Project
 
@@ -127,7 +127,7 @@ def test_unchanged_tables_are_compared_without_writing_yaml(
     manifest = yaml.safe_load(manifest_path.read_text())
     assert set(manifest["table_fingerprints"]) == {"growers", "plants"}
     written: list[str] = []
-    monkeypatch.setattr("schema.author.record.dump_table",
+    monkeypatch.setattr("cultivar_schema.author.record.dump_table",
                         lambda data, *args: written.append(data["name"]) or dump_table(data))
     project.invoke("check")
     assert written == []

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from schema.errors import ExitCode
+from cultivar_schema.errors import ExitCode
 
 from .conftest import MODELS_HEADER, Project, git, live_tables
 

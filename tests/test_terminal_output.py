@@ -1,18 +1,17 @@
 """Colour and progress, one way for every command: colour by ``--color``, ``NO_COLOR`` and
 ``FORCE_COLOR`` (a terminal's only by default, never JSON), and a self-overwriting progress line
 on a terminal's stderr that is gone when the work ends and never there when piped or in JSON.
-Terminals are real pseudo-terminals (pty) around a real ``python -m tool``."""
+Terminals are real pseudo-terminals (pty) around a real ``python -m cultivar_schema.cli``."""
 
 from __future__ import annotations
 
 import os
 import pty
 import subprocess
-import sys
 import threading
 from pathlib import Path
 
-from .conftest import Project, Result
+from .conftest import TOOL, Project, Result
 from .json_documents import validated
 
 GREEN, RED, ESCAPE = "\x1b[32m", "\x1b[31m", "\x1b["
@@ -28,13 +27,13 @@ def tool(project: Project, *args: str, **environ: str) -> Result:
 
 
 def in_terminal(project: Project, stream: str, *args: str, **environ: str) -> tuple[str, str]:
-    """``python -m tool ARGS`` with ``stream`` (stdout or stderr) on a pseudo-terminal and the
+    """``tool ARGS`` with ``stream`` (stdout or stderr) on a pseudo-terminal and the
     other piped: (what the terminal got, what the pipe got)."""
     controller, terminal = pty.openpty()
     env = {key: value for key, value in project.env().items()
            if key not in ("NO_COLOR", "FORCE_COLOR")}
     pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, stream: terminal}
-    child = subprocess.Popen([sys.executable, "-m", "tool", *args], cwd=project.root,
+    child = subprocess.Popen([*TOOL, *args], cwd=project.root,
                              env={**env, **environ}, stdin=subprocess.DEVNULL, **pipes)
     os.close(terminal)
     chunks: list[bytes] = []

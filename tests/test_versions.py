@@ -19,11 +19,12 @@ import sys
 import tempfile
 import time
 import tomllib
+from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
 
-from corpus.venvs import cached_python
+from corpus.venvs import cached_python, import_root
 
 from .conftest import REPO
 
@@ -73,7 +74,7 @@ def test_alembic_and_sqlalchemy_are_bounded() -> None:
         assert {">=", "<"} <= bounds.keys(), f"{name} needs a lower and an upper bound"
 
 
-def test_slice_on_oldest_alembic_and_sqlalchemy() -> None:
+def test_slice_on_oldest_alembic_and_sqlalchemy(tmp_path: Path) -> None:
     start = time.monotonic()
     wanted = oldest_requirements()
     try:
@@ -87,7 +88,7 @@ def test_slice_on_oldest_alembic_and_sqlalchemy() -> None:
     # SQLite only: the database servers are the whole suite's, on the newest versions
     env = {key: value for key, value in os.environ.items()
            if key not in ("TEST_POSTGRES_URL", "TEST_MYSQL_URL", "PYTEST_ADDOPTS")}
-    env["PYTHONPATH"] = str(REPO)
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), str(import_root(tmp_path / "imports"))])
     done = subprocess.run([str(python), "-m", "pytest", "-p", "no:cacheprovider", "-n", "2",
                            "-q", *SLICE], cwd=REPO, env=env, capture_output=True, text=True,
                           timeout=1200)

@@ -50,6 +50,6 @@ def test_pre_commit_hooks_run(repo_copy: Project) -> None:
         # system: the project's own Python, which can import its models (see the hooks file)
         assert hook["language"] == "system" and hook["pass_filenames"] is False
         command = shlex.split(hook["entry"])
-        assert command[:3] == ["python", "-m", "tool"]
+        assert command[:3] == ["python", "-m", "cultivar_schema.cli"]
         result = repo_copy.run(*command[3:], check=False)
         assert result.code == 0, (hook["id"], result)

@@ -1,5 +1,5 @@
-"""``python -m tool``."""
+"""``python -m cultivar_schema.cli``."""
 
-from tool.cli import main
+from cultivar_schema.cli.cli import main
 
 main()

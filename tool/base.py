@@ -1,7 +1,7 @@
 """What every command shares: the click group, its state, error reporting and options.
 
-Exit codes are ``schema.errors.ExitCode`` (README, "Exit codes").  Heavy modules (SQLAlchemy,
-Alembic) are imported inside the commands so ``tool --help`` is fast.
+Exit codes are ``ExitCode`` in ``schema/errors.py`` (README, "Exit codes").  Heavy modules
+(SQLAlchemy, Alembic) are imported inside the commands so ``tool --help`` is fast.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
-from tool.colour import ColourMode, Painter, wanted
+from cultivar_schema.cli.colour import ColourMode, Painter, wanted
 
 if TYPE_CHECKING:
-    from schema.project import Project
+    from cultivar_schema.project import Project
 
 EXIT_OK, EXIT_FOUND, EXIT_USAGE = 0, 1, 2
 F = TypeVar("F", bound=Callable[..., Any])
@@ -39,7 +39,7 @@ class ToolState:
         return Painter(output == "text" and wanted(self.colour, os.environ, sys.stdout))
 
     def project(self) -> Project:
-        from schema.project import Project
+        from cultivar_schema.project import Project
 
         project = Project.open(self.project_dir)
         if project.recovered is not None:
@@ -55,7 +55,7 @@ def reports_errors(function: F) -> F:
 
     @wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from schema.errors import SchemaToolError
+        from cultivar_schema.errors import SchemaToolError
 
         state = click.get_current_context().find_object(ToolState)
         debug = state is not None and state.debug
@@ -80,7 +80,7 @@ def _fail(message: str, lines: list[str], code: int, debug: bool) -> NoReturn:
     if debug:
         traceback.print_exc()
     if click.get_current_context().params.get("output") == "json":
-        from schema.output import document
+        from cultivar_schema.output import document
 
         click.echo(document("error", {"exit_code": int(code), "error": message,
                                       "problems": lines}, ok=False), nl=False)

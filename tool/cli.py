@@ -11,15 +11,15 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from tool import deploy, team  # noqa: F401 - their commands register on the group
-from tool.base import EXIT_FOUND, ToolState, cli, examples, relative, reports_errors
-from tool.colour import Painter
-from tool.options import format_option
-from tool.progress import paused, progress
+from cultivar_schema.cli import deploy, team  # noqa: F401 - their commands register on the group
+from cultivar_schema.cli.base import EXIT_FOUND, ToolState, cli, examples, relative, reports_errors
+from cultivar_schema.cli.colour import Painter
+from cultivar_schema.cli.options import format_option
+from cultivar_schema.cli.progress import paused, progress
 
 if TYPE_CHECKING:
-    from schema.author.record import SnapshotResult
-    from schema.project import Project
+    from cultivar_schema.author.record import SnapshotResult
+    from cultivar_schema.project import Project
 
 __all__ = ["cli", "main"]
 
@@ -32,7 +32,7 @@ __all__ = ["cli", "main"]
 @reports_errors
 def init(directory: Path | None, models: tuple[str, ...], metadata: str | None) -> None:
     """Scaffold alembic.ini, alembic/, snapshots/ and [tool.schema]; never overwrites."""
-    from schema.author.init import init_project
+    from cultivar_schema.author.init import init_project
 
     target = directory or click.get_current_context().find_object(ToolState).project_dir or Path()
     target.mkdir(parents=True, exist_ok=True)
@@ -81,7 +81,7 @@ def snapshot(state: ToolState, message: str | None, rev_id: str | None, dry_run:
     Destructive changes (dropping tables or columns, narrowing types, removing ENUM values) are
     refused unless --allow-destructive gives the reviewed reason.
     """
-    from schema.author.record import Policy, take_snapshot
+    from cultivar_schema.author.record import Policy, take_snapshot
 
     if baseline or from_db:
         with progress("snapshot", output == "text"):
@@ -100,7 +100,7 @@ def snapshot(state: ToolState, message: str | None, rev_id: str | None, dry_run:
     with progress("snapshot", output == "text"):
         result = take_snapshot(project, message, rev_id=rev_id, dry_run=dry_run, policy=policy)
     if output == "json":
-        from tool.formats import snapshot_json
+        from cultivar_schema.cli.formats import snapshot_json
 
         click.echo(snapshot_json(result, dry_run, project), nl=False)
     else:
@@ -110,7 +110,7 @@ def snapshot(state: ToolState, message: str | None, rev_id: str | None, dry_run:
 def _print_snapshot(result: SnapshotResult, dry_run: bool, project: Project,
                     paint: Painter) -> None:
     """What `tool snapshot` recorded (or would, with --dry-run), coloured like `tool diff`."""
-    from schema.review.report import change_lines
+    from cultivar_schema.review.report import change_lines
 
     if result.revision is None and not result.changes:
         click.echo("No changes: the models match the snapshot.")
@@ -129,9 +129,9 @@ def _print_snapshot(result: SnapshotResult, dry_run: bool, project: Project,
 def _adopt(project: Project, baseline: bool, url: str | None, from_db: str | None,
            out: Path | None, output: str) -> None:
     """`tool snapshot --baseline` and `--from-db`."""
-    from schema.errors import ModelProblems
-    from schema.team.adopt import snapshot_from_database, take_baseline
-    from tool.formats import adoption_json
+    from cultivar_schema.cli.formats import adoption_json
+    from cultivar_schema.errors import ModelProblems
+    from cultivar_schema.team.adopt import snapshot_from_database, take_baseline
 
     if baseline and from_db:
         raise click.UsageError("--baseline and --from-db are two different adoptions: pick one")
@@ -168,7 +168,7 @@ def _adopt(project: Project, baseline: bool, url: str | None, from_db: str | Non
 def revision(state: ToolState, message: str, rev_id: str | None) -> None:
     """An empty revision for a data migration; the schema (snapshot) carries forward.  Edit it,
     then run `tool rehash` once it is reviewed."""
-    from schema.author.record import empty_revision
+    from cultivar_schema.author.record import empty_revision
 
     project = state.project()
     result = empty_revision(project, message, rev_id)
@@ -191,8 +191,8 @@ def revision(state: ToolState, message: str, rev_id: str | None) -> None:
 def diff(state: ToolState, base: str, head: str, output: str, exit_code: bool) -> None:
     """Show the changes between two schemas, with their risks (default: what `tool snapshot`
     would record)."""
-    from schema.review.compare import review
-    from schema.review.report import to_json, to_markdown, to_text
+    from cultivar_schema.review.compare import review
+    from cultivar_schema.review.report import to_json, to_markdown, to_text
 
     with progress("diff", output != "json"):
         result = review(state.project(), base, head)
@@ -220,8 +220,8 @@ def diff(state: ToolState, base: str, head: str, output: str, exit_code: bool) -
 def diagram(state: ToolState, tables: tuple[str, ...], side: str, output: str) -> None:
     """Draw the schema as an entity-relationship diagram: every table, or the TABLES named and
     the tables one foreign key away.  SVG needs Graphviz's `dot`."""
-    from schema.review.draw import Format, draw
-    from schema.review.mermaid import MERMAID_MAX_TEXT
+    from cultivar_schema.review.draw import Format, draw
+    from cultivar_schema.review.mermaid import MERMAID_MAX_TEXT
 
     text = draw(state.project(), side, tables, Format(output))
     click.echo(text, nl=False)
@@ -236,14 +236,14 @@ def diagram(state: ToolState, tables: tuple[str, ...], side: str, output: str) -
 @reports_errors
 def check(state: ToolState, output: str) -> None:
     """Exit 0 only if models, snapshot, manifest and Alembic history agree."""
-    from schema.author.integrity import project_problems
+    from cultivar_schema.author.integrity import project_problems
 
     project = state.project()
     with progress("check", output != "json"):
         problems = project_problems(project)
     manifest = project.store.read_manifest()
     if output == "json":
-        from tool.formats import check_json
+        from cultivar_schema.cli.formats import check_json
 
         click.echo(check_json(problems, manifest), nl=False)
     elif problems:
@@ -263,7 +263,7 @@ def check(state: ToolState, output: str) -> None:
 @reports_errors
 def rehash(state: ToolState) -> None:
     """Re-sign the manifest after a reviewed edit of snapshot or revision files."""
-    from schema.author.rehash import rehash as rehash_manifest
+    from cultivar_schema.author.rehash import rehash as rehash_manifest
 
     manifest = rehash_manifest(state.project())
     click.echo(f"re-signed manifest: {len(manifest.tables)} tables, "
@@ -272,7 +272,7 @@ def rehash(state: ToolState) -> None:
 
 def _renames(tables: tuple[str, ...], columns: tuple[str, ...]) -> Any:
     """--rename-table OLD=NEW and --rename-column TABLE.OLD=NEW as Renames."""
-    from schema.diff.renames import Renames
+    from cultivar_schema.diff.renames import Renames
 
     renames = Renames()
     for value in tables:

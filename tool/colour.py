@@ -45,7 +45,7 @@ def wanted(mode: ColourMode, environ: Mapping[str, str], stream: IO[str]) -> boo
 
 @dataclass(frozen=True)
 class Painter:
-    """Paints text by role when colour is on; a :data:`schema.output.Paint`."""
+    """Paints text by role when colour is on; a :data:`cultivar_schema.output.Paint`."""
 
     enabled: bool
 

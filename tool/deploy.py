@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from tool.base import EXIT_FOUND, EXIT_OK, ToolState, cli, examples, reports_errors
-from tool.options import (
+from cultivar_schema.cli.base import EXIT_FOUND, EXIT_OK, ToolState, cli, examples, reports_errors
+from cultivar_schema.cli.options import (
     LOCK_TIMEOUT_OPTION,
     URL_OPTION,
     Duration,
@@ -17,7 +17,7 @@ from tool.options import (
 )
 
 if TYPE_CHECKING:
-    from schema.project import Project
+    from cultivar_schema.project import Project
 
 
 @cli.command(epilog=examples(
@@ -46,9 +46,9 @@ def apply(state: ToolState, url: str | None, lock_timeout: float, dry_run: bool,
           output: str) -> None:
     """Upgrade the database to head under a deploy lock, one transaction per revision, then
     verify it against the head snapshot.  Durations: 60 or 60s, 500ms, 5m, 1h."""
-    from schema.apply.report import apply_json, apply_lines
-    from schema.apply.run import ApplyOptions
-    from schema.apply.run import apply as apply_revisions
+    from cultivar_schema.apply.report import apply_json, apply_lines
+    from cultivar_schema.apply.run import ApplyOptions
+    from cultivar_schema.apply.run import apply as apply_revisions
 
     project = state.project()
     if baseline is not None:
@@ -78,8 +78,8 @@ def apply(state: ToolState, url: str | None, lock_timeout: float, dry_run: bool,
 
 def _dry_run(project: Project, url: str | None, output: str) -> None:
     """`tool apply --dry-run`: the SQL of the pending revisions."""
-    from schema.apply.dry_run import dry_run as render_sql
-    from schema.apply.report import dry_run_json
+    from cultivar_schema.apply.dry_run import dry_run as render_sql
+    from cultivar_schema.apply.report import dry_run_json
 
     planned = render_sql(project, url)
     if output == "json":
@@ -94,8 +94,8 @@ def _dry_run(project: Project, url: str | None, output: str) -> None:
 
 def _stamp_baseline(project: Project, revision: str, url: str | None, timeout: float,
                     output: str) -> None:
-    from schema.team.adopt import baseline_database
-    from tool.formats import adoption_json
+    from cultivar_schema.cli.formats import adoption_json
+    from cultivar_schema.team.adopt import baseline_database
 
     done = baseline_database(project, revision, url, timeout)
     if output == "json":
@@ -119,8 +119,8 @@ def _stamp_baseline(project: Project, revision: str, url: str | None, timeout: f
 def status(state: ToolState, url: str | None, output: str) -> None:
     """Current and pending revisions, the deploy lock's holder, and drift.  Exit 1 when the
     database is behind, has drifted or holds a partially applied revision."""
-    from schema.apply.report import status_json, status_lines
-    from schema.apply.status import status as read_status
+    from cultivar_schema.apply.report import status_json, status_lines
+    from cultivar_schema.apply.status import status as read_status
 
     current = read_status(state.project(), url)
     if output == "json":
@@ -140,8 +140,8 @@ def status(state: ToolState, url: str | None, output: str) -> None:
 def drift(state: ToolState, url: str | None, output: str) -> None:
     """Differences between a live database and the snapshot of its current revision; exit 1
     when there are any."""
-    from schema.apply.report import drift_json, drift_lines, drift_markdown
-    from schema.apply.status import drift as find_drift
+    from cultivar_schema.apply.report import drift_json, drift_lines, drift_markdown
+    from cultivar_schema.apply.status import drift as find_drift
 
     found = find_drift(state.project(), url)
     if output == "json":
@@ -169,8 +169,8 @@ def drift(state: ToolState, url: str | None, output: str) -> None:
 def resolve(state: ToolState, revision: str, outcome: str | None, url: str | None,
             lock_timeout: float, output: str) -> None:
     """Close a partially applied revision (MariaDB/MySQL) after fixing it by hand."""
-    from schema.apply.report import resolve_json
-    from schema.apply.resolve import resolve as resolve_partial
+    from cultivar_schema.apply.report import resolve_json
+    from cultivar_schema.apply.resolve import resolve as resolve_partial
 
     if outcome is None:
         raise click.UsageError("say what you did: --applied or --rolled-back")

@@ -1,22 +1,22 @@
 """JSON documents of the commands whose results the engine does not render itself: `tool
 check`, `tool snapshot` and the adoptions (``snapshot --baseline``, ``snapshot --from-db``,
-``apply --baseline``).  Each carries its format (:mod:`schema.output`, ``docs/schemas/``)."""
+``apply --baseline``).  Each carries its format (``schema/output.py``, ``docs/schemas/``)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from schema.output import document
-from schema.review.report import change_json, summary_json
-from tool.base import relative
+from cultivar_schema.cli.base import relative
+from cultivar_schema.output import document
+from cultivar_schema.review.report import change_json, summary_json
 
 if TYPE_CHECKING:
-    from schema.author.integrity import Problem
-    from schema.author.record import SnapshotResult
-    from schema.project import Project
-    from schema.snapshot.store import Manifest
-    from schema.team.adopt import Adopted
+    from cultivar_schema.author.integrity import Problem
+    from cultivar_schema.author.record import SnapshotResult
+    from cultivar_schema.project import Project
+    from cultivar_schema.snapshot.store import Manifest
+    from cultivar_schema.team.adopt import Adopted
 
 
 def check_json(problems: list[Problem], manifest: Manifest | None) -> str:

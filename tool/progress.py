@@ -13,13 +13,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO
 
-from schema.progress import listening
+from cultivar_schema.progress import listening
 
 _ERASE = "\r\x1b[K"  # to the line's start, then clear it
 
 
 class TerminalProgress:
-    """A :class:`schema.progress.Listener` that draws on ``stream``; a thread redraws it a few
+    """A ``Listener`` (``schema/progress.py``) that draws on ``stream``; a thread redraws it a few
     times a second so the elapsed time moves while a step without a count runs."""
 
     INTERVAL = 0.2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from tool.base import ToolState, cli, examples, relative, reports_errors
+from cultivar_schema.cli.base import ToolState, cli, examples, relative, reports_errors
 
 
 @cli.command(epilog=examples("git merge origin/main && tool rebase"))
@@ -13,7 +13,7 @@ from tool.base import ToolState, cli, examples, relative, reports_errors
 @reports_errors
 def rebase(state: ToolState, onto: str | None) -> None:
     """After merging the main branch: move this branch's revisions on top of its head."""
-    from schema.team.branches import rebase as rebase_branch
+    from cultivar_schema.team.branches import rebase as rebase_branch
 
     project = state.project()
     done = rebase_branch(project, onto)
@@ -33,7 +33,7 @@ def rebase(state: ToolState, onto: str | None) -> None:
 @reports_errors
 def merge(state: ToolState, message: str) -> None:
     """Join two Alembic heads with a merge revision, once the models combine both."""
-    from schema.team.branches import merge as merge_heads
+    from cultivar_schema.team.branches import merge as merge_heads
 
     project = state.project()
     done = merge_heads(project, message)
@@ -47,7 +47,7 @@ def merge(state: ToolState, message: str) -> None:
 @reports_errors
 def squash(state: ToolState, to: str) -> None:
     """Replace the revisions up to REV with one that builds REV's schema from nothing."""
-    from schema.team.squash import squash as squash_chain
+    from cultivar_schema.team.squash import squash as squash_chain
 
     project = state.project()
     done = squash_chain(project, to)

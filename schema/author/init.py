@@ -28,7 +28,8 @@ class InitResult:
 
 
 def _template(name: str) -> str:
-    return resources.files("schema").joinpath("templates", name).read_text(encoding="utf-8")
+    templates = resources.files("cultivar_schema").joinpath("templates")
+    return templates.joinpath(name).read_text(encoding="utf-8")
 
 
 def schema_table(models: list[str], metadata: str) -> str:

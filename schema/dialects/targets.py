@@ -162,7 +162,7 @@ def reference_problems(key: str, data: TableDict, tables: Mapping[str, TableDict
         if referred is None:  # not managed by the snapshot: the database decides
             continue
         columns = {column["name"] for column in referred["columns"]}
-        # a column the referred table lacks is a problem of its own (schema.dialects.validate)
+        # a column the referred table lacks is a problem of its own (dialects/validate.py)
         if set(fk["referred_columns"]) <= columns and \
                 set(fk["referred_columns"]) not in unique_keys(referred):
             problems.append(

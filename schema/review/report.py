@@ -1,7 +1,7 @@
 """A :class:`~schema.review.compare.Review` as text for a terminal, markdown for a pull request
 comment, or JSON for scripts.
 
-The JSON document is ``tool.diff/1`` (``docs/schemas/diff.json``; see :mod:`schema.output`)::
+The JSON document is ``tool.diff/1`` (``docs/schemas/diff.json``; see ``output.py``)::
 
     {"format": "tool.diff/1", "ok": true, "base": "...", "head": "...",
      "summary": {"changes": 3, "added": 1, "dropped": 1, "altered": 1,

@@ -20,10 +20,10 @@ from sqlalchemy.engine import Connection, create_engine, make_url
 from sqlalchemy.exc import SAWarning
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from schema.config import find_project, load_config
-from schema.snapshot.models import load_metadata
-from schema.verify.drift import include_object_filter
-from schema.verify.types import compare_type
+from cultivar_schema.config import find_project, load_config
+from cultivar_schema.snapshot.models import load_metadata
+from cultivar_schema.verify.drift import include_object_filter
+from cultivar_schema.verify.types import compare_type
 
 config = context.config
 # SQLite's batch rebuild reflects the table, and SQLAlchemy cannot reflect an index on an

@@ -4,8 +4,8 @@
 Each holds its requirements (a corpus package, pinned, and this project's own dependencies);
 the project itself is not installed there but put on ``PYTHONPATH`` when it runs there (with
 :func:`import_root`), so a venv built once serves every checkout.  A venv is named after what
-it is for and reused once complete (a marker file written last, listing what was installed); when its requirements
-change, pip brings it in line (it keeps what already satisfies them).
+it is for and reused once complete (a marker file written last, listing what was installed);
+when its requirements change, pip brings it in line (it keeps what already satisfies them).
 """
 
 from __future__ import annotations

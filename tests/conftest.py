@@ -42,6 +42,14 @@ sys.dont_write_bytecode = True
 ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg",
                  "mysql": "mysql+aiomysql"}
 
+
+def async_url(url: str) -> str:
+    """``url`` through its backend's async driver, without PyMySQL-only options (aiomysql
+    refuses ``ssl_disabled``, which .ci/run's server URL carries)."""
+    parsed = make_url(url)
+    parsed = parsed.set(drivername=ASYNC_DRIVERS[parsed.get_backend_name()])
+    return parsed.difference_update_query(["ssl_disabled"]).render_as_string(hide_password=False)
+
 # These tests are about migrating every change; the additive-only policy has tests of its own.
 ALLOW = ("--allow-destructive", "reviewed: a test of migrating every change")
 

@@ -7,13 +7,12 @@ import sys
 import textwrap
 
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 from cultivar_schema.project import Project as SchemaProject
 from cultivar_schema.snapshot.load import load_table
 from cultivar_schema.snapshot.serialize import dump_table, metadata_to_dicts, table_to_dict
 
-from .conftest import ASYNC_DRIVERS, REPO, TOOL, Project
+from .conftest import REPO, TOOL, Project, async_url
 
 APP_SCRIPT = textwrap.dedent('''
     import asyncio
@@ -123,9 +122,7 @@ def test_cultivar_revision_runs_on_every_database(repo_copy: Project, database_u
     assert "verified" in repo_copy.run("apply").out
     repo_copy.alembic("downgrade", "base")
     # the same revision again, through the async driver, via tool and plain alembic
-    url = make_url(database_url)
-    repo_copy.url = url.set(drivername=ASYNC_DRIVERS[url.get_backend_name()]).render_as_string(
-        hide_password=False)
+    repo_copy.url = async_url(database_url)
     applied = repo_copy.run("apply")
     assert "upgraded" in applied.out and "verified" in applied.out
     repo_copy.alembic("downgrade", "-1")

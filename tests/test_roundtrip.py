@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pytest
 import sqlalchemy as sa
 
-from .conftest import ALLOW, ASYNC_DRIVERS, Project
+from .conftest import ALLOW, Project, async_url
 
 GROWERS = '''
 growers = Table(
@@ -363,9 +363,7 @@ growers = Table(
 def test_enum_values_through_async_drivers(project: Project) -> None:
     """ENUM value changes through asyncpg and aiomysql: a value added and used as the default
     (PostgreSQL adds it in an autocommit block), then one removed (a rewrite)."""
-    url = sa.engine.make_url(project.url)
-    project.url = url.set(drivername=ASYNC_DRIVERS[url.get_backend_name()]).render_as_string(
-        hide_password=False)
+    project.url = async_url(project.url)
     steps = [("'active', 'paused'", "active"), ("'dormant', 'active', 'paused'", "dormant"),
              ("'dormant', 'active'", "dormant")]
     for index, (values, default) in enumerate(steps):

@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
@@ -80,17 +81,72 @@ def _fail(message: str, lines: list[str], code: int, debug: bool) -> NoReturn:
     if debug:
         traceback.print_exc()
     if click.get_current_context().params.get("output") == "json":
-        from cultivar_schema.output import document
-
-        click.echo(document("error", {"exit_code": int(code), "error": message,
-                                      "problems": lines}, ok=False), nl=False)
+        _echo_error_document(message, lines, code)
     else:
         for line in lines:
             click.echo(f"error: {line}", err=True)
     sys.exit(code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]},
+def _echo_error_document(message: str, lines: list[str], code: int) -> None:
+    from cultivar_schema.output import document
+
+    click.echo(document("error", {"exit_code": int(code), "error": message, "problems": lines},
+                        ok=False), nl=False)
+
+
+def json_requested(args: list[str]) -> bool:
+    """Whether ``args`` (the command line after the program name) ask for ``--format json``,
+    read without click, which has not parsed them (or failed to): the last ``--format``
+    before a ``--`` wins, as in click, wherever it stands."""
+    wanted = None
+    for position, token in enumerate(args):
+        if token == "--":
+            break
+        if token == "--format" and position + 1 < len(args):
+            wanted = args[position + 1]
+        elif token.startswith("--format="):
+            wanted = token.partition("=")[2]
+    return wanted == "json"
+
+
+@contextmanager
+def usage_errors_as_json(wanted: bool) -> Iterator[None]:
+    """Click's own errors (unknown option, missing argument, bad choice or DURATION, ...) as
+    the ``tool.error/1`` document on stdout when ``wanted``, with click's exit code; click
+    prints its usage text otherwise."""
+    try:
+        yield
+    except click.ClickException as exc:
+        if not wanted:
+            raise
+        context = getattr(exc, "ctx", None)
+        where = f"{context.command_path}: " if context is not None else ""
+        message = where + exc.format_message()
+        _echo_error_document(message, [message], exc.exit_code)
+        raise click.exceptions.Exit(exc.exit_code) from None
+
+
+class ToolGroup(click.Group):
+    """The ``tool`` group: with ``--format json`` on the command line, click's usage errors
+    are JSON documents too, whether the group's options or the command's are wrong."""
+
+    _JSON = "cultivar_schema.json_requested"  # key in the contexts' shared ``meta``
+
+    def make_context(self, info_name: str | None, args: list[str],
+                     parent: click.Context | None = None, **extra: Any) -> click.Context:
+        wanted = json_requested(list(args))
+        with usage_errors_as_json(wanted):
+            context = super().make_context(info_name, args, parent, **extra)
+        context.meta[self._JSON] = wanted
+        return context
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with usage_errors_as_json(ctx.meta.get(self._JSON, False)):
+            return super().invoke(ctx)
+
+
+@click.group(cls=ToolGroup, context_settings={"help_option_names": ["-h", "--help"]},
              epilog='Exit codes: README, "Exit codes" (0 ok, 1 found, 2 bad input, 3-6 deploys).')
 @click.version_option(package_name="cultivar-schema", prog_name="tool",
                       message="%(prog)s %(version)s (cultivar-schema)")

@@ -4,6 +4,7 @@ metavars) is one for all commands."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,9 +16,16 @@ from cultivar_schema.cli.options import parse_duration, postgresql_milliseconds
 from cultivar_schema.errors import ExitCode
 from cultivar_schema.output import FORMATS, format_name
 
-from .conftest import MODELS_HEADER, Project, new_project
+from .conftest import MODELS_HEADER, Project, git, new_project
 from .json_documents import schemas, validated
 from .test_adopt import MODELS, create_by_hand, legacy_alembic_project
+from .test_teamwork import (
+    branch_with,
+    commit_all,
+    merge_main_into,
+    plants_and_trays_branches,
+    write_table,
+)
 
 GROWERS = 'growers = Table("growers", metadata, Column("id", Integer, primary_key=True), ' \
           'Column("name", String(50)))\n'
@@ -103,6 +111,95 @@ def test_adoption_documents(tmp_path: Path) -> None:
     baseline = validated(legacy.invoke("snapshot", "--baseline", "--url", legacy.url,
                                        "--format", "json").out, "adoption")
     assert baseline["adopted"] and baseline["tables"] == 2
+
+
+def test_authoring_and_teamwork_documents(tmp_path: Path) -> None:
+    """init, revision, rehash, squash, merge and rebase in a git repository (test_teamwork's
+    branches), each document checked against its schema."""
+    root = tmp_path / "repo"
+    (root / "models").mkdir(parents=True)
+    (root / "models" / "__init__.py").write_text("")
+    (root / "models" / "base.py").write_text(MODELS_HEADER)
+    repo = Project(root, f"sqlite:///{tmp_path / 'repo.db'}")
+    init = ("init", "--models", "models", "--metadata", "models.base:metadata", "--format",
+            "json")
+    created = validated(repo.invoke(*init).out, "init")
+    assert {"alembic.ini", "pyproject.toml"} <= set(created["created"]) and not created["kept"]
+    assert "alembic.ini" in validated(repo.invoke(*init).out, "init")["kept"]
+    git(root, "init", "-q", "-b", "main")
+    write_table(repo, "growers")
+    repo.invoke("snapshot", "-m", "growers")
+    backfill = validated(repo.invoke("revision", "-m", "backfill", "--format", "json").out,
+                         "revision")
+    assert backfill["written"][0] == backfill["revision_path"]
+    signed = validated(repo.invoke("rehash", "--format", "json").out, "rehash")
+    assert signed == {**signed, "head": backfill["revision"], "tables": 1, "revisions": 2}
+    squashed = validated(repo.invoke("squash", "--to", backfill["revision"], "--format",
+                                     "json").out, "squash")
+    assert squashed["revision"] == squashed["replaced"][-1] == backfill["revision"]
+    assert len(squashed["replaced"]) == 2
+    commit_all(repo, "growers")
+
+    plants_and_trays_branches(repo)  # main: growers, trays; feature: growers, plants
+    # the manifest conflicts; main keeps its own, and alembic has two heads
+    subprocess.run(["git", "merge", "-q", "feature"], cwd=root, capture_output=True,
+                   check=False)
+    git(root, "checkout", "--ours", "snapshots/manifest.yaml")
+    commit_all(repo, "merge feature (two heads now)")
+    merged = validated(repo.invoke("merge", "-m", "join", "--format", "json").out, "merge")
+    assert merged["revision_path"] == merged["written"][0]
+    assert "snapshots/manifest.yaml" in merged["written"]
+    commit_all(repo, "merge revision")
+
+    branch_with(repo, "late", "sensors",
+                'Table("sensors", metadata, Column("id", Integer, primary_key=True))')
+    git(root, "checkout", "-q", "main")
+    write_table(repo, "pots", 'Table("pots", metadata, Column("id", Integer, primary_key=True))')
+    repo.invoke("snapshot", "-m", "pots")
+    commit_all(repo, "pots")
+    merge_main_into(repo, "late")
+    rebased = validated(repo.invoke("rebase", "--onto", "main", "--format", "json").out,
+                        "rebase")
+    assert rebased["onto"] and len(rebased["revisions"]) == 1 and rebased["written"]
+    commit_all(repo, "merge main")
+    again = validated(repo.invoke("rebase", "--onto", "main", "--format", "json").out, "rebase")
+    assert again["revisions"] == [] and again["written"] == []
+    assert repo.invoke("check").code == 0
+
+
+BAD_COMMAND_LINES = [
+    ("check", "--bogus", "--format", "json"),  # unknown option, after or before --format
+    ("check", "--format=json", "--bogus"),
+    ("resolve", "--format", "json"),  # missing argument
+    ("diff", "--format", "json", "--base"),  # option without its value
+    ("apply", "--lock-timeout", "5 minutes", "--format", "json"),  # bad DURATION
+    ("--color", "sometimes", "status", "--format", "json"),  # bad choice of the group
+    ("snapshot", "--format", "json"),  # -m missing, found by the command itself
+    ("nosuch", "--format", "json"),
+]
+
+
+@pytest.mark.parametrize("args", BAD_COMMAND_LINES, ids=" ".join)
+def test_usage_errors_are_the_error_document_with_format_json(
+        sqlite_project: Project, args: tuple[str, ...]) -> None:
+    refused = sqlite_project.invoke(*args, check=False)
+    assert refused.code == ExitCode.USAGE and refused.err == ""
+    document = validated(refused.out, "error")
+    assert document["exit_code"] == ExitCode.USAGE and document["problems"] == [
+        document["error"]]
+    plain = [arg for arg in args
+             if arg not in ("--format", "json") and not arg.startswith("--format=")]
+    text = sqlite_project.invoke(*plain, check=False)
+    assert text.code == ExitCode.USAGE and text.out == ""
+    assert "error: " in text.err.lower()  # click's text, or ours for -m
+
+
+def test_usage_error_document_from_the_shell(sqlite_project: Project) -> None:
+    """The real command line (``sys.argv``), not click's test runner."""
+    refused = sqlite_project.run("--format", "json", "check", check=False)
+    assert refused.code == ExitCode.USAGE and refused.err == ""
+    assert "No such option '--format'" in validated(refused.out, "error")["error"]
+    assert "Usage: tool" in sqlite_project.run("check", "--bogus", check=False).err
 
 
 @pytest.mark.parametrize(("text", "seconds"), [

@@ -29,15 +29,23 @@ __all__ = ["cli", "main"]
 @click.option("--models", "models", multiple=True, metavar="MODULE",
               help="Model module or package (repeatable).")
 @click.option("--metadata", metavar="MODULE:ATTR", help="Where the MetaData is.")
+@format_option("text", "json")
 @reports_errors
-def init(directory: Path | None, models: tuple[str, ...], metadata: str | None) -> None:
+def init(directory: Path | None, models: tuple[str, ...], metadata: str | None,
+         output: str) -> None:
     """Scaffold alembic.ini, alembic/, snapshots/ and [tool.schema]; never overwrites."""
     from cultivar_schema.author.init import init_project
 
     target = directory or click.get_current_context().find_object(ToolState).project_dir or Path()
     target.mkdir(parents=True, exist_ok=True)
-    choose = _ask_models if sys.stdin.isatty() and sys.stdout.isatty() else None
-    result = init_project(target, list(models) or None, metadata, choose)
+    interactive = output == "text" and sys.stdin.isatty() and sys.stdout.isatty()
+    result = init_project(target, list(models) or None, metadata,
+                          _ask_models if interactive else None)
+    if output == "json":
+        from cultivar_schema.cli.formats import init_json
+
+        click.echo(init_json(result, target), nl=False)
+        return
     for path in result.created:
         click.echo(f"created {path}")
     for path in result.extended:
@@ -163,15 +171,21 @@ def _adopt(project: Project, baseline: bool, url: str | None, from_db: str | Non
 @cli.command(epilog=examples('tool revision -m "backfill plant names"'))
 @click.option("-m", "--message", required=True, metavar="MESSAGE", help="Revision message.")
 @click.option("--rev-id", metavar="ID", help="Revision id to use instead of a generated one.")
+@format_option("text", "json")
 @click.pass_obj
 @reports_errors
-def revision(state: ToolState, message: str, rev_id: str | None) -> None:
+def revision(state: ToolState, message: str, rev_id: str | None, output: str) -> None:
     """An empty revision for a data migration; the schema (snapshot) carries forward.  Edit it,
     then run `tool rehash` once it is reviewed."""
     from cultivar_schema.author.record import empty_revision
 
     project = state.project()
     result = empty_revision(project, message, rev_id)
+    if output == "json":
+        from cultivar_schema.cli.formats import revision_json
+
+        click.echo(revision_json(result, project), nl=False)
+        return
     click.echo(f"wrote revision {result.revision}: {relative(result.revision_path, project)}")
     click.echo("write the data migration in upgrade() and downgrade(), then `tool rehash`")
 
@@ -258,14 +272,20 @@ def check(state: ToolState, output: str) -> None:
         sys.exit(EXIT_FOUND)
 
 
-@cli.command(epilog=examples("tool rehash"))
+@cli.command(epilog=examples("tool rehash", "tool rehash --format json"))
+@format_option("text", "json")
 @click.pass_obj
 @reports_errors
-def rehash(state: ToolState) -> None:
+def rehash(state: ToolState, output: str) -> None:
     """Re-sign the manifest after a reviewed edit of snapshot or revision files."""
     from cultivar_schema.author.rehash import rehash as rehash_manifest
 
     manifest = rehash_manifest(state.project())
+    if output == "json":
+        from cultivar_schema.cli.formats import rehash_json
+
+        click.echo(rehash_json(manifest), nl=False)
+        return
     click.echo(f"re-signed manifest: {len(manifest.tables)} tables, "
                f"{len(manifest.revisions)} revisions, head {manifest.head}")
 

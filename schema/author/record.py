@@ -259,7 +259,6 @@ def write_planned_revision(
     progress.stage(f"planning the revision ({len(changes)} changes)")
     operations = plan_operations(changes, old, new, unchanged, convention, config.databases,
                                  config.postgresql_safe_forms)
-    progress.stage("writing the revision")
     return write_revision(
         project.alembic, operations, message=message,
         docstring=changes_docstring(changes, risks, allowed),

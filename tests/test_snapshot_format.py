@@ -6,9 +6,11 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
+from cultivar_schema.snapshot.default_variants import build_default
 from cultivar_schema.snapshot.expressions import (
     ExpressionError,
     allow_type_modules,
+    default_to_sql,
     default_to_text,
     text_to_default,
     text_to_type,
@@ -54,6 +56,22 @@ def test_the_type_parser_refuses_anything_else(text: str) -> None:
 def test_server_defaults_round_trip(default: sa.schema.DefaultClause) -> None:
     text = default_to_text(default)
     assert default_to_text(text_to_default(text)) == text
+
+
+def test_a_server_default_per_database_compiles_to_each_and_refuses_bad_mappings() -> None:
+    from sqlalchemy.dialects import mysql, postgresql, sqlite
+
+    built = build_default({"postgresql": "text('(gen_random_uuid())')", "sqlite": "'x'"})
+    assert default_to_sql(built, postgresql.dialect()) == "(gen_random_uuid())"
+    assert default_to_sql(built, sqlite.dialect()) == "'x'"
+    with pytest.raises(ExpressionError, match="no server default is recorded for mysql"):
+        default_to_sql(built, mysql.dialect())
+    for bad, problem in [({"sqlite": "'x'"}, "two or more"), ({"oracle": "'x'", "sqlite": "'y'"},
+                         "'oracle' is not a database"), ({"mysql": 1, "sqlite": "'y'"},
+                         "must be a string"), ({"mysql": "os.system()", "sqlite": "'y'"},
+                         "not a server default")]:
+        with pytest.raises(ExpressionError, match=problem):
+            build_default(bad)
 
 
 def test_file_text_is_canonical_and_plain_yaml() -> None:

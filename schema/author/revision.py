@@ -24,9 +24,11 @@ from sqlalchemy.sql.schema import DefaultClause
 
 from .. import progress
 from ..dialects.enums import native_enum
+from ..dialects.on import on
 from ..dialects.sequences import NotOnPostgresql, sequence_keyed
 from ..errors import SchemaToolError
 from ..plan.ops.enums import render_enum
+from ..snapshot.default_variants import per_database
 from ..snapshot.expressions import default_to_python, default_to_text, type_to_python
 from ..source_text import in_docstring
 
@@ -80,7 +82,10 @@ def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | 
     ENUM types that leave creating the type to the revision's own operations, and no SERIAL on
     PostgreSQL for a key column numbered by a Sequence of its own."""
     if type_ == "server_default" and isinstance(obj, DefaultClause):
-        return default_to_python(default_to_text(obj))
+        variants = per_database(obj)
+        if variants is None:
+            return default_to_python(default_to_text(obj))
+        return _per_database_default(variants)
     if type_ == "type" and (enum := native_enum(obj)) is not None:
         return render_enum(enum, autogen_context)
     if type_ == "type":  # complete source, nested types and variants included
@@ -92,6 +97,15 @@ def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | 
         # plan's own, built from the snapshot for this revision
         obj.autoincrement = NotOnPostgresql()
     return False
+
+
+def _per_database_default(variants: dict[str, str]) -> str:
+    """A default one per database, chosen where the revision runs: ``sa.text('a') if
+    op.get_bind().dialect.name == 'postgresql' else sa.text('b')`` (the last database's in
+    the ``else``; the snapshot records one for each target)."""
+    *first, (_, last) = sorted(variants.items())
+    branches = [f"{default_to_python(text)} if {on(name)} else " for name, text in first]
+    return "".join(branches) + default_to_python(last)
 
 
 def write_revision(

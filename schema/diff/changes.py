@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..dialects.table_options import MIGRATED_OPTIONS
+from ..snapshot.default_variants import show_default
 from ..snapshot.expressions import same_ddl, text_to_type
 
 
@@ -109,4 +110,6 @@ def _show(value: Any, verbatim: bool) -> str:
         return "true" if value else "false"
     if isinstance(value, str) and verbatim:
         return value
+    if isinstance(value, dict) and verbatim:  # a server default per database
+        return show_default(value)
     return repr(value)

@@ -41,7 +41,7 @@ def type_to_text(type_: sqltypes.TypeEngine[Any], prefix: str = "") -> str:
     before generic type names (``sa.`` for Python source in a revision).
     """
     cls = type(type_)
-    name = _type_name(cls, prefix)
+    name = type_name(cls, prefix)
     if isinstance(type_, sqltypes.Enum):
         text = f"{name}({', '.join(_enum_arguments(type_))})"
     else:
@@ -107,7 +107,7 @@ def public_type(type_: sqltypes.TypeEngine[Any]) -> sqltypes.TypeEngine[Any]:
     for cls in type(type_).__mro__:
         if issubclass(cls, sqltypes.TypeEngine) and cls not in _TYPE_BASES:
             try:
-                _type_name(cls)
+                type_name(cls)
             except ExpressionError:
                 continue
             return type_ if cls is type(type_) else type_.adapt(cls)
@@ -190,7 +190,8 @@ def _allowed(module: str) -> bool:
     return any(module == p or module.startswith(f"{p}.") for p in _user_type_packages)
 
 
-def _type_name(cls: type, prefix: str = "") -> str:
+def type_name(cls: type, prefix: str = "") -> str:
+    """How the snapshot names a type class; refused for one it cannot import back."""
     if getattr(sqltypes, cls.__name__, None) is cls:
         return f"{prefix}{cls.__name__}"
     for dialect, module in DIALECT_MODULES.items():

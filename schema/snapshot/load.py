@@ -34,7 +34,8 @@ from sqlalchemy.sql.elements import conv
 
 from ..compat import format_constraint_name, name_pending
 from ..errors import SchemaToolError, SnapshotFileError
-from .expressions import ExpressionError, index_column, text_to_default, text_to_type
+from .default_variants import build_default
+from .expressions import ExpressionError, index_column, text_to_type
 from .index_dialects import restrict
 from .safe_yaml import parse_yaml
 from .serialize import TableDict
@@ -168,8 +169,8 @@ def _require_shape(value: Any, kind: str, path: Path_) -> None:
             raise InvalidSnapshotData(path, f"{where} must be a name or null")
         return
     if kind in ("type", "default"):
-        parse = text_to_type if kind == "type" else text_to_default
-        if not isinstance(value, str):
+        parse = text_to_type if kind == "type" else build_default
+        if not isinstance(value, str) and not (kind == "default" and isinstance(value, dict)):
             raise InvalidSnapshotData(path, f"{where} must be a string, not {value!r}")
         try:
             parse(value)
@@ -301,7 +302,7 @@ def _build_column(data: dict[str, Any], stored_types: bool) -> Column[Any]:
         *generated,
         nullable=data["nullable"],
         autoincrement=data.get("autoincrement", "auto"),
-        server_default=None if default is None else text_to_default(default),
+        server_default=None if default is None else build_default(default),
         comment=data.get("comment"),
     )
 

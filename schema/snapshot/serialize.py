@@ -29,6 +29,7 @@ from sqlalchemy.sql.schema import Column, Sequence
 
 from .. import progress
 from ..compat import given_name, is_type_bound
+from .default_variants import RecordedDefault
 from .dialect_impls import stored_type
 from .expressions import (
     DIALECT_MODULES,
@@ -39,6 +40,7 @@ from .expressions import (
     literal_sql,
     text_to_default,
     text_to_type,
+    type_name,
     type_to_text,
 )
 from .index_dialects import DdlIfError, constraint_ddl_if, ddl_if_dialects
@@ -191,23 +193,21 @@ def _table_to_dict(table: Table, databases: tuple[str, ...]) -> TableDict:
     return data
 
 
-def recorded_default(default: object, databases: Iterable[str]) -> str:
-    """The server default's text, proven to write the same DDL on every target database once
-    read back: a construct compiled per database (``@compiles``, Prefect's ``GenerateUUID``)
-    would be recorded as a plain function a revision then writes wrongly."""
+def recorded_default(default: object, databases: Iterable[str]) -> RecordedDefault:
+    """The server default's recorded form, proven to write the same DDL on every target
+    database once read back.  A construct compiled per database (``@compiles``, Prefect's
+    ``GenerateUUID``) would read back as a plain function of its name: it is recorded as the
+    SQL each target writes, one ``text(...)``, or a mapping per database where they differ
+    (``default_variants``)."""
     text = default_to_text(default)
     if not _may_read_back_otherwise(default, text):
         return text
     read_back = text_to_default(text)
-    for name in databases:
-        dialect = dialect_named(name)
-        written, recorded = _default_ddl(default, dialect), _default_ddl(read_back, dialect)
-        if written != recorded:
-            raise ExpressionError(
-                f"server default {written} on {name} would be recorded as {text}, which writes "
-                f"{recorded}: a default compiled per database cannot be recorded; give "
-                "server_default=text(...) with the SQL (the same for every target database)")
-    return text
+    written = {name: _default_ddl(default, dialect_named(name)) for name in sorted(databases)}
+    if all(_default_ddl(read_back, dialect_named(name)) == ddl for name, ddl in written.items()):
+        return text
+    variants = {name: f"text({ddl!r})" for name, ddl in written.items()}
+    return variants if len(set(variants.values())) > 1 else next(iter(variants.values()))
 
 
 def _may_read_back_otherwise(default: object, text: str) -> bool:
@@ -240,13 +240,17 @@ def _column(column: Column[Any], databases: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _column_dict(column: Column[Any], databases: tuple[str, ...]) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "name": str(column.name),
-        "type": _type_text(column.type),
-    }
+    data: dict[str, Any] = {"name": str(column.name)}
     if isinstance(column.type, TypeDecorator) and not type(column.type).__module__.startswith(
             "sqlalchemy."):  # an own type: record what each database stores, for review and diff
-        data["impl"] = _type_text(stored_type(column.type, databases))
+        data["type"], impl = _decorator_text(column.type), _type_text(
+            stored_type(column.type, databases))
+        if data["type"] is None:
+            data["type"] = impl
+        else:
+            data["impl"] = impl
+    else:
+        data["type"] = _type_text(column.type)
     data["nullable"] = bool(column.nullable)
     if column.autoincrement != "auto":
         data["autoincrement"] = bool(column.autoincrement)
@@ -280,6 +284,20 @@ def _type_text(type_: Any) -> str:
         raise UnsupportedConstruct(f"type {text} does not read back the same; it cannot be "
                                    "recorded yet")
     return text
+
+
+def _decorator_text(decorator: TypeDecorator[Any]) -> str | None:
+    """An own TypeDecorator as recorded, or None where its constructor takes Python values the
+    format cannot write (Prefect's ``Pydantic(SomeModel)``): the snapshot then records only
+    the type each database stores, all a migration needs (the decorator converts values in
+    Python, not in DDL)."""
+    type_name(type(decorator))  # refuses a class from outside the project's packages
+    try:
+        text = type_to_text(decorator)
+        read_back = type_to_text(text_to_type(text))
+    except ExpressionError:
+        return None
+    return text if read_back == text else None
 
 
 def _foreign_key(fk: ForeignKeyConstraint) -> dict[str, Any]:

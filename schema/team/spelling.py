@@ -33,7 +33,8 @@ from sqlalchemy.exc import CompileError
 from sqlalchemy.types import Enum, TypeEngine
 
 from ..dialects.on import Database
-from ..snapshot.expressions import default_to_sql, text_to_default, text_to_type
+from ..snapshot.default_variants import RecordedDefault, build_default
+from ..snapshot.expressions import default_to_sql, text_to_type
 from ..snapshot.reflected import implied_autoincrement
 from ..snapshot.serialize import TableDict
 from ..verify.defaults import normalize_default
@@ -217,10 +218,11 @@ def _autoincrement(data: TableDict, column: dict[str, Any], their: dict[str, Any
         column["autoincrement"] = their["autoincrement"]
 
 
-def _same_default(reflected: str, models: str, dialect: Dialect) -> bool:
-    """Whether two recorded defaults are one on ``dialect``, as verification compares them."""
-    return normalize_default(default_to_sql(text_to_default(reflected), dialect)) == \
-        normalize_default(default_to_sql(text_to_default(models), dialect))
+def _same_default(reflected: str, models: RecordedDefault, dialect: Dialect) -> bool:
+    """Whether two recorded defaults are one on ``dialect``, as verification compares them
+    (the models' may be one per database)."""
+    return normalize_default(default_to_sql(build_default(reflected), dialect)) == \
+        normalize_default(default_to_sql(build_default(models), dialect))
 
 
 def _same_type(reflected: str, models: str, dialect: Dialect) -> bool:

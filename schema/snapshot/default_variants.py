@@ -1,0 +1,73 @@
+"""Server defaults each target database writes its own way.
+
+A construct compiled per database (``@compiles``: Prefect's ``GenerateUUID`` is
+``(GEN_RANDOM_UUID())`` on PostgreSQL and a ``randomblob`` expression on SQLite) has no one
+recorded form that writes every database's DDL.  The snapshot records it as a mapping, target
+database -> that database's default (``{postgresql: "text('(GEN_RANDOM_UUID())')", sqlite:
+...}``), only where the targets' DDL differs; a plain string otherwise.  Read back, the
+mapping is one :class:`DefaultPerDatabase` that compiles to each database's own SQL, so DDL,
+verification and adoption get the database's default; a revision writes it as a conditional
+on the database it runs on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.schema import DefaultClause
+
+from .expressions import DIALECT_MODULES, ExpressionError, default_to_sql, text_to_default
+
+RecordedDefault = str | dict[str, str]
+
+
+class DefaultPerDatabase(ColumnElement[Any]):
+    """A server default whose SQL is chosen by the database it is compiled for."""
+
+    inherit_cache = False  # the variants are plain attributes, not part of a cache key
+
+    def __init__(self, variants: dict[str, str]) -> None:
+        self.variants = dict(sorted(variants.items()))  # database -> recorded default text
+
+
+@compiles(DefaultPerDatabase)
+def _compile(element: DefaultPerDatabase, compiler: SQLCompiler, **kw: Any) -> str:
+    name = "mysql" if compiler.dialect.name == "mariadb" else compiler.dialect.name
+    if name not in element.variants:
+        raise ExpressionError(f"no server default is recorded for {name} (recorded for "
+                              f"{', '.join(element.variants)})")
+    return default_to_sql(text_to_default(element.variants[name]), compiler.dialect) or "NULL"
+
+
+def build_default(recorded: RecordedDefault) -> DefaultClause:
+    """The ``DefaultClause`` of a recorded server default: a string or a per-database mapping
+    (checked: known databases, each a default this format reads)."""
+    if isinstance(recorded, str):
+        return text_to_default(recorded)
+    if not isinstance(recorded, dict) or len(recorded) < 2:
+        raise ExpressionError("a per-database server default maps two or more databases to "
+                              "their default")
+    for name, text in recorded.items():
+        if name not in DIALECT_MODULES:
+            raise ExpressionError(f"{name!r} is not a database of this format "
+                                  f"({', '.join(sorted(DIALECT_MODULES))})")
+        if not isinstance(text, str):
+            raise ExpressionError(f"the default for {name} must be a string, not {text!r}")
+        text_to_default(text)
+    return DefaultClause(DefaultPerDatabase(recorded))
+
+
+def per_database(default: object) -> dict[str, str] | None:
+    """The recorded variants of a built server default, if it is one per database."""
+    arg = getattr(default, "arg", None)
+    return arg.variants if isinstance(arg, DefaultPerDatabase) else None
+
+
+def show_default(recorded: RecordedDefault) -> str:
+    """A recorded default for a change line: as written, a mapping as ``{db: default, ...}``."""
+    if isinstance(recorded, str):
+        return recorded
+    return "{" + ", ".join(f"{name}: {text}" for name, text in sorted(recorded.items())) + "}"

@@ -146,6 +146,24 @@ def test_baseline_a_database_created_by_hand_with_types_chosen_per_database(
     assert project.drift() == []
 
 
+def test_baseline_a_database_whose_defaults_per_database_are_spelled_otherwise(
+        tmp_path: Path, database_url: str) -> None:
+    """A default compiled per database, which the database keeps in other words than the
+    models write: PostgreSQL keeps GEN_RANDOM_UUID() in lower case, SQLite the text as some
+    other DDL laid it out over lines (Prefect's history and its models): the same default,
+    stamped without a difference."""
+    models = (FIXTURES / "server_default_compiled_per_database" / "after.py").read_text()
+    create_by_hand(database_url, models.replace("(GEN_RANDOM_UUID())", "(gen_random_uuid())")
+                   .replace("(lower(hex(randomblob(16))))", "(\\n  LOWER(hex(randomblob(16))) \\n)")
+                   .replace("(uuid())", "(UUID( ))"))
+    project = new_project(tmp_path / "proj", database_url)
+    (project.root / "models.py").write_text(models)
+    project.invoke("snapshot", "-m", "initial")
+    stamped = project.invoke("apply", "--baseline")
+    assert "stamped the database at" in stamped.out, stamped
+    assert project.drift() == []
+
+
 def test_snapshot_from_database(tmp_path: Path, database_url: str) -> None:
     create_by_hand(database_url, MODELS)
     project = new_project(tmp_path / "proj", database_url)

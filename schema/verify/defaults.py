@@ -28,6 +28,8 @@ _CLOCK_CALL = re.compile(r"(\w+)\s*(?:\(\s*(\d*)\s*\))?")
 # MariaDB's clock columns: DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP
 _ON_UPDATE = re.compile(r"\s+ON\s+UPDATE\s+", re.IGNORECASE)
 _BOOLEANS = {"true": "1", "false": "0"}
+# A string literal or quoted name (kept as written), a run of whitespace, or other SQL.
+_LAYOUT = re.compile(r"""('(?:[^']|'')*'|"(?:[^"]|"")*"|`(?:[^`]|``)*`)|\s+|([^'"`\s]+)""")
 # a PostgreSQL cast at the end: type names quoted ("e_c3's", doubled quotes inside) or not
 _CAST = re.compile(r'::(?:"(?:[^"]|"")*"|[\w .])+(\(\d+(,\s*\d+)?\))?(\[\])?$')
 
@@ -43,7 +45,7 @@ def normalize_default(text: str | None) -> str | None:
     """
     if text is None or text.strip().upper() == "NULL":
         return None
-    value = text.strip()
+    value = _layout_free(text.strip())
     quoted = False  # a string literal: 'now' is text, not the function
     while True:
         previous = value
@@ -62,6 +64,20 @@ def normalize_default(text: str | None) -> str | None:
         return str(Decimal(value).normalize())
     except InvalidOperation:
         return _BOOLEANS.get(lowered, value)
+
+
+def _layout_free(text: str) -> str:
+    """SQL without its layout: one space for a run of whitespace, none just inside
+    parentheses, and words outside string literals and quoted names in lower case.  SQLite
+    keeps a default's text as the DDL wrote it (Prefect's history and its models break one
+    expression over other lines), PostgreSQL keeps ``GEN_RANDOM_UUID()`` as
+    ``gen_random_uuid()``."""
+    def keep(match: re.Match[str]) -> str:
+        if match[1] or match[2]:
+            return match[1] or match[2].lower()
+        before, after = text[match.start() - 1:match.start()], text[match.end():match.end() + 1]
+        return "" if before == "(" or after == ")" else " "
+    return _LAYOUT.sub(keep, text)
 
 
 def _clock(value: str) -> str | None:

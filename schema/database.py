@@ -15,7 +15,7 @@ from typing import TypeVar
 from urllib.parse import quote, quote_plus
 
 from sqlalchemy import exc as sa_exc
-from sqlalchemy import pool
+from sqlalchemy import pool, text
 from sqlalchemy.engine import URL, Connection, Engine, create_engine, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -23,6 +23,7 @@ from .errors import DatabaseError
 
 T = TypeVar("T")
 MASK = "***"
+TENANT_SCHEMA = "tool_tenant_schema"  # key of Connection.info: see in_schema()
 # query options holding a secret: password, passwd, sslpassword, pwd, *secret*, *token*
 SECRET_OPTION = re.compile(r"pass|pwd|secret|token", re.IGNORECASE)
 
@@ -132,6 +133,26 @@ def run_on_connection(url: str, work: Callable[[Connection], T], create: bool = 
             exc, sa_exc.DBAPIError) else ""
         raise DatabaseError(f"cannot connect to {mask_url(url)}{hint}: "
                             f"{type(exc).__name__}: {reason(exc, url)}") from None
+
+
+def in_schema(connection: Connection, schema: str | None) -> None:
+    """Make PostgreSQL ``schema`` the only one the connection's unqualified names (and the
+    reflection of ``schema=None``) see, for this session: a tenant's schema, which
+    ``connection.info[TENANT_SCHEMA]`` then names (verification leaves the other tenants'
+    schemas alone).  None: no change."""
+    if schema is None:
+        return
+    quoted = connection.dialect.identifier_preparer.quote_identifier(schema)
+    connection.execute(text("SELECT set_config('search_path', :path, false)"), {"path": quoted})
+    connection.commit()
+    connection.info[TENANT_SCHEMA] = schema
+
+
+def forget_engine(url: str) -> None:
+    """Drop the engine kept for ``url`` (a fleet works on each of hundreds of URLs once)."""
+    engine = _ENGINES.pop(url, None)
+    if engine is not None:
+        engine.dispose()
 
 
 _ENGINES: dict[str, Engine] = {}

@@ -38,8 +38,13 @@ _NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 LOCK_NAME = "schema-tool apply"
 POLL_SECONDS = 0.2
 NOTE_BYTES = 256  # the holder's note in a SQLite lock file, padded to this width
-# PostgreSQL advisory locks take a signed 64-bit key; ours is derived from a fixed name.
-PG_KEY = int.from_bytes(hashlib.sha256(LOCK_NAME.encode()).digest()[:8], "big", signed=True)
+
+
+def pg_key(scope: str | None = None) -> int:
+    """PostgreSQL advisory locks take a signed 64-bit key; ours is derived from a fixed name,
+    and a tenant schema's (``scope``) from the name and the schema: one lock per tenant."""
+    name = LOCK_NAME if scope is None else f"{LOCK_NAME}:{scope}"
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
 
 
 @dataclass(frozen=True)
@@ -61,11 +66,13 @@ def sqlite_lock_path(url: str) -> Path | None:
 
 
 @contextmanager
-def deploy_lock(connection: Connection, url: str, timeout: float) -> Iterator[None]:
+def deploy_lock(connection: Connection, url: str, timeout: float,
+                scope: str | None = None) -> Iterator[None]:
     """Hold the deploy lock while the block runs; raise ``LockTimeout`` after ``timeout`` s.
 
     ``connection`` is the lock's own connection (PostgreSQL, MariaDB): it must not be used for
-    anything else while the lock is held.
+    anything else while the lock is held.  ``scope``: the PostgreSQL schema of a tenant, which
+    has a lock of its own.
     """
     name = connection.dialect.name
     if name == "sqlite":
@@ -83,21 +90,22 @@ def deploy_lock(connection: Connection, url: str, timeout: float) -> Iterator[No
                            {"name": f"tool apply ({whoami()})"[:63]})
         try_lock = text("SELECT pg_try_advisory_lock(:key)")
         unlock = text("SELECT pg_advisory_unlock(:key)")
-        params: dict[str, object] = {"key": PG_KEY}
+        params: dict[str, object] = {"key": pg_key(scope)}
     else:
         try_lock = text("SELECT GET_LOCK(:name, 0)")
         unlock = text("SELECT RELEASE_LOCK(:name)")
         params = {"name": _mysql_lock_name(connection)}
     _poll(lambda: bool(connection.execute(try_lock, params).scalar()), timeout,
-          lambda: lock_holder(connection, url))
+          lambda: lock_holder(connection, url, scope))
     try:
         yield
     finally:
         connection.execute(unlock, params)
 
 
-def lock_holder(connection: Connection, url: str) -> Holder | None:
-    """The current holder of the deploy lock, or None when it is free."""
+def lock_holder(connection: Connection, url: str, scope: str | None = None) -> Holder | None:
+    """The current holder of the deploy lock (of tenant schema ``scope``), or None when it is
+    free."""
     name = connection.dialect.name
     if name == "sqlite":
         path = sqlite_lock_path(url)
@@ -109,7 +117,8 @@ def lock_holder(connection: Connection, url: str) -> Holder | None:
             "WHERE l.locktype = 'advisory' AND l.granted AND l.database = "
             "(SELECT oid FROM pg_database WHERE datname = current_database()) "
             "AND l.classid = :high AND l.objid = :low AND l.objsubid = 1"),
-            {"high": (PG_KEY >> 32) & 0xFFFFFFFF, "low": PG_KEY & 0xFFFFFFFF}).first()
+            {"high": (pg_key(scope) >> 32) & 0xFFFFFFFF,
+             "low": pg_key(scope) & 0xFFFFFFFF}).first()
         if row is None:
             return None
         return Holder(f"backend pid {row.pid} ({row.application_name or 'no name'}, "

@@ -18,13 +18,13 @@ from alembic import command
 from alembic.runtime.migration import MigrationContext
 from alembic.script import Script
 from alembic.util import CommandError
+from sqlalchemy import MetaData, inspect, text
 from sqlalchemy import exc as sa_exc
-from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, make_url
 
 from ..author.integrity import require_integrity
 from ..config import BOOKKEEPING_TABLES
-from ..database import mask_url, reason, run_on_connection, sqlite_file
+from ..database import in_schema, mask_url, reason, run_on_connection, sqlite_file
 from ..dialects.on import Database
 from ..errors import (
     IntegrityError,
@@ -56,6 +56,9 @@ class ApplyOptions:
     allow_edited: tuple[str, ...] = ()
     postgresql_lock_timeout: str | None = None  # PostgreSQL's lock_timeout, e.g. "5s"
     postgresql_statement_timeout: str | None = None
+    # PostgreSQL schema-per-tenant: the revisions, their bookkeeping and the lock live in this
+    # schema (a fleet's tenant) instead of the connection's default one
+    schema: str | None = None
 
 
 @dataclass(frozen=True)
@@ -96,31 +99,52 @@ def verified_manifest(project: Project) -> Manifest:
     return manifest
 
 
-def apply(project: Project, options: ApplyOptions = ApplyOptions(),
-          progress: Progress | None = None) -> ApplyResult:
-    """Upgrade the database to head under the deploy lock, then verify it (see module doc)."""
+@dataclass(frozen=True)
+class Prepared:
+    """What every apply of a project reads once, before any connection: the manifest (checked),
+    the head snapshot's metadata and the revisions' checksums.  A fleet prepares once for all
+    its targets."""
+
+    manifest: Manifest
+    expected: MetaData
+    checksums: dict[str, str]
+    squashed: frozenset[str]
+
+
+def prepare(project: Project) -> Prepared:
+    """Check the project's integrity and read what `tool apply` needs (see :class:`Prepared`)."""
     manifest = verified_manifest(project)
     expected = snapshot_metadata(project.store, manifest)
-    target = project.url(options.url)
-    timeouts = [name for name, value in (("--pg-lock-timeout", options.postgresql_lock_timeout),
-                ("--pg-statement-timeout", options.postgresql_statement_timeout)) if value]
-    if timeouts and make_url(target).get_backend_name() != "postgresql":
-        raise SchemaToolError(f"{', '.join(timeouts)}: PostgreSQL only, and "
-                              f"{mask_url(target)} is not a PostgreSQL database")
-    checksums = project.revision_checksums()
     # Alembic names the revisions' constraints with the target metadata's naming convention
     project.alembic.attributes["target_metadata"] = expected
+    squashed = frozenset(rev for rev, note in manifest.notes.items() if note.get("squashed"))
+    return Prepared(manifest, expected, project.revision_checksums(), squashed)
+
+
+def apply(project: Project, options: ApplyOptions = ApplyOptions(),
+          progress: Progress | None = None, prepared: Prepared | None = None) -> ApplyResult:
+    """Upgrade the database to head under the deploy lock, then verify it (see module doc)."""
+    ready = prepared or prepare(project)
+    target = project.url(options.url)
+    backend = make_url(target).get_backend_name()
+    timeouts = [name for name, value in (("--pg-lock-timeout", options.postgresql_lock_timeout),
+                ("--pg-statement-timeout", options.postgresql_statement_timeout),
+                ("schema_per_tenant", options.schema)) if value]
+    if timeouts and backend != "postgresql":
+        raise SchemaToolError(f"{', '.join(timeouts)}: PostgreSQL only, and "
+                              f"{mask_url(target)} is not a PostgreSQL database")
 
     def locked(lock_connection: Connection) -> ApplyResult:
-        with deploy_lock(lock_connection, target, options.lock_timeout), \
+        with deploy_lock(lock_connection, target, options.lock_timeout, options.schema), \
                 lock_connection.engine.connect() as connection:
-            squashed = {rev for rev, note in manifest.notes.items() if note.get("squashed")}
-            result = _upgrade(project, connection, target, checksums, options, progress,
-                              squashed)
-            result.drift = schema_drift(connection, expected, project.config.ignores)
-            result.notes += unverifiable(connection.dialect, expected)
+            in_schema(connection, options.schema)
+            result = _upgrade(project, connection, target, ready.checksums, options, progress,
+                              ready.squashed)
+            result.drift = schema_drift(connection, ready.expected, project.config.ignores)
+            result.notes += unverifiable(connection.dialect, ready.expected)
             return result
 
+    project.alembic.attributes["target_metadata"] = ready.expected
     return run_on_connection(target, locked, create=True)
 
 
@@ -139,7 +163,7 @@ def stamp(project: Project, connection: Connection, revision: str) -> None:
 
 def _upgrade(project: Project, connection: Connection, target: str, checksums: dict[str, str],
              options: ApplyOptions, progress: Progress | None,
-             squashed: set[str]) -> ApplyResult:
+             squashed: frozenset[str]) -> ApplyResult:
     before = current_revision(connection)
     history = read_history(connection)
     result = ApplyResult(mask_url(target), before, before)
@@ -175,7 +199,8 @@ def _upgrade(project: Project, connection: Connection, target: str, checksums: d
     try:
         for script in pending:
             result.revisions.append(
-                _run_revision(project, connection, script, checksums[script.revision], progress))
+                _run_revision(project, connection, script, checksums[script.revision], progress,
+                              options.schema))
     except (RevisionFailed, PartiallyApplied) as exc:
         if result.backup is not None:
             exc.args = (f"{exc}; the copy taken before is {result.backup}",)
@@ -254,7 +279,7 @@ def _walk(project: Project, upper: str | tuple[str, ...],
 
 def _refuse_edited(connection: Connection, history: dict[str, Entry], applied: list[str],
                    checksums: dict[str, str], allowed_by_option: tuple[str, ...],
-                   squashed: set[str]) -> list[str]:
+                   squashed: frozenset[str]) -> list[str]:
     """Refuse when an applied revision's file changed since it ran, unless allowed (logged) or
     replaced by `tool squash` (the manifest says so)."""
     notes = []
@@ -295,7 +320,7 @@ def _set_timeouts(connection: Connection, options: ApplyOptions) -> None:
 
 
 def _run_revision(project: Project, connection: Connection, script: Script, checksum: str,
-                  progress: Progress | None) -> RevisionRun:
+                  progress: Progress | None, schema: str | None) -> RevisionRun:
     message = (script.doc or "").strip()
     if progress:
         progress(script.revision, message, None)
@@ -316,7 +341,7 @@ def _run_revision(project: Project, connection: Connection, script: Script, chec
 
     config = project.alembic
     config.attributes.update(connection=connection,
-                             **{CONFIGURE_KEY: configure_options(connection, applied)})
+                             **{CONFIGURE_KEY: configure_options(connection, applied, schema)})
     try:
         with statements_counted(connection):
             command.upgrade(config, script.revision)

@@ -73,21 +73,23 @@ def drift(project: Project, url: str | None = None) -> Drift:
     return run_on_connection(target, lambda connection: drift_on(project, connection, target))
 
 
+def status_on(project: Project, connection: Connection, url: str,
+              scope: str | None = None) -> Status:
+    """`tool status` of the database ``connection`` is open on (in tenant schema ``scope``)."""
+    heads = project.heads()
+    found = drift_on(project, connection, url)
+    pending = [Pending(script.revision, (script.doc or "").strip())
+               for script in pending_scripts(project, found.revision)]
+    holder = lock_holder(connection, url, scope)
+    # a revision recorded as started is running while a deploy holds the lock
+    partial = [entry.revision for entry in read_history(connection).values()
+               if entry.state is State.PARTIAL
+               or (entry.state is State.STARTED and holder is None)]
+    return Status(found.url, found.revision, heads[0] if len(heads) == 1 else None, pending,
+                  holder.description if holder else None, partial, found)
+
+
 def status(project: Project, url: str | None = None) -> Status:
     """`tool status` for the database at ``url``."""
     target = project.url(url)
-    heads = project.heads()
-
-    def read(connection: Connection) -> Status:
-        found = drift_on(project, connection, target)
-        pending = [Pending(script.revision, (script.doc or "").strip())
-                   for script in pending_scripts(project, found.revision)]
-        holder = lock_holder(connection, target)
-        # a revision recorded as started is running while a deploy holds the lock
-        partial = [entry.revision for entry in read_history(connection).values()
-                   if entry.state is State.PARTIAL
-                   or (entry.state is State.STARTED and holder is None)]
-        return Status(found.url, found.revision, heads[0] if len(heads) == 1 else None, pending,
-                      holder.description if holder else None, partial, found)
-
-    return run_on_connection(target, read)
+    return run_on_connection(target, lambda connection: status_on(project, connection, target))

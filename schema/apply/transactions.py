@@ -42,10 +42,11 @@ def make_transactional(connection: Connection) -> None:
         conn.exec_driver_sql("BEGIN")
 
 
-def configure_options(connection: Connection,
-                      applied: Callable[[Connection, str], None]) -> dict[str, Any]:
+def configure_options(connection: Connection, applied: Callable[[Connection, str], None],
+                      schema: str | None = None) -> dict[str, Any]:
     """Extra ``context.configure()`` options: a transaction per revision, and ``applied``
-    called inside it, after the revision ran and before it commits."""
+    called inside it, after the revision ran and before it commits; ``alembic_version`` in
+    ``schema`` when the revisions run in a tenant's schema."""
 
     def on_version_apply(ctx: Any, step: Any, heads: Any, run_args: Any) -> None:
         if step.is_upgrade:
@@ -56,6 +57,8 @@ def configure_options(connection: Connection,
                                "on_version_apply": [on_version_apply]}
     if Database.SQLITE.matches(connection.dialect):
         options["transactional_ddl"] = True
+    if schema is not None:
+        options["version_table_schema"] = schema
     return options
 
 

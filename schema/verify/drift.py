@@ -21,6 +21,7 @@ from sqlalchemy.sql.elements import ClauseElement, TextClause
 from sqlalchemy.sql.schema import DefaultClause
 
 from ..config import BOOKKEEPING_TABLES
+from ..database import TENANT_SCHEMA
 from ..dialects.on import Database, index_on
 from ..dialects.table_options import option_drift
 from ..snapshot.expressions import text_length
@@ -106,10 +107,12 @@ def _alembic_differences(connection: Connection, metadata: MetaData,
                          ignore: Callable[[str], bool] | None) -> list[tuple[Any, ...]]:
     """Alembic's comparison of the live schema with ``metadata``, flattened; its warnings
     about what verification reports otherwise are silenced."""
-    # Other schemas are compared too on PostgreSQL (ignore_tables can exclude what others own);
-    # on MariaDB a schema is a database of its own, so only the snapshot's schemas are.
+    # Other schemas are compared too on PostgreSQL (ignore_tables can exclude what others own),
+    # except from a tenant's schema (a fleet's), beside which the other tenants' live; on
+    # MariaDB a schema is a database of its own, so only the snapshot's schemas are.
     schemas = {table.schema for table in metadata.tables.values() if table.schema}
-    postgresql = Database.POSTGRESQL.matches(connection.dialect)
+    other_schemas = (Database.POSTGRESQL.matches(connection.dialect)
+                     and TENANT_SCHEMA not in connection.info)
     context = MigrationContext.configure(
         connection,
         opts={
@@ -118,10 +121,10 @@ def _alembic_differences(connection: Connection, metadata: MetaData,
             # unescaped SQL, and each database spells the same default its own way
             "compare_server_default": False,
             "include_object": include_object_filter(ignore, connection.dialect.name),
-            "include_schemas": bool(schemas) or postgresql,
+            "include_schemas": bool(schemas) or other_schemas,
             "include_name": lambda name, type_, parent: (
                 type_ != "schema" or name is None or name in schemas
-                or (postgresql and not _system_schema(name))),
+                or (other_schemas and not _system_schema(name))),
         },
     )
     with warnings.catch_warnings():

@@ -20,6 +20,7 @@ DEFAULTS: dict[str, object] = {
     "lint": {},
     "postgresql_safe_forms": False,
     "keep_backups": 3,
+    "fleets": {},
 }
 KNOWN_DATABASES = ("sqlite", "postgresql", "mysql")
 # Tables the tool and Alembic keep for themselves: never part of a snapshot or of drift.
@@ -42,6 +43,9 @@ class ProjectConfig:
     severities: dict[str, Severity] = field(default_factory=dict)  # [tool.schema] lint
     postgresql_safe_forms: bool = False
     keep_backups: int = 3  # SQLite backups `tool apply` keeps per database file
+    # [tool.schema.fleets.NAME] tables as written; apply/fleet/config.py reads one when it is
+    # used, so an unset ${ENV} of one fleet never stops a command that does not use it
+    fleets: dict[str, dict[str, object]] = field(default_factory=dict)
 
     def ignores(self, table_key: str) -> bool:
         """True when ``[tool.schema] ignore_tables`` excludes this table (fnmatch patterns)."""
@@ -116,6 +120,10 @@ def _parse_table(root: Path, path: Path, table: dict[str, object]) -> ProjectCon
     if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
         raise SchemaToolError(f"{path}: [tool.schema] keep_backups must be a whole number of at "
                               "least 1 (the backups of a SQLite file `tool apply` keeps)")
+    fleets = values["fleets"]
+    if not isinstance(fleets, dict) or not all(isinstance(v, dict) for v in fleets.values()):
+        raise SchemaToolError(f"{path}: [tool.schema] fleets must be tables "
+                              "([tool.schema.fleets.NAME], docs/fleets.md)")
     return ProjectConfig(
         root=root,
         models=tuple(models),
@@ -127,6 +135,7 @@ def _parse_table(root: Path, path: Path, table: dict[str, object]) -> ProjectCon
         severities=_severities(path, values["lint"]),
         postgresql_safe_forms=bool(values["postgresql_safe_forms"]),
         keep_backups=keep,
+        fleets=fleets,
     )
 
 

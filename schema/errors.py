@@ -15,6 +15,8 @@ class ExitCode(IntEnum):
     FAILED = 4  # a revision failed and was rolled back: the database is at the last good one
     PARTIAL = 5  # a revision was partially applied (MariaDB/MySQL), or one still is
     INTEGRITY = 6  # checksums, heads or an applied revision's file do not match; nothing ran
+    FLEET_FAILED = 7  # a fleet: some targets failed (on_error = "continue"), the others ran
+    FLEET_STOPPED = 8  # a fleet: a target failed and on_error = "stop" kept later stages back
 
 
 class SchemaToolError(Exception):

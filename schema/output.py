@@ -17,7 +17,7 @@ from typing import Any
 FORMATS: dict[str, int] = {
     "diff": 1, "check": 1, "snapshot": 1, "adoption": 1, "apply": 1, "apply-dry-run": 1,
     "status": 1, "drift": 1, "resolve": 1, "init": 1, "revision": 1, "rehash": 1,
-    "rebase": 1, "merge": 1, "squash": 1, "error": 1,
+    "rebase": 1, "merge": 1, "squash": 1, "error": 1, "fleet": 1,
 }
 
 # Colours text by what it says (``paint(text, role)``); the roles are a change's sign

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from cultivar_schema.cli.base import EXIT_FOUND, EXIT_OK, ToolState, cli, examples, reports_errors
+from cultivar_schema.cli.fleet import fleet_options, refuse_without_fleet, run_fleet_command
 from cultivar_schema.cli.options import (
     LOCK_TIMEOUT_OPTION,
     URL_OPTION,
@@ -22,7 +23,8 @@ if TYPE_CHECKING:
 
 @cli.command(epilog=examples(
     'tool apply --url "$DATABASE_URL" --lock-timeout 2m --pg-lock-timeout 5s',
-    "tool apply --dry-run"))
+    "tool apply --dry-run",
+    "tool apply --fleet tenants --shard 2/4 --parallel 8"))
 @URL_OPTION
 @LOCK_TIMEOUT_OPTION
 @click.option("--dry-run", is_flag=True, help="Print the SQL that would run; change nothing.")
@@ -37,19 +39,37 @@ if TYPE_CHECKING:
               help="PostgreSQL lock_timeout for the revisions' statements, e.g. 5s.")
 @click.option("--pg-statement-timeout", type=Duration(), metavar="DURATION",
               help="PostgreSQL statement_timeout for the revisions' statements, e.g. 10m.")
-@format_option("text", "json")
+@fleet_options
+@format_option("text", "json", "markdown")
 @click.pass_obj
 @reports_errors
 def apply(state: ToolState, url: str | None, lock_timeout: float, dry_run: bool,
           backup: bool | None, allow_edited: tuple[str, ...], baseline: str | None,
           pg_lock_timeout: float | None, pg_statement_timeout: float | None,
+          fleet: str | None, shard: object, only_stage: str | None, parallel: int | None,
           output: str) -> None:
-    """Upgrade the database to head under a deploy lock, one transaction per revision, then
-    verify it against the head snapshot.  Durations: 60 or 60s, 500ms, 5m, 1h."""
+    """Upgrade the database (or every target of a fleet) to head under a deploy lock, one
+    transaction per revision, then verify it against the head snapshot.  Durations: 60 or
+    60s, 500ms, 5m, 1h.  Markdown: with --fleet."""
     from cultivar_schema.apply.report import apply_json, apply_lines
     from cultivar_schema.apply.run import ApplyOptions
     from cultivar_schema.apply.run import apply as apply_revisions
 
+    refuse_without_fleet(fleet, **{"--shard": shard, "--stage": only_stage,
+                                   "--parallel": parallel,
+                                   "--format markdown": output == "markdown"})
+    options = ApplyOptions(url, lock_timeout, backup, allow_edited,
+                           postgresql_milliseconds(pg_lock_timeout),
+                           postgresql_milliseconds(pg_statement_timeout))
+    if fleet is not None:
+        alone = [name for name, value in (("--url", url), ("--dry-run", dry_run),
+                                          ("--baseline", baseline)) if value]
+        if alone:
+            raise click.UsageError(f"{', '.join(alone)} does not combine with --fleet")
+        from cultivar_schema.apply.fleet.rollout import Work
+
+        run_fleet_command(state, Work.APPLY, fleet, shard, only_stage, parallel, output,
+                          options)
     project = state.project()
     if baseline is not None:
         _stamp_baseline(project, baseline, url, lock_timeout, output)
@@ -64,9 +84,6 @@ def apply(state: ToolState, url: str | None, lock_timeout: float, dry_run: bool,
             paint.echo(f"applying {revision} ({message}) ..." if seconds is None
                        else paint(f"applied  {revision} in {seconds:.2f} s", "ok"))
 
-    options = ApplyOptions(url, lock_timeout, backup, allow_edited,
-                           postgresql_milliseconds(pg_lock_timeout),
-                           postgresql_milliseconds(pg_statement_timeout))
     result = apply_revisions(project, options, progress)
     if output == "json":
         click.echo(apply_json(result), nl=False)
@@ -111,17 +128,21 @@ def _stamp_baseline(project: Project, revision: str, url: str | None, timeout: f
         sys.exit(EXIT_FOUND)
 
 
-@cli.command(epilog=examples("tool status --format json"))
+@cli.command(epilog=examples("tool status --format json", "tool status --fleet tenants"))
 @URL_OPTION
-@format_option("text", "json")
+@fleet_options
+@format_option("text", "json", "markdown")
 @click.pass_obj
 @reports_errors
-def status(state: ToolState, url: str | None, output: str) -> None:
+def status(state: ToolState, url: str | None, fleet: str | None, shard: object,
+           only_stage: str | None, parallel: int | None, output: str) -> None:
     """Current and pending revisions, the deploy lock's holder, and drift.  Exit 1 when the
-    database is behind, has drifted or holds a partially applied revision."""
+    database (a target of the fleet) is behind, has drifted or holds a partially applied
+    revision.  Markdown: with --fleet."""
     from cultivar_schema.apply.report import status_json, status_lines
     from cultivar_schema.apply.status import status as read_status
 
+    _fleet_inspection(state, "status", url, fleet, shard, only_stage, parallel, output)
     current = read_status(state.project(), url)
     if output == "json":
         click.echo(status_json(current), nl=False)
@@ -132,17 +153,20 @@ def status(state: ToolState, url: str | None, output: str) -> None:
         sys.exit(EXIT_FOUND)
 
 
-@cli.command(epilog=examples("tool drift --format markdown"))
+@cli.command(epilog=examples("tool drift --format markdown", "tool drift --fleet tenants"))
 @URL_OPTION
+@fleet_options
 @format_option("text", "markdown", "json")
 @click.pass_obj
 @reports_errors
-def drift(state: ToolState, url: str | None, output: str) -> None:
-    """Differences between a live database and the snapshot of its current revision; exit 1
-    when there are any."""
+def drift(state: ToolState, url: str | None, fleet: str | None, shard: object,
+          only_stage: str | None, parallel: int | None, output: str) -> None:
+    """Differences between a live database (each target of a fleet) and the snapshot of its
+    current revision; exit 1 when there are any."""
     from cultivar_schema.apply.report import drift_json, drift_lines, drift_markdown
     from cultivar_schema.apply.status import drift as find_drift
 
+    _fleet_inspection(state, "drift", url, fleet, shard, only_stage, parallel, output)
     found = find_drift(state.project(), url)
     if output == "json":
         click.echo(drift_json(found), nl=False)
@@ -153,6 +177,23 @@ def drift(state: ToolState, url: str | None, output: str) -> None:
         paint.echo("\n".join(drift_lines(found, paint)))
     if found.differences or not found.checked:
         sys.exit(EXIT_FOUND)
+
+
+def _fleet_inspection(state: ToolState, command: str, url: str | None, fleet: str | None,
+                      shard: object, only_stage: str | None, parallel: int | None,
+                      output: str) -> None:
+    """`tool status|drift --fleet`: run and exit; without --fleet, return (after refusing the
+    fleet's options)."""
+    markdown = command == "status" and output == "markdown"
+    refuse_without_fleet(fleet, **{"--shard": shard, "--stage": only_stage,
+                                   "--parallel": parallel, "--format markdown": markdown})
+    if fleet is None:
+        return
+    if url is not None:
+        raise click.UsageError("--url does not combine with --fleet")
+    from cultivar_schema.apply.fleet.rollout import Work
+
+    run_fleet_command(state, Work(command), fleet, shard, only_stage, parallel, output)
 
 
 @cli.command(epilog=examples("tool resolve 3f2a9c1b7d4e --applied"))

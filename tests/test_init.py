@@ -1,8 +1,10 @@
 """`tool init` on a project of one's own: it finds the models (or says exactly what to fill in),
-says what it added to an existing pyproject.toml, and leaves existing files' permissions."""
+says what it added to an existing pyproject.toml, leaves existing files' permissions and gives new
+ones the umask's (not 0600)."""
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
@@ -97,3 +99,13 @@ def test_an_existing_pyproject_is_extended_and_keeps_its_permissions(tmp_path: P
     assert pyproject.stat().st_mode & 0o777 == 0o664
     assert pyproject.read_text().startswith('[project]\nname = "existing"\n\n[tool.schema]\n')
     assert 'metadata = "models:Base.metadata"' in pyproject.read_text()
+
+
+def test_new_files_take_the_umasks_permissions(tmp_path: Path) -> None:
+    previous = os.umask(0o022)
+    try:
+        Project(tmp_path, "sqlite://").invoke("init", "--models", "models")
+    finally:
+        os.umask(previous)
+    for name in ("alembic.ini", "alembic/env.py", "alembic/script.py.mako", "pyproject.toml"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o644, name

@@ -7,6 +7,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 from jsonschema import Draft202012Validator
@@ -39,6 +40,17 @@ def test_every_format_has_a_valid_schema_that_names_it() -> None:
         if name != "common.json":
             kind = name.removesuffix(".json")
             assert schema["properties"]["format"] == {"const": format_name(kind)}, name
+
+
+DRAWINGS = {"diagram"}  # its output is the drawing itself: mermaid, DOT or SVG
+
+
+@pytest.mark.parametrize("command", sorted(set(cli.commands) - DRAWINGS))
+def test_every_command_that_reports_takes_format_json(command: str) -> None:
+    output = next((param for param in cli.commands[command].params if param.name == "output"),
+                  None)
+    assert output is not None, f"tool {command} has no --format"
+    assert isinstance(output.type, click.Choice) and "json" in output.type.choices
 
 
 def test_check_and_snapshot_documents(sqlite_project: Project) -> None:

@@ -61,6 +61,9 @@ ATTRIBUTE = re.compile(r"^column (?P<table>[^.]+)\.(?P<column>\S+): (?P<attr>\w+
                        re.DOTALL)  # a default may span lines
 GIVEN_TWICE = re.compile(r"^error: models: table (?P<table>\S+): (?P<kind>[a-z ]+?) name "
                          r"(?P<name>\S+) is given twice; ")
+PARTIAL_INDEX = re.compile(r"^index (?P<name>\S+) on (?P<table>\S+): the database indexes "
+                           r"(?:every row|rows where .+), the snapshot says "
+                           r"(?:every row|rows where .+)$", re.DOTALL)
 PRIMARY_KEY = re.compile(r"^primary key of (?P<table>\S+): (?:named (?P<live_name>.+)|"
                          r"(?P<live>\[.*\])) in the database, the snapshot says (?P<expected>.*)$")
 
@@ -210,6 +213,25 @@ class Look:
             seen += f" ({self.before[key]} before the package's history was imported)"
         return now >= 2, seen
 
+    def partial_index(self, match: re.Match[str]) -> tuple[bool, str] | None:
+        """The condition of a partial index: the inspector's reading against the models'
+        ``<dialect>_where``, compared without case, spaces and parentheses."""
+        model = self.metadata.tables.get(match["table"])
+        index = next((ix for ix in model.indexes if ix.name == match["name"]), None) \
+            if model is not None else None
+        live = next((ix for ix in self.inspector.get_indexes(match["table"])
+                     if ix["name"] == match["name"]), None) \
+            if self.inspector.has_table(match["table"]) else None
+        if index is None or live is None:
+            return None
+        key = f"{self.inspector.dialect.name}_where"
+        theirs = live.get("dialect_options", {}).get(key)
+        ours = index.dialect_kwargs.get(key)
+        seen = f"database {key}={theirs}, models {key}={ours}"
+        if theirs is None or ours is None:
+            return (theirs is None) != (ours is None), seen
+        return _body(str(theirs)) != _body(str(ours)), seen
+
     def primary_key(self, match: re.Match[str]) -> tuple[bool, str] | None:
         """Names: the catalog's reading of the live key and of the models' key created on the
         same database.  Columns: the inspector's against the models'."""
@@ -258,6 +280,7 @@ def classify(url: str, metadata: MetaData, lines: list[str],
 def _one(look: Look, line: str) -> Classified:
     checks = ((PRESENCE, look.presence), (ENUM_VALUES, look.enum_values),
               (ATTRIBUTE, look.attribute), (PRIMARY_KEY, look.primary_key),
+              (PARTIAL_INDEX, look.partial_index),
               (GIVEN_TWICE, look.given_twice))
     found: tuple[bool, str] | None = None
     try:

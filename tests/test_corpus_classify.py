@@ -1,6 +1,7 @@
 """The corpus's independent look at adoption's differences (``corpus.classify``): defaults and
 primary-key names, which each database spells its own way, are classified true or false alarm
-by the database's own reading of the models' column or key, never left ``unchecked``."""
+by the database's own reading of the models' column or key, and partial indexes' conditions
+by the inspector's, never left ``unchecked``."""
 
 from __future__ import annotations
 
@@ -20,7 +21,10 @@ def _history(url: str) -> None:
     sa.Table("things", metadata, sa.Column("id", sa.Integer),
              sa.Column("status", sa.String(20), server_default="ACTIVE"),
              sa.Column("made", sa.Date, server_default=sa.text("CURRENT_DATE")),
-             sa.PrimaryKeyConstraint("id", name="things_pk"))
+             sa.PrimaryKeyConstraint("id", name="things_pk"),
+             sa.Index("ix_things_status", "status", postgresql_where=sa.text("status IS NOT NULL"),
+                      sqlite_where=sa.text("status IS NOT NULL")),
+             sa.Index("ix_things_made", "made"))
     sa.Table("others", metadata, sa.Column("id", sa.Integer),
              sa.PrimaryKeyConstraint("id", name="others_key"))
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
@@ -33,7 +37,8 @@ def _models() -> sa.MetaData:
     sa.Table("things", metadata, sa.Column("id", sa.Integer),
              sa.Column("status", sa.String(20)),
              sa.Column("made", sa.Date, server_default=sa.text("CURRENT_DATE")),
-             sa.PrimaryKeyConstraint("id", name="things_pkey"))
+             sa.PrimaryKeyConstraint("id", name="things_pkey"),
+             sa.Index("ix_things_status", "status"), sa.Index("ix_things_made", "made"))
     sa.Table("others", metadata, sa.Column("id", sa.Integer),
              sa.PrimaryKeyConstraint("id", name="others_key"))
     return metadata
@@ -52,11 +57,15 @@ def test_defaults_and_key_names_are_checked_independently(database_url: str) -> 
     assert [line for line in listed if line.startswith("column things.status: default is ")]
     assert any(line.startswith("primary key of things: named things_pk in the database")
                for line in listed) == (dialect != "mysql")
+    assert any(line.startswith("index ix_things_status on things: the database indexes rows "
+                               "where") for line in listed) == (dialect != "mysql")
     invented = ["column things.made: default is curdate() in the database, the snapshot says "
                 "CURRENT_DATE",
                 "primary key of others: named others_k in the database, the snapshot says "
                 "others_key",
-                "primary key of others: ['id', 'x'] in the database, the snapshot says ['id']"]
+                "primary key of others: ['id', 'x'] in the database, the snapshot says ['id']",
+                "index ix_things_made on things: the database indexes every row, the snapshot "
+                "says rows where made IS NULL"]
     verdicts = {item.line: item for item in classify(database_url, models, listed + invented)}
     for line in listed:
         assert verdicts[line].verdict is Verdict.TRUE, verdicts[line]

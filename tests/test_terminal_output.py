@@ -138,6 +138,10 @@ def test_progress_on_a_terminal_only(tmp_path: Path, sqlite_project: Project) ->
     quiet, out = in_terminal(project, "stderr", "snapshot", "-m", "t", "--format", "json",
                              "--allow-destructive", "a test")
     assert quiet == "" and validated(out, "snapshot")["revision"]
+    head = validated(out, "snapshot")["revision"]
+    progress, out = in_terminal(project, "stderr", "squash", "--to", head)
+    assert re.search(r"\r\x1b\[Ksquash: writing the revision \d+/1 \(", progress)
+    assert progress.endswith("\r\x1b[K") and out.startswith("squashed 2 revisions")
 
 
 def test_writing_the_revision_advances_once_per_new_table(sqlite_project: Project) -> None:

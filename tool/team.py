@@ -6,6 +6,7 @@ import click
 
 from cultivar_schema.cli.base import ToolState, cli, examples, relative, reports_errors
 from cultivar_schema.cli.options import format_option
+from cultivar_schema.cli.progress import progress
 
 
 @cli.command(epilog=examples("git merge origin/main && tool rebase"))
@@ -64,7 +65,8 @@ def squash(state: ToolState, to: str, output: str) -> None:
     from cultivar_schema.team.squash import squash as squash_chain
 
     project = state.project()
-    done = squash_chain(project, to)
+    with progress("squash", output == "text"):  # a revision of the whole schema: a long one
+        done = squash_chain(project, to)
     if output == "json":
         from cultivar_schema.cli.formats import squash_json
 

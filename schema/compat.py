@@ -17,7 +17,9 @@ from sqlalchemy.sql.base import _NoneName
 
 if TYPE_CHECKING:  # the commands that never render a revision import no more than they need
     from alembic.autogenerate.api import AutogenContext
+    from alembic.config import Config
     from alembic.operations import ops
+    from alembic.script import ScriptDirectory
     from sqlalchemy import Column, Constraint, Index
     from sqlalchemy.engine import Dialect
     from sqlalchemy.sql.compiler import IdentifierPreparer
@@ -114,3 +116,21 @@ def set_table_definition_parser(dialect: Dialect, parser: Any) -> None:
 def table_definition_parser(dialect: Dialect) -> Any:
     """The parser ``set_table_definition_parser`` set, or None while SQLAlchemy's own is used."""
     return dialect.__dict__.get("_tabledef_parser")
+
+
+# --- Alembic: running revisions -------------------------------------------------------------
+
+
+def upgrade(config: Config, script: ScriptDirectory, revision: str) -> None:
+    """``alembic.command.upgrade(config, revision)`` with a ScriptDirectory already loaded:
+    ``command.upgrade`` builds its own on every call, importing every revision file again
+    (for each revision of each target of a fleet).  The body is ``command.upgrade``'s, whose
+    step function calls the private ``ScriptDirectory._upgrade_revs``."""
+    from alembic.runtime.environment import EnvironmentContext
+
+    def steps(current: Any, context: Any) -> Any:
+        return script._upgrade_revs(revision, current)
+
+    with EnvironmentContext(config, script, fn=steps, as_sql=False, starting_rev=None,
+                            destination_rev=revision):
+        script.run_env()

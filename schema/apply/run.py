@@ -23,6 +23,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection, make_url
 
 from ..author.integrity import require_integrity
+from ..compat import upgrade
 from ..config import BOOKKEEPING_TABLES
 from ..database import in_schema, mask_url, reason, run_on_connection, sqlite_file
 from ..dialects.on import Database
@@ -344,7 +345,7 @@ def _run_revision(project: Project, connection: Connection, script: Script, chec
                              **{CONFIGURE_KEY: configure_options(connection, applied, schema)})
     try:
         with statements_counted(connection):
-            command.upgrade(config, script.revision)
+            upgrade(config, project.scripts, script.revision)
     except Exception as exc:  # noqa: BLE001 - any failure of the revision is reported
         if connection.in_transaction():
             connection.rollback()

@@ -119,8 +119,9 @@ def test_a_failing_tenant_under_each_policy_then_a_rerun_retries_it(
     at the first.  ``stop`` runs nothing after it (a failing canary: no other tenant), exit 8;
     ``continue`` runs every other tenant, exit 7.  Fixed, a re-run upgrades only it and what
     was not run."""
+    parallel = 2 if policy == "continue" else 1  # stop's order is deterministic one at a time
     project = fleet_project(template, tmp_path, f'sqlite_glob = "tenants/*.db"\n'
-                            f'on_error = "{policy}"\n'
+                            f'on_error = "{policy}"\nparallel = {parallel}\n'
                             'stages = [{ name = "canary", targets = ["tenants/t00.db"] }]')
     names = sqlite_tenants(project, 6)
     bad = f"sqlite:///{project.root / 'tenants' / failing}.db"
@@ -150,14 +151,22 @@ def test_a_failing_tenant_under_each_policy_then_a_rerun_retries_it(
     assert all(runs(f"sqlite:///{project.root / name}") == 1 for name in names)
 
 
+@pytest.mark.parametrize("parallel", [1, 2])
 def test_killed_mid_way_then_rerun_applies_each_tenant_once(
-        template: tuple[Path, str, str], tmp_path: Path) -> None:
+        template: tuple[Path, str, str], tmp_path: Path, parallel: int) -> None:
+    """One at a time, the fleet's own process is killed; two at a time, a worker is (its
+    targets fail, the pool takes no more, the run stops)."""
     project = fleet_project(template, tmp_path, 'sqlite_glob = "tenants/*.db"')
     names = sqlite_tenants(project, 8)
-    killed = subprocess.run([*TOOL, "apply", "--fleet", "f", "--no-backup"], cwd=project.root,
+    killed = subprocess.run([*TOOL, "apply", "--fleet", "f", "--no-backup", "--parallel",
+                             str(parallel)], cwd=project.root,
                             env={**project.env(), "SCHEMA_FAULT_AT": "statement:60"},
                             capture_output=True, text=True, timeout=120)
-    assert killed.returncode < 0, killed
+    if parallel == 1:
+        assert killed.returncode < 0, killed
+    else:
+        assert killed.returncode == ExitCode.FLEET_STOPPED, killed
+        assert "a worker process died (BrokenProcessPool)" in killed.stdout
     done = [runs(f"sqlite:///{project.root / name}") for name in names]
     assert 0 < sum(done) < len(names) and max(done) == 1, done
     again = project.run("apply", "--fleet", "f", "--no-backup", "--parallel", "2")

@@ -13,7 +13,8 @@ from __future__ import annotations
 import multiprocessing
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
@@ -143,27 +144,47 @@ def _run_stage(stage: Stage, stop: bool) -> Iterator[TargetResult]:
             failed = failed or (stop and result.outcome is Outcome.FAILED)
             yield result
         return
+    # at most `workers` targets in flight, so after a failure under stop only those finish
     context = multiprocessing.get_context("fork")
     workers = min(stage.parallel, len(stage.targets))
+    waiting = iter(stage.targets)
+    running: dict[Future[TargetResult], Target] = {}
+    stopped = False
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        futures: dict[Future[TargetResult], Target] = {
-            pool.submit(_one, target, stage.name): target for target in stage.targets}
-        for future in as_completed(futures):
-            target = futures[future]
-            if future.cancelled():
-                yield TargetResult(target.name, stage.name, Outcome.NOT_RUN)
-                continue
+
+        def start_next() -> None:
+            target = next(waiting, None)
+            if target is None:
+                return
             try:
-                result = future.result()
-            except Exception as exc:  # noqa: BLE001 - a worker that died fails its target
-                result = TargetResult(target.name, stage.name, Outcome.FAILED,
-                                      error=f"its worker process died ({type(exc).__name__}); "
-                                            "run the fleet again to retry it",
-                                      exit_code=int(ExitCode.FAILED))
-            if stop and result.outcome is Outcome.FAILED:
-                for other in futures:
-                    other.cancel()
-            yield result
+                future = pool.submit(_one, target, stage.name)
+            except BrokenProcessPool as exc:  # a worker died: the pool takes no more work
+                future = Future()
+                future.set_exception(exc)
+            running[future] = target
+
+        for _ in range(workers):
+            start_next()
+        while running:
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                result = _result(future, running.pop(future), stage.name)
+                stopped = stopped or (stop and result.outcome is Outcome.FAILED)
+                if not stopped:
+                    start_next()
+                yield result
+    yield from (TargetResult(target.name, stage.name, Outcome.NOT_RUN) for target in waiting)
+
+
+def _result(future: Future[TargetResult], target: Target, stage: str) -> TargetResult:
+    """A worker's result; a worker that died (killed) fails its target."""
+    try:
+        return future.result()
+    except Exception as exc:  # noqa: BLE001 - BrokenProcessPool and the like
+        return TargetResult(target.name, stage, Outcome.FAILED,
+                            error=f"a worker process died ({type(exc).__name__}): this target "
+                                  "was stopped or not started; run the fleet again to retry it",
+                            exit_code=int(ExitCode.FAILED))
 
 
 def _one(target: Target, stage: str) -> TargetResult:

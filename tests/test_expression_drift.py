@@ -73,3 +73,26 @@ def test_expression_drift_both_ways(project: Project, change: dict[str, str], ki
         assert result.code == 1 and len(lines) == 1, result.out
     else:  # SQLite does not report generated expressions, MariaDB has no partial indexes
         assert result.code == 0 and not lines, result.out
+
+
+def test_a_literal_default_is_one_value_of_its_type_on_postgresql() -> None:
+    """PostgreSQL keeps an INTERVAL default '0' as '00:00:00'::interval (Prefect's
+    flow_run.total_run_time): the same value, no drift; '00:00:05' out of band is drift."""
+    from cultivar_schema.verify.defaults import default_drift
+
+    from .conftest import server_database
+
+    for url in server_database("TEST_POSTGRES_URL", "PostgreSQL"):
+        engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        with engine.connect() as connection:
+            connection.exec_driver_sql("CREATE TABLE runs (id serial PRIMARY KEY, "
+                                       "total interval DEFAULT '00:00:05', "
+                                       "other interval DEFAULT '0')")
+            models = sa.MetaData()
+            sa.Table("runs", models, sa.Column("id", sa.Integer, primary_key=True),
+                     sa.Column("total", sa.Interval, server_default="0"),
+                     sa.Column("other", sa.Interval, server_default="0 seconds"))
+            lines = default_drift(sa.inspect(connection), models)
+        engine.dispose()
+        assert lines == ["column runs.total: default is '00:00:05'::interval in the database, "
+                         "the snapshot says '0'"]

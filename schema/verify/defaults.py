@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Column, Identity, MetaData, Sequence, text
 from sqlalchemy.engine import Dialect, Inspector
+from sqlalchemy.exc import DBAPIError
 
 from ..dialects.on import Database
 from ..dialects.sequences import serial_column
@@ -28,6 +29,8 @@ _CLOCK_CALL = re.compile(r"(\w+)\s*(?:\(\s*(\d*)\s*\))?")
 # MariaDB's clock columns: DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP
 _ON_UPDATE = re.compile(r"\s+ON\s+UPDATE\s+", re.IGNORECASE)
 _BOOLEANS = {"true": "1", "false": "0"}
+# A string literal, with a PostgreSQL cast or none ('0', '00:00:00'::interval).
+_LITERAL = re.compile(r"""'(?:[^']|'')*'(?:::(?:"(?:[^"]|"")*"|[\w .])+)?""")
 # A string literal or quoted name (kept as written), a run of whitespace, or other SQL.
 _LAYOUT = re.compile(r"""('(?:[^']|'')*'|"(?:[^"]|"")*"|`(?:[^`]|``)*`)|\s+|([^'"`\s]+)""")
 # a PostgreSQL cast at the end: type names quoted ("e_c3's", doubled quotes inside) or not
@@ -113,11 +116,30 @@ def default_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
                                  "default) is missing in the database")
                 continue
             expected = _default_sql(column.server_default, inspector.dialect)
-            if normalize_default(reflected) != normalize_default(expected):
+            if normalize_default(reflected) != normalize_default(expected) and not \
+                    _same_value(inspector, column, reflected, expected):
                 lines.append(f"column {table.name}.{column.name}: default is "
                              f"{reflected or 'none'} in the database, the snapshot says "
                              f"{expected or 'none'}")
     return lines
+
+
+def _same_value(inspector: Inspector, column: Column[Any], reflected: str | None,
+                expected: str | None) -> bool:
+    """Whether PostgreSQL reads two literal defaults as one value of the column's type: it
+    keeps a literal in the type's output form (Prefect's INTERVAL default ``'0'`` is
+    ``'00:00:00'::interval``).  Literals only, so nothing runs but two casts."""
+    if not (Database.POSTGRESQL.matches(inspector.dialect) and reflected and expected
+            and _LITERAL.fullmatch(reflected) and _LITERAL.fullmatch(expected)):
+        return False
+    type_sql = column.type.compile(dialect=inspector.dialect)
+    query = (f"SELECT CAST({reflected} AS {type_sql}) IS NOT DISTINCT FROM "
+             f"CAST({expected} AS {type_sql})")
+    try:
+        with inspector.bind.begin_nested():  # a failed cast must not end the transaction
+            return bool(inspector.bind.execute(text(query.replace(":", "\\:"))).scalar())
+    except DBAPIError:  # not values of this type: reported as they are
+        return False
 
 
 def _serial(column: Column[Any], dialect: Dialect) -> bool:

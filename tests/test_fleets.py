@@ -24,6 +24,7 @@ from cultivar_schema.errors import ExitCode
 from .conftest import TOOL, Project, new_project, server_database
 from .json_documents import validated
 from .test_deploy import GROWERS, TRAYS, edit_upgrade, execute, revision_id, snapshot
+from .test_terminal_output import in_terminal
 
 RECORD_RUN = "op.execute(\"INSERT INTO growers (name) VALUES ('applied')\")"
 
@@ -109,6 +110,18 @@ def test_sqlite_fleet_reaches_head_in_stages_and_shards_cover_it_once(
                               "--format", "markdown").out
     assert f"| `tenants/t00.db` | canary | `{head}` | `{head}` |" in markdown
     assert "t01" not in markdown
+
+
+def test_progress_line_per_stage_on_a_terminal(template: tuple[Path, str, str],
+                                               tmp_path: Path) -> None:
+    project = fleet_project(template, tmp_path, 'sqlite_glob = "tenants/*.db"\nparallel = 2\n'
+                            'stages = [{ name = "canary", targets = ["tenants/t00.db"] }]')
+    sqlite_tenants(project, 4)
+    progress, out = in_terminal(project, "stderr", "apply", "--fleet", "f")
+    assert "\r\x1b[Kapply --fleet f: canary 0/1 (" in progress
+    assert "\r\x1b[Kapply --fleet f: rest 0/3 (" in progress
+    assert progress.endswith("\r\x1b[K") and "\r" not in out
+    assert out.endswith("fleet f: 4 target(s): 4 upgraded\n")
 
 
 @pytest.mark.parametrize("failing", ["t03", "t00"])

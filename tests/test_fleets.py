@@ -110,6 +110,13 @@ def test_sqlite_fleet_reaches_head_in_stages_and_shards_cover_it_once(
                               "--format", "markdown").out
     assert f"| `tenants/t00.db` | canary | `{head}` | `{head}` |" in markdown
     assert "t01" not in markdown
+    for args, error in ((("--shard", "4/3"), "'4/3' is not a shard"),
+                        (("--shard", "1/2"), "--shard needs --fleet NAME"),
+                        (("--format", "markdown"), "--format markdown needs --fleet NAME"),
+                        (("--fleet", "nope"), "fleet 'nope': no [tool.schema.fleets.nope]"),
+                        (("--fleet", "f", "--stage", "late"), "no stage 'late'")):
+        refused = project.invoke("apply", *args, check=False)
+        assert refused.code == ExitCode.USAGE and error in refused.err, (args, refused)
 
 
 def test_progress_line_per_stage_on_a_terminal(template: tuple[Path, str, str],

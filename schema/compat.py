@@ -9,8 +9,9 @@ parser, which is a class of its own; it sets it on a dialect through this module
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.sql.base import _NoneName
@@ -19,7 +20,7 @@ if TYPE_CHECKING:  # the commands that never render a revision import no more th
     from alembic.autogenerate.api import AutogenContext
     from alembic.config import Config
     from alembic.operations import ops
-    from alembic.script import ScriptDirectory
+    from alembic.script import Script, ScriptDirectory
     from sqlalchemy import Column, Constraint, Index
     from sqlalchemy.engine import Dialect
     from sqlalchemy.sql.compiler import IdentifierPreparer
@@ -134,3 +135,56 @@ def upgrade(config: Config, script: ScriptDirectory, revision: str) -> None:
     with EnvironmentContext(config, script, fn=steps, as_sql=False, starting_rev=None,
                             destination_rev=revision):
         script.run_env()
+
+
+# --- Alembic: the revision map ---------------------------------------------------------------
+
+
+def revision_file_paths(scripts: ScriptDirectory) -> list[Path]:
+    """The files Alembic loads as revisions, in its order: every ``*.py`` but ``__init__.py``
+    of the version locations (sub-folders with ``recursive_version_locations``), each once.
+    Alembic's discovery is the private ``_version_locations``, ``Script._list_py_dir`` and
+    ``_only_source_rev_file`` behind ``ScriptDirectory._load_revisions``."""
+    from alembic.script.base import Script, _only_source_rev_file
+
+    seen: set[Path] = set()
+    found = []
+    for location in scripts._version_locations:
+        if not location.exists():
+            continue
+        for path in Script._list_py_dir(scripts, location.resolve()):
+            real = path.resolve() if path.is_symlink() else path  # resolving costs a stat a part
+            if real not in seen and _only_source_rev_file.match(real.name):
+                seen.add(real)
+                found.append(real)
+    return found
+
+
+def script_directory_loading(config: Config,
+                             load: Callable[[ScriptDirectory, Path], Script | None],
+                             ) -> ScriptDirectory:
+    """``ScriptDirectory.from_config(config)`` whose revision map gets each revision from
+    ``load(scripts, path)`` instead of importing the file.  The map is built by the generator
+    its constructor is given, which Alembic sets to the private ``_load_revisions``: it is
+    replaced here.  Sourceless script folders (``.pyc`` revisions) keep Alembic's own loading."""
+    from alembic.script import ScriptDirectory
+    from alembic.script.revision import RevisionMap
+
+    scripts = ScriptDirectory.from_config(config)
+
+    def revisions() -> Iterator[Script]:
+        for path in revision_file_paths(scripts):
+            script = load(scripts, path)
+            if script is not None:
+                yield script
+
+    if not scripts.sourceless:
+        scripts.revision_map = RevisionMap(revisions)
+    return scripts
+
+
+def script_from_path(scripts: ScriptDirectory, path: Path) -> Script | None:
+    """A revision file imported as Alembic imports it (the private ``Script._from_path``)."""
+    from alembic.script.base import Script
+
+    return Script._from_path(scripts, path)

@@ -20,8 +20,9 @@ from .database import parse_url
 from .errors import SchemaToolError
 from .files import FileSet
 from .journal import Recovery, recover
+from .revisions import RevisionFiles
 from .snapshot.models import load_metadata, use_project_modules
-from .snapshot.store import SnapshotStore, sha256_bytes
+from .snapshot.store import SnapshotStore
 
 
 def alembic_config_at(ini: Path, cmd_opts: Namespace | None = None) -> Config:
@@ -87,15 +88,21 @@ class Project:
         return alembic_config
 
     @cached_property
-    def scripts(self) -> ScriptDirectory:
+    def _revision_files(self) -> RevisionFiles:
         try:
-            return ScriptDirectory.from_config(self.alembic)
+            return RevisionFiles(self.alembic)
         except CommandError as exc:
             raise SchemaToolError(f"{self.config.alembic_ini}: {exc}") from None
 
+    @property
+    def scripts(self) -> ScriptDirectory:
+        """Alembic's script directory, its revision map read from the files' text (see
+        ``revisions``): no revision is imported until it runs."""
+        return self._revision_files.scripts
+
     def reload_scripts(self) -> None:
         """Forget the cached revision map and hashes, after a revision file was written."""
-        self.__dict__.pop("scripts", None)
+        self.__dict__.pop("_revision_files", None)
         self.__dict__.pop("_hashed_scripts", None)
 
     @cached_property
@@ -127,6 +134,23 @@ class Project:
         return {self.version_name(Path(script.path)): digest
                 for script, digest in self._hashed_scripts}
 
+    def revision_file_problems(self, recorded: dict[str, str]) -> list[tuple[str, str]]:
+        """Revision files missing, unlisted or edited compared with the checksums the manifest
+        ``recorded``, as (problem, fix)."""
+        actual = self.revision_files()
+        problems = []
+        for name in sorted(set(actual) | set(recorded)):
+            if name not in actual:
+                problems.append((f"revision {name} is in the manifest but missing",
+                                 "restore it from git"))
+            elif name not in recorded:
+                problems.append((f"revision {name} is not in the manifest",
+                                 "review it, then tool rehash"))
+            elif actual[name] != recorded[name]:
+                problems.append((f"revision {name} was edited after it was recorded",
+                                 "restore it from git, or review it and run tool rehash"))
+        return problems
+
     def revision_checksums(self) -> dict[str, str]:
         """sha256 of every revision file, by revision id."""
         return {script.revision: digest for script, digest in self._hashed_scripts}
@@ -134,7 +158,8 @@ class Project:
     @cached_property
     def _hashed_scripts(self) -> list[tuple[Script, str]]:
         # read once per command: apply checks them by name, then records them by id
-        return [(script, sha256_bytes(Path(script.path).read_bytes()))
+        files = self._revision_files
+        return [(script, files.digest(Path(script.path)))
                 for script in self.scripts.walk_revisions()]
 
     def revision_ids(self) -> set[str]:

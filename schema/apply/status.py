@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Connection
 
+from ..author.integrity import integrity_problems
 from ..database import mask_url, run_on_connection
+from ..errors import IntegrityError
 from ..project import Project
 from ..review.compare import revision_side, side_metadata
 from ..verify.drift import schema_drift
@@ -92,4 +94,9 @@ def status_on(project: Project, connection: Connection, url: str,
 def status(project: Project, url: str | None = None) -> Status:
     """`tool status` for the database at ``url``."""
     target = project.url(url)
+    manifest = project.store.read_manifest()
+    # a pending revision's message comes from its module: only a verified one is imported
+    problems = integrity_problems(project, manifest) if manifest else []
+    if problems:
+        raise IntegrityError(f"{problems[0].describe()}; nothing was read")
     return run_on_connection(target, lambda connection: status_on(project, connection, target))

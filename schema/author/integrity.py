@@ -65,17 +65,8 @@ def integrity_problems(project: Project, manifest: Manifest) -> list[Problem]:
             f"manifest head is {manifest.head} but alembic's head is {heads[0] if heads else None}",
             "review the revisions, then tool rehash",
         ))
-    actual = project.revision_files()
-    for name in sorted(set(actual) | set(manifest.revisions)):
-        if name not in actual:
-            problems.append(Problem(f"revision {name} is in the manifest but missing",
-                                    "restore it from git"))
-        elif name not in manifest.revisions:
-            problems.append(Problem(f"revision {name} is not in the manifest",
-                                    "review it, then tool rehash"))
-        elif actual[name] != manifest.revisions[name]:
-            problems.append(Problem(f"revision {name} was edited after it was recorded",
-                                    "restore it from git, or review it and run tool rehash"))
+    problems += [Problem(message, fix)
+                 for message, fix in project.revision_file_problems(manifest.revisions)]
     return problems
 
 

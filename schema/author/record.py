@@ -20,7 +20,7 @@ from ..dialects.validate import ModelProblem, model_problems
 from ..diff import Change, Kind, diff_with_renames
 from ..diff.lint import Risk, lint
 from ..diff.renames import LookAlike, Renames, look_alikes, renames_in
-from ..errors import ExitCode, ModelProblems, SchemaToolError
+from ..errors import ExitCode, IntegrityError, ModelProblems, SchemaToolError
 from ..files import FileSet
 from ..plan.planner import plan_operations
 from ..project import Project
@@ -260,7 +260,7 @@ def write_planned_revision(
     operations = plan_operations(changes, old, new, unchanged, convention, config.databases,
                                  config.postgresql_safe_forms)
     return write_revision(
-        project.alembic, operations, message=message,
+        project.alembic, project.scripts, operations, message=message,
         docstring=changes_docstring(changes, risks, allowed),
         dialect_name=project.dialect_name(), rev_id=rev_id, head=head)
 
@@ -281,7 +281,7 @@ def empty_revision(project: Project, message: str, rev_id: str | None = None) ->
     with files.transaction():
         expect_revision(project, files, rev_id)
         revision, path = write_revision(
-            project.alembic, ops.UpgradeOps([]), message=message,
+            project.alembic, project.scripts, ops.UpgradeOps([]), message=message,
             docstring="\nHand-written revision (tool revision): the schema does not change.\n",
             dialect_name=project.dialect_name(), rev_id=rev_id)
         files.adopt(path)
@@ -361,7 +361,12 @@ def stage_snapshot(
 
 
 def require_consistent_head(project: Project, manifest: Manifest | None) -> None:
-    """Refuse when Alembic has several heads or its head is not the one the snapshot records."""
+    """Refuse when a revision file differs from the manifest's checksums (``IntegrityError``),
+    when Alembic has several heads or its head is not the one the snapshot records."""
+    edited = project.revision_file_problems(manifest.revisions) if manifest else []
+    if edited:
+        message, fix = edited[0]
+        raise IntegrityError(f"{message} (fix: {fix}); nothing was written")
     heads = project.heads()
     if len(heads) > 1:
         raise SchemaToolError(

@@ -110,6 +110,7 @@ def _per_database_default(variants: dict[str, str]) -> str:
 
 def write_revision(
     config: Config,
+    script_directory: ScriptDirectory,
     upgrade_ops: ops.UpgradeOps,
     message: str,
     docstring: str,
@@ -117,9 +118,10 @@ def write_revision(
     rev_id: str | None = None,
     head: str | list[str] = "head",
 ) -> tuple[str, Path]:
-    """Write the revision file on top of ``head`` (a list: a merge revision); return its
-    revision id and path.  ``message`` and ``docstring`` land in the file escaped."""
-    script_directory = ScriptDirectory.from_config(config)
+    """Write the revision file on top of ``head`` (a list: a merge revision) in
+    ``script_directory`` (the project's: its revision map is read from the files' text, where
+    Alembic's own would import every revision); return its revision id and path.  ``message``
+    and ``docstring`` land in the file escaped."""
     template = Path(script_directory.dir) / "script.py.mako"
     if not template.is_file():  # Alembic would fail half-way with a bare FileNotFoundError
         raise SchemaToolError(f"{template}: no such file; Alembic writes revisions from this "

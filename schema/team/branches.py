@@ -121,7 +121,7 @@ def merge(project: Project, message: str) -> Rewritten:
     with files.transaction():
         expect_revision(project, files, rev_id)
         revision, path = write_revision(
-            project.alembic, ops.UpgradeOps([]), message,
+            project.alembic, project.scripts, ops.UpgradeOps([]), message,
             f"\nMerges {heads[0]} and {heads[1]}: the schema is both branches' changes "
             "combined.\n", project.dialect_name(), rev_id=rev_id, head=heads)
         files.adopt(path)

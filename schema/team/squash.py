@@ -61,6 +61,7 @@ def squash(project: Project, to: str) -> Squashed:
     with files.transaction():
         # every revision out of Alembic's sight while it writes the new one (same id as `to`)
         files.set_aside(every)
+        project.reload_scripts()
         expect_revision(project, files, to)
         revision, path = write_planned_revision(
             project, changes, dict.fromkeys(tables), tables, {}, side.naming_convention,

@@ -81,16 +81,20 @@ def rebase(project: Project, onto: str | None = None) -> Rewritten:
     notes = our_sides[-1].manifest.notes if our_sides[-1].manifest else {}
     written: list[Path] = []
     new_notes: dict[str, dict[str, object]] = {}
+    # a message is the module's docstring: read while the files are in place
+    messages = {script.revision: (script.doc or "").strip() or script.revision for script in ours}
     files = project.file_set("`tool rebase`")
     with files.transaction():
         # the old files out of Alembic's sight while it writes them again (same ids)
         files.set_aside([Path(script.path) for script in ours])
+        project.reload_scripts()
         expect_revision(project, files, *[script.revision for script in ours])
         previous = theirs
         for script, target in zip(ours, [*targets, models.models_data], strict=True):
             note = notes.get(script.revision, {})
-            path, new_notes[script.revision] = _rewrite(project, script, previous, target,
-                                                        note, models.naming_convention)
+            path, new_notes[script.revision] = _rewrite(
+                project, script.revision, messages[script.revision], previous, target, note,
+                models.naming_convention)
             written.append(path)
             previous = target
         theirs_diff = SchemaDiff(theirs_side.manifest, models.models, models.naming_convention,
@@ -206,10 +210,10 @@ def _models_matching(project: Project, combined: Combined) -> _Models:
     return _Models(tables, data, naming_convention(project.metadata))
 
 
-def _rewrite(project: Project, script: Script, old: dict[str, TableDict],
+def _rewrite(project: Project, revision: str, message: str, old: dict[str, TableDict],
              new: dict[str, TableDict], note: dict[str, object],
              convention: dict[str, str]) -> tuple[Path, dict[str, object]]:
-    """Write ``script``'s revision again (same id and message) for ``old`` -> ``new``."""
+    """Write ``revision`` again (same id and message) for ``old`` -> ``new``."""
     hints = note.get("renames")
     result = diff_between(old, new, Renames.from_data(hints) if hints else None)  # type: ignore[arg-type]
     risks = risks_of(project, result.changes)
@@ -217,13 +221,13 @@ def _rewrite(project: Project, script: Script, old: dict[str, TableDict],
     allowed = note.get("allowed")
     if blocking and not allowed:
         raise DestructiveChangeError(
-            f"revision {script.revision} becomes destructive on top of the new head "
+            f"revision {revision} becomes destructive on top of the new head "
             f"({blocking[0].describe()}); write it again with tool snapshot --allow-destructive")
     changed = {key: new.get(key) for key in result.old}
     unchanged = {key: table for key, table in new.items() if key not in changed}
     _, path = write_planned_revision(
         project, result.changes, result.old, changed, unchanged, convention,
-        (script.doc or "").strip() or script.revision, script.revision, risks,
+        message, revision, risks,
         allowed if isinstance(allowed, str) else None)
     return path, revision_note(blocking, allowed if isinstance(allowed, str) else None,
                                result.renames)

@@ -14,7 +14,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.sql import visitors
 from sqlalchemy.sql.base import _NoneName
+from sqlalchemy.sql.elements import ClauseElement
 
 if TYPE_CHECKING:  # the commands that never render a revision import no more than they need
     from alembic.autogenerate.api import AutogenContext
@@ -25,6 +27,21 @@ if TYPE_CHECKING:  # the commands that never render a revision import no more th
     from sqlalchemy.engine import Dialect
     from sqlalchemy.sql.compiler import IdentifierPreparer
     from sqlalchemy.types import TypeEngine
+
+# --- SQLAlchemy: compilation ----------------------------------------------------------------
+
+
+def compiled_by_hook(element: Any) -> bool:
+    """Whether ``element`` or a part of it is compiled by a ``@compiles`` hook of the models'
+    process (Prefect's on SQLAlchemy's own ``now`` for SQLite, a ``GenericFunction`` of the
+    project): what it writes then depends on that hook being imported.  ``sqlalchemy.ext.
+    compiler.compiles`` has no public query; it keeps its dispatcher in the class's private
+    ``_compiler_dispatcher``."""
+    if not isinstance(element, ClauseElement):
+        return False
+    return any("_compiler_dispatcher" in vars(cls) for node in visitors.iterate(element)
+               for cls in type(node).__mro__)
+
 
 # --- Alembic: rendering ---------------------------------------------------------------------
 

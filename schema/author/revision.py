@@ -101,10 +101,14 @@ def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | 
 
 def _per_database_default(variants: dict[str, str]) -> str:
     """A default one per database, chosen where the revision runs: ``sa.text('a') if
-    op.get_bind().dialect.name == 'postgresql' else sa.text('b')`` (the last database's in
-    the ``else``; the snapshot records one for each target)."""
-    *first, (_, last) = sorted(variants.items())
-    branches = [f"{default_to_python(text)} if {on(name)} else " for name, text in first]
+    op.get_bind().dialect.name == 'postgresql' else sa.text('b')``.  Databases sharing a
+    default share a branch; the default most of them share (the last by name on a tie) is the
+    ``else`` (the snapshot records one for each target)."""
+    groups: dict[str, list[str]] = {}
+    for name, text in sorted(variants.items()):
+        groups.setdefault(text, []).append(name)
+    *first, last = sorted(groups, key=lambda text: (len(groups[text]), groups[text][-1]))
+    branches = [f"{default_to_python(text)} if {on(*groups[text])} else " for text in first]
     return "".join(branches) + default_to_python(last)
 
 

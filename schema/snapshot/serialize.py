@@ -28,7 +28,7 @@ from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.sql.schema import Column, Sequence
 
 from .. import progress
-from ..compat import given_name, is_type_bound
+from ..compat import compiled_by_hook, given_name, is_type_bound
 from .default_variants import RecordedDefault
 from .dialect_impls import stored_type
 from .expressions import (
@@ -196,15 +196,19 @@ def _table_to_dict(table: Table, databases: tuple[str, ...]) -> TableDict:
 def recorded_default(default: object, databases: Iterable[str]) -> RecordedDefault:
     """The server default's recorded form, proven to write the same DDL on every target
     database once read back.  A construct compiled per database (``@compiles``, Prefect's
-    ``GenerateUUID``) would read back as a plain function of its name: it is recorded as the
-    SQL each target writes, one ``text(...)``, or a mapping per database where they differ
-    (``default_variants``)."""
+    ``GenerateUUID``) would read back as a plain function of its name, and one whose hook
+    reads back the same (Prefect's for ``now()``) writes that SQL only where the hook is
+    imported: both are recorded as the SQL each target writes, one ``text(...)``, or a mapping
+    per database where they differ (``default_variants``)."""
     text = default_to_text(default)
-    if not _may_read_back_otherwise(default, text):
+    # a hook's SQL is recorded as written: the revision must not depend on importing it
+    hooked = compiled_by_hook(getattr(default, "arg", None))
+    if not hooked and not _may_read_back_otherwise(default, text):
         return text
-    read_back = text_to_default(text)
     written = {name: _default_ddl(default, dialect_named(name)) for name in sorted(databases)}
-    if all(_default_ddl(read_back, dialect_named(name)) == ddl for name, ddl in written.items()):
+    read_back = text_to_default(text)
+    if not hooked and all(_default_ddl(read_back, dialect_named(name)) == ddl
+                          for name, ddl in written.items()):
         return text
     variants = {name: f"text({ddl!r})" for name, ddl in written.items()}
     return variants if len(set(variants.values())) > 1 else next(iter(variants.values()))

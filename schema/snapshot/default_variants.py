@@ -1,4 +1,4 @@
-"""Server defaults each target database writes its own way.
+"""Server defaults as the snapshot records them, also those each database writes its own way.
 
 A construct compiled per database (``@compiles``: Prefect's ``GenerateUUID`` is
 ``(GEN_RANDOM_UUID())`` on PostgreSQL and a ``randomblob`` expression on SQLite) has no one
@@ -12,14 +12,26 @@ on the database it runs on.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from sqlalchemy import func
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql import elements, functions
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ClauseElement, ColumnElement
 from sqlalchemy.sql.schema import DefaultClause
 
-from .expressions import DIALECT_MODULES, ExpressionError, default_to_sql, text_to_default
+from ..compat import compiled_by_hook
+from .expressions import (
+    DIALECT_MODULES,
+    ExpressionError,
+    default_to_sql,
+    default_to_text,
+    dialect_named,
+    text_to_default,
+)
 
 RecordedDefault = str | dict[str, str]
 
@@ -40,6 +52,49 @@ def _compile(element: DefaultPerDatabase, compiler: SQLCompiler, **kw: Any) -> s
         raise ExpressionError(f"no server default is recorded for {name} (recorded for "
                               f"{', '.join(element.variants)})")
     return default_to_sql(text_to_default(element.variants[name]), compiler.dialect) or "NULL"
+
+
+def recorded_default(default: object, databases: Iterable[str]) -> RecordedDefault:
+    """The server default's recorded form, proven to write the same DDL on every target
+    database once read back.  A construct compiled per database (``@compiles``, Prefect's
+    ``GenerateUUID``) would read back as a plain function of its name, and one whose hook
+    reads back the same (Prefect's for ``now()``) writes that SQL only where the hook is
+    imported: both are recorded as the SQL each target writes, one ``text(...)``, or a mapping
+    per database where they differ (``default_variants``)."""
+    text = default_to_text(default)
+    # a hook's SQL is recorded as written: the revision must not depend on importing it
+    hooked = compiled_by_hook(getattr(default, "arg", None))
+    if not hooked and not _may_read_back_otherwise(default, text):
+        return text
+    written = {name: _default_ddl(default, dialect_named(name)) for name in sorted(databases)}
+    read_back = text_to_default(text)
+    if not hooked and all(_default_ddl(read_back, dialect_named(name)) == ddl
+                          for name, ddl in written.items()):
+        return text
+    variants = {name: f"text({ddl!r})" for name, ddl in written.items()}
+    return variants if len(set(variants.values())) > 1 else next(iter(variants.values()))
+
+
+def _may_read_back_otherwise(default: object, text: str) -> bool:
+    """Whether the recorded text could write other DDL than ``default``: not for strings, plain
+    ``text()`` (its SQL is recorded as is) or a ``func.x()`` that reads back as the same class
+    (the common case, decided without compiling anything: this runs for every column)."""
+    arg = getattr(default, "arg", None)
+    if isinstance(arg, str | elements.True_ | elements.False_):
+        return False
+    if isinstance(arg, elements.TextClause):
+        return text != f"text({arg.text!r})"  # bound values were written out
+    if isinstance(arg, functions.FunctionElement) and not list(arg.clauses):
+        return type(getattr(func, arg.name)()) is not type(arg)
+    return True
+
+
+def _default_ddl(default: object, dialect: Dialect) -> str | None:
+    """The default as ``dialect``'s DDL writes it, bound values included."""
+    arg = getattr(default, "arg", None)
+    if isinstance(arg, ClauseElement):
+        return str(arg.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    return default_to_sql(default, dialect)
 
 
 def build_default(recorded: RecordedDefault) -> DefaultClause:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -20,25 +20,17 @@ from sqlalchemy import (
     Table,
     TypeDecorator,
     UniqueConstraint,
-    func,
 )
-from sqlalchemy.engine import Dialect
-from sqlalchemy.sql import elements, functions
-from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.sql.schema import Column, Sequence
 
 from .. import progress
-from ..compat import compiled_by_hook, given_name, is_type_bound
-from .default_variants import RecordedDefault
+from ..compat import given_name, is_type_bound
+from .default_variants import recorded_default
 from .dialect_impls import stored_type
 from .expressions import (
     DIALECT_MODULES,
     ExpressionError,
-    default_to_sql,
-    default_to_text,
-    dialect_named,
     literal_sql,
-    text_to_default,
     text_to_type,
     type_name,
     type_to_text,
@@ -191,49 +183,6 @@ def _table_to_dict(table: Table, databases: tuple[str, ...]) -> TableDict:
         if items:
             data[section] = sorted(items, key=_sort_key)
     return data
-
-
-def recorded_default(default: object, databases: Iterable[str]) -> RecordedDefault:
-    """The server default's recorded form, proven to write the same DDL on every target
-    database once read back.  A construct compiled per database (``@compiles``, Prefect's
-    ``GenerateUUID``) would read back as a plain function of its name, and one whose hook
-    reads back the same (Prefect's for ``now()``) writes that SQL only where the hook is
-    imported: both are recorded as the SQL each target writes, one ``text(...)``, or a mapping
-    per database where they differ (``default_variants``)."""
-    text = default_to_text(default)
-    # a hook's SQL is recorded as written: the revision must not depend on importing it
-    hooked = compiled_by_hook(getattr(default, "arg", None))
-    if not hooked and not _may_read_back_otherwise(default, text):
-        return text
-    written = {name: _default_ddl(default, dialect_named(name)) for name in sorted(databases)}
-    read_back = text_to_default(text)
-    if not hooked and all(_default_ddl(read_back, dialect_named(name)) == ddl
-                          for name, ddl in written.items()):
-        return text
-    variants = {name: f"text({ddl!r})" for name, ddl in written.items()}
-    return variants if len(set(variants.values())) > 1 else next(iter(variants.values()))
-
-
-def _may_read_back_otherwise(default: object, text: str) -> bool:
-    """Whether the recorded text could write other DDL than ``default``: not for strings, plain
-    ``text()`` (its SQL is recorded as is) or a ``func.x()`` that reads back as the same class
-    (the common case, decided without compiling anything: this runs for every column)."""
-    arg = getattr(default, "arg", None)
-    if isinstance(arg, str | elements.True_ | elements.False_):
-        return False
-    if isinstance(arg, elements.TextClause):
-        return text != f"text({arg.text!r})"  # bound values were written out
-    if isinstance(arg, functions.FunctionElement) and not list(arg.clauses):
-        return type(getattr(func, arg.name)()) is not type(arg)
-    return True
-
-
-def _default_ddl(default: object, dialect: Dialect) -> str | None:
-    """The default as ``dialect``'s DDL writes it, bound values included."""
-    arg = getattr(default, "arg", None)
-    if isinstance(arg, ClauseElement):
-        return str(arg.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
-    return default_to_sql(default, dialect)
 
 
 def _column(column: Column[Any], databases: tuple[str, ...]) -> dict[str, Any]:

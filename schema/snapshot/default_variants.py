@@ -60,7 +60,7 @@ def recorded_default(default: object, databases: Iterable[str]) -> RecordedDefau
     ``GenerateUUID``) would read back as a plain function of its name, and one whose hook
     reads back the same (Prefect's for ``now()``) writes that SQL only where the hook is
     imported: both are recorded as the SQL each target writes, one ``text(...)``, or a mapping
-    per database where they differ (``default_variants``)."""
+    per database where they differ."""
     text = default_to_text(default)
     # a hook's SQL is recorded as written: the revision must not depend on importing it
     hooked = compiled_by_hook(getattr(default, "arg", None))

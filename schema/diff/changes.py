@@ -86,10 +86,11 @@ class Change:
             return f"{sign} {subject}: renamed from {self.old}"
         if self.action is Action.ALTER:
             verbatim = self.attribute in ("type", "impl", "server_default")
+            show = _show_default if self.attribute == "server_default" else _show
             note = _no_ddl(self.old, self.new) if self.attribute == "dialect_options" else (
                 " (snapshot only, no DDL)" if self.ddl_free else "")
             return (f"{sign} {subject}: {self.attribute} "
-                    f"{_show(self.old, verbatim)} -> {_show(self.new, verbatim)}{note}")
+                    f"{show(self.old, verbatim)} -> {show(self.new, verbatim)}{note}")
         return f"{sign} {subject}"
 
 
@@ -102,6 +103,11 @@ def _no_ddl(old: dict[str, Any] | None, new: dict[str, Any] | None) -> str:
     return f" (snapshot only, no DDL: {', '.join(keys)})" if keys else ""
 
 
+def _show_default(value: Any, verbatim: bool) -> str:
+    """A server default as recorded: one for every database, or one per database."""
+    return show_default(value) if isinstance(value, dict) else _show(value, verbatim)
+
+
 def _show(value: Any, verbatim: bool) -> str:
     """Types and SQL defaults as written in the snapshot; other strings quoted."""
     if value is None:
@@ -110,6 +116,4 @@ def _show(value: Any, verbatim: bool) -> str:
         return "true" if value else "false"
     if isinstance(value, str) and verbatim:
         return value
-    if isinstance(value, dict) and verbatim:  # a server default per database
-        return show_default(value)
     return repr(value)

@@ -189,7 +189,7 @@ def test_killed_mid_way_then_rerun_applies_each_tenant_once(
         assert "a worker process died (BrokenProcessPool)" in killed.stdout
     done = [runs(f"sqlite:///{project.root / name}") for name in names]
     assert 0 < sum(done) < len(names) and max(done) == 1, done
-    again = project.run("apply", "--fleet", "f", "--no-backup", "--parallel", "2")
+    again = project.invoke("apply", "--fleet", "f", "--no-backup", "--parallel", "2")
     assert "at head" in again.out and "upgraded" in again.out
     assert [runs(f"sqlite:///{project.root / name}") for name in names] == [1] * len(names)
 
@@ -219,20 +219,20 @@ def test_postgresql_schema_per_tenant(template: tuple[Path, str, str], tmp_path:
     """Each tenant's schema gets the tables and its own alembic_version; a failing tenant
     leaves the others (and the control tables) alone; two runs at once take each tenant's
     lock in turn; status and drift look at each schema alone."""
-    schemas = [f"tenant_{number}" for number in range(6)]
+    schemas = [f"tenant_{number}" for number in range(5)]
     execute(postgresql_url, "CREATE TABLE tenants (name text)",
             *(f"CREATE SCHEMA {name}" for name in schemas),
             *(f"INSERT INTO tenants VALUES ('{name}')" for name in schemas),
-            "CREATE TABLE tenant_4.trays (id integer)")
+            "CREATE TABLE tenant_3.trays (id integer)")
     project = fleet_project(template, tmp_path, 'query = "SELECT name FROM tenants ORDER BY 1"\n'
                             'control_url = "${FLEET_CONTROL_URL}"\nschema_per_tenant = true\n'
                             'on_error = "continue"\nparallel = 2')
     environ = {"FLEET_CONTROL_URL": postgresql_url}
     first = project.invoke("apply", "--fleet", "f", environ=environ, check=False)
     assert first.code == ExitCode.FLEET_FAILED, first
-    assert "fleet f: 6 target(s): 5 upgraded, 1 failed" in first.out
-    assert runs(postgresql_url, "tenant_4") == 0
-    execute(postgresql_url, "DROP TABLE tenant_4.trays")
+    assert "fleet f: 5 target(s): 4 upgraded, 1 failed" in first.out
+    assert runs(postgresql_url, "tenant_3") == 0
+    execute(postgresql_url, "DROP TABLE tenant_3.trays")
     started = [subprocess.Popen([*TOOL, "apply", "--fleet", "f"], cwd=project.root,
                                 env={**project.env(), **environ}, stdout=subprocess.PIPE,
                                 text=True) for _ in range(2)]
@@ -240,7 +240,7 @@ def test_postgresql_schema_per_tenant(template: tuple[Path, str, str], tmp_path:
     assert [process.returncode for process in started] == [0, 0], outputs
     assert sum(output.count(" upgraded") - output.count("0 upgraded") for output in outputs) \
         >= 1
-    assert [runs(postgresql_url, name) for name in schemas] == [1] * 6
+    assert [runs(postgresql_url, name) for name in schemas] == [1] * 5
     tables = {row[0] for row in execute(
         postgresql_url, "SELECT table_schema || '.' || table_name FROM "
                         "information_schema.tables WHERE table_schema <> 'pg_catalog' "
@@ -250,7 +250,7 @@ def test_postgresql_schema_per_tenant(template: tuple[Path, str, str], tmp_path:
     execute(postgresql_url, "ALTER TABLE tenant_2.trays ADD COLUMN extra integer")
     drift = project.invoke("drift", "--fleet", "f", environ=environ, check=False)
     assert drift.code == ExitCode.FOUND and "tenant_2: drift:" in drift.out
-    assert drift.out.count(": drift:") == 1 and "1 drift, 5 no drift" in drift.out
+    assert drift.out.count(": drift:") == 1 and "1 drift, 4 no drift" in drift.out
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import configparser
+import os
 import tomllib
 from argparse import Namespace
 from dataclasses import dataclass
@@ -131,7 +132,10 @@ class Project:
 
     def revision_files(self) -> dict[str, str]:
         """sha256 of every revision file, by file name relative to the versions folder."""
-        return {self.version_name(Path(script.path)): digest
+        # string slicing: a thousand Path.relative_to calls cost more than reading the files
+        prefix = f"{Path(self.scripts.versions)}{os.sep}"
+        return {script.path[len(prefix):] if script.path.startswith(prefix)
+                else self.version_name(Path(script.path)): digest
                 for script, digest in self._hashed_scripts}
 
     def revision_file_problems(self, recorded: dict[str, str]) -> list[tuple[str, str]]:
@@ -159,7 +163,7 @@ class Project:
     def _hashed_scripts(self) -> list[tuple[Script, str]]:
         # read once per command: apply checks them by name, then records them by id
         files = self._revision_files
-        return [(script, files.digest(Path(script.path)))
+        return [(script, files.digest(script.path))
                 for script in self.scripts.walk_revisions()]
 
     def revision_ids(self) -> set[str]:

@@ -109,22 +109,22 @@ class RevisionFiles:
     """One project's revision files, each read once: its sha256 and its Alembic ``Script``."""
 
     def __init__(self, config: Config) -> None:
-        self.digests: dict[Path, str] = {}
+        self.digests: dict[str, str] = {}  # by path, as Alembic's Script.path spells it
         self.imported: list[Path] = []  # files whose names are not literals
         self.scripts: ScriptDirectory = script_directory_loading(config, self._load)
 
     def _load(self, scripts: ScriptDirectory, path: Path) -> Script | None:
         data = path.read_bytes()
-        self.digests[path] = hashlib.sha256(data).hexdigest()
+        self.digests[str(path)] = hashlib.sha256(data).hexdigest()
         names = read_names(data.decode("utf-8", "replace"))
         if names is None:
             self.imported.append(path)
             return script_from_path(scripts, path)
         return Script(DeferredModule(path, names), names["revision"], path)  # type: ignore[arg-type]
 
-    def digest(self, path: Path) -> str:
+    def digest(self, path: str) -> str:
         """sha256 of a revision file, as read when the map was built."""
         found = self.digests.get(path)
-        if found is None:  # a sourceless folder: Alembic loaded it
-            found = self.digests[path] = hashlib.sha256(path.read_bytes()).hexdigest()
+        if found is None:  # a sourceless folder, or a file written since: Alembic loaded it
+            found = self.digests[path] = hashlib.sha256(Path(path).read_bytes()).hexdigest()
         return found

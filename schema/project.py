@@ -102,8 +102,13 @@ class Project:
         return self._revision_files.scripts
 
     def reload_scripts(self) -> None:
-        """Forget the cached revision map and hashes, after a revision file was written."""
+        """Forget the cached revision map and hashes, after revision files were moved."""
         self.__dict__.pop("_revision_files", None)
+        self.__dict__.pop("_hashed_scripts", None)
+
+    def revision_written(self) -> None:
+        """Forget the cached hashes after Alembic wrote a revision through ``scripts`` (it
+        adds the new one to the map, so the others need not be read again)."""
         self.__dict__.pop("_hashed_scripts", None)
 
     @cached_property

@@ -347,7 +347,7 @@ def stage_snapshot(
     for path in store.tables_dir.glob("*.yaml") if store.tables_dir.exists() else []:
         if path not in wanted:
             files.delete(path)
-    project.reload_scripts()
+    project.revision_written()
     revisions = project.revision_files()
     kept = {**(schema_diff.manifest.notes if schema_diff.manifest else {}), **(notes or {})}
     manifest = Manifest(head=head, tables=schema_diff.table_hashes, revisions=revisions,

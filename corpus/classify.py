@@ -53,7 +53,8 @@ class Classified:
 PRESENCE = re.compile(r"^(?P<kind>table|column|index|constraint|unique constraint|foreign key|"
                       r"check constraint|enum type) "
                       r"(?P<name>.+?)(?: on (?P<table>\S+))?: "
-                      r"(?P<state>missing from the database|not in the snapshot)$")
+                      r"(?P<state>missing from the database|not in the snapshot)"
+                      r"(?: \(it checks .*\))?$", re.DOTALL)
 ENUM_VALUES = re.compile(r"^enum type (?P<name>\S+): values are (?P<live>\[.*\]) in the database, "
                          r"the snapshot says (?P<expected>\[.*\])$")
 ATTRIBUTE = re.compile(r"^column (?P<table>[^.]+)\.(?P<column>\S+): (?P<attr>\w+) is "
@@ -145,6 +146,8 @@ class Look:
         elif kind == "enum type":
             live = name in self.live_enums()
             model = name in self.model_enums()
+        elif kind == "check constraint" and name.startswith("CHECK (") and name.endswith(")"):
+            return self.unnamed_check(name[len("CHECK ("):-1], table, missing)
         else:
             live = name in self.live_names(kind, table)
             model = name in self.model_names(kind, table)
@@ -154,14 +157,28 @@ class Look:
                f"{'yes' if model else 'no'}"
         return ((model and not live) if missing else (live and not model)), seen
 
+    def unnamed_check(self, body: str, table: str, missing: bool) -> tuple[bool, str]:
+        """A CHECK without a name (SQLite keeps none), told by its body: how many the database
+        holds against how many the models declare without a name."""
+        live = [_body(c["sqltext"]) for c in self.inspector.get_check_constraints(table)
+                if not c.get("name")] if self.inspector.has_table(table) else []
+        model = [_body(str(c.sqltext)) for c in self.metadata.tables[table].constraints
+                 if isinstance(c, CheckConstraint) and c.name is None] \
+            if table in self.metadata.tables else []
+        theirs, ours = live.count(_body(body)), model.count(_body(body))
+        return (ours > theirs) if missing else (theirs > ours), \
+            f"unnamed CHECKs of this body: {theirs} in the database, {ours} in the models"
+
     def unnamed_check_matches(self, name: str, table: str) -> bool:
-        """The database named a CHECK the models declare without a name (same body)."""
-        live = {c["name"]: c["sqltext"] for c in self.inspector.get_check_constraints(table)}
+        """The database named a CHECK the models declare without a name (same body), and holds
+        no more CHECKs of that body than the models declare (a history may add one twice)."""
+        live = {c["name"]: _body(c["sqltext"])
+                for c in self.inspector.get_check_constraints(table)}
         if name not in live or table not in self.metadata.tables:
             return False
-        unnamed = [str(c.sqltext) for c in self.metadata.tables[table].constraints
+        unnamed = [_body(str(c.sqltext)) for c in self.metadata.tables[table].constraints
                    if isinstance(c, CheckConstraint) and c.name is None]
-        return _body(live[name]) in {_body(text) for text in unnamed}
+        return 0 < list(live.values()).count(live[name]) <= unnamed.count(live[name])
 
     def live_enums(self) -> dict[str, list[str]]:
         reader = getattr(self.inspector, "get_enums", None)
@@ -253,8 +270,9 @@ class Look:
 
 
 def _body(sqltext: str) -> str:
-    """A CHECK body without the spelling databases add: case, spaces, parentheses."""
-    return re.sub(r"[\s()]", "", sqltext.lower())
+    """A CHECK body without the spelling databases add: case, spaces, parentheses, quotes
+    around names (MariaDB's `is_nan`)."""
+    return re.sub(r"[\s()`\"]", "", sqltext.lower())
 
 
 def _spelling(ddl: str) -> str:

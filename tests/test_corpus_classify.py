@@ -24,7 +24,9 @@ def _history(url: str) -> None:
              sa.PrimaryKeyConstraint("id", name="things_pk"),
              sa.Index("ix_things_status", "status", postgresql_where=sa.text("status IS NOT NULL"),
                       sqlite_where=sa.text("status IS NOT NULL")),
-             sa.Index("ix_things_made", "made"))
+             sa.Index("ix_things_made", "made"),
+             sa.Column("level", sa.Integer), sa.CheckConstraint("level > 0"),
+             sa.CheckConstraint("level > 0"))  # MLflow's history adds a CHECK twice
     sa.Table("others", metadata, sa.Column("id", sa.Integer),
              sa.PrimaryKeyConstraint("id", name="others_key"))
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
@@ -38,7 +40,8 @@ def _models() -> sa.MetaData:
              sa.Column("status", sa.String(20)),
              sa.Column("made", sa.Date, server_default=sa.text("CURRENT_DATE")),
              sa.PrimaryKeyConstraint("id", name="things_pkey"),
-             sa.Index("ix_things_status", "status"), sa.Index("ix_things_made", "made"))
+             sa.Index("ix_things_status", "status"), sa.Index("ix_things_made", "made"),
+             sa.Column("level", sa.Integer), sa.CheckConstraint("level > 0"))
     sa.Table("others", metadata, sa.Column("id", sa.Integer),
              sa.PrimaryKeyConstraint("id", name="others_key"))
     return metadata
@@ -59,6 +62,7 @@ def test_defaults_and_key_names_are_checked_independently(database_url: str) -> 
                for line in listed) == (dialect != "mysql")
     assert any(line.startswith("index ix_things_status on things: the database indexes rows "
                                "where") for line in listed) == (dialect != "mysql")
+    assert any("not in the snapshot (it checks " in line for line in listed)
     invented = ["column things.made: default is curdate() in the database, the snapshot says "
                 "CURRENT_DATE",
                 "primary key of others: named others_k in the database, the snapshot says "

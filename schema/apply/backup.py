@@ -18,6 +18,15 @@ def backup_sqlite(database: Path, revision: str | None) -> Path:
         f"{database.stem}.{revision or 'base'}.{stamp}.backup{database.suffix}"))
 
 
+_BACKUP = re.compile(r".+\.[^.]+\.\d{8}T\d{6}Z\.backup(\.[^.]*)?")
+
+
+def is_backup(path: Path) -> bool:
+    """True for a file named as :func:`backup_sqlite` names its copies (a fleet's glob of
+    SQLite files leaves them out)."""
+    return _BACKUP.fullmatch(path.name) is not None
+
+
 def prune_backups(database: Path, keep: int) -> list[Path]:
     """Remove all but the ``keep`` newest backups of ``database`` (and copies a killed run left
     unfinished); return the backups removed."""

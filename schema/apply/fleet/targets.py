@@ -8,6 +8,7 @@ stages name it, reports show it.  The URL itself may hold a password and is neve
 from __future__ import annotations
 
 import fnmatch
+import glob
 import hashlib
 import math
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from sqlalchemy.engine import Connection
 
 from ...database import mask_url, parse_url, run_on_connection
 from ...errors import SchemaToolError
+from ..backup import is_backup
 from .config import FleetConfig, StageConfig, expand
 
 
@@ -68,9 +70,12 @@ def fleet_targets(fleet: FleetConfig, root: Path) -> list[Target]:
         targets = [_url_target(expand(url, f"{where} urls[{number}]"), None)
                    for number, url in enumerate(fleet.urls, 1)]
     elif fleet.sqlite_glob is not None:
-        files = sorted(path for path in root.glob(fleet.sqlite_glob) if path.is_file())
-        targets = [Target(path.relative_to(root).as_posix(), f"sqlite:///{path}")
-                   for path in files]
+        # named as matched: relative to the project folder, or absolute for an absolute glob;
+        # the copies `tool apply` takes beside each file are not tenants
+        matches = sorted(glob.glob(fleet.sqlite_glob, root_dir=root, recursive=True))
+        targets = [Target(Path(match).as_posix(), f"sqlite:///{(root / match).resolve()}")
+                   for match in matches
+                   if (root / match).is_file() and not is_backup(root / match)]
     else:
         targets = _queried(fleet, where)
     names = [target.name for target in targets]

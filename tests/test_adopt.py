@@ -322,28 +322,23 @@ def test_baseline_leaves_out_the_tables_keyed_to_a_table_with_a_problem(
 
 def test_baseline_leaves_out_the_tables_keyed_to_a_table_that_cannot_be_recorded(
         tmp_path: Path, database_url: str) -> None:
-    """A table that cannot be recorded at all (a TypeDecorator whose arguments the snapshot
-    cannot write, as Prefect's Pydantic) is left out with the tables keyed to it: the
-    comparison stopped with NoReferencedTableError (Prefect's agent -> work_queue)."""
+    """A table that cannot be recorded at all (a CHECK whose parameter has no value: the DDL
+    could not be written) is left out with the tables keyed to it: the comparison stopped with
+    NoReferencedTableError (Prefect's agent -> work_queue, when its Pydantic columns could not
+    be recorded)."""
     project = legacy_alembic_project(tmp_path / "legacy", database_url)
     project.invoke("init", "--models", "models", "--metadata", "models:metadata")
     (project.root / "models.py").write_text(MODELS + textwrap.dedent("""
-        from sqlalchemy import TypeDecorator
+        from sqlalchemy import CheckConstraint, bindparam, column
 
-        class Wrapped(TypeDecorator):
-            impl = String(20)
-            cache_ok = True
-
-            def __init__(self, wrapped):
-                super().__init__()
-
-        growers.append_column(Column("kind", Wrapped(object)))
+        growers.append_constraint(
+            CheckConstraint(column("id") > bindparam("floor"), name="floor"))
     """))
     refused = project.invoke("snapshot", "--baseline", "--url", database_url, check=False)
     assert refused.code == ExitCode.USAGE, refused
     assert refused.err.splitlines() == [
-        "error: models: table growers: column kind: models.Wrapped: Wrapped.__init__() missing "
-        "1 required positional argument: 'wrapped'",
+        "error: models: table growers: check constraint ck_growers_floor: parameter floor has "
+        "no value (DDL would write NULL); give it one or write the SQL out",
         "error: models: table plants: not compared with the database: its foreign key refers "
         "to growers, left out for its own problem"]
     assert not (project.root / "snapshots" / "manifest.yaml").exists()

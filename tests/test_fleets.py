@@ -19,6 +19,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from cultivar_schema.apply.lock import deploy_lock
 from cultivar_schema.errors import ExitCode
 
 from .conftest import TOOL, Project, new_project, server_database
@@ -73,9 +74,10 @@ def runs(url: str, schema: str | None = None) -> int:
         engine.dispose()
 
 
-def fleet_json(project: Project, *args: str) -> dict[str, object]:
+def fleet_json(project: Project, *args: str,
+               environ: dict[str, str | None] | None = None) -> dict[str, object]:
     """``tool ARGS --format json`` (a fleet command), validated."""
-    done = project.invoke(*args, "--format", "json", check=False)
+    done = project.invoke(*args, "--format", "json", check=False, environ=environ)
     document = validated(done.out, "fleet")
     assert done.code == document["exit_code"], done
     return document
@@ -198,7 +200,7 @@ def test_killed_mid_way_then_rerun_applies_each_tenant_once(
 def test_two_fleet_applies_at_once_apply_each_tenant_once(
         template: tuple[Path, str, str], tmp_path: Path) -> None:
     project = fleet_project(template, tmp_path, 'sqlite_glob = "tenants/*.db"\nparallel = 2')
-    names = sqlite_tenants(project, 10)
+    names = sqlite_tenants(project, 6)
     started = [subprocess.Popen([*TOOL, "apply", "--fleet", "f", "--format", "json"],
                                 cwd=project.root, env=project.env(), stdout=subprocess.PIPE,
                                 text=True) for _ in range(2)]
@@ -218,8 +220,8 @@ def postgresql_url() -> Iterator[str]:
 def test_postgresql_schema_per_tenant(template: tuple[Path, str, str], tmp_path: Path,
                                       postgresql_url: str) -> None:
     """Each tenant's schema gets the tables and its own alembic_version; a failing tenant
-    leaves the others (and the control tables) alone; two runs at once take each tenant's
-    lock in turn; status and drift look at each schema alone."""
+    leaves the others (and the control tables) alone; each tenant has a deploy lock of its
+    own; status and drift look at each schema alone."""
     schemas = [f"tenant_{number}" for number in range(5)]
     execute(postgresql_url, "CREATE TABLE tenants (name text)",
             *(f"CREATE SCHEMA {name}" for name in schemas),
@@ -234,13 +236,17 @@ def test_postgresql_schema_per_tenant(template: tuple[Path, str, str], tmp_path:
     assert "fleet f: 5 target(s): 4 upgraded, 1 failed" in first.out
     assert runs(postgresql_url, "tenant_3") == 0
     execute(postgresql_url, "DROP TABLE tenant_3.trays")
-    started = [subprocess.Popen([*TOOL, "apply", "--fleet", "f"], cwd=project.root,
-                                env={**project.env(), **environ}, stdout=subprocess.PIPE,
-                                text=True) for _ in range(2)]
-    outputs = [process.communicate(timeout=120)[0] for process in started]
-    assert [process.returncode for process in started] == [0, 0], outputs
-    assert sum(output.count(" upgraded") - output.count("0 upgraded") for output in outputs) \
-        >= 1
+    # another deploy holds tenant_0's lock: only tenant_0 waits, and gives up
+    engine = sa.create_engine(postgresql_url, poolclass=sa.pool.NullPool)
+    with engine.connect() as holder, deploy_lock(holder, postgresql_url, 1, "tenant_0"):
+        second = fleet_json(project, "apply", "--fleet", "f", "--lock-timeout", "1",
+                            environ=environ)
+    engine.dispose()
+    assert results(second) == {"tenant_0": "failed", "tenant_1": "at head",
+                               "tenant_2": "at head", "tenant_3": "upgraded",
+                               "tenant_4": "at head"}
+    assert second["targets"][0]["exit_code"] == ExitCode.LOCK_TIMEOUT
+    assert fleet_json(project, "apply", "--fleet", "f", environ=environ)["exit_code"] == 0
     assert [runs(postgresql_url, name) for name in schemas] == [1] * 5
     tables = {row[0] for row in execute(
         postgresql_url, "SELECT table_schema || '.' || table_name FROM "

@@ -45,11 +45,11 @@ def type_to_text(type_: sqltypes.TypeEngine[Any], prefix: str = "") -> str:
     if isinstance(type_, sqltypes.Enum):
         text = f"{name}({', '.join(_enum_arguments(type_))})"
     else:
+        values = ((param, _attribute(type_, param), default)
+                  for param, default in _parameters(cls))
         arguments = [repr(value) for value in _positional(type_)] + [
-            f"{param}={_value_text(getattr(type_, param), prefix)}"
-            for param, default in _parameters(cls)
-            if hasattr(type_, param) and not _same(getattr(type_, param), default)
-        ]
+            f"{param}={_value_text(value, prefix)}" for param, value, default in values
+            if value is not _MISSING and not _same(value, default)]
         text = f"{name}({', '.join(arguments)})"
     for dialect, variant in sorted(type_variants(type_).items()):
         text += f".with_variant({type_to_text(variant, prefix)}, {dialect!r})"
@@ -113,6 +113,19 @@ def public_type(type_: sqltypes.TypeEngine[Any]) -> sqltypes.TypeEngine[Any]:
             return type_ if cls is type(type_) else type_.adapt(cls)
     raise ExpressionError(f"type {type(type_).__module__}.{type(type_).__qualname__} has no "
                           "SQLAlchemy type this snapshot format can record")
+
+
+_MISSING = object()
+
+
+def _attribute(type_: sqltypes.TypeEngine[Any], name: str) -> Any:
+    """``type_``'s attribute ``name``, or ``_MISSING``: a constructor parameter named as one of
+    the type's own properties (``python_type``, which raises NotImplementedError on SQLAlchemy
+    2.0.45 for a TypeDecorator) is not kept under that name."""
+    try:
+        return getattr(type_, name)
+    except (AttributeError, NotImplementedError):
+        return _MISSING
 
 
 def _positional(type_: sqltypes.TypeEngine[Any]) -> tuple[Any, ...]:

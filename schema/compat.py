@@ -143,10 +143,20 @@ def upgrade(config: Config, script: ScriptDirectory, revision: str) -> None:
     """``alembic.command.upgrade(config, revision)`` with a ScriptDirectory already loaded:
     ``command.upgrade`` builds its own on every call, importing every revision file again
     (for each revision of each target of a fleet).  The body is ``command.upgrade``'s, whose
-    step function calls the private ``ScriptDirectory._upgrade_revs``."""
+    step function calls the private ``ScriptDirectory._upgrade_revs``.  A revision whose
+    parents are exactly the current heads is its own single step: Alembic's walk to find the
+    steps is linear in the history's length, so 1,000 revisions run one by one walked it a
+    million times (8 of the 24 s of a fresh database's `tool apply` through them)."""
     from alembic.runtime.environment import EnvironmentContext
+    from alembic.runtime.migration import MigrationStep
+
+    target = script.get_revision(revision)
 
     def steps(current: Any, context: Any) -> Any:
+        parents = target.down_revision if target is not None else None
+        parents = (parents,) if isinstance(parents, str) else tuple(parents or ())
+        if target is not None and not target.dependencies and set(parents) == set(current or ()):
+            return [MigrationStep.upgrade_from_script(script.revision_map, target)]
         return script._upgrade_revs(revision, current)
 
     with EnvironmentContext(config, script, fn=steps, as_sql=False, starting_rev=None,

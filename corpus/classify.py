@@ -151,34 +151,35 @@ class Look:
         else:
             live = name in self.live_names(kind, table)
             model = name in self.model_names(kind, table)
-            if live and not model and kind.endswith("constraint"):
-                model = self.unnamed_check_matches(name, table)
+            body = self.live_check_body(name, table) if live and not model and \
+                kind.endswith("constraint") else None
+            if body is not None:  # a name the database gave a CHECK the models leave unnamed
+                return self.unnamed_check(body, table, missing)
         seen = f"in the database: {'yes' if live else 'no'}; in the models: " \
                f"{'yes' if model else 'no'}"
         return ((model and not live) if missing else (live and not model)), seen
 
     def unnamed_check(self, body: str, table: str, missing: bool) -> tuple[bool, str]:
-        """A CHECK without a name (SQLite keeps none), told by its body: how many the database
-        holds against how many the models declare without a name."""
+        """A CHECK the models declare without a name, told by its body: how many CHECKs of that
+        body the database holds (unnamed on SQLite, named by PostgreSQL and MariaDB; those the
+        models name left aside) against how many the models declare without a name."""
+        model = self.metadata.tables.get(table)
+        named = {c.name for c in model.constraints if isinstance(c.name, str)} \
+            if model is not None else set()
         live = [_body(c["sqltext"]) for c in self.inspector.get_check_constraints(table)
-                if not c.get("name")] if self.inspector.has_table(table) else []
-        model = [_body(str(c.sqltext)) for c in self.metadata.tables[table].constraints
-                 if isinstance(c, CheckConstraint) and c.name is None] \
-            if table in self.metadata.tables else []
-        theirs, ours = live.count(_body(body)), model.count(_body(body))
-        return (ours > theirs) if missing else (theirs > ours), \
-            f"unnamed CHECKs of this body: {theirs} in the database, {ours} in the models"
+                if c.get("name") not in named] if self.inspector.has_table(table) else []
+        ours = [_body(_literal(c.sqltext)) for c in model.constraints
+                if isinstance(c, CheckConstraint) and not isinstance(c.name, str)] \
+            if model is not None else []
+        theirs_n, ours_n = live.count(_body(body)), ours.count(_body(body))
+        return (ours_n > theirs_n) if missing else (theirs_n > ours_n), \
+            f"CHECKs of this body without a name in the models: {theirs_n} in the database, " \
+            f"{ours_n} in the models"
 
-    def unnamed_check_matches(self, name: str, table: str) -> bool:
-        """The database named a CHECK the models declare without a name (same body), and holds
-        no more CHECKs of that body than the models declare (a history may add one twice)."""
-        live = {c["name"]: _body(c["sqltext"])
-                for c in self.inspector.get_check_constraints(table)}
-        if name not in live or table not in self.metadata.tables:
-            return False
-        unnamed = [_body(str(c.sqltext)) for c in self.metadata.tables[table].constraints
-                   if isinstance(c, CheckConstraint) and c.name is None]
-        return 0 < list(live.values()).count(live[name]) <= unnamed.count(live[name])
+    def live_check_body(self, name: str, table: str) -> str | None:
+        """The body of the database's CHECK of this name."""
+        return next((c["sqltext"] for c in self.inspector.get_check_constraints(table)
+                     if c["name"] == name), None)
 
     def live_enums(self) -> dict[str, list[str]]:
         reader = getattr(self.inspector, "get_enums", None)
@@ -271,8 +272,14 @@ class Look:
 
 def _body(sqltext: str) -> str:
     """A CHECK body without the spelling databases add: case, spaces, parentheses, quotes
-    around names (MariaDB's `is_nan`)."""
-    return re.sub(r"[\s()`\"]", "", sqltext.lower())
+    around names (MariaDB's `is_nan`), PostgreSQL's ``= ANY (ARRAY[...])`` for ``IN``."""
+    body = re.sub(r"[\s()`\"]", "", sqltext.lower())
+    return re.sub(r"=anyarray\[([^\]]*)\]", r"in\1", body)
+
+
+def _literal(sqltext: Any) -> str:
+    """A models' CHECK as SQL, its Python values written out (a Boolean's ``IN (0, 1)``)."""
+    return str(sqltext.compile(compile_kwargs={"literal_binds": True, "include_table": False}))
 
 
 def _spelling(ddl: str) -> str:

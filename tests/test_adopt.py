@@ -129,6 +129,17 @@ def test_baseline_a_database_created_by_hand(tmp_path: Path, database_url: str) 
         assert again.code == ExitCode.USAGE and "already" in again.err
 
 
+def assert_stamped_without_drift(tmp_path: Path, database_url: str, models: str) -> None:
+    """A project of ``models`` snapshots, stamps the database by hand (``apply --baseline``)
+    and finds no drift."""
+    project = new_project(tmp_path / "proj", database_url)
+    (project.root / "models.py").write_text(models)
+    project.invoke("snapshot", "-m", "initial")
+    stamped = project.invoke("apply", "--baseline")
+    assert "stamped the database at" in stamped.out, stamped
+    assert project.drift() == []
+
+
 def test_baseline_a_database_created_by_hand_with_types_chosen_per_database(
         tmp_path: Path, database_url: str) -> None:
     """Own TypeDecorators that choose their type per database in load_dialect_impl (a GUID
@@ -138,12 +149,7 @@ def test_baseline_a_database_created_by_hand_with_types_chosen_per_database(
     showed on SQLite)."""
     models = (FIXTURES / "own_type_decorators_varying_by_database" / "after.py").read_text()
     create_by_hand(database_url, models)
-    project = new_project(tmp_path / "proj", database_url)
-    (project.root / "models.py").write_text(models)
-    project.invoke("snapshot", "-m", "initial")
-    stamped = project.invoke("apply", "--baseline")
-    assert "stamped the database at" in stamped.out, stamped
-    assert project.drift() == []
+    assert_stamped_without_drift(tmp_path, database_url, models)
 
 
 def test_baseline_a_database_whose_defaults_per_database_are_spelled_otherwise(
@@ -156,12 +162,7 @@ def test_baseline_a_database_whose_defaults_per_database_are_spelled_otherwise(
     create_by_hand(database_url, models.replace("(GEN_RANDOM_UUID())", "(gen_random_uuid())")
                    .replace("(lower(hex(randomblob(16))))", "(\\n  LOWER(hex(randomblob(16))) \\n)")
                    .replace("(uuid())", "(UUID( ))"))
-    project = new_project(tmp_path / "proj", database_url)
-    (project.root / "models.py").write_text(models)
-    project.invoke("snapshot", "-m", "initial")
-    stamped = project.invoke("apply", "--baseline")
-    assert "stamped the database at" in stamped.out, stamped
-    assert project.drift() == []
+    assert_stamped_without_drift(tmp_path, database_url, models)
 
 
 def test_snapshot_from_database(tmp_path: Path, database_url: str) -> None:

@@ -9,6 +9,9 @@ parser, which is a class of its own; it sets it on a dialect through this module
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -215,3 +218,75 @@ def script_from_path(scripts: ScriptDirectory, path: Path) -> Script | None:
     from alembic.script.base import Script
 
     return Script._from_path(scripts, path)
+
+
+# --- Alembic: importing by need --------------------------------------------------------------
+
+# Packages whose ``__init__`` imports far more than their sub-modules need: ``alembic`` imports
+# its runtime and migration context (``from . import context, op``), ``alembic.script`` its
+# ScriptDirectory (and with it the migration context), ``alembic.ddl`` the DDL modules of every
+# database (and with them SQLAlchemy's PostgreSQL, MySQL, MSSQL and Oracle dialects).
+_HEAVY_PACKAGES = ("alembic", "alembic.script", "alembic.ddl")
+# Alembic's DDL module for a dialect name, imported the first time a connection or a revision
+# rendered for that database needs it (``alembic.ddl.__init__`` would import them all).
+_DDL_MODULES = {"mariadb": "mysql", "mysql": "mysql", "postgresql": "postgresql",
+                "sqlite": "sqlite", "mssql": "mssql", "oracle": "oracle"}
+
+
+def import_alembic_by_need() -> None:
+    """Let the tool import Alembic's sub-modules without the heavy package ``__init__``s.
+
+    Each package in ``_HEAVY_PACKAGES`` not imported yet is put in ``sys.modules`` with its
+    path but without running its ``__init__``: importing a sub-module works as usual, and the
+    ``__init__`` runs the first time a name it defines is asked for (``alembic.__version__``,
+    ``from alembic.ddl import PostgresqlImpl``), so nothing behaves differently, it only happens
+    later or not at all; ``from alembic import op`` in a revision imports ``alembic.op`` as a
+    sub-module.  ``alembic.ddl.DefaultImpl``, which the migration context asks for its
+    dialect's implementation, comes from ``alembic.ddl.impl`` with its registry of
+    implementations by dialect name (the private ``_impls``) made to import a dialect's module
+    the first time it is looked up."""
+    for name in _HEAVY_PACKAGES:
+        if name not in sys.modules:
+            _install_bare_package(name)
+
+
+class _ImplsByNeed(dict):  # type: ignore[type-arg]
+    """Alembic's DDL implementations by dialect name, each imported when first looked up."""
+
+    def __missing__(self, name: str) -> Any:
+        module = _DDL_MODULES.get(name)
+        if module is None:
+            raise KeyError(name)
+        importlib.import_module(f"alembic.ddl.{module}")
+        return dict.__getitem__(self, name)
+
+
+def _default_impl() -> Any:
+    impl = importlib.import_module("alembic.ddl.impl")
+    if not isinstance(impl._impls, _ImplsByNeed):
+        impl._impls = _ImplsByNeed(impl._impls)  # the metaclass registers into the global
+    return impl.DefaultImpl
+
+
+def _install_bare_package(name: str) -> None:
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None or spec.submodule_search_locations is None:
+        return
+    module = importlib.util.module_from_spec(spec)
+
+    def finish(attribute: str) -> Any:
+        if name == "alembic.ddl" and attribute == "DefaultImpl":
+            module.DefaultImpl = _default_impl()  # type: ignore[attr-defined]
+            return module.DefaultImpl  # type: ignore[attr-defined]
+        if not attribute.startswith("__") and importlib.util.find_spec(f"{name}.{attribute}"):
+            return importlib.import_module(f"{name}.{attribute}")  # `from alembic import util`
+        # a name the __init__ defines: run it once, in this very module object
+        del module.__getattr__  # type: ignore[attr-defined]
+        spec.loader.exec_module(module)  # type: ignore[union-attr]
+        return getattr(module, attribute)
+
+    module.__getattr__ = finish  # type: ignore[attr-defined]
+    parent, _, child = name.rpartition(".")
+    sys.modules[name] = module
+    if parent:
+        setattr(sys.modules[parent], child, module)

@@ -17,7 +17,6 @@ from urllib.parse import quote, quote_plus
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import pool, text
 from sqlalchemy.engine import URL, Connection, Engine, create_engine, make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from .errors import DatabaseError
 
@@ -168,6 +167,8 @@ def _engine(url: str) -> Engine:
 
 
 async def _run_async(url: str, work: Callable[[Connection], T]) -> T:
+    from sqlalchemy.ext.asyncio import create_async_engine  # async URLs only: it imports the ORM
+
     engine = create_async_engine(url, poolclass=pool.NullPool)
     try:
         async with engine.connect() as connection:

@@ -9,10 +9,8 @@ from argparse import Namespace
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic.config import Config
-from alembic.script import Script, ScriptDirectory
-from alembic.util import CommandError
 from sqlalchemy import MetaData
 from sqlalchemy.engine import make_url
 
@@ -21,15 +19,22 @@ from .database import parse_url
 from .errors import SchemaToolError
 from .files import FileSet
 from .journal import Recovery, recover
+from .revision_list import RevisionList, read_revision_list
 from .revisions import RevisionFiles
 from .snapshot.models import load_metadata, use_project_modules
 from .snapshot.store import SnapshotStore
+
+if TYPE_CHECKING:  # `tool check` reads the history without Alembic's runtime (revision_list)
+    from alembic.config import Config
+    from alembic.script import Script, ScriptDirectory
 
 
 def alembic_config_at(ini: Path, cmd_opts: Namespace | None = None) -> Config:
     """Alembic's Config as the ``alembic`` command line builds it in the ini's folder: the ini
     file, and ``[tool.alembic]`` of the ``pyproject.toml`` beside it (Alembic 1.16+ keeps its
     options there, ``alembic init -t pyproject``); the ini's ``[alembic]`` wins, as in Alembic."""
+    from alembic.config import Config
+
     pyproject = ini.parent / "pyproject.toml"
     return Config(str(ini), toml_file=str(pyproject) if pyproject.is_file() else None,
                   cmd_opts=cmd_opts)
@@ -38,6 +43,8 @@ def alembic_config_at(ini: Path, cmd_opts: Namespace | None = None) -> Config:
 def script_location(config: Config) -> str:
     """Alembic's ``script_location``: a folder (relative to the ini's folder) or a package
     resource (``package:folder``)."""
+    from alembic.util import CommandError
+
     try:  # the first read parses both files
         location = config.get_alembic_option("script_location")
     except (configparser.Error, UnicodeDecodeError, CommandError, tomllib.TOMLDecodeError) as exc:
@@ -89,9 +96,21 @@ class Project:
         return alembic_config
 
     @cached_property
+    def _revision_list(self) -> RevisionList | None:
+        """The revision files read without Alembic, when the layout and history are plain
+        enough for that (``revision_list``); None: Alembic's map answers."""
+        ini = self.config.alembic_ini
+        listed = read_revision_list(ini) if ini.is_file() else None
+        return listed if listed is not None and listed.heads() is not None else None
+
+    @cached_property
     def _revision_files(self) -> RevisionFiles:
+        from alembic.util import CommandError
+
+        listed = self._revision_list.files if self._revision_list is not None else []
+        known = {str(file.path): (file.digest, file.names) for file in listed}
         try:
-            return RevisionFiles(self.alembic)
+            return RevisionFiles(self.alembic, known)
         except CommandError as exc:
             raise SchemaToolError(f"{self.config.alembic_ini}: {exc}") from None
 
@@ -103,13 +122,14 @@ class Project:
 
     def reload_scripts(self) -> None:
         """Forget the cached revision map and hashes, after revision files were moved."""
-        self.__dict__.pop("_revision_files", None)
-        self.__dict__.pop("_hashed_scripts", None)
+        for name in ("_revision_list", "_revision_files", "_hashed_scripts"):
+            self.__dict__.pop(name, None)
 
     def revision_written(self) -> None:
         """Forget the cached hashes after Alembic wrote a revision through ``scripts`` (it
         adds the new one to the map, so the others need not be read again)."""
         self.__dict__.pop("_hashed_scripts", None)
+        self.__dict__.pop("_revision_list", None)
 
     @cached_property
     def metadata(self) -> MetaData:
@@ -133,10 +153,14 @@ class Project:
             return "sqlite"
 
     def heads(self) -> list[str]:
-        return list(self.scripts.get_heads())
+        listed = self._revision_list
+        heads = listed.heads() if listed is not None else None
+        return heads if heads is not None else list(self.scripts.get_heads())
 
     def revision_files(self) -> dict[str, str]:
         """sha256 of every revision file, by file name relative to the versions folder."""
+        if self._revision_list is not None:
+            return {file.name: file.digest for file in self._revision_list.files}
         # string slicing: a thousand Path.relative_to calls cost more than reading the files
         prefix = f"{Path(self.scripts.versions)}{os.sep}"
         return {script.path[len(prefix):] if script.path.startswith(prefix)
@@ -162,6 +186,8 @@ class Project:
 
     def revision_checksums(self) -> dict[str, str]:
         """sha256 of every revision file, by revision id."""
+        if self._revision_list is not None:
+            return {file.revision: file.digest for file in self._revision_list.files}
         return {script.revision: digest for script, digest in self._hashed_scripts}
 
     @cached_property
@@ -172,6 +198,8 @@ class Project:
                 for script in self.scripts.walk_revisions()]
 
     def revision_ids(self) -> set[str]:
+        if self._revision_list is not None:
+            return {file.revision for file in self._revision_list.files}
         return {script.revision for script in self.scripts.walk_revisions()}
 
     def version_name(self, path: Path) -> str:

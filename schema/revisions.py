@@ -19,14 +19,14 @@ import hashlib
 import re
 from pathlib import Path
 from types import ModuleType
-from typing import Any
-
-from alembic.config import Config
-from alembic.script import Script, ScriptDirectory
-from alembic.util import load_python_file
+from typing import TYPE_CHECKING, Any
 
 from .compat import script_directory_loading, script_from_path
 from .errors import SchemaToolError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import Script, ScriptDirectory
 
 NAMES = ("revision", "down_revision", "branch_labels", "depends_on")
 # `name = literal` or `name: annotation = literal` at the start of a line, a comment allowed
@@ -91,6 +91,8 @@ class DeferredModule:
     def _module(self) -> ModuleType:
         module = self.__dict__.get("_loaded")
         if module is None:
+            from alembic.util import load_python_file
+
             path: Path = self._path
             module = load_python_file(path.parent, path.name)
             differ = [name for name in NAMES if getattr(module, name, None) != self.__dict__[name]]
@@ -108,15 +110,22 @@ class DeferredModule:
 class RevisionFiles:
     """One project's revision files, each read once: its sha256 and its Alembic ``Script``."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, known: dict[str, tuple[str, dict[str, Any]]]) -> None:
+        self._known = known  # sha256 and names by path, of files read already (revision_list)
         self.digests: dict[str, str] = {}  # by path, as Alembic's Script.path spells it
         self.imported: list[Path] = []  # files whose names are not literals
         self.scripts: ScriptDirectory = script_directory_loading(config, self._load)
 
     def _load(self, scripts: ScriptDirectory, path: Path) -> Script | None:
-        data = path.read_bytes()
-        self.digests[str(path)] = hashlib.sha256(data).hexdigest()
-        names = read_names(data.decode("utf-8", "replace"))
+        from alembic.script import Script
+
+        known = self._known.get(str(path))
+        if known is not None:
+            self.digests[str(path)], names = known
+        else:
+            data = path.read_bytes()
+            self.digests[str(path)] = hashlib.sha256(data).hexdigest()
+            names = read_names(data.decode("utf-8", "replace"))
         if names is None:
             self.imported.append(path)
             return script_from_path(scripts, path)

@@ -18,7 +18,8 @@ MODULES = sorted(path for path in SCHEMA.rglob("*.py") if "templates" not in pat
 STAGES = ("base", "snapshot", "dialects", "project", "diff", "plan", "author", "verify",
           "review", "apply", "team")
 BASE = {"errors", "faults", "journal", "files", "file_locks", "database", "config", "rules",
-        "source_text", "mysql_reflection", "compat", "output", "progress", "revisions"}
+        "source_text", "mysql_reflection", "compat", "output", "progress", "revisions",
+        "revision_list"}
 
 
 def _stage(module: str) -> str:

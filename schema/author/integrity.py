@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from ..errors import IntegrityError, SchemaToolError
 from ..project import Project
 from ..snapshot.store import Manifest
-from .record import compare_models
+from .compare import compare_models
 
 
 @dataclass(frozen=True)

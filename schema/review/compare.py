@@ -16,7 +16,7 @@ from pathlib import Path
 from alembic.autogenerate import render_python_code
 from sqlalchemy import MetaData
 
-from ..author.record import TableFile, model_tables, risks_of
+from ..author.compare import TableFile, model_tables, risks_of
 from ..author.revision import render_item
 from ..diff import Change, diff_with_renames
 from ..diff.lint import Risk

@@ -20,7 +20,8 @@ from sqlalchemy.engine import Connection, Dialect
 from ..apply.history import State, record
 from ..apply.lock import deploy_lock
 from ..apply.run import current_revision, stamp, verified_manifest
-from ..author.record import compare_models, stage_snapshot, validated_model_tables
+from ..author.compare import compare_models, validated_model_tables
+from ..author.record import stage_snapshot
 from ..config import BOOKKEEPING_TABLES
 from ..database import mask_url, run_on_connection
 from ..errors import SchemaToolError

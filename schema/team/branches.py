@@ -22,14 +22,11 @@ from alembic.operations import ops
 from alembic.script import Script
 from alembic.util import rev_id as new_rev_id
 
+from ..author.compare import SchemaDiff, TableFile, model_tables, risks_of
 from ..author.record import (
     DestructiveChangeError,
-    SchemaDiff,
-    TableFile,
     expect_revision,
-    model_tables,
     revision_note,
-    risks_of,
     stage_snapshot,
     write_planned_revision,
 )

@@ -15,8 +15,9 @@ from pathlib import Path
 
 from alembic.util import CommandError
 
+from ..author.compare import risks_of
 from ..author.integrity import require_integrity
-from ..author.record import expect_revision, risks_of, write_planned_revision
+from ..author.record import expect_revision, write_planned_revision
 from ..errors import SchemaToolError
 from ..files import FileSet
 from ..project import Project

@@ -1,0 +1,134 @@
+"""A project's revision files and their heads, read without importing Alembic.
+
+`tool check` and the start of `tool snapshot` need only the history's shape: which revision
+files there are, their checksums and the head.  Alembic's ``Config`` and ``ScriptDirectory``
+would import its runtime and migration context (and with them 0.1 s of modules) to learn it.
+For the layout `tool init` writes and ``alembic init`` too (one ``versions`` folder, an
+``[alembic]`` section in ``alembic.ini``, revisions whose four names are literals, one line of
+history or merges of it), this module reads the same files in the same order and finds the
+same heads.  Anything else (``[tool.alembic]`` in pyproject.toml, several or recursive version
+locations, sourceless revisions, a package resource as ``script_location``, a symbolic link,
+branch labels, ``depends_on``, a revision named twice or missing, a cycle) answers None, and
+the project asks Alembic, whose answer is then the only one.
+"""
+
+from __future__ import annotations
+
+import configparser
+import hashlib
+import os
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .revisions import read_names
+
+# Alembic's revision file names: ``*.py`` but not ``__init__.py`` or an editor's ``.#`` lock
+# (``alembic.script.base._only_source_rev_file``)
+_REVISION_FILE = re.compile(r"(?!\.#|__init__).*\.py")
+_TRUE = {"true", "yes", "on", "1"}
+
+
+@dataclass(frozen=True)
+class RevisionFile:
+    """One revision file as read: its name in the versions folder, sha256 and four names."""
+
+    path: Path
+    name: str
+    digest: str
+    names: dict[str, Any]
+
+    @property
+    def revision(self) -> str:
+        return str(self.names["revision"])
+
+
+@dataclass(frozen=True)
+class RevisionList:
+    """Every revision file of a project's one versions folder, in Alembic's order."""
+
+    versions: Path
+    files: list[RevisionFile]
+
+    def heads(self) -> list[str] | None:
+        """The revisions nothing revises, as Alembic's ``get_heads()`` finds them, or None
+        when the history is not a plain one (see the module's docstring)."""
+        parents: dict[str, tuple[str, ...]] = {}
+        for file in self.files:
+            names = file.names
+            if names["branch_labels"] or names["depends_on"] or file.revision in parents:
+                return None
+            down = names["down_revision"]
+            parents[file.revision] = (down,) if isinstance(down, str) else tuple(down or ())
+        revised = {parent for ups in parents.values() for parent in ups}
+        if not revised <= parents.keys():
+            return None
+        heads = [revision for revision in parents if revision not in revised]
+        # every revision reached going down from the heads: none is on a cycle
+        seen, todo = set(heads), list(heads)
+        while todo:
+            for parent in parents[todo.pop()]:
+                if parent not in seen:
+                    seen.add(parent)
+                    todo.append(parent)
+        return heads if len(seen) == len(parents) else None
+
+
+def read_revision_list(ini: Path) -> RevisionList | None:
+    """The revision files of the project whose Alembic configuration is ``ini``, or None when
+    its layout is one only Alembic should read."""
+    versions = _versions_folder(ini)
+    if versions is None:
+        return None
+    files = []
+    try:
+        entries = sorted(os.scandir(versions), key=lambda entry: entry.name)
+    except OSError:
+        return None
+    for entry in entries:
+        if entry.is_dir() or not _REVISION_FILE.fullmatch(entry.name):
+            continue
+        if entry.is_symlink():
+            return None
+        path = Path(entry.path)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        names = read_names(data.decode("utf-8", "replace"))
+        if names is None:
+            return None
+        files.append(RevisionFile(path, entry.name, hashlib.sha256(data).hexdigest(), names))
+    return RevisionList(versions, files)
+
+
+def _versions_folder(ini: Path) -> Path | None:
+    """The one versions folder an ``alembic.ini`` names, read as Alembic's ``Config`` reads
+    it (``%(here)s`` is the ini's folder), or None for any other layout."""
+    pyproject = ini.parent / "pyproject.toml"
+    try:
+        if pyproject.is_file() and "alembic" in tomllib.loads(
+                pyproject.read_text("utf-8")).get("tool", {}):
+            return None
+        parser = configparser.ConfigParser(defaults={"here": str(ini.parent.absolute())})
+        if not parser.read(ini, encoding="utf-8"):
+            return None
+        options = parser["alembic"]
+        location = options.get("script_location")
+        if (not location or (":" in location and not Path(location).is_absolute())
+                or options.get("sourceless", "false").lower() in _TRUE
+                or options.get("recursive_version_locations", "false").lower() in _TRUE):
+            return None
+        versions = options.get("version_locations")
+    except (OSError, UnicodeDecodeError, configparser.Error, tomllib.TOMLDecodeError, KeyError,
+            ValueError):
+        return None
+    if versions is None:
+        folder = ini.parent / location / "versions"
+    elif Path(versions.strip()).is_absolute() and not re.search(r"[\s,;:]", versions.strip()):
+        folder = Path(versions.strip())
+    else:  # several locations, a separator to interpret, or a folder relative to where the
+        return None  # command runs (as Alembic reads it): Alembic's to read
+    return folder.absolute() if folder.is_dir() else None

@@ -54,7 +54,7 @@ def test_debug_keeps_the_exit_code_of_an_internal_error(
         snapshotted: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     import cultivar_schema.author.integrity
 
-    def broken(project: object) -> list[object]:
+    def broken(project: object, manifest: object) -> list[object]:
         raise RuntimeError("a bug")
 
     monkeypatch.setattr(cultivar_schema.author.integrity, "project_problems", broken)

@@ -155,3 +155,32 @@ def test_strict_loader_refusals(text: str) -> None:
 def test_strict_loader_reads_canonical_yaml() -> None:
     assert parse_yaml("f.yaml", "a: &x 1\nb: [1, {c: d}]\n'<<': 2\n") == {
         "a": 1, "b": [1, {"c": "d"}], "<<": 2}
+
+
+H1, H2 = "ab" * 32, "0123456789" * 6 + "abcd"
+DIGITS = "1" * 64  # plain, YAML reads it as an int: left to YAML
+
+
+@pytest.mark.parametrize("text", [
+    f"format: 1\nrevisions:\n  0001_a.py: {H1}\n  0002_b.py: {H2}\nhead: b\n",
+    f"tables:\n  t1: {H1}\n  'null': {H2}\n  true: {H1}\n  '2026-01-01': {H2}\n",
+    f"revisions:\n  a.py: {DIGITS}\n",
+    f"revisions:\n  a.py: {H1}\n  a.py: {H2}\n",  # a duplicate: YAML's error
+    f"revisions:\n  a.py: {H1}\nrevisions:\n  b.py: {H2}\n",
+    f'notes: "x\nrevisions:\n  a.py: {H1}\n  "\nhead: b\n',  # inside a quoted string
+    f"revisions:\n  a.py: {H1}\nhead: [\n",  # an error after the block: at YAML's line
+    f"revisions:\n  a.py: &x {H1}\n  b.py: *x\n",
+], ids=["manifest", "table-names", "digits", "duplicate", "twice", "quoted", "error", "alias"])
+def test_digest_blocks_read_exactly_as_yaml_reads_them(text: str) -> None:
+    from cultivar_schema.snapshot.safe_yaml import parse_digest_yaml
+
+    try:
+        expected: object = parse_yaml("m.yaml", text)
+    except Exception as exc:  # noqa: BLE001 - the same refusal, word for word
+        expected = str(exc)
+    try:
+        found: object = parse_digest_yaml("m.yaml", text)
+    except Exception as exc:  # noqa: BLE001
+        found = str(exc)
+    assert found == expected
+    assert type(found) is type(expected)

@@ -253,9 +253,9 @@ def check(state: ToolState, output: str) -> None:
     from cultivar_schema.author.integrity import project_problems
 
     project = state.project()
-    with progress("check", output != "json"):
-        problems = project_problems(project)
     manifest = project.store.read_manifest()
+    with progress("check", output != "json"):
+        problems = project_problems(project, manifest)
     if output == "json":
         from cultivar_schema.cli.formats import check_json
 

@@ -21,9 +21,9 @@ class Problem:
         return f"{self.message} (fix: {self.fix})"
 
 
-def project_problems(project: Project) -> list[Problem]:
-    """Every problem found; an empty list means the project is consistent."""
-    manifest = project.store.read_manifest()
+def project_problems(project: Project, manifest: Manifest | None) -> list[Problem]:
+    """Every problem found, ``manifest`` being the project's as read; an empty list means the
+    project is consistent."""
     if manifest is None:
         return [Problem("no snapshot has been taken", 'tool snapshot -m "initial schema"')]
     problems = integrity_problems(project, manifest)

@@ -20,7 +20,7 @@ import yaml
 
 from ..errors import SchemaToolError, SnapshotFileError
 from .load import parse_table
-from .safe_yaml import parse_yaml, read_text, too_large
+from .safe_yaml import parse_digest_yaml, parse_yaml, read_text, too_large
 from .serialize import SnapshotDumper, TableDict, table_file_name
 
 FORMAT_VERSION = 1
@@ -131,7 +131,7 @@ class SnapshotStore:
     @staticmethod
     def parse_manifest(where: str, text: str) -> Manifest:
         """A manifest's text, checked; ``where`` names it in errors."""
-        data = parse_yaml(where, text)
+        data = parse_digest_yaml(where, text)
         if not isinstance(data, dict):
             raise SnapshotFileError(where, "must be a mapping")
         expected = {"format", "head", "fingerprint", "naming_convention", "tables", "revisions"}

@@ -194,22 +194,30 @@ def script_directory_loading(config: Config,
                              load: Callable[[ScriptDirectory, Path], Script | None],
                              ) -> ScriptDirectory:
     """``ScriptDirectory.from_config(config)`` whose revision map gets each revision from
-    ``load(scripts, path)`` instead of importing the file.  The map is built by the generator
-    its constructor is given, which Alembic sets to the private ``_load_revisions``: it is
-    replaced here.  Sourceless script folders (``.pyc`` revisions) keep Alembic's own loading."""
-    from alembic.script import ScriptDirectory
-    from alembic.script.revision import RevisionMap
+    ``load(scripts, path)`` instead of importing the file.  Sourceless script folders (``.pyc``
+    revisions) keep Alembic's own loading."""
 
-    scripts = ScriptDirectory.from_config(config)
-
-    def revisions() -> Iterator[Script]:
+    def revisions(scripts: ScriptDirectory) -> Iterator[Script]:
         for path in revision_file_paths(scripts):
             script = load(scripts, path)
             if script is not None:
                 yield script
 
+    return script_directory_of(config, revisions)
+
+
+def script_directory_of(config: Config,
+                        revisions: Callable[[ScriptDirectory], Iterator[Script]],
+                        ) -> ScriptDirectory:
+    """``ScriptDirectory.from_config(config)`` whose revision map holds ``revisions(scripts)``.
+    The map is built by the generator its constructor is given, which Alembic sets to the
+    private ``_load_revisions``: it is replaced here (not for a sourceless folder)."""
+    from alembic.script import ScriptDirectory
+    from alembic.script.revision import RevisionMap
+
+    scripts = ScriptDirectory.from_config(config)
     if not scripts.sourceless:
-        scripts.revision_map = RevisionMap(revisions)
+        scripts.revision_map = RevisionMap(lambda: revisions(scripts))
     return scripts
 
 

@@ -20,7 +20,7 @@ from .errors import SchemaToolError
 from .files import FileSet
 from .journal import Recovery, recover
 from .revision_list import RevisionList, read_revision_list
-from .revisions import RevisionFiles
+from .revisions import RevisionFiles, scripts_on_heads
 from .snapshot.models import load_metadata, use_project_modules
 from .snapshot.store import SnapshotStore
 
@@ -125,11 +125,28 @@ class Project:
         for name in ("_revision_list", "_revision_files", "_hashed_scripts"):
             self.__dict__.pop(name, None)
 
+    def scripts_to_write(self, head: str | list[str]) -> ScriptDirectory:
+        """The ScriptDirectory to write a revision on top of ``head`` with: on a plain history
+        and for ``"head"``, one whose map holds only the heads (Alembic would build the map of
+        every revision to find them); otherwise the project's."""
+        listed = self._revision_list
+        if head != "head" or listed is None:
+            return self.scripts
+        heads = set(listed.heads() or ())
+        return scripts_on_heads(self.alembic, [(file.path, file.names) for file in listed.files
+                                               if file.revision in heads])
+
     def revision_written(self) -> None:
-        """Forget the cached hashes after Alembic wrote a revision through ``scripts`` (it
-        adds the new one to the map, so the others need not be read again)."""
+        """Update the cached history after a revision was written: files read already are not
+        read again (Alembic adds the new revision to a map it wrote through, which may not be
+        the project's: that one is read again if needed)."""
         self.__dict__.pop("_hashed_scripts", None)
-        self.__dict__.pop("_revision_list", None)
+        listed = self.__dict__.pop("_revision_list", None)
+        if listed is not None:
+            self.__dict__.pop("_revision_files", None)
+            again = read_revision_list(self.config.alembic_ini, listed)
+            if again is not None and again.heads() is not None:
+                self.__dict__["_revision_list"] = again
 
     @cached_property
     def metadata(self) -> MetaData:

@@ -20,6 +20,7 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,10 @@ class RevisionList:
     def heads(self) -> list[str] | None:
         """The revisions nothing revises, as Alembic's ``get_heads()`` finds them, or None
         when the history is not a plain one (see the module's docstring)."""
+        return list(self._heads) if self._heads is not None else None
+
+    @cached_property
+    def _heads(self) -> tuple[str, ...] | None:
         parents: dict[str, tuple[str, ...]] = {}
         for file in self.files:
             names = file.names
@@ -73,15 +78,17 @@ class RevisionList:
                 if parent not in seen:
                     seen.add(parent)
                     todo.append(parent)
-        return heads if len(seen) == len(parents) else None
+        return tuple(heads) if len(seen) == len(parents) else None
 
 
-def read_revision_list(ini: Path) -> RevisionList | None:
+def read_revision_list(ini: Path, known: RevisionList | None = None) -> RevisionList | None:
     """The revision files of the project whose Alembic configuration is ``ini``, or None when
-    its layout is one only Alembic should read."""
+    its layout is one only Alembic should read.  Files in ``known`` (read earlier by the same
+    command, which has since written one) are not read again."""
     versions = _versions_folder(ini)
     if versions is None:
         return None
+    earlier = {file.name: file for file in known.files} if known is not None else {}
     files = []
     try:
         entries = sorted(os.scandir(versions), key=lambda entry: entry.name)
@@ -92,6 +99,9 @@ def read_revision_list(ini: Path) -> RevisionList | None:
             continue
         if entry.is_symlink():
             return None
+        if entry.name in earlier:
+            files.append(earlier[entry.name])
+            continue
         path = Path(entry.path)
         try:
             data = path.read_bytes()

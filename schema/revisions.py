@@ -21,7 +21,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from .compat import script_directory_loading, script_from_path
+from .compat import script_directory_loading, script_directory_of, script_from_path
 from .errors import SchemaToolError
 
 if TYPE_CHECKING:
@@ -119,8 +119,6 @@ class RevisionFiles:
         self.scripts: ScriptDirectory = script_directory_loading(config, self._load)
 
     def _load(self, scripts: ScriptDirectory, path: Path) -> Script | None:
-        from alembic.script import Script
-
         known = self._known.get(str(path))
         if known is not None:
             self.digests[str(path)], names = known
@@ -131,7 +129,7 @@ class RevisionFiles:
         if names is None:
             self.imported.append(path)
             return script_from_path(scripts, path)
-        return Script(DeferredModule(path, names), names["revision"], path)  # type: ignore[arg-type]
+        return deferred_script(path, names)
 
     def digest(self, path: str) -> str:
         """sha256 of a revision file, as read when the map was built."""
@@ -139,3 +137,19 @@ class RevisionFiles:
         if found is None:  # a sourceless folder, or a file written since: Alembic loaded it
             found = self.digests[path] = hashlib.sha256(Path(path).read_bytes()).hexdigest()
         return found
+
+
+def deferred_script(path: Path, names: dict[str, Any]) -> Script:
+    """Alembic's ``Script`` for a revision file whose names were read from its text."""
+    from alembic.script import Script
+
+    return Script(DeferredModule(path, names), names["revision"], path)  # type: ignore[arg-type]
+
+
+def scripts_on_heads(config: Config, heads: list[tuple[Path, dict[str, Any]]]
+                     ) -> ScriptDirectory:
+    """A ScriptDirectory whose revision map holds only the ``heads`` (path and names), each
+    standing alone as a base (its parents are not in the map): enough to write a revision on
+    top of them, for which Alembic would otherwise build the map of every revision."""
+    return script_directory_of(config, lambda scripts: iter(
+        [deferred_script(path, {**names, "down_revision": None}) for path, names in heads]))

@@ -107,10 +107,12 @@ def write_planned_revision(
     progress.stage(f"planning the revision ({len(changes)} changes)")
     operations = plan_operations(changes, old, new, unchanged, convention, config.databases,
                                  config.postgresql_safe_forms)
-    return write_revision(
-        project.alembic, project.scripts, operations, message=message,
+    written = write_revision(
+        project.alembic, project.scripts_to_write(head), operations, message=message,
         docstring=changes_docstring(changes, risks, allowed),
         dialect_name=project.dialect_name(), rev_id=rev_id, head=head)
+    project.revision_written()  # the next revision written goes on top of this one
+    return written
 
 
 def empty_revision(project: Project, message: str, rev_id: str | None = None) -> SnapshotResult:
@@ -129,7 +131,7 @@ def empty_revision(project: Project, message: str, rev_id: str | None = None) ->
     with files.transaction():
         expect_revision(project, files, rev_id)
         revision, path = write_revision(
-            project.alembic, project.scripts, ops.UpgradeOps([]), message=message,
+            project.alembic, project.scripts_to_write("head"), ops.UpgradeOps([]), message=message,
             docstring="\nHand-written revision (tool revision): the schema does not change.\n",
             dialect_name=project.dialect_name(), rev_id=rev_id)
         files.adopt(path)

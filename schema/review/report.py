@@ -21,16 +21,18 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..author.record import change_counts, summary
 from ..diff import Change
 from ..diff.lint import Risk
 from ..output import Paint, document, plain
 from ..rules import Severity
-from .compare import Review
 from .diagram import MAX_CHANGED, MAX_NEIGHBOURS, change_diagram
 from .mermaid import MERMAID_MAX_TEXT, to_mermaid
+
+if TYPE_CHECKING:  # `tool snapshot` prints changes without importing the review's comparison
+    from .compare import Review
 
 # Fewer and fewer changed tables, until the diagram fits what mermaid renders.
 _LIMITS = (MAX_CHANGED, 15, 8, 4, 2, 1)

@@ -24,14 +24,8 @@ from sqlalchemy.sql.elements import ClauseElement, ColumnElement
 from sqlalchemy.sql.schema import DefaultClause
 
 from ..compat import compiled_by_hook
-from .expressions import (
-    DIALECT_MODULES,
-    ExpressionError,
-    default_to_sql,
-    default_to_text,
-    dialect_named,
-    text_to_default,
-)
+from ..dialects.modules import DIALECT_MODULE_NAMES, dialect_named
+from .expressions import ExpressionError, default_to_sql, default_to_text, text_to_default
 
 RecordedDefault = str | dict[str, str]
 
@@ -106,9 +100,9 @@ def build_default(recorded: RecordedDefault) -> DefaultClause:
         raise ExpressionError("a per-database server default maps two or more databases to "
                               "their default")
     for name, text in recorded.items():
-        if name not in DIALECT_MODULES:
+        if name not in DIALECT_MODULE_NAMES:
             raise ExpressionError(f"{name!r} is not a database of this format "
-                                  f"({', '.join(sorted(DIALECT_MODULES))})")
+                                  f"({', '.join(sorted(DIALECT_MODULE_NAMES))})")
         if not isinstance(text, str):
             raise ExpressionError(f"the default for {name} must be a string, not {text!r}")
         text_to_default(text)

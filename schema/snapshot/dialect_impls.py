@@ -15,7 +15,8 @@ from typing import Any
 
 from sqlalchemy.types import SchemaType, TypeDecorator, TypeEngine
 
-from .expressions import ExpressionError, compiled, dialect_named, public_type, type_on
+from ..dialects.modules import dialect_named
+from .expressions import ExpressionError, compiled, public_type, type_on
 
 
 def stored_type(decorator: TypeDecorator[Any], databases: Iterable[str]) -> TypeEngine[Any]:

@@ -17,14 +17,18 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import types as sqltypes
-from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.sql import elements, functions, visitors
 from sqlalchemy.sql.schema import DefaultClause
 
 from ..compat import type_variants
+from ..dialects.modules import (
+    DIALECT_MODULE_NAMES,
+    dialect_module,
+    dialect_named,
+    is_dialect_type,
+    module_of_type,
+)
 from ..errors import SchemaToolError
-
-DIALECT_MODULES = {"postgresql": postgresql, "mysql": mysql, "sqlite": sqlite}
 
 
 class ExpressionError(ValueError):
@@ -72,7 +76,7 @@ def same_ddl(old: sqltypes.TypeEngine[Any], new: sqltypes.TypeEngine[Any]) -> bo
     changing one into the other needs no DDL (``asdecimal``, ``ARRAY(dimensions)``, a
     TypeDecorator over the same type, ...).  Boolean and Enum are never: they carry CHECKs and
     PostgreSQL types of their own."""
-    for name in DIALECT_MODULES:
+    for name in DIALECT_MODULE_NAMES:
         if isinstance(type_on(old, name), sqltypes.SchemaType) or isinstance(
                 type_on(new, name), sqltypes.SchemaType):
             return False
@@ -92,12 +96,6 @@ def compiled(type_: sqltypes.TypeEngine[Any], dialect: str) -> str | None:
 
 # Classes only ever derived from, never a column's type of their own.
 _TYPE_BASES = (sqltypes.TypeEngine, sqltypes.TypeDecorator, sqltypes.UserDefinedType)
-
-
-@functools.cache
-def dialect_named(name: str) -> sa.Dialect:
-    """The SQLAlchemy dialect of a target database (``sqlite``, ``postgresql``, ``mysql``)."""
-    return DIALECT_MODULES[name].dialect()  # type: ignore[no-any-return]
 
 
 def public_type(type_: sqltypes.TypeEngine[Any]) -> sqltypes.TypeEngine[Any]:
@@ -130,7 +128,7 @@ def _attribute(type_: sqltypes.TypeEngine[Any], name: str) -> Any:
 
 def _positional(type_: sqltypes.TypeEngine[Any]) -> tuple[Any, ...]:
     """Values some types take as ``*args`` (MySQL's ``SET('a', 'b')``)."""
-    return tuple(type_.values) if isinstance(type_, mysql.SET) else ()
+    return tuple(type_.values) if is_dialect_type(type_, "mysql", "SET") else ()
 
 
 @functools.cache  # inspect.signature is slow, and thousands of columns share a few classes
@@ -207,9 +205,9 @@ def type_name(cls: type, prefix: str = "") -> str:
     """How the snapshot names a type class; refused for one it cannot import back."""
     if getattr(sqltypes, cls.__name__, None) is cls:
         return f"{prefix}{cls.__name__}"
-    for dialect, module in DIALECT_MODULES.items():
-        if getattr(module, cls.__name__, None) is cls:
-            return f"{dialect}.{cls.__name__}"
+    dialect = module_of_type(cls)  # its module is imported: the class exists
+    if dialect is not None and getattr(dialect_module(dialect), cls.__name__, None) is cls:
+        return f"{dialect}.{cls.__name__}"
     if issubclass(cls, sqltypes.TypeDecorator) and _allowed(cls.__module__):
         return f"{cls.__module__}.{cls.__qualname__}"
     raise ExpressionError(
@@ -221,7 +219,7 @@ def type_name(cls: type, prefix: str = "") -> str:
 def type_to_python(type_: sqltypes.TypeEngine[Any]) -> tuple[str, list[str]]:
     """Source for a revision (``sa.String(length=50)``) and the import lines it needs."""
     text = type_to_text(type_, "sa.")
-    imports = [f"from sqlalchemy.dialects import {dialect}" for dialect in DIALECT_MODULES
+    imports = [f"from sqlalchemy.dialects import {dialect}" for dialect in DIALECT_MODULE_NAMES
                if f"{dialect}." in text]
     imports += sorted({f"import {module}" for module in _user_modules(type_)})
     return text, imports
@@ -237,8 +235,8 @@ def _user_modules(type_: sqltypes.TypeEngine[Any]) -> set[str]:
 
 def _type_class(name: str) -> type:
     module_name, _, class_name = name.rpartition(".")
-    if module_name in ("", *DIALECT_MODULES):
-        module = DIALECT_MODULES.get(module_name) if module_name else sqltypes
+    if module_name in ("", *DIALECT_MODULE_NAMES):  # a type text naming a dialect imports it
+        module = dialect_module(module_name) if module_name else sqltypes
         cls = getattr(module, class_name, None)
     elif _allowed(module_name):  # the project's own TypeDecorator, from its own packages only
         from .models import import_project_module  # models imports this module

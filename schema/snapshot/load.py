@@ -28,7 +28,7 @@ from sqlalchemy import (
     desc,
     text,
 )
-from sqlalchemy.dialects import sqlite
+from sqlalchemy.engine.default import DefaultDialect
 from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.sql.elements import conv
 
@@ -40,7 +40,9 @@ from .index_dialects import restrict
 from .safe_yaml import parse_yaml
 from .serialize import TableDict
 
-_SQLITE = sqlite.dialect()
+# Constraint names are the snapshot's, of no one database: SQLAlchemy's generic dialect gives
+# them (its 9,999-character limit is SQLite's; no dialect module is imported for it).
+_GENERIC = DefaultDialect()
 
 SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -273,7 +275,7 @@ def _name_type_checks(table: Table) -> None:
     for constraint in table.constraints:
         if isinstance(constraint, CheckConstraint) and name_pending(constraint.name):
             try:  # SQLAlchemy's own way to the final name, as Alembic takes it
-                name = format_constraint_name(_SQLITE.identifier_preparer, constraint)
+                name = format_constraint_name(_GENERIC.identifier_preparer, constraint)
             except InvalidRequestError as exc:  # the convention wants the type to have a name
                 columns = ", ".join(str(column.name) for column in constraint.columns)
                 raise InvalidSnapshotData((), f"column {columns}: {exc}") from None

@@ -25,10 +25,10 @@ from sqlalchemy.sql.schema import Column, Sequence
 
 from .. import progress
 from ..compat import given_name, is_type_bound
+from ..dialects.modules import DIALECT_MODULE_NAMES
 from .default_variants import recorded_default
 from .dialect_impls import stored_type
 from .expressions import (
-    DIALECT_MODULES,
     ExpressionError,
     literal_sql,
     text_to_type,
@@ -45,7 +45,7 @@ IDENTITY_OPTIONS = ("always", "on_null", "start", "increment", "minvalue", "maxv
 SEQUENCE_OPTIONS = ("schema", "start", "increment", "minvalue", "maxvalue", "nominvalue",
                     "nomaxvalue", "cycle", "cache", "order")
 _SAFE_KEY = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)?$")
-ALL_DATABASES = tuple(DIALECT_MODULES)
+ALL_DATABASES = DIALECT_MODULE_NAMES
 
 _Dumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 

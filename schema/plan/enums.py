@@ -15,19 +15,17 @@ from collections.abc import Iterable, Sequence
 
 from alembic.operations import ops
 from sqlalchemy import CheckConstraint, Column, DefaultClause, Enum, Index, String, Table
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import AddConstraint, CreateIndex, DropConstraint, DropIndex
 
 from ..compat import is_type_bound
 from ..dialects.enums import EnumKey, enum_key, native_enum, only_added
+from ..dialects.modules import dialect_named
 from ..dialects.on import index_on
 from ..snapshot.expressions import default_to_sql, mentions, text_to_type
 from ..snapshot.serialize import TableDict
 from .indexes import index_shape
 from .ops.enums import EnumColumnOp, EnumTypeOp
 from .type_checks import made_on, type_checks
-
-_PG = postgresql.dialect()
 
 
 def enum_types(dicts: Iterable[TableDict | None]) -> dict[EnumKey, Enum]:
@@ -55,15 +53,16 @@ def type_name(enum: Enum, suffix: str = "", qualified: bool = True) -> str:
     with ``suffix``, the name is shortened first so that the whole fits in 63 bytes, as
     PostgreSQL would otherwise cut the suffix off."""
     base = str(enum.name).encode()[: 63 - len(suffix.encode())].decode(errors="ignore")
-    name = _PG.identifier_preparer.quote(f"{base}{suffix}")
+    preparer = dialect_named("postgresql").identifier_preparer
+    name = preparer.quote(f"{base}{suffix}")
     if enum.schema and qualified:
-        return f"{_PG.identifier_preparer.quote_schema(enum.schema)}.{name}"
+        return f"{preparer.quote_schema(enum.schema)}.{name}"
     return name
 
 
 def literal(value: str) -> str:
     """A string literal for PostgreSQL's SQL."""
-    processor = String().literal_processor(_PG)
+    processor = String().literal_processor(dialect_named("postgresql"))
     assert processor is not None
     return str(processor(value))
 
@@ -71,7 +70,9 @@ def literal(value: str) -> str:
 def default_sql(table: Table, column: str) -> str | None:
     """The SQL of the column's server default in ``table``, as PostgreSQL's DDL writes it."""
     default = table.c[column].server_default
-    return default_to_sql(default, _PG) if isinstance(default, DefaultClause) else None
+    if not isinstance(default, DefaultClause):
+        return None
+    return default_to_sql(default, dialect_named("postgresql"))
 
 
 def convert(table: Table, column: str, enum: Enum | None = None,
@@ -80,10 +81,11 @@ def convert(table: Table, column: str, enum: Enum | None = None,
     through text: into ENUM type ``enum``, or out of an ENUM when ``enum`` is None.  A default
     (the one the column has now, in ``current``, or will have) is dropped first and set again,
     as it is typed too."""
-    quote = _PG.identifier_preparer
+    postgresql = dialect_named("postgresql")
+    quote = postgresql.identifier_preparer
     name = quote.quote(column)
     target = type_name(enum) if enum is not None else str(
-        table.c[column].type.compile(dialect=_PG))
+        table.c[column].type.compile(dialect=postgresql))
     alter = f"ALTER TABLE {quote.format_table(table)} ALTER COLUMN {name}"
     default = default_sql(table, column)
     had_default = current is not None and current.c[column].server_default is not None
@@ -143,7 +145,7 @@ def _ddl(items: Sequence[Dependent], create: bool) -> list[str]:
     else:
         made = [DropConstraint(item) if isinstance(item, CheckConstraint) else DropIndex(item)
                 for item in items]
-    return [str(ddl.compile(dialect=_PG)).strip() for ddl in made]
+    return [str(ddl.compile(dialect=dialect_named("postgresql"))).strip() for ddl in made]
 
 
 def converting(table: Table, current: Table, column: str, enum: Enum | None,

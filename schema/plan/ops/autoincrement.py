@@ -13,13 +13,11 @@ from alembic.autogenerate.render import render_op
 from alembic.operations import ops
 from sqlalchemy import BigInteger, Column, Sequence, SmallInteger, String, Table
 from sqlalchemy import table as sa_table
-from sqlalchemy.dialects import postgresql
 
 from ...compat import render_server_default
+from ...dialects.modules import dialect_named
 from ...dialects.on import Database, on
 from ...dialects.sequences import serial_numbered, serial_sequence
-
-_POSTGRESQL = postgresql.dialect()
 
 
 class IdentityOptionsOp(ops.MigrateOperation):
@@ -112,7 +110,7 @@ def _render_autoincrement_kept(autogen_context: AutogenContext, op: Autoincremen
     new_type = op.op.modify_type
     if op.serial and new_type is not None and sequence_type(new_type) != sequence_type(
             op.op.existing_type):
-        sequence = _POSTGRESQL.identifier_preparer.format_sequence(
+        sequence = dialect_named("postgresql").identifier_preparer.format_sequence(
             Sequence(serial_sequence(op.op.table_name, op.op.column_name), schema=op.op.schema))
         lines += ["# PostgreSQL: the SERIAL's sequence takes the column's type.",
                   f"if {on(Database.POSTGRESQL)}: op.execute("
@@ -129,7 +127,8 @@ def sequence_type(type_: Any) -> str:
 def _serial_sql(op: ops.AlterColumnOp) -> list[str]:
     """The statements that make ``op``'s column a SERIAL (or a plain integer), identifiers
     quoted by SQLAlchemy; the sequence gets the name PostgreSQL gives a SERIAL's."""
-    preparer = _POSTGRESQL.identifier_preparer
+    postgresql = dialect_named("postgresql")
+    preparer = postgresql.identifier_preparer
     table = preparer.format_table(sa_table(op.table_name, schema=op.schema))
     column = preparer.quote(op.column_name)
     sequence = preparer.format_sequence(
@@ -138,7 +137,7 @@ def _serial_sql(op: ops.AlterColumnOp) -> list[str]:
         return [f"ALTER TABLE {table} ALTER COLUMN {column} DROP DEFAULT",
                 f"DROP SEQUENCE {sequence}"]
     kind = sequence_type(op.existing_type)
-    literal = _POSTGRESQL.statement_compiler(_POSTGRESQL, None).render_literal_value(
+    literal = postgresql.statement_compiler(postgresql, None).render_literal_value(
         sequence, String())
     return [f"CREATE SEQUENCE {sequence} AS {kind} OWNED BY {table}.{column}",
             f"ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT nextval({literal}::regclass)",

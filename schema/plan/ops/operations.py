@@ -18,14 +18,12 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
 )
-from sqlalchemy.dialects import mysql, postgresql
 
 from ...compat import in_batch
+from ...dialects.modules import dialect_named
 from ...dialects.on import Database, dialect_names, index_on, labels_of, on
 from ...snapshot.index_dialects import ddl_if_dialects
 from ...source_text import comment as one_line
-
-_POSTGRESQL = postgresql.dialect()
 
 
 class WrappingOp(ops.MigrateOperation):
@@ -190,7 +188,7 @@ def _render_primary_key(autogen_context: AutogenContext, op: PrimaryKeyOp) -> li
     table = "" if in_batch(autogen_context) else f"{op.table.name!r}, "
     lines = []
     if op.old is not None and op.new is not None:
-        preparer = mysql.dialect().identifier_preparer
+        preparer = dialect_named("mysql").identifier_preparer
         sql = (f"ALTER TABLE {preparer.format_table(op.table)} DROP PRIMARY KEY, ADD CONSTRAINT "
                f"{preparer.quote(str(op.new.name))} PRIMARY KEY "
                f"({', '.join(preparer.quote(c) for c in _columns(op.new))})")

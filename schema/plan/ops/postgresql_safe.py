@@ -14,8 +14,8 @@ from alembic.autogenerate.api import AutogenContext
 from alembic.autogenerate.render import render_op
 from alembic.operations import ops
 from sqlalchemy import CheckConstraint, ForeignKeyConstraint, Index
-from sqlalchemy.dialects import postgresql
 
+from ...dialects.modules import dialect_named
 from ...dialects.on import Database, on
 
 
@@ -66,7 +66,7 @@ def not_valid(constraint: ForeignKeyConstraint | CheckConstraint) -> ValidateCon
 def _render_validate(autogen_context: AutogenContext, op: ValidateConstraintOp) -> list[str]:
     if op.constraint is None:
         return []
-    quote = postgresql.dialect().identifier_preparer
+    quote = dialect_named("postgresql").identifier_preparer
     sql = (f"ALTER TABLE {quote.format_table(op.constraint.table)} VALIDATE CONSTRAINT "
            f"{quote.quote(str(op.constraint.name))}")
     return ["# PostgreSQL checks the existing rows without blocking writes.",

@@ -12,9 +12,9 @@ from alembic.autogenerate.api import AutogenContext
 from alembic.autogenerate.render import render_op
 from alembic.operations import ops
 from sqlalchemy import Column, Table
-from sqlalchemy.dialects import mysql, postgresql
 
 from ...compat import copy_column
+from ...dialects.modules import dialect_named
 from ...dialects.on import Database, on
 from ...dialects.sequences import owned_sequence_column, serial_sequence
 
@@ -46,7 +46,7 @@ def _render_rename_table(autogen_context: AutogenContext, op: RenameTableInPlace
 
 
 def _rename_sequence(old: str, new: str, schema: str | None) -> list[str]:
-    quote = postgresql.dialect().identifier_preparer
+    quote = dialect_named("postgresql").identifier_preparer
     prefix = f"{quote.quote_schema(schema)}." if schema else ""
     sql = f"ALTER SEQUENCE {prefix}{quote.quote(old)} RENAME TO {quote.quote(new)}"
     return ["# PostgreSQL: the SERIAL or IDENTITY column's sequence follows its name.",
@@ -74,7 +74,7 @@ def _render_rename_column(autogen_context: AutogenContext, op: RenameColumnInPla
     follow the name (SQLite 3.25+ too, where a batch rebuild would copy a CHECK's old text).
     Alembic's MariaDB form, CHANGE COLUMN, would restate the whole definition instead."""
     column, table = op.column, op.table
-    preparer = mysql.dialect().identifier_preparer
+    preparer = dialect_named("mysql").identifier_preparer
     sql = (f"ALTER TABLE {preparer.format_table(table)} RENAME COLUMN "
            f"{preparer.quote(op.old)} TO {preparer.quote(str(column.name))}")
     [rename] = render_op(autogen_context, ops.AlterColumnOp(

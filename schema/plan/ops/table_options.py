@@ -18,9 +18,9 @@ from alembic.autogenerate.api import AutogenContext
 from alembic.autogenerate.render import render_op
 from alembic.operations import ops
 from sqlalchemy import JSON, MetaData, String, Table, Text
-from sqlalchemy.dialects import mysql
 from sqlalchemy.types import TypeEngine
 
+from ...dialects.modules import dialect_named, is_dialect_type
 from ...dialects.on import Database, on
 from ...dialects.table_options import RESETS, charset_of, mysql_options
 from ...snapshot.expressions import type_on
@@ -69,7 +69,8 @@ def _converted(type_: TypeEngine[Any]) -> bool:
     """Whether CONVERT TO changes this type beyond its character set: TEXT types are widened,
     declared collations and character sets overridden (JSON is utf8mb4_bin LONGTEXT)."""
     type_ = type_on(type_, "mysql")
-    return isinstance(type_, (JSON, Text, mysql.TINYTEXT, mysql.MEDIUMTEXT, mysql.LONGTEXT)) or (
+    return isinstance(type_, (JSON, Text)) or is_dialect_type(
+        type_, "mysql", "TINYTEXT", "MEDIUMTEXT", "LONGTEXT") or (
         isinstance(type_, String)
         and (bool(type_.collation) or bool(getattr(type_, "charset", None))))
 
@@ -91,7 +92,7 @@ def _clauses(old: Mapping[str, str], new: Mapping[str, str]) -> list[str]:
               if key in RESETS and old.get(key) != new.get(key)}
     if others:  # rendered as SQLAlchemy's CREATE TABLE renders them, which ALTER TABLE accepts
         table = Table("options", MetaData(), **others)
-        dialect = mysql.dialect()
+        dialect = dialect_named("mysql")
         clauses.append(repr(" " + dialect.ddl_compiler(dialect, None).post_create_table(table)))
     return clauses
 

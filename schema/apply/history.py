@@ -9,12 +9,29 @@ import json
 import time
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, Text, inspect, select
-from sqlalchemy.dialects import mysql
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from ..config import HISTORY_TABLE
+from ..dialects.modules import dialect_module
+from ..dialects.on import Database
+
+
+class _LongText(TypeDecorator[str]):
+    """Text, and LONGTEXT on MariaDB/MySQL (whose TEXT holds 64 KB): MySQL's dialect module
+    is asked for only on its own connections, so no other database imports it."""
+
+    impl = Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if Database.MYSQL.matches(dialect):
+            return dialect.type_descriptor(dialect_module("mysql").LONGTEXT())
+        return super().load_dialect_impl(dialect)
+
 
 _metadata = MetaData()
 history = Table(
@@ -26,7 +43,7 @@ history = Table(
     Column("milliseconds", Integer),
     Column("note", Text),  # failed statement, or who allowed an edit
     # a partial revision: the schema before it (live.LiveSchema as JSON), to check a roll-back
-    Column("schema_before", Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")),
+    Column("schema_before", _LongText()),
 )
 
 

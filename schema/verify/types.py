@@ -8,6 +8,7 @@ a PostgreSQL SERIAL's sequence, which a column's type change leaves behind."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from sqlalchemy import (
@@ -22,9 +23,9 @@ from sqlalchemy import (
     UnicodeText,
     text,
 )
-from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Inspector
 
+from ..dialects.modules import dialect_module, is_dialect_type
 from ..dialects.on import Database
 from ..dialects.sequences import serial_column, serial_sequence
 from ..plan.ops.autoincrement import sequence_type
@@ -74,8 +75,9 @@ def float_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
             expected = declared.get(live["name"])
             if type(expected) is not Float or not isinstance(live["type"], Float):
                 continue
-            double = (DOUBLE_PRECISION, mysql.DOUBLE)
-            if isinstance(live["type"], double) != _double(expected, dialect):
+            double = isinstance(live["type"], DOUBLE_PRECISION) or is_dialect_type(
+                live["type"], "mysql", "DOUBLE")
+            if double != _double(expected, dialect):
                 lines.append(f"column {table.name}.{live['name']}: {live['type']} in the "
                              f"database, the snapshot says {expected}")
     return lines
@@ -94,7 +96,7 @@ def mysql_enum_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
         for live in inspector.get_columns(table.name, schema=table.schema):
             expected = declared.get(live["name"])
             if (isinstance(expected, Enum) and not expected.native_enum
-                    and isinstance(live["type"], mysql.ENUM)):
+                    and is_dialect_type(live["type"], "mysql", "ENUM")):
                 lines.append(f"column {table.name}.{live['name']}: {live['type']} in the "
                              f"database, the snapshot says {expected} (native_enum=False)")
     return lines
@@ -115,14 +117,16 @@ def declared_collation(type_: object, dialect: str) -> str | None | bool:
     return type_.collation if isinstance(type_, String) else False
 
 
-# MariaDB's BLOB and TEXT types from smallest to largest, with their size in bytes.
-_MYSQL_SIZED = {
-    LargeBinary: ((mysql.TINYBLOB, 255), (mysql.BLOB, 65535), (mysql.MEDIUMBLOB, 16777215),
-                  (mysql.LONGBLOB, 4294967295)),
-    Text: ((mysql.TINYTEXT, 255), (mysql.TEXT, 65535), (mysql.MEDIUMTEXT, 16777215),
-           (mysql.LONGTEXT, 4294967295)),
-}
-_MYSQL_SIZED[UnicodeText] = _MYSQL_SIZED[Text]
+@functools.cache  # asked only on MariaDB/MySQL, whose dialect module is imported then
+def _mysql_sized() -> dict[type, tuple[tuple[type, int], ...]]:
+    """MariaDB's BLOB and TEXT types from smallest to largest, with their size in bytes, by
+    the generic type that makes them."""
+    mysql = dialect_module("mysql")
+    texts = ((mysql.TINYTEXT, 255), (mysql.TEXT, 65535), (mysql.MEDIUMTEXT, 16777215),
+             (mysql.LONGTEXT, 4294967295))
+    return {LargeBinary: ((mysql.TINYBLOB, 255), (mysql.BLOB, 65535),
+                          (mysql.MEDIUMBLOB, 16777215), (mysql.LONGBLOB, 4294967295)),
+            Text: texts, UnicodeText: texts}
 
 
 def same_stored(dialect: str, live: object, expected: object) -> bool:
@@ -145,10 +149,12 @@ def same_sized(dialect: str, live: object, expected: object) -> bool:
     """Whether a reflected MariaDB BLOB or TEXT type is what ``LargeBinary(n)`` or ``Text(n)``
     creates: the smallest of TINY-, plain, MEDIUM- and LONGBLOB (TEXT) holding n bytes (n
     characters: 1 to 4 bytes each, by the column's character set)."""
+    if not Database.MYSQL.matches(dialect):
+        return False
     expected = type_on(expected, dialect)
-    sizes = _MYSQL_SIZED.get(type(expected))  # type: ignore[call-overload]
+    sizes = _mysql_sized().get(type(expected))
     length = getattr(expected, "length", None)
-    if not Database.MYSQL.matches(dialect) or sizes is None or length is None:
+    if sizes is None or length is None:
         return False
     most = length * (1 if type(expected) is LargeBinary else 4)
     upto = next((i for i, (_, size) in enumerate(sizes) if size >= most), len(sizes) - 1)
@@ -165,7 +171,8 @@ def same_float(dialect: str, live: object, expected: object) -> bool:
         return False
     precision = expected.precision
     if Database.MYSQL.matches(dialect):
-        return precision is not None and precision > 24 and isinstance(live, mysql.DOUBLE)
+        return precision is not None and precision > 24 and is_dialect_type(
+            live, "mysql", "DOUBLE")
     if not Database.POSTGRESQL.matches(dialect):
         return False
     wanted = REAL if precision is not None and precision <= 24 else DOUBLE_PRECISION

@@ -18,7 +18,6 @@ from alembic import context
 from sqlalchemy import pool
 from sqlalchemy.engine import Connection, create_engine, make_url
 from sqlalchemy.exc import SAWarning
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from cultivar_schema.config import find_project, load_config
 from cultivar_schema.snapshot.models import load_metadata
@@ -66,6 +65,8 @@ def do_run_migrations(connection: Connection) -> None:
 
 
 async def run_async_migrations() -> None:
+    from sqlalchemy.ext.asyncio import create_async_engine  # only an async URL needs it
+
     engine = create_async_engine(URL, poolclass=pool.NullPool)
     try:
         async with engine.connect() as connection:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import sqlite3
 import time
 from pathlib import Path
 
@@ -47,6 +46,8 @@ def prune_backups(database: Path, keep: int) -> list[Path]:
 def copy_sqlite(database: Path, target: Path) -> Path:
     """Copy ``database`` to ``target`` with SQLite's backup API (consistent while others use
     it), written atomically."""
+    import sqlite3  # only a SQLite project's apply copies one: the others never load it
+
     partial = target.with_name(target.name + ".part")
     try:
         source = sqlite3.connect(f"file:{database}?mode=ro", uri=True)

@@ -145,7 +145,7 @@ def test_unchanged_tables_are_compared_without_writing_yaml(
     manifest = yaml.safe_load(manifest_path.read_text())
     assert set(manifest["table_fingerprints"]) == {"growers", "plants"}
     written: list[str] = []
-    monkeypatch.setattr("cultivar_schema.author.record.dump_table",
+    monkeypatch.setattr("cultivar_schema.author.compare.dump_table",
                         lambda data, *args: written.append(data["name"]) or dump_table(data))
     project.invoke("check")
     assert written == []

@@ -108,7 +108,7 @@ class Project:
         from alembic.util import CommandError
 
         listed = self._revision_list.files if self._revision_list is not None else []
-        known = {str(file.path): (file.digest, file.names) for file in listed}
+        known = {file.location: (file.digest, file.names) for file in listed}
         try:
             return RevisionFiles(self.alembic, known)
         except CommandError as exc:

@@ -184,3 +184,27 @@ def test_digest_blocks_read_exactly_as_yaml_reads_them(text: str) -> None:
         found = str(exc)
     assert found == expected
     assert type(found) is type(expected)
+
+
+@pytest.mark.parametrize("naming", [
+    {"ix": "ix_%(column_0_label)s"}, {"ix": "x\ntables: {}\n"}, {"ix": "tables: {}"}])
+@pytest.mark.parametrize("names", [
+    ["0001_a.py", "0002_b.py"], ["t1", "null", "true", "2026-01-01", "x" * 130, "a b"]])
+def test_manifest_text_is_pyyamls_own(naming: dict[str, str], names: list[str]) -> None:
+    """The digest blocks written without PyYAML's scalars are byte for byte what it writes."""
+    import yaml
+
+    from cultivar_schema.snapshot.serialize import SnapshotDumper
+    from cultivar_schema.snapshot.store import MANIFEST_HEADER, Manifest
+
+    digests = {name: (H1 if number % 2 else H2) for number, name in enumerate(names)}
+    manifest = Manifest(head="b", tables=dict(digests), revisions=dict(digests),
+                        naming_convention=naming, fingerprints=dict(digests),
+                        notes={"b": {"allowed": "x\nrevisions: {}"}})
+    data = {"format": manifest.format, "head": "b", "fingerprint": manifest.fingerprint,
+            "naming_convention": naming, "tables": dict(sorted(digests.items())),
+            "revisions": dict(sorted(digests.items())),
+            "table_fingerprints": dict(sorted(digests.items())), "notes": manifest.notes}
+    assert manifest.to_text() == MANIFEST_HEADER + yaml.dump(
+        data, Dumper=SnapshotDumper, sort_keys=False, default_flow_style=False,
+        allow_unicode=True, width=1_000_000)

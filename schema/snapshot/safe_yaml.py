@@ -123,6 +123,19 @@ def parse_digest_yaml(where: str, text: str) -> Any:
     return data
 
 
+def digest_block(name: str, mapping: dict[str, str]) -> str | None:
+    """``name:`` and its mapping of names to sha256s as PyYAML's block style writes them, or
+    None unless it would write each line plainly (``parse_digest_yaml``'s counterpart, for
+    the same reason: dumping a thousand revisions' scalars one by one costs 10 ms)."""
+    if not mapping or not all(
+            len(key) < 128 and _DIGEST_PAIR.fullmatch(f"  {key}: {value}\n") and (
+                key.endswith(".py")
+                or _RESOLVER.resolve(yaml.ScalarNode, key, (True, False)) == _STR)
+            for key, value in mapping.items()):
+        return None  # PyYAML writes a key of 128 characters or more as a complex key
+    return f"{name}:\n" + "".join(f"  {key}: {value}\n" for key, value in mapping.items())
+
+
 def too_large(size: int) -> str | None:
     """The problem with a snapshot file of ``size`` bytes, if any."""
     if size > MAX_FILE_BYTES:

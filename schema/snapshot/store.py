@@ -20,7 +20,7 @@ import yaml
 
 from ..errors import SchemaToolError, SnapshotFileError
 from .load import parse_table
-from .safe_yaml import parse_digest_yaml, parse_yaml, read_text, too_large
+from .safe_yaml import digest_block, parse_digest_yaml, parse_yaml, read_text, too_large
 from .serialize import SnapshotDumper, TableDict, table_file_name
 
 FORMAT_VERSION = 1
@@ -85,9 +85,20 @@ class Manifest:
             data["table_fingerprints"] = dict(sorted(self.fingerprints.items()))
         if self.notes:
             data["notes"] = dict(sorted(self.notes.items()))
-        body = yaml.dump(data, Dumper=SnapshotDumper, sort_keys=False, default_flow_style=False,
-                         allow_unicode=True, width=1_000_000)
+        blocks = {name: block for name in ("tables", "revisions", "table_fingerprints")
+                  if name in data and (block := digest_block(name, data[name])) is not None}
+        body = _dump({name: {} if name in blocks else value for name, value in data.items()})
+        placeholders = {name: f"\n{name}: {{}}\n" for name in blocks}
+        if any(body.count(placeholder) != 1 for placeholder in placeholders.values()):
+            body, blocks = _dump(data), {}  # a name's text also inside a value: no shortcut
+        for name, block in blocks.items():  # the same text, written without PyYAML's scalars
+            body = body.replace(placeholders[name], f"\n{block}", 1)
         return MANIFEST_HEADER + body
+
+
+def _dump(data: dict[str, Any]) -> str:
+    return yaml.dump(data, Dumper=SnapshotDumper, sort_keys=False, default_flow_style=False,
+                     allow_unicode=True, width=1_000_000)
 
 
 class SnapshotStore:

@@ -214,6 +214,12 @@ class Project:
         return [(script, files.digest(script.path))
                 for script in self.scripts.walk_revisions()]
 
+    def ancestors(self, revisions: tuple[str, ...]) -> list[str] | None:
+        """``revisions`` and every revision before them, from the history read without
+        Alembic; None when only Alembic's map can tell (see ``revision_list``)."""
+        listed = self._revision_list
+        return listed.ancestors(revisions) if listed is not None else None
+
     def revision_ids(self) -> set[str]:
         if self._revision_list is not None:
             return {file.revision for file in self._revision_list.files}

@@ -85,6 +85,29 @@ class RevisionList:
         return tuple(heads) if len(seen) == len(parents) else None
 
 
+    def ancestors(self, revisions: tuple[str, ...]) -> list[str] | None:
+        """``revisions`` and every revision they revise, nearest first, as Alembic's
+        ``iterate_revisions(revisions, "base")`` lists them for a line of history; None when
+        the history is not a plain one or a revision is not in it."""
+        if self._heads is None:
+            return None
+        parents = {file.revision: file.names["down_revision"] for file in self.files}
+        found: list[str] = []
+        seen: set[str] = set()
+        todo = list(revisions)
+        while todo:
+            revision = todo.pop(0)
+            if revision in seen:
+                continue
+            if revision not in parents:
+                return None
+            seen.add(revision)
+            found.append(revision)
+            down = parents[revision]
+            todo += [down] if isinstance(down, str) else list(down or ())
+        return found
+
+
 def read_revision_list(ini: Path, known: RevisionList | None = None) -> RevisionList | None:
     """The revision files of the project whose Alembic configuration is ``ini``, or None when
     its layout is one only Alembic should read.  Files in ``known`` (read earlier by the same

@@ -79,6 +79,23 @@ def test_a_plain_history_reads_as_alembic_reads_it(tmp_path: Path, revisions: li
     assert (sorted(heads), sorted(file.name for file in listed.files)) == alembics_view(ini)
 
 
+@pytest.mark.parametrize(("revisions", "current"), [
+    ([("a1", None), ("b2", "a1"), ("c3", "b2")], ("c3",)),
+    ([("a1", None), ("b2", "a1"), ("c3", "b2")], ("b2",)),
+    ([("a1", None), ("b2", "a1"), ("c3", "a1"), ("d4", ("b2", "c3"))], ("d4",)),
+    ([("a1", None), ("b2", "a1"), ("c3", "a1")], ("b2", "c3")),
+])
+def test_ancestors_are_alembics(tmp_path: Path, revisions: list, current: tuple[str, ...]) -> None:
+    ini = write_project(tmp_path, revisions)
+    listed = read_revision_list(ini)
+    assert listed is not None
+    config = Config(str(ini))
+    config.set_main_option("script_location", str(ini.parent / "alembic"))
+    walked = ScriptDirectory.from_config(config).iterate_revisions(current, "base")
+    assert sorted(listed.ancestors(current) or []) == sorted(s.revision for s in walked)
+    assert listed.ancestors(("zz",)) is None
+
+
 @pytest.mark.parametrize("revisions", [
     [("a1", None), ("b2", "a1", "feature")],  # a branch label
     [("a1", None), ("b2", None), ("c3", "a1", None, "b2")],  # depends_on

@@ -25,9 +25,10 @@ if TYPE_CHECKING:  # the commands that never render a revision import no more th
     from alembic.autogenerate.api import AutogenContext
     from alembic.config import Config
     from alembic.operations import ops
+    from alembic.runtime.migration import MigrationContext
     from alembic.script import Script, ScriptDirectory
-    from sqlalchemy import Column, Constraint, Index
-    from sqlalchemy.engine import Dialect
+    from sqlalchemy import Column, Constraint, Index, MetaData
+    from sqlalchemy.engine import Dialect, Inspector
     from sqlalchemy.sql.compiler import IdentifierPreparer
     from sqlalchemy.types import TypeEngine
 
@@ -81,6 +82,35 @@ def drop_constraint_op(name: str, table_name: str, type_: str, schema: str | Non
     from alembic.operations.ops import DropConstraintOp
 
     return DropConstraintOp(name, table_name, type_=type_, schema=schema, _reverse=reverse)
+
+
+# --- Alembic: comparing ----------------------------------------------------------------------
+
+
+class Comparison:
+    """Alembic's ``compare_metadata`` of the live schema with ``metadata``, run in parts: each
+    :meth:`operations` call compares what the context's filters let through at that moment,
+    reflecting through the inspector it is given, whose cache the caller keeps for its own checks
+    and then drops (the public function makes one inspector and reflects every table into it at
+    once).  It sets the ``AutogenContext.inspector`` that Alembic memoizes and runs the private
+    ``compare._produce_net_changes``, as ``compare_metadata`` does through
+    ``produce_migrations``; one context serves every part, so the models' tables are sorted
+    once."""
+
+    def __init__(self, context: MigrationContext, metadata: MetaData) -> None:
+        from alembic.autogenerate.api import AutogenContext
+
+        self._context = AutogenContext(context, metadata=metadata)
+
+    def operations(self, inspector: Inspector) -> list[ops.MigrateOperation]:
+        """The upgrade operations found reflecting through ``inspector``."""
+        from alembic.autogenerate import compare
+        from alembic.operations import ops
+
+        self._context.inspector = inspector  # type: ignore[method-assign, assignment]
+        upgrade_ops = ops.UpgradeOps([])
+        compare._produce_net_changes(self._context, upgrade_ops)
+        return list(upgrade_ops.ops)
 
 
 # --- SQLAlchemy: schema items ---------------------------------------------------------------

@@ -79,6 +79,7 @@ def test_a_literal_default_is_one_value_of_its_type_on_postgresql() -> None:
     """PostgreSQL keeps an INTERVAL default '0' as '00:00:00'::interval (Prefect's
     flow_run.total_run_time): the same value, no drift; '00:00:05' out of band is drift."""
     from cultivar_schema.verify.defaults import default_drift
+    from cultivar_schema.verify.live import LiveSchema
 
     from .conftest import server_database
 
@@ -92,7 +93,7 @@ def test_a_literal_default_is_one_value_of_its_type_on_postgresql() -> None:
             sa.Table("runs", models, sa.Column("id", sa.Integer, primary_key=True),
                      sa.Column("total", sa.Interval, server_default="0"),
                      sa.Column("other", sa.Interval, server_default="0 seconds"))
-            lines = default_drift(sa.inspect(connection), models)
+            lines = default_drift(LiveSchema(sa.inspect(connection), models), models)
         engine.dispose()
         assert lines == ["column runs.total: default is '00:00:05'::interval in the database, "
                          "the snapshot says '0'"]

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import MetaData, text
-from sqlalchemy.engine import Inspector
+from sqlalchemy import text
 
 from ..snapshot.serialize import TableDict
 from .on import Database
+
+if TYPE_CHECKING:  # verification's reader; dialects do not import verification to run
+    from ..verify.live import LiveSchema, TableSource
 
 CHARSET_OPTIONS = ("mysql_charset", "mysql_default_charset", "mysql_character_set",
                    "mysql_default_character_set")
@@ -82,7 +84,7 @@ def value_problems(tables: Iterable[tuple[str, TableDict]]) -> list[str]:
             if option not in _QUOTED_BY_SQLALCHEMY and not _PLAIN.match(value)]
 
 
-def option_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
+def option_drift(inspector: LiveSchema, metadata: TableSource) -> list[str]:
     """Engine, character set, collation and the other declared MariaDB/MySQL options; where
     the models declare no engine or character set, the server's and database's defaults."""
     if not Database.MYSQL.matches(inspector.dialect):

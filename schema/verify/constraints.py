@@ -13,14 +13,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import CheckConstraint, MetaData, Table
-from sqlalchemy.engine import Dialect, Inspector
+from sqlalchemy import CheckConstraint, Table
+from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.elements import TextClause
 
 from ..compat import given_name, is_type_bound
 from ..plan.type_checks import made_on
 from ..snapshot.expressions import literal_sql
 from .details import same_expression
+from .live import LiveSchema, TableSource
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class Check:
         return self.name if self.name else f"CHECK ({self.sqltext})"
 
 
-def check_constraint_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
+def check_constraint_drift(inspector: LiveSchema, metadata: TableSource) -> list[str]:
     """CHECKs missing from the database, not in the snapshot, or checking something else."""
     dialect = inspector.dialect.name
     lines = []

@@ -8,13 +8,14 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import Column, Identity, MetaData, Sequence, text
-from sqlalchemy.engine import Dialect, Inspector
+from sqlalchemy import Column, Identity, Sequence, text
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 
 from ..dialects.on import Database
 from ..dialects.sequences import serial_column
 from ..snapshot.expressions import default_to_sql
+from .live import LiveSchema, TableSource
 
 # The date and time functions a default may call, by each spelling a database stores or reports
 # (MariaDB keeps CURRENT_DATE as curdate() and now() as current_timestamp(); SQLite and
@@ -91,7 +92,7 @@ def _clock(value: str) -> str | None:
     return None if call is None or name is None else f"{name}({call[2] or ''})"
 
 
-def default_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
+def default_drift(inspector: LiveSchema, metadata: TableSource) -> list[str]:
     """Server defaults of plain columns, compared in normalized form."""
     mysql = Database.MYSQL.matches(inspector.dialect)
     lines = []
@@ -124,7 +125,7 @@ def default_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
     return lines
 
 
-def _same_value(inspector: Inspector, column: Column[Any], reflected: str | None,
+def _same_value(inspector: LiveSchema, column: Column[Any], reflected: str | None,
                 expected: str | None) -> bool:
     """Whether PostgreSQL reads two literal defaults as one value of the column's type: it
     keeps a literal in the type's output form (Prefect's INTERVAL default ``'0'`` is
@@ -152,27 +153,27 @@ def _serial(column: Column[Any], dialect: Dialect) -> bool:
 _MYSQL_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "Z": "\x1a"}
 
 
-def _mysql_default(inspector: Inspector, schema: str | None, table: str, column: str
+def _mysql_default(inspector: LiveSchema, schema: str | None, table: str, column: str
                    ) -> str | None:
     """The default of a MariaDB column that SQLAlchemy reflects as none: it cannot parse a
     TEXT column's ``DEFAULT 'it\\'s'``, which MariaDB writes with backslash escapes."""
-    value = _mysql_column_field(inspector, schema, table, column, "column_default")
+    value = _mysql_column_field(inspector.bind, schema, table, column, "column_default")
     if value is None or value == "NULL":
         return None
     return re.sub(r"\\(.)", lambda m: _MYSQL_ESCAPES.get(m[1], m[1]), value)
 
 
-def mysql_comment(inspector: Inspector, schema: str | None, table: str, column: str
+def mysql_comment(connection: Connection, schema: str | None, table: str, column: str
                   ) -> str | None:
     """A MariaDB column's comment from ``information_schema``: SQLAlchemy loses it, with the
     default, on a TEXT column whose default it cannot parse (see ``_mysql_default``)."""
-    return _mysql_column_field(inspector, schema, table, column, "column_comment") or None
+    return _mysql_column_field(connection, schema, table, column, "column_comment") or None
 
 
-def _mysql_column_field(inspector: Inspector, schema: str | None, table: str, column: str,
+def _mysql_column_field(connection: Connection, schema: str | None, table: str, column: str,
                         field: str) -> Any:
     """``column_default`` or ``column_comment`` of a MariaDB column (names bound as data)."""
-    return inspector.bind.execute(text(_MYSQL_FIELD_SQL[field]),
+    return connection.execute(text(_MYSQL_FIELD_SQL[field]),
                                   {"schema": schema, "table": table, "column": column}).scalar()
 
 

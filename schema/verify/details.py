@@ -13,8 +13,7 @@ import warnings
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import Enum, MetaData, Sequence
-from sqlalchemy.engine import Inspector
+from sqlalchemy import Enum, Sequence
 from sqlalchemy.exc import SAWarning
 
 from ..dialects.enums import enum_key, native_enum
@@ -22,10 +21,11 @@ from ..dialects.on import Database
 from ..dialects.sequences import serial_sequence
 from ..snapshot.reflected import sqlite_autoincrement
 from ..snapshot.serialize import table_key
+from .live import LiveSchema, TableSource
 from .sql_shapes import Shape, sql_shape
 
 
-def sqlite_autoincrement_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
+def sqlite_autoincrement_drift(inspector: LiveSchema, metadata: TableSource) -> list[str]:
     """SQLite's AUTOINCREMENT (``sqlite_autoincrement``), which SQLAlchemy does not reflect and
     a table rebuild loses unless it is given again."""
     if not Database.SQLITE.matches(inspector.dialect):
@@ -42,7 +42,7 @@ def sqlite_autoincrement_drift(inspector: Inspector, metadata: MetaData) -> list
     return lines
 
 
-def autoincrement_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
+def autoincrement_drift(inspector: LiveSchema, metadata: TableSource) -> list[str]:
     """AUTO_INCREMENT on MariaDB/MySQL, where it is a column attribute that can change."""
     if not Database.MYSQL.matches(inspector.dialect):
         return []
@@ -60,7 +60,7 @@ def autoincrement_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
     return lines
 
 
-def identity_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
+def identity_drift(inspector: LiveSchema, metadata: TableSource) -> list[str]:
     """IDENTITY and the options the models give it, where the database has IDENTITY columns
     (Alembic compares them only as server defaults, which verification leaves to us)."""
     if not inspector.dialect.supports_identity_columns:
@@ -88,7 +88,7 @@ def identity_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
 _IDENTITY_OPTIONS = ("always", "start", "increment", "minvalue", "maxvalue", "cycle", "cache")
 
 
-def computed_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
+def computed_drift(inspector: LiveSchema, metadata: TableSource) -> list[str]:
     """Generated column expressions, compared by shape (Alembic only warns)."""
     if Database.SQLITE.matches(inspector.dialect):
         # SQLAlchemy reads them from the CREATE TABLE text, which a later ADD COLUMN garbles
@@ -109,7 +109,7 @@ def computed_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
     return lines
 
 
-def primary_key_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
+def primary_key_drift(inspector: LiveSchema, metadata: TableSource) -> list[str]:
     """Primary key columns and names (Alembic does not compare primary keys)."""
     lines = []
     for table in metadata.tables.values():
@@ -129,7 +129,7 @@ def primary_key_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
     return lines
 
 
-def sequence_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
+def sequence_drift(inspector: LiveSchema, metadata: TableSource) -> list[str]:
     """Sequences, on databases that have them (Alembic does not compare them)."""
     if not inspector.dialect.supports_sequences:
         return []
@@ -155,7 +155,7 @@ def sequence_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
     return lines
 
 
-def enum_drift(inspector: Inspector, metadata: MetaData,
+def enum_drift(inspector: LiveSchema, metadata: TableSource,
                ignore: Callable[[str], bool] | None = None) -> list[str]:
     """PostgreSQL ENUM types and their values, which Alembic does not compare; a type only
     the tables ``ignore`` leaves to others use is theirs, not stray."""
@@ -190,7 +190,7 @@ def enum_drift(inspector: Inspector, metadata: MetaData,
     return lines
 
 
-def _enums_of_ignored_tables(inspector: Inspector, schemas: set[str | None],
+def _enums_of_ignored_tables(inspector: LiveSchema, schemas: set[str | None],
                              ignore: Callable[[str], bool]) -> set[tuple[str | None, str]]:
     """The ENUM types that columns of the ignored tables in ``schemas`` use."""
     default_schema = inspector.dialect.default_schema_name
@@ -257,7 +257,7 @@ def _where_terms(sqltext: str) -> set[str]:
     return check_terms(sqltext) | {f"not*{negations}"}
 
 
-def partial_index_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
+def partial_index_drift(inspector: LiveSchema, metadata: TableSource) -> list[str]:
     """The conditions of partial indexes (``postgresql_where``, ``sqlite_where``), which
     Alembic does not compare; MariaDB has no partial indexes and ignores them."""
     dialect = inspector.dialect

@@ -8,18 +8,18 @@ cannot store or reflect.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Mapping
-from functools import partial
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from alembic.autogenerate import compare_metadata
+from alembic.operations import ops
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Column, MetaData, Table, event, inspect
-from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.engine import Connection, Dialect, Inspector
 from sqlalchemy.exc import SAWarning
 from sqlalchemy.sql.elements import ClauseElement, TextClause
 from sqlalchemy.sql.schema import DefaultClause
 
+from ..compat import Comparison
 from ..config import BOOKKEEPING_TABLES
 from ..database import TENANT_SCHEMA
 from ..dialects.on import Database, index_on
@@ -40,6 +40,7 @@ from .details import (
     sequence_drift,
     sqlite_autoincrement_drift,
 )
+from .live import Batch, LiveSchema, TableSource
 from .types import (
     collation_drift,
     declared_collation,
@@ -49,7 +50,11 @@ from .types import (
     serial_type_drift,
 )
 
-# Tables that belong to the migration machinery, not to the models.
+# Snapshot tables compared at a time: their reflection is held until the batch is done.
+BATCH_TABLES = 200
+
+# A check of what Alembic's comparison leaves out, one line per difference.
+Check = Callable[[LiveSchema, TableSource], list[str]]
 
 
 def snapshot_metadata(store: SnapshotStore, manifest: Manifest) -> MetaData:
@@ -85,66 +90,157 @@ def schema_drift(
     comparison, then what it leaves out.
 
     ``ignore`` names tables (``schema.name`` or ``name``) that are not managed by the snapshot.
+
+    The snapshot's tables are compared :data:`BATCH_TABLES` at a time, each batch through an
+    inspector of its own that Alembic's comparison and the checks share and that is dropped
+    with the batch: reflecting 2,000 live tables at once held them all, and the inspector's
+    cache, beside the snapshot's.  The lines are those of one comparison of every table, in
+    the same order (see :func:`_in_alembic_order`).
     """
-    diffs = _alembic_differences(connection, metadata, ignore)
-    inspector = inspect(connection)  # one inspector: its cache serves every check below
+    per_table = (default_drift, check_constraint_drift, computed_drift, primary_key_drift,
+                 identity_drift, autoincrement_drift, partial_index_drift, option_drift,
+                 collation_drift, serial_type_drift, float_drift, mysql_enum_drift,
+                 sqlite_autoincrement_drift)
+    found: dict[Check, list[str]] = {check: [] for check in per_table}
+    parts = _Parts(connection, metadata, ignore)
+    operations: list[ops.MigrateOperation] = []
+    for batch in parts.batches():
+        live = LiveSchema(parts.start(batch), batch)
+        operations += parts.compare(live.inspector)
+        for check in per_table:
+            found[check] += check(live, batch)
+        del live  # the batch's reflection is dropped before the next is read
+    parts.start(None)  # the live tables that are not the snapshot's
+    removed = parts.compare(inspect(connection))
+    diffs = _flatten(ops.UpgradeOps(ops=_in_alembic_order(operations, removed)).as_diffs())
     diffs = [diff for diff in diffs if not (  # FLOAT(24) reads back as REAL on PostgreSQL, ...
         diff[0] == "modify_type" and same_stored(connection.dialect.name, diff[5], diff[6]))]
     # comments SQLAlchemy could not read (TEXT defaults)
     if Database.MYSQL.matches(connection.dialect):
         diffs = [diff for diff in diffs if not (
             diff[0] == "modify_comment" and diff[5] is None
-            and mysql_comment(inspector, diff[1], diff[2], diff[3]) == diff[6])]
-    details = (default_drift, check_constraint_drift, computed_drift, sequence_drift,
-               primary_key_drift, partial(enum_drift, ignore=ignore), identity_drift,
-               autoincrement_drift, partial_index_drift, option_drift, collation_drift,
-               serial_type_drift, float_drift, mysql_enum_drift, sqlite_autoincrement_drift)
-    return [*(_describe(diff) for diff in diffs),
-            *(line for drift in details for line in drift(inspector, metadata))]
+            and mysql_comment(connection, diff[1], diff[2], diff[3]) == diff[6])]
+    # sequences and ENUM types belong to no one table: compared once, for all
+    whole = LiveSchema(inspect(connection), metadata)
+    found[sequence_drift] = sequence_drift(whole, metadata)
+    found[enum_drift] = enum_drift(whole, metadata, ignore=ignore)
+    order = (default_drift, check_constraint_drift, computed_drift, sequence_drift,
+             primary_key_drift, enum_drift, identity_drift, autoincrement_drift,
+             partial_index_drift, option_drift, collation_drift, serial_type_drift,
+             float_drift, mysql_enum_drift, sqlite_autoincrement_drift)
+    return [*(_describe(diff) for diff in diffs), *(line for check in order
+                                                     for line in found[check])]
 
 
-def _alembic_differences(connection: Connection, metadata: MetaData,
-                         ignore: Callable[[str], bool] | None) -> list[tuple[Any, ...]]:
-    """Alembic's comparison of the live schema with ``metadata``, flattened; its warnings
-    about what verification reports otherwise are silenced."""
+def _in_alembic_order(operations: list[ops.MigrateOperation],
+                      removed: list[ops.MigrateOperation]) -> list[ops.MigrateOperation]:
+    """The batches' operations as one comparison of every table lists them: added tables (each
+    with its indexes), removed tables, then the changes to the others sorted by schema and name
+    (one ``ModifyTableOps`` each)."""
+    created = {(op.schema, op.table_name) for op in operations
+               if isinstance(op, ops.CreateTableOp)}
+    added = [op for op in operations if isinstance(op, ops.CreateTableOp) or (
+        isinstance(op, ops.ModifyTableOps) and (op.schema, op.table_name) in created)]
+    taken = {id(op) for op in added}
+    changed = [op for op in operations if id(op) not in taken]
+    return [*added, *removed, *sorted(changed, key=lambda op: (
+        getattr(op, "schema", None) or "", getattr(op, "table_name", "")))]
+
+
+class _Parts:
+    """Alembic's comparison of the live schema with ``metadata``, one batch of tables at a
+    time: its filters let through the batch's tables, on both sides, and at the end the live
+    tables that are none of the snapshot's (removed tables).  Its warnings about what
+    verification reports otherwise are silenced."""
+
+    def __init__(self, connection: Connection, metadata: MetaData,
+                 ignore: Callable[[str], bool] | None) -> None:
+        self.connection = connection
+        self.metadata = metadata
+        default = connection.dialect.default_schema_name
+        # Alembic names a table of the default schema without it
+        self._key = lambda schema, name: (None if schema == default else schema, str(name))
+        self._all = {self._key(table.schema, table.name) for table in metadata.tables.values()}
+        self._batch: set[tuple[str | None, str]] | None = None
+        self._comparison = Comparison(
+            _migration_context(connection, metadata, ignore, self._wanted), metadata)
+
+    def batches(self) -> Iterator[Batch]:
+        """The snapshot's tables, :data:`BATCH_TABLES` at a time, in the MetaData's order."""
+        tables = list(self.metadata.tables.items())
+        for start in range(0, len(tables), BATCH_TABLES):
+            yield Batch(dict(tables[start:start + BATCH_TABLES]))
+
+    def start(self, batch: Batch | None) -> Inspector:
+        """Let ``batch``'s tables through the filters (None: only the live tables not in the
+        snapshot); a new inspector for them."""
+        self._batch = None if batch is None else {
+            self._key(table.schema, table.name) for table in batch.tables.values()}
+        return inspect(self.connection)
+
+    def compare(self, inspector: Inspector) -> list[ops.MigrateOperation]:
+        """Alembic's operations for the tables let through, reflected through ``inspector``."""
+        with warnings.catch_warnings():
+            # Alembic warns when a generated column's expression reads back differently; the
+            # expression is not compared (see unverifiable()).
+            warnings.filterwarnings("ignore", "Computed default on", UserWarning)
+            # Foreign-key cycles (use_alter) are expected; SQLAlchemy warns while sorting them.
+            warnings.filterwarnings("ignore", "Cannot correctly sort tables", SAWarning)
+            # SQLite cannot reflect expression indexes; unverifiable() says so once, plainly.
+            warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based",
+                                    SAWarning)
+            warnings.filterwarnings("ignore", "autogenerate skipping metadata-specified "
+                                    "expression", UserWarning)
+            # Alembic looks up a SERIAL's sequence from its nextval('...') text without undoing
+            # SQL's doubled quotes: a table named with a quote would fail the lookup
+            event.listen(Table, "column_reflect", _unquote_nextval, insert=True)
+            try:
+                return self._comparison.operations(inspector)
+            finally:
+                event.remove(Table, "column_reflect", _unquote_nextval)
+
+    def _wanted(self, schema: str | None, name: str) -> bool:
+        key = self._key(schema, name)
+        return key not in self._all if self._batch is None else key in self._batch
+
+
+def _migration_context(connection: Connection, metadata: MetaData,
+                       ignore: Callable[[str], bool] | None,
+                       wanted: Callable[[str | None, str], bool]) -> MigrationContext:
+    """Alembic's context for the comparison, with filters that let through only the tables
+    ``wanted`` says (live tables by name, the snapshot's tables as objects)."""
     # Other schemas are compared too on PostgreSQL (ignore_tables can exclude what others own),
     # except from a tenant's schema (a fleet's), beside which the other tenants' live; on
     # MariaDB a schema is a database of its own, so only the snapshot's schemas are.
     schemas = {table.schema for table in metadata.tables.values() if table.schema}
     other_schemas = (Database.POSTGRESQL.matches(connection.dialect)
                      and TENANT_SCHEMA not in connection.info)
-    context = MigrationContext.configure(
+    include = include_object_filter(ignore, connection.dialect.name)
+
+    def include_name(name: str | None, type_: str, parent: Mapping[str, Any]) -> bool:
+        if type_ == "table":
+            return wanted(parent.get("schema_name"), str(name))
+        return (type_ != "schema" or name is None or name in schemas
+                or (other_schemas and not _system_schema(name)))
+
+    def include_object(obj: Any, name: str | None, type_: str, reflected: bool,
+                       compare_to: Any) -> bool:
+        if type_ == "table" and not reflected and not wanted(obj.schema, obj.name):
+            return False
+        return include(obj, name, type_, reflected, compare_to)
+
+    return MigrationContext.configure(
         connection,
         opts={
             "compare_type": True,
             # defaults are compared by .defaults: Alembic's PostgreSQL comparison runs
             # unescaped SQL, and each database spells the same default its own way
             "compare_server_default": False,
-            "include_object": include_object_filter(ignore, connection.dialect.name),
+            "include_object": include_object,
             "include_schemas": bool(schemas) or other_schemas,
-            "include_name": lambda name, type_, parent: (
-                type_ != "schema" or name is None or name in schemas
-                or (other_schemas and not _system_schema(name))),
+            "include_name": include_name,
         },
     )
-    with warnings.catch_warnings():
-        # Alembic warns when a generated column's expression reads back differently; the
-        # expression is not compared (see unverifiable()).
-        warnings.filterwarnings("ignore", "Computed default on", UserWarning)
-        # Foreign-key cycles (use_alter) are expected; SQLAlchemy warns while sorting them.
-        warnings.filterwarnings("ignore", "Cannot correctly sort tables", SAWarning)
-        # SQLite cannot reflect expression indexes; unverifiable() says so once, plainly.
-        warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based",
-                                SAWarning)
-        warnings.filterwarnings("ignore", "autogenerate skipping metadata-specified expression",
-                                UserWarning)
-        # Alembic looks up a SERIAL's sequence from its nextval('...') text without undoing
-        # SQL's doubled quotes: a table named with a quote would fail the lookup
-        event.listen(Table, "column_reflect", _unquote_nextval, insert=True)
-        try:
-            return _flatten(compare_metadata(context, metadata))
-        finally:
-            event.remove(Table, "column_reflect", _unquote_nextval)
 
 
 def unverifiable(dialect: Dialect, metadata: MetaData) -> list[str]:

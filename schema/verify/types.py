@@ -17,22 +17,21 @@ from sqlalchemy import (
     Enum,
     Float,
     LargeBinary,
-    MetaData,
     String,
     Text,
     UnicodeText,
     text,
 )
-from sqlalchemy.engine import Inspector
 
 from ..dialects.modules import dialect_module, is_dialect_type
 from ..dialects.on import Database
 from ..dialects.sequences import serial_column, serial_sequence
 from ..plan.ops.autoincrement import sequence_type
 from ..snapshot.expressions import type_on
+from .live import LiveSchema, TableSource
 
 
-def collation_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
+def collation_drift(inspector: LiveSchema, metadata: TableSource) -> list[str]:
     """One line per string column whose collation is not the one its type declares for this
     database (a ``with_variant`` type's variant for it)."""
     if not (Database.POSTGRESQL.matches(inspector.dialect)
@@ -60,7 +59,7 @@ def collation_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
     return lines
 
 
-def float_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
+def float_drift(inspector: LiveSchema, metadata: TableSource) -> list[str]:
     """One line per ``Float`` column stored in single precision where double is declared, or
     the other way round: Alembic's comparison takes REAL and DOUBLE for the same type."""
     dialect = inspector.dialect.name
@@ -83,7 +82,7 @@ def float_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
     return lines
 
 
-def mysql_enum_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
+def mysql_enum_drift(inspector: LiveSchema, metadata: TableSource) -> list[str]:
     """One line per MariaDB column stored as a native ENUM where the snapshot's ``Enum`` is not
     native (``native_enum=False``: a VARCHAR): Alembic's comparison takes one for the other."""
     if not Database.MYSQL.matches(inspector.dialect):
@@ -179,7 +178,7 @@ def same_float(dialect: str, live: object, expected: object) -> bool:
     return isinstance(live, wanted)
 
 
-def serial_type_drift(inspector: Inspector, metadata: MetaData) -> list[str]:
+def serial_type_drift(inspector: LiveSchema, metadata: TableSource) -> list[str]:
     """One line per PostgreSQL SERIAL whose sequence has another integer type than its column:
     a sequence left at integer stops the numbering of a BigInteger column at 2**31 - 1."""
     if not Database.POSTGRESQL.matches(inspector.dialect):

@@ -234,5 +234,24 @@ def side_tables(side: Side) -> dict[str, TableDict]:
 
 
 def side_metadata(side: Side) -> MetaData:
-    """All tables of one side as MetaData, as verification compares them."""
-    return metadata_of(side_tables(side), side.naming_convention)
+    """All tables of one side as MetaData, as verification compares them (each table's file is
+    parsed as it is built, so the parsed files are not all held at once)."""
+    return metadata_of(_Tables(side), side.naming_convention)
+
+
+class _Tables(Mapping[str, TableDict]):
+    """One side's tables, each parsed when it is asked for."""
+
+    def __init__(self, side: Side) -> None:
+        self._side = side
+
+    def __getitem__(self, key: str) -> TableDict:
+        if key not in self._side.hashes:
+            raise KeyError(key)
+        return self._side.read(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._side.hashes)
+
+    def __len__(self) -> int:
+        return len(self._side.hashes)

@@ -99,8 +99,7 @@ def schema_drift(
     """
     per_table = (default_drift, check_constraint_drift, computed_drift, primary_key_drift,
                  identity_drift, autoincrement_drift, partial_index_drift, option_drift,
-                 collation_drift, serial_type_drift, float_drift, mysql_enum_drift,
-                 sqlite_autoincrement_drift)
+                 collation_drift, serial_type_drift, float_drift, mysql_enum_drift)
     found: dict[Check, list[str]] = {check: [] for check in per_table}
     parts = _Parts(connection, metadata, ignore)
     operations: list[ops.MigrateOperation] = []
@@ -120,10 +119,12 @@ def schema_drift(
         diffs = [diff for diff in diffs if not (
             diff[0] == "modify_comment" and diff[5] is None
             and mysql_comment(connection, diff[1], diff[2], diff[3]) == diff[6])]
-    # sequences and ENUM types belong to no one table: compared once, for all
+    # sequences and ENUM types belong to no one table, and SQLite's AUTOINCREMENT tables are
+    # read in one query for all: compared once
     whole = LiveSchema(inspect(connection), metadata)
     found[sequence_drift] = sequence_drift(whole, metadata)
     found[enum_drift] = enum_drift(whole, metadata, ignore=ignore)
+    found[sqlite_autoincrement_drift] = sqlite_autoincrement_drift(whole, metadata)
     order = (default_drift, check_constraint_drift, computed_drift, sequence_drift,
              primary_key_drift, enum_drift, identity_drift, autoincrement_drift,
              partial_index_drift, option_drift, collation_drift, serial_type_drift,

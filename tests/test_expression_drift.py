@@ -78,8 +78,8 @@ def test_expression_drift_both_ways(project: Project, change: dict[str, str], ki
 def test_a_literal_default_is_one_value_of_its_type_on_postgresql() -> None:
     """PostgreSQL keeps an INTERVAL default '0' as '00:00:00'::interval (Prefect's
     flow_run.total_run_time): the same value, no drift; '00:00:05' out of band is drift."""
+    from cultivar_schema.snapshot.live import LiveSchema
     from cultivar_schema.verify.defaults import default_drift
-    from cultivar_schema.verify.live import LiveSchema
 
     from .conftest import server_database
 

@@ -30,9 +30,10 @@ from .conftest import REPO
 
 BOUNDED = ("alembic", "sqlalchemy")
 # every revision the goldens write, rendered (the private Alembic APIs), and the planner's, lint
-# and review tests; not the goldens' database runs, which would double CI's time on 2 cores
+# and review tests, and drift verification in batches (Alembic's comparison run in parts); not the
+# goldens' database runs, which would double CI's time on 2 cores
 SLICE = ["tests/test_pinned_revisions.py", "tests/test_plan_operations.py", "tests/test_lint.py",
-         "tests/test_review.py"]
+         "tests/test_review.py", "tests/test_drift_batches.py"]
 
 
 def _requirements() -> list[str]:

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import text
 
+from ..snapshot.live import LiveSchema, TableSource
 from ..snapshot.serialize import TableDict
 from .on import Database
-
-if TYPE_CHECKING:  # verification's reader; dialects do not import verification to run
-    from ..verify.live import LiveSchema, TableSource
 
 CHARSET_OPTIONS = ("mysql_charset", "mysql_default_charset", "mysql_character_set",
                    "mysql_default_character_set")

@@ -20,8 +20,8 @@ from sqlalchemy.sql.elements import TextClause
 from ..compat import given_name, is_type_bound
 from ..plan.type_checks import made_on
 from ..snapshot.expressions import literal_sql
+from ..snapshot.live import LiveSchema, TableSource
 from .details import same_expression
-from .live import LiveSchema, TableSource
 
 
 @dataclass(frozen=True)

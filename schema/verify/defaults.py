@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from ..dialects.on import Database
 from ..dialects.sequences import serial_column
 from ..snapshot.expressions import default_to_sql
-from .live import LiveSchema, TableSource
+from ..snapshot.live import LiveSchema, TableSource
 
 # The date and time functions a default may call, by each spelling a database stores or reports
 # (MariaDB keeps CURRENT_DATE as curdate() and now() as current_timestamp(); SQLite and

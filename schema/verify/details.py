@@ -19,9 +19,9 @@ from sqlalchemy.exc import SAWarning
 from ..dialects.enums import enum_key, native_enum
 from ..dialects.on import Database
 from ..dialects.sequences import serial_sequence
+from ..snapshot.live import LiveSchema, TableSource
 from ..snapshot.reflected import sqlite_autoincrement
 from ..snapshot.serialize import table_key
-from .live import LiveSchema, TableSource
 from .sql_shapes import Shape, sql_shape
 
 

@@ -25,6 +25,7 @@ from ..database import TENANT_SCHEMA
 from ..dialects.on import Database, index_on
 from ..dialects.table_options import option_drift
 from ..snapshot.expressions import text_length
+from ..snapshot.live import Batch, LiveSchema, TableSource
 from ..snapshot.load import build_table, load_table
 from ..snapshot.serialize import TableDict, table_key
 from ..snapshot.store import Manifest, SnapshotStore
@@ -40,7 +41,6 @@ from .details import (
     sequence_drift,
     sqlite_autoincrement_drift,
 )
-from .live import Batch, LiveSchema, TableSource
 from .types import (
     collation_drift,
     declared_collation,

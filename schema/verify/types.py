@@ -28,7 +28,7 @@ from ..dialects.on import Database
 from ..dialects.sequences import serial_column, serial_sequence
 from ..plan.ops.autoincrement import sequence_type
 from ..snapshot.expressions import type_on
-from .live import LiveSchema, TableSource
+from ..snapshot.live import LiveSchema, TableSource
 
 
 def collation_drift(inspector: LiveSchema, metadata: TableSource) -> list[str]:

@@ -1,4 +1,5 @@
-"""The live schema as verification reads it, through the inspector Alembic's comparison used.
+"""The live schema as drift verification reads it, through the inspector Alembic's comparison
+used (``verify.drift``).
 
 Read table by table, each kind of reflection costs one query per table on PostgreSQL (its
 single-table methods are its multi-table ones given one name) and, on SQLite, a scan of

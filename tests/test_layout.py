@@ -19,7 +19,7 @@ STAGES = ("base", "snapshot", "dialects", "project", "diff", "plan", "author", "
           "review", "apply", "team")
 BASE = {"errors", "faults", "journal", "files", "file_locks", "database", "config", "rules",
         "source_text", "mysql_reflection", "compat", "output", "progress", "revisions",
-        "revision_list"}
+        "revision_list", "dialect_modules"}
 
 
 def _stage(module: str) -> str:

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from ..config import HISTORY_TABLE
-from ..dialects.modules import dialect_module
+from ..dialect_modules import dialect_module
 from ..dialects.on import Database
 
 

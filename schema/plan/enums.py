@@ -18,8 +18,8 @@ from sqlalchemy import CheckConstraint, Column, DefaultClause, Enum, Index, Stri
 from sqlalchemy.schema import AddConstraint, CreateIndex, DropConstraint, DropIndex
 
 from ..compat import is_type_bound
+from ..dialect_modules import dialect_named
 from ..dialects.enums import EnumKey, enum_key, native_enum, only_added
-from ..dialects.modules import dialect_named
 from ..dialects.on import index_on
 from ..snapshot.expressions import default_to_sql, mentions, text_to_type
 from ..snapshot.serialize import TableDict

@@ -24,7 +24,7 @@ from sqlalchemy.sql.elements import ClauseElement, ColumnElement
 from sqlalchemy.sql.schema import DefaultClause
 
 from ..compat import compiled_by_hook
-from ..dialects.modules import DIALECT_MODULE_NAMES, dialect_named
+from ..dialect_modules import DIALECT_MODULE_NAMES, dialect_named
 from .expressions import ExpressionError, default_to_sql, default_to_text, text_to_default
 
 RecordedDefault = str | dict[str, str]

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.types import SchemaType, TypeDecorator, TypeEngine
 
-from ..dialects.modules import dialect_named
+from ..dialect_modules import dialect_named
 from .expressions import ExpressionError, compiled, public_type, type_on
 
 

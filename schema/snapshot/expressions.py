@@ -21,7 +21,7 @@ from sqlalchemy.sql import elements, functions, visitors
 from sqlalchemy.sql.schema import DefaultClause
 
 from ..compat import type_variants
-from ..dialects.modules import (
+from ..dialect_modules import (
     DIALECT_MODULE_NAMES,
     dialect_module,
     dialect_named,

@@ -25,7 +25,7 @@ from sqlalchemy.sql.schema import Column, Sequence
 
 from .. import progress
 from ..compat import given_name, is_type_bound
-from ..dialects.modules import DIALECT_MODULE_NAMES
+from ..dialect_modules import DIALECT_MODULE_NAMES
 from .default_variants import recorded_default
 from .dialect_impls import stored_type
 from .expressions import (

@@ -23,7 +23,7 @@ from sqlalchemy import (
     text,
 )
 
-from ..dialects.modules import dialect_module, is_dialect_type
+from ..dialect_modules import dialect_module, is_dialect_type
 from ..dialects.on import Database
 from ..dialects.sequences import serial_column, serial_sequence
 from ..plan.ops.autoincrement import sequence_type

@@ -15,7 +15,7 @@ from sqlalchemy import BigInteger, Column, Sequence, SmallInteger, String, Table
 from sqlalchemy import table as sa_table
 
 from ...compat import render_server_default
-from ...dialects.modules import dialect_named
+from ...dialect_modules import dialect_named
 from ...dialects.on import Database, on
 from ...dialects.sequences import serial_numbered, serial_sequence
 

@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 
 from ...compat import in_batch
-from ...dialects.modules import dialect_named
+from ...dialect_modules import dialect_named
 from ...dialects.on import Database, dialect_names, index_on, labels_of, on
 from ...snapshot.index_dialects import ddl_if_dialects
 from ...source_text import comment as one_line

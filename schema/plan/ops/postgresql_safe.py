@@ -15,7 +15,7 @@ from alembic.autogenerate.render import render_op
 from alembic.operations import ops
 from sqlalchemy import CheckConstraint, ForeignKeyConstraint, Index
 
-from ...dialects.modules import dialect_named
+from ...dialect_modules import dialect_named
 from ...dialects.on import Database, on
 
 

@@ -14,7 +14,7 @@ from alembic.operations import ops
 from sqlalchemy import Column, Table
 
 from ...compat import copy_column
-from ...dialects.modules import dialect_named
+from ...dialect_modules import dialect_named
 from ...dialects.on import Database, on
 from ...dialects.sequences import owned_sequence_column, serial_sequence
 

@@ -20,7 +20,7 @@ from alembic.operations import ops
 from sqlalchemy import JSON, MetaData, String, Table, Text
 from sqlalchemy.types import TypeEngine
 
-from ...dialects.modules import dialect_named, is_dialect_type
+from ...dialect_modules import dialect_named, is_dialect_type
 from ...dialects.on import Database, on
 from ...dialects.table_options import RESETS, charset_of, mysql_options
 from ...snapshot.expressions import type_on

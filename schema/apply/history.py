@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, Text, inspect, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, Text, bindparam, inspect, select
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
@@ -80,20 +80,27 @@ def read_history(connection: Connection) -> dict[str, Entry]:
             for row in connection.execute(select(history))}
 
 
+# built once: building a statement per row cost as much as running it (1,000 revisions)
+_DELETE = history.delete().where(history.c.revision == bindparam("revision"))
+_INSERT = history.insert()
+
+
 def record(connection: Connection, revision: str, checksum: str, state: State,
            milliseconds: int | None = None, note: str | None = None,
-           schema_before: dict[str, str] | None = None) -> None:
-    """Insert or replace the row of ``revision`` (in the caller's transaction)."""
-    history.create(connection, checkfirst=True)
-    connection.execute(history.delete().where(history.c.revision == revision))
-    connection.execute(history.insert().values(
-        revision=revision, checksum=checksum, state=state.value,
-        applied_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        milliseconds=milliseconds, note=note,
-        schema_before=json.dumps(schema_before) if schema_before is not None else None))
+           schema_before: dict[str, str] | None = None, create: bool = True) -> None:
+    """Insert or replace the row of ``revision`` (in the caller's transaction); ``create``
+    False when the caller knows the table exists (asking costs a query per revision)."""
+    if create:
+        history.create(connection, checkfirst=True)
+    connection.execute(_DELETE, {"revision": revision})
+    connection.execute(_INSERT, {
+        "revision": revision, "checksum": checksum, "state": state.value,
+        "applied_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "milliseconds": milliseconds, "note": note,
+        "schema_before": json.dumps(schema_before) if schema_before is not None else None})
 
 
 def forget(connection: Connection, revision: str) -> None:
     """Remove the row of ``revision`` (a partial one the operator rolled back)."""
     if inspect(connection).has_table(HISTORY_TABLE):
-        connection.execute(history.delete().where(history.c.revision == revision))
+        connection.execute(_DELETE, {"revision": revision})

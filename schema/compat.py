@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -172,29 +172,24 @@ def table_definition_parser(dialect: Dialect) -> Any:
 # --- Alembic: running revisions -------------------------------------------------------------
 
 
-def upgrade(config: Config, script: ScriptDirectory, revision: str) -> None:
-    """``alembic.command.upgrade(config, revision)`` with a ScriptDirectory already loaded:
-    ``command.upgrade`` builds its own on every call, importing every revision file again
-    (for each revision of each target of a fleet).  The body is ``command.upgrade``'s, whose
-    step function calls the private ``ScriptDirectory._upgrade_revs``.  A revision whose
-    parents are exactly the current heads is its own single step: Alembic's walk to find the
-    steps is linear in the history's length, so 1,000 revisions run one by one walked it a
-    million times (8 of the 24 s of a fresh database's `tool apply` through them)."""
+def upgrade(config: Config, scripts: ScriptDirectory, destination: str,
+            pending: Iterable[Script]) -> None:
+    """``alembic.command.upgrade(config, destination)`` with a ScriptDirectory already loaded
+    (``command.upgrade`` builds its own, importing every revision file again), running the
+    revisions ``pending`` gives, in its order, in one Alembic environment: env.py runs once, as
+    for ``alembic upgrade head``.  ``pending`` is iterated as the revisions run, so a generator
+    can act between them.  Each step is built as ``ScriptDirectory._upgrade_revs`` builds
+    them, with ``MigrationStep.upgrade_from_script`` (not a documented API)."""
     from alembic.runtime.environment import EnvironmentContext
     from alembic.runtime.migration import MigrationStep
 
-    target = script.get_revision(revision)
+    def steps(current: Any, context: Any) -> Iterator[Any]:
+        for script in pending:
+            yield MigrationStep.upgrade_from_script(scripts.revision_map, script)
 
-    def steps(current: Any, context: Any) -> Any:
-        parents = target.down_revision if target is not None else None
-        parents = (parents,) if isinstance(parents, str) else tuple(parents or ())
-        if target is not None and not target.dependencies and set(parents) == set(current or ()):
-            return [MigrationStep.upgrade_from_script(script.revision_map, target)]
-        return script._upgrade_revs(revision, current)
-
-    with EnvironmentContext(config, script, fn=steps, as_sql=False, starting_rev=None,
-                            destination_rev=revision):
-        script.run_env()
+    with EnvironmentContext(config, scripts, fn=steps, as_sql=False, starting_rev=None,
+                            destination_rev=destination):
+        scripts.run_env()
 
 
 # --- Alembic: the revision map ---------------------------------------------------------------

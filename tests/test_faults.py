@@ -80,8 +80,10 @@ WRITE_POINTS = (1, 2, 3, 4, 6, 8, 9, 11, 13, 14)
 # Statements (and commits) of the revision `tool apply` runs, its bookkeeping included.  On
 # every database 1 is Alembic's first look at alembic_version, 3 CREATE TABLE t2, then each
 # table's changes (two statements each on PostgreSQL and MariaDB, a table rebuild on SQLite),
-# the version's UPDATE, the history row and the commit; the list goes on until a run completes.
-APPLY_POINTS = (1, 4, 6, 9, 12, 20, 35, 60, 100)
+# the version's UPDATE, the history row's DELETE and INSERT and the commit; the
+# list goes on until a run completes.  MariaDB's bookkeeping before each revision (the schema
+# reflected, the row saying it started: between 2 and 3) is not counted.
+APPLY_POINTS = (1, 3, 4, 6, 9, 11, 12, 20, 35, 60, 100)
 
 
 def test_snapshot_killed_at_each_kind_of_write(base: Project) -> None:

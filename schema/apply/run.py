@@ -9,8 +9,6 @@ live schema against the head snapshot.  Drift is reported, never fixed.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,21 +17,17 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import Script
 from alembic.util import CommandError
 from sqlalchemy import MetaData, inspect, text
-from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection, make_url
 
 from ..author.integrity import require_integrity
-from ..compat import upgrade
 from ..config import BOOKKEEPING_TABLES
-from ..database import in_schema, mask_url, reason, run_on_connection, sqlite_file
-from ..dialects.on import Database
+from ..database import in_schema, mask_url, run_on_connection, sqlite_file
 from ..errors import (
     IntegrityError,
     PartiallyApplied,
     RevisionFailed,
     SchemaToolError,
 )
-from ..faults import statements_counted
 from ..project import Project
 from ..snapshot.store import Manifest
 from ..verify.drift import schema_drift, snapshot_metadata, unverifiable
@@ -41,10 +35,8 @@ from .backup import backup_sqlite, prune_backups
 from .history import Entry, State, forget, read_history, record
 from .live import live_changes, reflect_live
 from .lock import deploy_lock, whoami
-from .transactions import CONFIGURE_KEY, configure_options, make_transactional
-
-# called with (revision, message, seconds): seconds is None when the revision starts
-Progress = Callable[[str, str, float | None], None]
+from .runner import Progress, RevisionRun, run_pending
+from .transactions import CONFIGURE_KEY, make_transactional
 
 
 @dataclass(frozen=True)
@@ -60,15 +52,6 @@ class ApplyOptions:
     # PostgreSQL schema-per-tenant: the revisions, their bookkeeping and the lock live in this
     # schema (a fleet's tenant) instead of the connection's default one
     schema: str | None = None
-
-
-@dataclass(frozen=True)
-class RevisionRun:
-    """One revision that ran, and how long it took."""
-
-    revision: str
-    message: str
-    seconds: float
 
 
 @dataclass
@@ -198,10 +181,8 @@ def _upgrade(project: Project, connection: Connection, target: str, checksums: d
     _set_timeouts(connection, options)
     make_transactional(connection)
     try:
-        for script in pending:
-            result.revisions.append(
-                _run_revision(project, connection, script, checksums[script.revision], progress,
-                              options.schema))
+        result.revisions = run_pending(project, connection, pending, checksums, before,
+                                       progress, options.schema)
     except (RevisionFailed, PartiallyApplied) as exc:
         if result.backup is not None:
             exc.args = (f"{exc}; the copy taken before is {result.backup}",)
@@ -318,70 +299,3 @@ def _set_timeouts(connection: Connection, options: ApplyOptions) -> None:
             connection.execute(text("SELECT set_config(:name, :value, false)"),
                                {"name": name, "value": value})
     connection.commit()
-
-
-def _run_revision(project: Project, connection: Connection, script: Script, checksum: str,
-                  progress: Progress | None, schema: str | None) -> RevisionRun:
-    message = (script.doc or "").strip()
-    if progress:
-        progress(script.revision, message, None)
-    start = time.monotonic()
-    transactional = any(database.matches(connection.dialect)
-                        for database in (Database.POSTGRESQL, Database.SQLITE))
-    live_before = None if transactional else reflect_live(connection)
-    previous = current_revision(connection)
-    if live_before is not None:  # its DDL commits as it goes: a kill must leave a trace
-        record(connection, script.revision, checksum, State.STARTED, note="running",
-               schema_before=live_before)
-        connection.commit()
-    connection.rollback()  # Alembic begins (and owns) each revision's transaction
-
-    def applied(ctx_connection: Connection, revision: str) -> None:
-        record(ctx_connection, revision, checksum, State.APPLIED,
-               round((time.monotonic() - start) * 1000))
-
-    config = project.alembic
-    config.attributes.update(connection=connection,
-                             **{CONFIGURE_KEY: configure_options(connection, applied, schema)})
-    try:
-        with statements_counted(connection):
-            upgrade(config, project.scripts, script.revision)
-    except Exception as exc:  # noqa: BLE001 - any failure of the revision is reported
-        if connection.in_transaction():
-            connection.rollback()
-        raise _failure(connection, script.revision, previous, exc, live_before,
-                       checksum) from exc
-    seconds = time.monotonic() - start
-    if progress:
-        progress(script.revision, message, seconds)
-    return RevisionRun(script.revision, message, seconds)
-
-
-def _failure(connection: Connection, revision: str, previous: str | None, exc: Exception,
-             live_before: dict[str, str] | None, checksum: str) -> SchemaToolError:
-    if isinstance(exc, RevisionFailed):
-        return exc
-    if isinstance(exc, sa_exc.StatementError):
-        what = f"{reason(exc)} (statement: {' '.join(str(exc.statement).split())[:300]})"
-    elif isinstance(exc, CommandError):
-        what = f"alembic: {exc}"
-    else:
-        what = f"{type(exc).__name__}: {exc}"
-    at = previous or "an empty schema (base)"
-    if live_before is None:
-        return RevisionFailed(f"revision {revision} failed and was rolled back: {what}; the "
-                              f"database stays at {at}")
-    changed = live_changes(live_before, reflect_live(connection))
-    connection.rollback()
-    if not changed:
-        forget(connection, revision)  # the row that said it started
-        connection.commit()
-        return RevisionFailed(f"revision {revision} failed before changing anything: {what}; "
-                              f"the database stays at {at}")
-    record(connection, revision, checksum, State.PARTIAL,
-           note=f"failed: {what}; changed: {', '.join(changed)}", schema_before=live_before)
-    connection.commit()
-    return PartiallyApplied(
-        f"revision {revision} partially applied: {what}; before failing it changed "
-        f"{', '.join(changed)}, and {connection.dialect.name} cannot roll DDL back. The database "
-        f"is recorded at {at}; `tool apply` refuses until you resolve it (README, Deploying)")

@@ -42,16 +42,18 @@ def make_transactional(connection: Connection) -> None:
         conn.exec_driver_sql("BEGIN")
 
 
-def configure_options(connection: Connection, applied: Callable[[Connection, str], None],
+def configure_options(connection: Connection,
+                      applied: Callable[[Connection, str, set[str]], None],
                       schema: str | None = None) -> dict[str, Any]:
     """Extra ``context.configure()`` options: a transaction per revision, and ``applied``
-    called inside it, after the revision ran and before it commits; ``alembic_version`` in
-    ``schema`` when the revisions run in a tenant's schema."""
+    called inside it (with the heads the revision leaves), after the revision ran and before
+    it commits; ``alembic_version`` in ``schema`` when the revisions run in a tenant's
+    schema."""
 
-    def on_version_apply(ctx: Any, step: Any, heads: Any, run_args: Any) -> None:
+    def on_version_apply(ctx: Any, step: Any, heads: set[str], run_args: Any) -> None:
         if step.is_upgrade:
             verify_foreign_keys(ctx.connection, step.up_revision_id)
-            applied(ctx.connection, step.up_revision_id)
+            applied(ctx.connection, step.up_revision_id, heads)
 
     options: dict[str, Any] = {"transaction_per_migration": True,
                                "on_version_apply": [on_version_apply]}

@@ -1,14 +1,16 @@
 """How `tool` scales with the length of a project's history (GitHub issue 22): a benchmark.
 
-    python bench/history_scale.py [--tables 50,2000] [--revisions 1,100,1000] [--style core]
-                                  [--cache on,off] [--runs 3] [--json bench/results-history.json]
+    python bench/history_scale.py [--tables 50,2000] [--revisions 1,100,1000]
+                                  [--style core,orm] [--cache on,off] [--runs 3]
+                                  [--json bench/results-history.json]
 
-It shares bench/schema_scale.py's synthetic models, runner and measuring.  For each schema size
-it builds one project (``tool init``, the models, the first snapshot), then grows its history to
-each length in ``--revisions``: the revisions after the first are generated directly as files
-(an empty ``upgrade``, as ``tool revision`` writes them, chained by ``down_revision``) and the
-manifest re-signed for them, which is what `tool revision` would record 999 times over, in a
-fraction of a second.  At each length it times, as subprocesses:
+It shares bench/schema_scale.py's synthetic models (Core tables or ORM classes: ``--style``),
+runner and measuring.  For each style and schema size it builds one project (``tool init``,
+the models, the first snapshot), then grows its history to each length in ``--revisions``: the
+revisions after the first are generated directly as files (an empty ``upgrade``, as ``tool
+revision`` writes them, chained by ``down_revision``) and the manifest re-signed for them, which
+is what `tool revision` would record 999 times over, in a fraction of a second.  At each length
+it times, as subprocesses:
 
 * ``tool check``, ``tool diff`` and ``tool snapshot`` of one added column, the snapshot
   alternating with ``alembic revision --autogenerate`` against a database at head;
@@ -18,14 +20,15 @@ fraction of a second.  At each length it times, as subprocesses:
 
 once with the bytecode cache (``__pycache__`` written by the warm-up, as on any second run) and
 once without (every ``__pycache__`` of the models and revisions removed before each run and
-``PYTHONDONTWRITEBYTECODE=1``: a fresh CI checkout).  It prints one table per schema size and
-the issue's targets with PASS/FAIL.
+``PYTHONDONTWRITEBYTECODE=1``: a fresh CI checkout).  It prints one table per style and schema
+size, and the issue's targets with PASS/FAIL per style.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -295,12 +298,18 @@ def targets(all_results: dict[int, dict[str, Any]], histories: list[int]) -> lis
     return found
 
 
+def load() -> str:
+    """The 1, 5 and 15 minute load averages."""
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tables", default="50,2000", help="schema sizes (default: 50,2000)")
     parser.add_argument("--revisions", default="1,100,1000",
                         help="history lengths (default: 1,100,1000)")
-    parser.add_argument("--style", choices=["core", "orm"], default="core")
+    parser.add_argument("--style", default="core",
+                        help="models: core, orm, or both as core,orm (default: core)")
     parser.add_argument("--cache", default="on,off",
                         help="with the bytecode cache (on), without (off), or both (default)")
     parser.add_argument("--runs", type=int, default=3, help="timed runs per command (default 3)")
@@ -314,45 +323,54 @@ def main(argv: list[str] | None = None) -> int:
     sizes = sorted({int(size) for size in args.tables.split(",")})
     histories = sorted({int(count) for count in args.revisions.split(",")})
     caches = [value.strip() == "on" for value in args.cache.split(",")]
+    styles = list(dict.fromkeys(style.strip() for style in args.style.split(",")))
     if min(sizes) < 2 or min(histories) < 1 or args.runs < 1:
         parser.error("at least 2 tables, 1 revision and 1 run")
+    if not set(styles) <= {"core", "orm"}:
+        parser.error(f"--style {args.style}: core, orm or core,orm")
     parent = args.workdir
     if parent:
         parent.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="history_scale_", dir=parent))
-    print(f"projects in {workdir}; tool: {' '.join(TOOL)}", flush=True)
+    print(f"projects in {workdir}; tool: {' '.join(TOOL)}; load average {load()}", flush=True)
     started = time.time()
+    results: dict[str, dict[int, dict[str, Any]]] = {}
     try:
-        results = {tables: bench_tables(tables, args.style, histories, caches, args.runs,
-                                        workdir, args.verbose, args.upgrade) for tables in sizes}
+        for style in styles:
+            results[style] = {tables: bench_tables(tables, style, histories, caches, args.runs,
+                                                   workdir, args.verbose, args.upgrade)
+                              for tables in sizes}
     finally:
         if args.keep:
             print(f"kept {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
-    for tables, result in results.items():
-        print_table(tables, args.style, result)
-    verdicts = targets(results, histories)
-    print()
-    print(f"targets ({args.style} models, median of {args.runs} run(s), judged on wall time):")
-    for target in verdicts:
-        cpu = ""
-        if target.get("passed_cpu", target["passed"]) != target["passed"]:
-            cpu = f"  (on CPU time: {'PASS' if target['passed_cpu'] else 'FAIL'})"
-        print(f"  {'PASS' if target['passed'] else 'FAIL'}  {target['target']}: "
-              f"{target['value']}{cpu}")
+    print(f"load average at the end: {load()} (the machine's other work slows wall time)")
+    verdicts = {style: targets(by_size, histories) for style, by_size in results.items()}
+    for style, by_size in results.items():
+        for tables, result in by_size.items():
+            print_table(tables, style, result)
+    for style, found in verdicts.items():
+        print()
+        print(f"targets ({style} models, median of {args.runs} run(s), judged on wall time):")
+        for target in found:
+            cpu = ""
+            if target.get("passed_cpu", target["passed"]) != target["passed"]:
+                cpu = f"  (on CPU time: {'PASS' if target['passed_cpu'] else 'FAIL'})"
+            print(f"  {'PASS' if target['passed'] else 'FAIL'}  {target['target']}: "
+                  f"{target['value']}{cpu}")
     if args.json:
         data = {"benchmark": "bench/history_scale.py", "commit": git_commit(),
                 "date": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
                 "duration_s": round(time.time() - started, 1), "versions": versions(),
-                "style": args.style, "runs": args.runs, "targets": verdicts,
-                "tables": {str(tables): {column: {label: m.to_json()
-                                                  for label, m in measures.items()}
-                                         for column, measures in result.items()}
-                           for tables, result in results.items()}}
+                "runs": args.runs,
+                "styles": {style: {"targets": verdicts[style], "tables": {
+                    str(tables): {column: {label: m.to_json() for label, m in measures.items()}
+                                  for column, measures in result.items()}
+                    for tables, result in by_size.items()}} for style, by_size in results.items()}}
         args.json.write_text(json.dumps(data, indent=2) + "\n")
         print(f"\nwrote {args.json}")
-    return 0 if all(target["passed"] for target in verdicts) else 1
+    return 0 if all(target["passed"] for found in verdicts.values() for target in found) else 1
 
 
 if __name__ == "__main__":

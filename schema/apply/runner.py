@@ -71,6 +71,7 @@ class _Pending:
     counted: ExitStack = field(default_factory=ExitStack)
     done: list[RevisionRun] = field(default_factory=list)
     after: str | None = None  # the heads once the running revision commits
+    report_failure: Exception | None = None  # the progress report's own (a closed stdout)
 
     def __iter__(self) -> Iterator[Script]:
         for script in self.scripts:
@@ -81,8 +82,7 @@ class _Pending:
     def _start(self, script: Script) -> None:
         self.counted.close()
         message = (script.doc or "").strip()
-        if self.progress:
-            self.progress(script.revision, message, None)
+        self._report(script.revision, message, None)
         checksum = self.checksums[script.revision]
         live_before = None if self.transactional else reflect_live(self.connection)
         if live_before is not None:  # its DDL commits as it goes: a kill must leave a trace
@@ -105,10 +105,18 @@ class _Pending:
         running = self.running
         assert running is not None
         seconds = time.monotonic() - running.start
-        if self.progress:
-            self.progress(running.script.revision, running.message, seconds)
+        self._report(running.script.revision, running.message, seconds)
         self.done.append(RevisionRun(running.script.revision, running.message, seconds))
         self.previous, self.running, self.table_exists = self.after, None, True
+
+    def _report(self, revision: str, message: str, seconds: float | None) -> None:
+        if self.progress is None:
+            return
+        try:
+            self.progress(revision, message, seconds)
+        except Exception as exc:
+            self.report_failure = exc  # raised through Alembic: told from a revision's failure
+            raise
 
 
 def run_pending(project: Project, connection: Connection, scripts: list[Script],
@@ -130,6 +138,8 @@ def run_pending(project: Project, connection: Connection, scripts: list[Script],
     except Exception as exc:  # noqa: BLE001 - any failure of a revision is reported
         if connection.in_transaction():
             connection.rollback()
+        if exc is pending.report_failure:
+            raise  # between two revisions: none failed
         # failed before the next revision started (env.py, its bookkeeping): none of it ran
         following = scripts[len(pending.done)]
         running = pending.running or _Running(following, "", checksums[following.revision],

@@ -241,11 +241,16 @@ def _applied_chain(project: Project, current: str | None) -> list[str]:
     """The current revision and all its ancestors."""
     if current is None:
         return []
+    read = project.ancestors(tuple(current.split(",")))  # no revision map on a plain history
+    if read is not None:
+        return read
     return [script.revision for script in _walk(project, tuple(current.split(",")), "base")]
 
 
 def pending_scripts(project: Project, current: str | None) -> list[Script]:
     """The revisions after ``current`` up to head, in the order they run."""
+    if current is not None and sorted(current.split(",")) == sorted(project.heads()):
+        return []  # at head: Alembic's walk would build the map of every revision to say so
     return list(reversed(_walk(project, "heads", tuple(current.split(",")) if current
                                else "base")))
 

@@ -100,8 +100,7 @@ class Project:
         """The revision files read without Alembic, when the layout and history are plain
         enough for that (``revision_list``); None: Alembic's map answers."""
         ini = self.config.alembic_ini
-        listed = read_revision_list(ini) if ini.is_file() else None
-        return listed if listed is not None and listed.heads() is not None else None
+        return read_revision_list(ini) if ini.is_file() else None
 
     @cached_property
     def _revision_files(self) -> RevisionFiles:
@@ -132,7 +131,7 @@ class Project:
         listed = self._revision_list
         if head != "head" or listed is None:
             return self.scripts
-        heads = set(listed.heads() or ())
+        heads = set(listed.heads)
         return scripts_on_heads(self.alembic, [(file.path, file.names) for file in listed.files
                                                if file.revision in heads])
 
@@ -145,7 +144,7 @@ class Project:
         if listed is not None:
             self.__dict__.pop("_revision_files", None)
             again = read_revision_list(self.config.alembic_ini, listed)
-            if again is not None and again.heads() is not None:
+            if again is not None:
                 self.__dict__["_revision_list"] = again
 
     @cached_property
@@ -171,8 +170,7 @@ class Project:
 
     def heads(self) -> list[str]:
         listed = self._revision_list
-        heads = listed.heads() if listed is not None else None
-        return heads if heads is not None else list(self.scripts.get_heads())
+        return list(listed.heads) if listed is not None else list(self.scripts.get_heads())
 
     def revision_files(self) -> dict[str, str]:
         """sha256 of every revision file, by file name relative to the versions folder."""

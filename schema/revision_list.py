@@ -20,7 +20,6 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -52,46 +51,18 @@ class RevisionFile:
 
 @dataclass(frozen=True)
 class RevisionList:
-    """Every revision file of a project's one versions folder, in Alembic's order."""
+    """Every revision file of a project's one versions folder, in Alembic's order, and the
+    heads of its plain history (the revisions nothing revises, as Alembic's ``get_heads()``)."""
 
     versions: Path
     files: list[RevisionFile]
-
-    def heads(self) -> list[str] | None:
-        """The revisions nothing revises, as Alembic's ``get_heads()`` finds them, or None
-        when the history is not a plain one (see the module's docstring)."""
-        return list(self._heads) if self._heads is not None else None
-
-    @cached_property
-    def _heads(self) -> tuple[str, ...] | None:
-        parents: dict[str, tuple[str, ...]] = {}
-        for file in self.files:
-            names = file.names
-            if names["branch_labels"] or names["depends_on"] or file.revision in parents:
-                return None
-            down = names["down_revision"]
-            parents[file.revision] = (down,) if isinstance(down, str) else tuple(down or ())
-        revised = {parent for ups in parents.values() for parent in ups}
-        if not revised <= parents.keys():
-            return None
-        heads = [revision for revision in parents if revision not in revised]
-        # every revision reached going down from the heads: none is on a cycle
-        seen, todo = set(heads), list(heads)
-        while todo:
-            for parent in parents[todo.pop()]:
-                if parent not in seen:
-                    seen.add(parent)
-                    todo.append(parent)
-        return tuple(heads) if len(seen) == len(parents) else None
-
+    parents: dict[str, tuple[str, ...]]  # by revision
+    heads: tuple[str, ...]
 
     def ancestors(self, revisions: tuple[str, ...]) -> list[str] | None:
         """``revisions`` and every revision they revise, nearest first, as Alembic's
         ``iterate_revisions(revisions, "base")`` lists them for a line of history; None when
-        the history is not a plain one or a revision is not in it."""
-        if self._heads is None:
-            return None
-        parents = {file.revision: file.names["down_revision"] for file in self.files}
+        a revision is not in it."""
         found: list[str] = []
         seen: set[str] = set()
         todo = list(revisions)
@@ -99,19 +70,45 @@ class RevisionList:
             revision = todo.pop(0)
             if revision in seen:
                 continue
-            if revision not in parents:
+            if revision not in self.parents:
                 return None
             seen.add(revision)
             found.append(revision)
-            down = parents[revision]
-            todo += [down] if isinstance(down, str) else list(down or ())
+            todo += self.parents[revision]
         return found
+
+
+def _parents_of(files: list[RevisionFile]) -> dict[str, tuple[str, ...]] | None:
+    """Each revision's parents, or None unless every revision is named once, without branch
+    labels or ``depends_on``, and revises revisions that are there."""
+    parents: dict[str, tuple[str, ...]] = {}
+    for file in files:
+        names = file.names
+        if names["branch_labels"] or names["depends_on"] or file.revision in parents:
+            return None
+        down = names["down_revision"]
+        parents[file.revision] = (down,) if isinstance(down, str) else tuple(down or ())
+    revised = {parent for ups in parents.values() for parent in ups}
+    return parents if revised <= parents.keys() else None
+
+
+def _plain_heads(parents: dict[str, tuple[str, ...]]) -> tuple[str, ...] | None:
+    """The heads, or None when a revision is on a cycle (not reached from any head)."""
+    heads = [revision for revision in parents if revision not in
+             {parent for ups in parents.values() for parent in ups}]
+    seen, todo = set(heads), list(heads)
+    while todo:
+        for parent in parents[todo.pop()]:
+            if parent not in seen:
+                seen.add(parent)
+                todo.append(parent)
+    return tuple(heads) if len(seen) == len(parents) else None
 
 
 def read_revision_list(ini: Path, known: RevisionList | None = None) -> RevisionList | None:
     """The revision files of the project whose Alembic configuration is ``ini``, or None when
-    its layout is one only Alembic should read.  Files in ``known`` (read earlier by the same
-    command, which has since written one) are not read again."""
+    its layout or history is one only Alembic should read.  Files in ``known`` (read earlier by
+    the same command, which has since written one) are not read again."""
     versions = _versions_folder(ini)
     if versions is None:
         return None
@@ -138,7 +135,11 @@ def read_revision_list(ini: Path, known: RevisionList | None = None) -> Revision
             return None
         files.append(RevisionFile(entry.path, entry.name, hashlib.sha256(data).hexdigest(),
                                    names))
-    return RevisionList(versions, files)
+    parents = _parents_of(files)
+    heads = _plain_heads(parents) if parents is not None else None
+    if parents is None or heads is None:
+        return None
+    return RevisionList(versions, files, parents, heads)
 
 
 def _versions_folder(ini: Path) -> Path | None:

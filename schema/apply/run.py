@@ -241,10 +241,11 @@ def _applied_chain(project: Project, current: str | None) -> list[str]:
     """The current revision and all its ancestors."""
     if current is None:
         return []
-    read = project.ancestors(tuple(current.split(",")))  # no revision map on a plain history
+    revisions = tuple(current.split(","))
+    read = project.ancestors(revisions)  # no revision map on a plain history
     if read is not None:
         return read
-    return [script.revision for script in _walk(project, tuple(current.split(",")), "base")]
+    return [script.revision for script in _walk(project, revisions, "base")]
 
 
 def pending_scripts(project: Project, current: str | None) -> list[Script]:
